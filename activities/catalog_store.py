@@ -1,0 +1,64 @@
+"""Load the catalog (the agreements) into Postgres, and read it back."""
+
+import json
+import tomllib
+from pathlib import Path
+
+import asyncpg
+
+from domain.catalog import Catalog, KnownError, ServiceAgreement, parse_catalog
+
+
+def read_catalog_file(path: Path) -> Catalog:
+    """Parse and validate catalog.toml; errors name the file and the field."""
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    return parse_catalog(raw)
+
+
+async def load_catalog(pool: asyncpg.Pool, catalog: Catalog) -> None:
+    """Replace the agreements in one transaction; re-running with the same file changes nothing.
+
+    Services are never deleted (incidents reference them); one dropped from the file
+    simply stops accepting events because its agreement is marked withdrawn.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        for entry in catalog.services.values():
+            await conn.execute(
+                "INSERT INTO services (name, integration_key, agreement) VALUES ($1, $2, $3::jsonb)"
+                " ON CONFLICT (name) DO UPDATE SET integration_key = EXCLUDED.integration_key,"
+                " agreement = EXCLUDED.agreement, loaded_at = now()",
+                entry.name, entry.integration_key, entry.agreement().model_dump_json(),
+            )  # fmt: skip
+        names = list(catalog.services)
+        await conn.execute(
+            "UPDATE services SET agreement = jsonb_set(agreement, '{withdrawn}', 'true')"
+            " WHERE name <> ALL($1::text[])",
+            names,
+        )
+        await conn.execute("DELETE FROM known_errors")
+        for known in catalog.known_errors:
+            await conn.execute(
+                "INSERT INTO known_errors (id, service, title, match, workaround, problem)"
+                " VALUES ($1, $2, $3, $4::jsonb, $5, $6)",
+                known.id, known.service, known.title, json.dumps(known.match), known.workaround, known.problem,
+            )  # fmt: skip
+
+
+async def fetch_agreement(conn: asyncpg.Connection, service: str) -> ServiceAgreement | None:
+    row = await conn.fetchrow("SELECT agreement FROM services WHERE name = $1", service)
+    if row is None:
+        return None
+    stored = json.loads(row["agreement"])
+    if stored.pop("withdrawn", False):  # dropped from catalog.toml: no new incidents
+        return None
+    return ServiceAgreement.model_validate(stored)
+
+
+async def fetch_known_errors(conn: asyncpg.Connection, service: str) -> list[KnownError]:
+    rows = await conn.fetch("SELECT * FROM known_errors WHERE service = $1 ORDER BY id", service)
+    return [
+        KnownError(id=r["id"], service=r["service"], title=r["title"], match=json.loads(r["match"]),
+                   workaround=r["workaround"], problem=r["problem"])  # fmt: skip
+        for r in rows
+    ]

@@ -1,0 +1,4 @@
+"""Error type names are the wire contract between activities, workflows and clients."""
+
+SERVICE_NOT_IN_CATALOG = "ServiceNotInCatalog"
+ILLEGAL_TRANSITION = "IllegalTransition"

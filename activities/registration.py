@@ -1,0 +1,91 @@
+"""Registration and the known-error check: the first two steps of every incident."""
+
+import json
+from datetime import datetime
+
+import asyncpg
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.catalog_store import fetch_agreement, fetch_known_errors
+from activities.errors import SERVICE_NOT_IN_CATALOG
+from domain.catalog import KnownError, ServiceAgreement
+
+
+class RegisterIncident(BaseModel):
+    incident_key: str
+    workflow_id: str
+    service: str
+    summary: str
+    source: str
+    logged_at: datetime
+
+
+class Registration(BaseModel):
+    number: str
+    agreement: ServiceAgreement
+    previous_number: str | None
+
+
+class KnownErrorQuery(BaseModel):
+    service: str
+    text: str
+
+
+class RegistrationActivities:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @activity.defn
+    async def register_incident(self, request: RegisterIncident) -> Registration:
+        """Give the incident its number, once: a retry finds the row it already wrote."""
+        async with self._pool.acquire() as conn:
+            agreement = await fetch_agreement(conn, request.service)
+            if agreement is None:
+                await self._reject(conn, request)  # recorded, never dropped silently
+                raise ApplicationError(
+                    f"service {request.service!r} is not in the agreed catalog: no incident registered",
+                    type=SERVICE_NOT_IN_CATALOG,
+                    non_retryable=True,
+                )
+            async with conn.transaction():
+                return await self._number(conn, request, agreement)
+
+    async def _number(
+        self, conn: asyncpg.Connection, request: RegisterIncident, agreement: ServiceAgreement
+    ) -> Registration:
+        existing = await conn.fetchrow(
+            "SELECT number, previous_number FROM incidents WHERE incident_key = $1", request.incident_key
+        )
+        if existing is not None:
+            return Registration(number=existing["number"], agreement=agreement,
+                                previous_number=existing["previous_number"])  # fmt: skip
+        # a new event after an incident closed makes a new incident linked to the old one
+        previous = await conn.fetchval(
+            "SELECT number FROM incidents WHERE workflow_id = $1 ORDER BY logged_at DESC LIMIT 1",
+            request.workflow_id,
+        )
+        sequence_value = await conn.fetchval("SELECT nextval('incident_number_seq')")
+        number = f"INC-{sequence_value}"
+        await conn.execute(
+            "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state,"
+            " logged_at, previous_number) VALUES ($1, $2, $3, $4, $5, $6, 'logged', $7, $8)",
+            number, request.incident_key, request.workflow_id, request.service, request.summary,
+            request.source, request.logged_at, previous,
+        )  # fmt: skip
+        return Registration(number=number, agreement=agreement, previous_number=previous)
+
+    async def _reject(self, conn: asyncpg.Connection, request: RegisterIncident) -> None:
+        await conn.execute(
+            "INSERT INTO rejected_events (dedup_key, source, service, reason, payload) VALUES ($1, $2, $3, $4, $5::jsonb)"
+            " ON CONFLICT (dedup_key) DO NOTHING",
+            request.incident_key, request.source, request.service, "service not in the agreed catalog",
+            json.dumps({"summary": request.summary, "workflow_id": request.workflow_id}),
+        )  # fmt: skip
+
+    @activity.defn
+    async def find_known_error(self, request: KnownErrorQuery) -> KnownError | None:
+        async with self._pool.acquire() as conn:
+            known_errors = await fetch_known_errors(conn, request.service)
+        return next((k for k in known_errors if k.matches(request.service, request.text)), None)

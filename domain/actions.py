@@ -1,0 +1,141 @@
+"""What engineers do to an incident. Each function assumes `lifecycle.refusal()` said yes."""
+
+from datetime import datetime
+
+from domain.catalog import Category
+from domain.enums import Action, HoldReason, Outcome, Priority, State
+from domain.incident import Incident
+from domain.lifecycle import pause_restore_clock, record, resume_restore_clock
+from domain.priority import priority_for
+from domain.process import declare_major
+from domain.sla import restore_warning_at
+
+
+def _manager(incident: Incident) -> str:
+    return f"manager:{incident.agreement.service_manager}" if incident.agreement else "stakeholders"
+
+
+def acknowledge(incident: Incident, actor: str, at: datetime) -> None:
+    incident.acknowledged_at = incident.acknowledged_at or at
+    incident.assignee = incident.assignee or actor
+    record(incident, at=at, actor=actor, action=Action.ACK, to_state=State.IN_PROGRESS,
+           detail=f"acknowledged by {actor}; diagnosis under way")  # fmt: skip
+
+
+def assign(incident: Incident, actor: str, at: datetime, group: str, person: str) -> None:
+    incident.group = group
+    incident.assignee = person
+    to_state = None
+    if incident.state is State.PRIORITIZED:  # assigning is taking it on: the response target is met
+        incident.acknowledged_at = incident.acknowledged_at or at
+        to_state = State.IN_PROGRESS
+    who = f"{group}/{person}" if person else group
+    record(incident, at=at, actor=actor, action=Action.ASSIGN, to_state=to_state,
+           detail=f"assigned to {who}", notify=[f"group:{group}"])  # fmt: skip
+
+
+def escalation_refusal(incident: Incident, to_group: str | None) -> str | None:
+    if to_group is not None and to_group == incident.group:
+        return f"{incident.display_name} is already with {to_group}"
+    return None
+
+
+def escalate(incident: Incident, actor: str, at: datetime, to_group: str | None, reason: str) -> None:
+    """Functional (to another group) when `to_group` is given, else hierarchical (management)."""
+    if to_group is not None:
+        incident.group = to_group
+        detail, notify = f"functional escalation to {to_group}: {reason}", [f"group:{to_group}"]
+    else:
+        detail, notify = f"hierarchical escalation to management: {reason}", [_manager(incident)]
+    record(incident, at=at, actor=actor, action=Action.ESCALATE, detail=detail, notify=notify)
+
+
+def note(incident: Incident, actor: str, at: datetime, text: str) -> None:
+    record(incident, at=at, actor=actor, action=Action.NOTE, detail=text)
+
+
+def diagnose(incident: Incident, actor: str, at: datetime, finding: str, category: Category | None) -> None:
+    detail = finding
+    if category is not None and category.name != incident.category:
+        detail += f" (recategorized {incident.category} -> {category.name})"
+        incident.category = category.name
+        incident.runbook = category.runbook
+    record(incident, at=at, actor=actor, action=Action.DIAGNOSE, detail=detail)
+
+
+def priority_refusal(incident: Incident, impact: int, urgency: int) -> str | None:
+    if (impact, urgency) == (incident.impact, incident.urgency):
+        return f"{incident.display_name} already has impact {impact} and urgency {urgency} ({incident.priority})"
+    return None
+
+
+def change_priority(incident: Incident, actor: str, at: datetime, impact: int, urgency: int, reason: str) -> None:
+    """Deadlines are measured from the logged time, so they move with the priority by themselves."""
+    old = incident.priority
+    incident.impact, incident.urgency = impact, urgency
+    incident.priority = priority_for(impact, urgency)
+    if incident.restore_warned and restore_warning_at(incident, at) > at:
+        incident.restore_warned = False  # the new, later warning is still to come
+    record(incident, at=at, actor=actor, action=Action.CHANGE_PRIORITY,
+           detail=f"{old} -> {incident.priority} (impact {impact}, urgency {urgency}): {reason}",
+           notify=[f"group:{incident.group}"])  # fmt: skip
+    if incident.priority is Priority.P1 and not incident.major:
+        declare_major(incident, at, actor)
+    elif incident.priority is not Priority.P1:
+        incident.major = False
+
+
+def hold(incident: Incident, actor: str, at: datetime, reason: HoldReason, text: str) -> None:
+    pause_restore_clock(incident, at)
+    record(incident, at=at, actor=actor, action=Action.HOLD, to_state=State.ON_HOLD,
+           detail=f"waiting for {reason}: {text}; restore clock paused")  # fmt: skip
+
+
+def resume(incident: Incident, actor: str, at: datetime) -> None:
+    resume_restore_clock(incident, at)
+    record(incident, at=at, actor=actor, action=Action.RESUME, to_state=State.IN_PROGRESS,
+           detail="restore clock running again")  # fmt: skip
+
+
+def apply_workaround(incident: Incident, actor: str, at: datetime, text: str) -> None:
+    """Restore first: a workaround that restores service stops the restore clock."""
+    incident.workaround = text
+    incident.restored_at = at
+    pause_restore_clock(incident, at)
+    record(incident, at=at, actor=actor, action=Action.WORKAROUND, to_state=State.RESTORED,
+           detail=f"service restored by workaround: {text}",
+           notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
+
+
+def resolve_refusal(incident: Incident, problem: str | None) -> str | None:
+    if incident.major and not problem:
+        return f"{incident.display_name} is a major incident (P1): resolve needs --problem PRB-..."
+    return None
+
+
+def resolve(incident: Incident, actor: str, at: datetime, resolution: str, problem: str | None) -> None:
+    incident.resolution = resolution
+    incident.problem = problem or incident.problem
+    incident.restored_at = incident.restored_at or at
+    incident.resolved_at = at
+    pause_restore_clock(incident, at)
+    detail = f"resolved: {resolution}" + (f" (problem {problem})" if problem else "")
+    record(incident, at=at, actor=actor, action=Action.RESOLVE, to_state=State.RESOLVED,
+           detail=detail, notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
+
+
+def close(incident: Incident, actor: str, at: datetime, action: Action, outcome: Outcome, detail: str) -> None:
+    incident.outcome = outcome
+    incident.closed_at = at
+    pause_restore_clock(incident, at)
+    record(incident, at=at, actor=actor, action=action, to_state=State.CLOSED, detail=detail,
+           notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
+
+
+def reopen(incident: Incident, actor: str, at: datetime, reason: str) -> None:
+    """Back to work in the same incident; the restore clock runs again from where it stopped."""
+    incident.restored_at = None
+    incident.resolved_at = None
+    resume_restore_clock(incident, at)
+    record(incident, at=at, actor=actor, action=Action.REOPEN, to_state=State.IN_PROGRESS,
+           detail=f"reopened: {reason}", notify=[f"group:{incident.group}"])  # fmt: skip

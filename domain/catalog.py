@@ -1,0 +1,155 @@
+"""The agreements with the business: which services exist and what was promised.
+
+The catalog is a TOML file in the repository, loaded into Postgres. These models
+parse and check it; a workflow keeps a `ServiceAgreement` snapshot so that the
+deadlines it enforces are the ones that were agreed when the incident was logged.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.durations import parse_duration
+from domain.enums import Priority
+
+DEFAULT_TARGETS: dict[Priority, tuple[str, str]] = {
+    Priority.P1: ("15m", "4h"),
+    Priority.P2: ("30m", "8h"),
+    Priority.P3: ("2h", "24h"),
+    Priority.P4: ("8h", "72h"),
+    Priority.P5: ("24h", "7d"),
+}
+
+
+class Targets(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
+
+    response: timedelta
+    restore: timedelta
+
+    @field_validator("response", "restore", mode="before")
+    @classmethod
+    def _human_duration(cls, value: Any) -> Any:
+        # "4h" from the catalog file; ISO 8601 ("PT4H") is how the snapshot comes back from JSON
+        return parse_duration(value) if isinstance(value, str) and not value.startswith("P") else value
+
+
+class ImpactUrgency(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
+
+    impact: int = Field(ge=1, le=3)
+    urgency: int = Field(ge=1, le=3)
+
+
+class Category(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
+
+    """A kind of failure with its incident model: who takes it and how."""
+
+    name: str
+    group: str
+    runbook: str = ""
+    keywords: list[str] = []
+
+
+class KnownError(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
+
+    """A documented error from release management: expected, so not an incident."""
+
+    id: str
+    service: str
+    title: str
+    match: list[str] = Field(min_length=1)  # every phrase must appear in the event text
+    workaround: str
+    problem: str | None = None
+
+    def matches(self, service: str, text: str) -> bool:
+        lowered = text.lower()
+        return service == self.service and all(p.lower() in lowered for p in self.match)
+
+
+class ServiceAgreement(BaseModel):
+    """What the workflow needs of a service. Holds no credentials: it goes into history."""
+
+    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
+
+    name: str
+    owner_group: str
+    service_manager: str
+    support_lines: list[str] = Field(min_length=1)
+    targets: dict[Priority, Targets]
+    categories: list[Category] = Field(min_length=1)
+    severity: dict[str, ImpactUrgency]
+    warning_ratio: float = Field(default=0.75, gt=0, lt=1)
+    major_update_interval: timedelta = timedelta(minutes=30)
+    confirmation_window: timedelta = timedelta(days=3)
+    quiet_window: timedelta = timedelta(minutes=30)
+    stakeholders: str = ""
+    notify_webhook: str = ""
+
+    def category(self, name: str | None) -> Category:
+        for category in self.categories:
+            if category.name == name:
+                return category
+        return self.categories[0]
+
+    def next_line(self, group: str) -> str | None:
+        """Functional escalation: the support line after `group`, if any."""
+        if group in self.support_lines:
+            index = self.support_lines.index(group)
+            return self.support_lines[index + 1] if index + 1 < len(self.support_lines) else None
+        return self.support_lines[0] if self.support_lines[0] != group else None
+
+
+class ServiceEntry(ServiceAgreement):
+    integration_key: str = Field(min_length=16)
+
+    def agreement(self) -> ServiceAgreement:
+        return ServiceAgreement.model_validate(self.model_dump(exclude={"integration_key"}))
+
+
+class Catalog(BaseModel):
+    services: dict[str, ServiceEntry]
+    known_errors: list[KnownError] = []
+
+
+_WINDOWS = ("major_update_interval", "confirmation_window", "quiet_window")
+
+
+def parse_catalog(raw: dict[str, Any]) -> Catalog:
+    """Merge each service over the defaults and validate the whole catalog.
+
+    Raises pydantic.ValidationError (field paths name the service) or ValueError.
+    """
+    defaults = raw.get("defaults", {})
+    default_targets = {p: {"response": r, "restore": s} for p, (r, s) in DEFAULT_TARGETS.items()}
+    for priority, target in defaults.get("targets", {}).items():
+        default_targets[Priority(priority)] = {**default_targets[Priority(priority)], **target}
+    services: dict[str, Any] = {}
+    for entry in raw.get("services", []):
+        targets = {p: dict(t) for p, t in default_targets.items()}
+        for priority, target in entry.get("targets", {}).items():
+            targets[Priority(priority)].update(target)
+        merged = {
+            "warning_ratio": defaults.get("warning_ratio", 0.75),
+            **{k: parse_duration(defaults[k]) for k in _WINDOWS if k in defaults},
+            **entry,
+            "targets": targets,
+            "severity": {k.lower(): v for k, v in {**raw.get("severity", {}), **entry.get("severity", {})}.items()},
+        }
+        for key in _WINDOWS:
+            if isinstance(merged.get(key), str):
+                merged[key] = parse_duration(merged[key])
+        if merged.get("name") in services:
+            raise ValueError(f"service {merged['name']!r} appears twice in the catalog")
+        services[merged.get("name", "")] = merged
+    catalog = Catalog.model_validate({"services": services, "known_errors": raw.get("known_errors", [])})
+    keys = [s.integration_key for s in catalog.services.values()]
+    if len(set(keys)) != len(keys):
+        raise ValueError("two services share an integration key")
+    for known in catalog.known_errors:
+        if known.service not in catalog.services:
+            raise ValueError(f"known error {known.id} names unknown service {known.service!r}")
+    return catalog

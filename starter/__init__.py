@@ -1,0 +1,1 @@
+"""The edges that start and drive incident workflows: local stack, alert receiver, incidentctl."""

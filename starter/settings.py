@@ -1,0 +1,36 @@
+"""Settings, read once in each program's main() and passed down (nothing reads the environment at import)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:55432/incidents"  # what `make run` starts
+TASK_QUEUE = "incidents"
+
+
+@dataclass(frozen=True)
+class Settings:
+    temporal_address: str
+    temporal_namespace: str
+    task_queue: str
+    database_url: str
+    catalog_path: Path
+    ingest_token: str
+    receiver_host: str
+    receiver_port: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        return cls(
+            temporal_address=env.get("TEMPORAL_ADDRESS", "localhost:7233"),
+            temporal_namespace=env.get("TEMPORAL_NAMESPACE", "default"),
+            task_queue=env.get("INCIDENT_TASK_QUEUE", TASK_QUEUE),
+            database_url=env.get("INCIDENT_DATABASE_URL", LOCAL_DATABASE_URL),
+            catalog_path=Path(env.get("INCIDENT_CATALOG", PROJECT_ROOT / "catalog.toml")),
+            ingest_token=env.get("INCIDENT_INGEST_TOKEN", ""),
+            receiver_host=env.get("INCIDENT_RECEIVER_HOST", "127.0.0.1"),
+            receiver_port=int(env.get("INCIDENT_RECEIVER_PORT", "8080")),
+            log_level=env.get("INCIDENT_LOG_LEVEL", "info"),
+        )

@@ -1,0 +1,81 @@
+"""Session-wide real servers: embedded PostgreSQL and the Temporal dev server, started once.
+
+The machine has 2 cores, so servers start once per test session. Time-skipping
+environments are per test (they start in about half a second) because the test
+server is reliable for one incident's timers at a time.
+"""
+
+import asyncio
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from activities.catalog_store import load_catalog, read_catalog_file  # noqa: E402
+from activities.schema import migrate  # noqa: E402
+from starter.local_postgres import LocalPostgres  # noqa: E402
+from starter.local_temporal import free_port, start_dev_server  # noqa: E402
+from worker import build_worker  # noqa: E402
+
+CATALOG = PROJECT_ROOT / "catalog.toml"
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL: INCIDENT_DATABASE_URL if given, else one embedded from the wheel."""
+    given = os.environ.get("INCIDENT_DATABASE_URL")
+    if given:
+        yield given
+        return
+    server = LocalPostgres(tmp_path_factory.mktemp("pg") / "data", free_port())
+    url = server.start()
+    yield url
+    server.stop("immediate")
+
+
+@pytest.fixture(scope="session")
+async def pool(postgres_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(postgres_url, min_size=1, max_size=10)
+    await migrate(pool)
+    await load_catalog(pool, read_catalog_file(CATALOG))
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real Temporal dev server (SQLite file, WAL), search attributes registered."""
+    directory = tmp_path_factory.mktemp("temporal")
+    port = free_port()
+    process = start_dev_server(directory / "temporal.db", port, None, directory / "server.log")
+    yield f"127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+async def dev_client(dev_server: str) -> Client:
+    for _ in range(100):
+        try:
+            return await Client.connect(dev_server, data_converter=pydantic_data_converter)
+        except RuntimeError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"dev server at {dev_server} never answered")
+
+
+@pytest.fixture(scope="session")
+async def dev_worker(dev_client: Client, pool: asyncpg.Pool) -> AsyncIterator[str]:
+    """A worker on its own task queue for the whole session; yields the task queue."""
+    task_queue = f"incidents-{uuid.uuid4().hex[:8]}"
+    worker = build_worker(dev_client, pool, task_queue)
+    async with worker:
+        yield task_queue

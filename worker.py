@@ -1,0 +1,102 @@
+"""Composition root of the worker: settings, logging, Postgres pool, Temporal client, Worker.
+
+Run: `.venv/bin/python worker.py` (make run does it for you). SIGINT/SIGTERM drain:
+the worker stops polling, lets running tasks finish, then exits 0.
+"""
+
+import asyncio
+import os
+import signal
+from datetime import timedelta
+from collections.abc import Mapping
+
+import asyncpg
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.catalog_store import load_catalog, read_catalog_file
+from activities.records import RecordActivities
+from activities.registration import RegistrationActivities
+from activities.schema import migrate
+from starter.logs import configure_logging
+from starter.process_exit import exit_now
+from starter.settings import Settings
+from starter.temporal_connection import connect
+from workflows.incident import IncidentWorkflow
+
+log = structlog.get_logger("worker")
+
+# Our pure modules are deterministic and safe to share with the sandbox: passing them
+# through saves re-importing them (and pydantic) for every workflow run.
+PASSTHROUGH_MODULES = ("domain", "activities", "pydantic", "pydantic_core", "annotated_types", "structlog")
+DATABASE_POOL_SIZE = 10  # activities hold a connection for one short transaction each
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
+    registration, records = RegistrationActivities(pool), RecordActivities(pool)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[IncidentWorkflow],
+        activities=[registration.register_incident, registration.find_known_error, records.record_timeline],
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+        ),
+        graceful_shutdown_timeout=timedelta(seconds=SHUTDOWN_GRACE_SECONDS),
+    )
+
+
+async def open_pool(database_url: str, attempts: int = 30) -> asyncpg.Pool:
+    """Postgres may still be starting (compose, make run): wait for it rather than crash."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await asyncpg.create_pool(database_url, min_size=1, max_size=DATABASE_POOL_SIZE)
+        except (OSError, asyncpg.PostgresError) as err:
+            if attempt == attempts:
+                raise
+            log.warning("database not reachable yet", attempt=attempt, error=str(err))
+            await asyncio.sleep(1)
+    raise AssertionError("unreachable")
+
+
+async def prepare_database(pool: asyncpg.Pool, settings: Settings) -> None:
+    await migrate(pool)
+    await load_catalog(pool, read_catalog_file(settings.catalog_path))
+
+
+async def run(env: Mapping[str, str]) -> int:
+    settings = Settings.from_env(env)
+    configure_logging(settings.log_level)
+    pool = await open_pool(settings.database_url)
+    await prepare_database(pool, settings)
+    client = await connect(env)
+    worker = build_worker(client, pool, settings.task_queue)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started", task_queue=settings.task_queue, temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"))
+    async with worker:
+        await stop.wait()
+        log.info("worker draining")
+    await pool.close()
+    log.info("worker stopped")
+    return 0
+
+
+def main() -> None:
+    try:
+        code = asyncio.run(run(os.environ))
+    except KeyboardInterrupt:
+        code = 0
+    except Exception:
+        log.exception("worker failed")
+        code = 1
+    exit_now(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""IncidentWorkflow: one durable workflow per incident, from registration to closure.
+
+`run()` reads like the process. Engineer actions arrive as Updates whose validators
+refuse illegal transitions before they reach history; alert deliveries arrive as
+signals. Handlers change state synchronously (no awaits), so they cannot interleave;
+the main loop alone writes the projection to Postgres and sleeps until the next
+agreed time.
+"""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.errors import SERVICE_NOT_IN_CATALOG
+    from activities.records import RecordActivities, TimelineBatch, snapshot_of
+    from activities.registration import KnownErrorQuery, RegisterIncident, RegistrationActivities
+    from domain import alerts, process, timers
+    from domain.commands import AlertBatch, IncidentResult, OpenIncident, ViewRequest, WaitRegistered
+    from domain.incident import Incident
+    from workflows import visibility
+    from workflows.engineer_actions import EngineerActions
+
+# Postgres may be down for a while (maintenance, failover): keep retrying, never give up on a record.
+DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                             maximum_interval=timedelta(seconds=30),
+                             non_retryable_error_types=[SERVICE_NOT_IN_CATALOG])  # fmt: skip
+DATABASE_TIMEOUT = timedelta(seconds=30)
+# Far below the server's 50k-event limit, so a long, noisy incident hands over in good time.
+HISTORY_HANDOVER_EVENTS = 10_000
+
+
+@workflow.defn
+class IncidentWorkflow(EngineerActions):
+    @workflow.init
+    def __init__(self, request: OpenIncident) -> None:
+        self.incident = request.continued or Incident(
+            workflow_id=workflow.info().workflow_id, service=request.service, summary=request.summary,
+            source=request.source, caller=request.caller, supplier=request.supplier, ci=request.ci,
+            impact=request.impact, urgency=request.urgency, severity=request.severity, logged_at=workflow.now(),
+        )  # fmt: skip
+        self.recorded_seq = request.recorded_seq
+        self.rejection: str | None = None
+        self.changes = 0
+        self.upserted: dict[str, object] = {}
+
+    @workflow.run
+    async def run(self, request: OpenIncident) -> IncidentResult:
+        if request.continued is None:
+            if not await self._register():
+                return IncidentResult(number=None, state="rejected", outcome=None, rejected=self.rejection)
+            await self._categorize(request.category)
+            if not self.incident.is_closed:
+                process.prioritize(self.incident, workflow.now())
+                alerts.settle_alerts(self.incident, workflow.now(), str(self.incident.source))
+                self._changed()
+        while not self.incident.is_closed:
+            await self._project()  # updates may arrive (even close the incident) while this awaits
+            if self._history_is_long():
+                await self._hand_over()
+            if not self.incident.is_closed:
+                await self._wait_for_change_or_next_timer()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._project()
+        return IncidentResult(number=self.incident.number, state=self.incident.state,
+                              outcome=self.incident.outcome)  # fmt: skip
+
+    # -- the process steps -------------------------------------------------------------------
+
+    async def _register(self) -> bool:
+        incident = self.incident
+        try:
+            registration = await workflow.execute_activity_method(
+                RegistrationActivities.register_incident,
+                RegisterIncident(incident_key=self._incident_key(), workflow_id=incident.workflow_id,
+                                 service=incident.service, summary=incident.summary, source=incident.source,
+                                 logged_at=incident.logged_at),  # fmt: skip
+                start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+                summary=f"register {incident.service} incident",
+            )  # fmt: skip
+        except ActivityError as err:
+            if isinstance(err.cause, ApplicationError) and err.cause.type == SERVICE_NOT_IN_CATALOG:
+                self.rejection = err.cause.message
+                workflow.set_current_details(f"refused: {self.rejection}")
+                return False
+            raise
+        process.register(incident, number=registration.number, agreement=registration.agreement,
+                         previous_number=registration.previous_number, at=workflow.now())  # fmt: skip
+        workflow.upsert_memo({"service_manager": registration.agreement.service_manager,
+                              "support_lines": registration.agreement.support_lines,
+                              "previous_incident": registration.previous_number})  # fmt: skip
+        self._changed()
+        return True
+
+    async def _categorize(self, hint: str | None) -> None:
+        incident = self.incident
+        assert incident.agreement is not None
+        process.categorize(incident, process.choose_category(incident.agreement, incident.summary, hint),
+                           workflow.now())  # fmt: skip
+        known = await workflow.execute_activity_method(
+            RegistrationActivities.find_known_error,
+            KnownErrorQuery(service=incident.service, text=incident.summary),
+            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+            summary=f"{incident.number}: known-error check",
+        )  # fmt: skip
+        if known is not None:
+            process.close_as_known_error(incident, known, workflow.now())
+        self._changed()
+
+    async def _wait_for_change_or_next_timer(self) -> None:
+        seen = self.changes
+        timer = timers.next_timer(self.incident, workflow.now())
+        if timer is None:
+            await workflow.wait_condition(lambda: self.changes != seen)
+            return
+        wait = max(timer.at - workflow.now(), timedelta(milliseconds=1))
+        try:
+            await workflow.wait_condition(lambda: self.changes != seen, timeout=wait,
+                                          timeout_summary=timer.summary(self.incident))  # fmt: skip
+        except asyncio.TimeoutError:
+            timers.fire(self.incident, timer.kind, workflow.now())
+            self._changed()
+
+    async def _project(self) -> None:
+        """Write every timeline entry not yet in Postgres, in order, in batches."""
+        while self.recorded_seq < len(self.incident.timeline) and self.incident.number:
+            entries = self.incident.timeline[self.recorded_seq :]
+            last = entries[-1]
+            await workflow.execute_activity_method(
+                RecordActivities.record_timeline,
+                TimelineBatch(incident_key=self._incident_key(), number=self.incident.number,
+                              service=self.incident.service, summary=self.incident.summary, entries=entries,
+                              snapshot=snapshot_of(self.incident, workflow.now())),  # fmt: skip
+                start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+                summary=f"{self.incident.number}: record {last.action} -> {last.to_state}",
+            )  # fmt: skip
+            self.recorded_seq = last.seq
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > HISTORY_HANDOVER_EVENTS
+
+    async def _hand_over(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._project()
+        workflow.continue_as_new(OpenIncident(service=self.incident.service, summary=self.incident.summary,
+                                              continued=self.incident, recorded_seq=self.recorded_seq))  # fmt: skip
+
+    def _incident_key(self) -> str:
+        # stable across continue-as-new; a new incident on the same workflow id gets a new key
+        return f"{workflow.info().workflow_id}/{workflow.info().first_execution_run_id}"
+
+    def _changed(self) -> None:
+        """Every change wakes the main loop and refreshes what the Web UI shows."""
+        self.changes += 1
+        now = workflow.now()
+        current = visibility.search_attribute_values(self.incident, now)
+        pairs = visibility.changed_pairs(current, self.upserted)
+        if pairs:
+            workflow.upsert_search_attributes(pairs)
+            self.upserted = current
+        workflow.set_current_details(visibility.current_details(self.incident, now))
+
+    # -- queries, signals and the updates engineers send -------------------------------------
+
+    @workflow.query
+    def view(self, request: ViewRequest) -> dict[str, Any]:
+        return self._view(history=request.history)
+
+    @workflow.signal
+    def alert(self, batch: AlertBatch) -> None:
+        if self.incident.is_closed:
+            workflow.logger.warning("alert for a closed incident ignored: the receiver starts a new one")
+            return
+        alerts.apply_alerts(self.incident, batch.events, batch.actor)
+        self._changed()
+
+    @workflow.update
+    async def registered(self, request: WaitRegistered) -> dict[str, Any]:
+        """Returns once registration, categorization and prioritization are done (for `open`)."""
+        await workflow.wait_condition(
+            lambda: self.rejection is not None or self.incident.is_closed or self.incident.priority is not None
+        )
+        if self.rejection is not None:
+            raise ApplicationError(self.rejection, type=SERVICE_NOT_IN_CATALOG, non_retryable=True)
+        return self._view()
