@@ -1,0 +1,1 @@
+"""incidentctl: the engineers' CLI. Every changing command is a Temporal Update with a validator."""

@@ -1,0 +1,4 @@
+from starter.incidentctl.main import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Output: one line for people, or the contract's JSON for scripts (`-o json`)."""
+
+import json
+import sys
+from typing import Any
+
+COLUMNS = ("number", "state", "priority", "service", "group", "assignee", "restore_left", "summary")
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, sort_keys=True) + "\n")
+
+
+def one_line(view: dict[str, Any]) -> str:
+    sla = view.get("sla", {})
+    parts = [view.get("number") or view["workflow_id"], view["state"]]
+    if view.get("outcome"):
+        parts.append(f"({view['outcome']})")
+    if view.get("priority"):
+        parts.append(view["priority"])
+    parts.append(view["service"])
+    if view.get("group"):
+        parts.append(f"group={view['group']}")
+    if view.get("assignee"):
+        parts.append(f"assignee={view['assignee']}")
+    if sla.get("restore_left"):
+        parts.append(f"restore in {sla['restore_left']}" + (" (paused)" if sla.get("restore_paused") else ""))
+    if sla.get("breached"):
+        parts.append("SLA BREACHED")
+    return " ".join(parts)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    cells = [[str(_cell(row, c) or "-") for c in COLUMNS] for row in rows]
+    widths = [max([len(c.upper())] + [len(r[i]) for r in cells]) for i, c in enumerate(COLUMNS)]
+    widths[-1] = min(widths[-1], 60)
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(COLUMNS, widths))]
+    lines += ["  ".join(v[:w].ljust(w) for v, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def _cell(row: dict[str, Any], column: str) -> Any:
+    if column == "restore_left":
+        sla = row.get("sla", {})
+        return "BREACHED" if sla.get("breached") else sla.get("restore_left")
+    return row.get(column)
+
+
+def details(view: dict[str, Any]) -> str:
+    sla = view["sla"]
+    lines = [one_line(view), f"  summary     {view['summary']}",
+             f"  impact x urgency {view.get('impact')} x {view.get('urgency')}  category {view.get('category')}",
+             f"  source      {view['source']}  logged {view['logged_at']}",
+             f"  response    due {sla.get('response_due')}  acknowledged {view.get('acknowledged_at') or '-'}",
+             f"  restore     due {sla.get('restore_due')}  left {sla.get('restore_left') or '-'}"
+             f"  restored {view.get('restored_at') or '-'}"]  # fmt: skip
+    for key in ("runbook", "workaround", "problem", "known_error", "previous_number"):
+        if view.get(key):
+            lines.append(f"  {key:<11} {view[key]}")
+    for entry in view.get("history", []):
+        move = f"{entry['from']} -> {entry['to']}" if entry["from"] != entry["to"] else entry["to"]
+        lines.append(f"  {entry['at']}  {entry['actor']:<14} {entry['action']:<20} {move:<28} {entry['detail']}")
+    return "\n".join(lines)

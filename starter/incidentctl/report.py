@@ -1,0 +1,63 @@
+"""`incidentctl report`: MTTA, MTTR and SLA compliance per service and priority, from the Postgres record.
+
+Known errors are not incidents and are left out; cancelled incidents are counted apart.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+REPORT_SQL = """
+SELECT service, priority,
+       count(*) FILTER (WHERE outcome IS DISTINCT FROM 'cancelled')                       AS incidents,
+       count(*) FILTER (WHERE outcome = 'cancelled')                                       AS cancelled,
+       avg(extract(epoch FROM acknowledged_at - logged_at)) FILTER (WHERE acknowledged_at IS NOT NULL) AS mtta,
+       avg(extract(epoch FROM restored_at - logged_at) - paused_seconds)
+           FILTER (WHERE restored_at IS NOT NULL)                                          AS mttr,
+       count(*) FILTER (WHERE breached)                                                    AS breached,
+       count(*) FILTER (WHERE restored_at IS NOT NULL AND NOT breached)                    AS restored_in_time
+FROM incidents
+WHERE logged_at >= $1 AND outcome IS DISTINCT FROM 'known_error' AND priority IS NOT NULL
+GROUP BY service, priority
+ORDER BY service, priority
+"""
+
+
+async def build_report(database_url: str, since: timedelta, now: datetime) -> dict[str, Any]:
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        rows = await conn.fetch(REPORT_SQL, now - since)
+    finally:
+        await conn.close()
+    groups = []
+    for r in rows:
+        judged = r["breached"] + r["restored_in_time"]
+        groups.append({
+            "service": r["service"], "priority": r["priority"], "incidents": r["incidents"],
+            "cancelled": r["cancelled"], "breached": r["breached"],
+            "mtta_seconds": _round(r["mtta"]), "mttr_seconds": _round(r["mttr"]),
+            "sla_compliance": round(r["restored_in_time"] / judged, 4) if judged else None,
+        })  # fmt: skip
+    return {"since": (now - since).isoformat(), "until": now.isoformat(), "groups": groups}
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def report_table(report: dict[str, Any]) -> str:
+    header = f"{'SERVICE':<14}{'PRIO':<6}{'INCIDENTS':>10}{'MTTA':>10}{'MTTR':>10}{'BREACHED':>10}{'SLA MET':>9}"
+    lines = [f"incidents logged since {report['since']}", header]
+    for g in report["groups"]:
+        met = "-" if g["sla_compliance"] is None else f"{g['sla_compliance'] * 100:.0f}%"
+        lines.append(f"{g['service']:<14}{g['priority']:<6}{g['incidents']:>10}{_human(g['mtta_seconds']):>10}"
+                     f"{_human(g['mttr_seconds']):>10}{g['breached']:>10}{met:>9}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _human(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = seconds / 60
+    return f"{minutes:.0f}m" if minutes < 120 else f"{minutes / 60:.1f}h"

@@ -1,0 +1,91 @@
+"""`make run`: the whole stack on one machine, in the foreground.
+
+Temporal dev server (state in .data/temporal.db, Web UI :8233), PostgreSQL embedded
+in .data/pg (unless INCIDENT_DATABASE_URL is set), migrations and catalog (done by
+the worker at start), the worker and the alert receiver. Ctrl-C stops everything
+cleanly; the next `make run` finds every open incident and timer where it was.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from starter.local_postgres import LocalPostgres
+from starter.local_temporal import start_dev_server, wait_for_port
+from starter.process_exit import exit_now
+from starter.settings import PROJECT_ROOT
+
+DATA = PROJECT_ROOT / ".data"
+TEMPORAL_PORT, UI_PORT, POSTGRES_PORT = 7233, 8233, 55432
+DEV_INGEST_TOKEN = "dev-ingest-token"  # local only; set INCIDENT_INGEST_TOKEN for anything shared
+
+
+def _child(module_or_script: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("ab")
+    return subprocess.Popen([sys.executable, *module_or_script], env=env, cwd=PROJECT_ROOT,
+                            stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def _stop(process: subprocess.Popen[bytes], name: str, timeout: float = 20) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            print(f"  {name} did not stop in {timeout:.0f}s; killing it", flush=True)
+            process.kill()
+            process.wait()
+
+
+def main() -> int:
+    DATA.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("TEMPORAL_ADDRESS", f"127.0.0.1:{TEMPORAL_PORT}")
+    env.setdefault("INCIDENT_INGEST_TOKEN", DEV_INGEST_TOKEN)
+    postgres = None
+    if "INCIDENT_DATABASE_URL" not in env:
+        postgres = LocalPostgres(DATA / "pg", POSTGRES_PORT)
+        env["INCIDENT_DATABASE_URL"] = postgres.start()
+    print(f"PostgreSQL      {env['INCIDENT_DATABASE_URL']}", flush=True)
+    temporal = start_dev_server(DATA / "temporal.db", TEMPORAL_PORT, UI_PORT, DATA / "temporal.log")
+    print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{UI_PORT}", flush=True)
+    children = [("worker", _child(["worker.py"], env, DATA / "worker.log"))]
+    receiver_port = int(env.get("INCIDENT_RECEIVER_PORT", "8080"))
+    if (PROJECT_ROOT / "starter" / "receiver").is_dir():
+        children.append(("receiver", _child(["-m", "starter.receiver"], env, DATA / "receiver.log")))
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        if len(children) > 1:
+            wait_for_port("127.0.0.1", receiver_port, timeout=60, process=children[1][1])
+            print(f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True)
+        print(f"Logs            {DATA}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "
+              '--summary "5xx above 5%" --impact 1 --urgency 1\nCtrl-C stops everything.', flush=True)  # fmt: skip
+        while not stopping:
+            for name, process in children:
+                if process.poll() is not None:
+                    print(f"{name} exited with {process.returncode}; see {DATA}/{name}.log", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("Stopping...", flush=True)
+        for name, process in reversed(children):
+            _stop(process, name)
+        _stop(temporal, "temporal")
+        if postgres is not None:
+            postgres.stop()
+        print("Stopped. State kept in .data/ for the next `make run`.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    exit_now(main())

@@ -1,0 +1,39 @@
+"""Run incidentctl as a user would: a subprocess with the environment pointing at the test stack."""
+
+import json
+import os
+import asyncio
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Cli:
+    def __init__(self, temporal_address: str, task_queue: str, database_url: str) -> None:
+        self.env = {**os.environ, "TEMPORAL_ADDRESS": temporal_address, "INCIDENT_TASK_QUEUE": task_queue,
+                    "INCIDENT_DATABASE_URL": database_url, "INCIDENT_USER": "tester"}  # fmt: skip
+
+    async def __call__(self, *args: str, env: dict[str, str] | None = None) -> CliResult:
+        # asynchronous on purpose: the test worker shares this event loop and must keep running
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "starter.incidentctl", *args, env={**self.env, **(env or {})},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode is not None
+        return CliResult(process.returncode, out.decode(), err.decode())
+
+    async def ok_json(self, *args: str) -> Any:
+        result = await self("-o", "json", *args)
+        assert result.code == 0, f"incidentctl {' '.join(args)} exited {result.code}: {result.err}"
+        return result.json()
