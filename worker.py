@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.catalog_store import load_catalog, read_catalog_file
+from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
 from activities.registration import RegistrationActivities
 from activities.schema import migrate
@@ -36,12 +37,13 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
-    registration, records = RegistrationActivities(pool), RecordActivities(pool)
+    registration, records, notifications = RegistrationActivities(pool), RecordActivities(pool), NotificationActivities(pool)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[IncidentWorkflow],
-        activities=[registration.register_incident, registration.find_known_error, records.record_timeline],
+        activities=[registration.register_incident, registration.find_known_error, records.record_timeline,
+                    notifications.deliver_notifications],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
         ),

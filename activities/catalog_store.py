@@ -6,7 +6,7 @@ from pathlib import Path
 
 import asyncpg
 
-from domain.catalog import Catalog, KnownError, ServiceAgreement, parse_catalog
+from domain.catalog import Catalog, KnownError, Notifications, ServiceAgreement, parse_catalog
 
 
 def read_catalog_file(path: Path) -> Catalog:
@@ -25,10 +25,12 @@ async def load_catalog(pool: asyncpg.Pool, catalog: Catalog) -> None:
     async with pool.acquire() as conn, conn.transaction():
         for entry in catalog.services.values():
             await conn.execute(
-                "INSERT INTO services (name, integration_key, agreement) VALUES ($1, $2, $3::jsonb)"
+                "INSERT INTO services (name, integration_key, agreement, notifications)"
+                " VALUES ($1, $2, $3::jsonb, $4::jsonb)"
                 " ON CONFLICT (name) DO UPDATE SET integration_key = EXCLUDED.integration_key,"
-                " agreement = EXCLUDED.agreement, loaded_at = now()",
+                " agreement = EXCLUDED.agreement, notifications = EXCLUDED.notifications, loaded_at = now()",
                 entry.name, entry.integration_key, entry.agreement().model_dump_json(),
+                entry.notifications.model_dump_json(),
             )  # fmt: skip
         names = list(catalog.services)
         await conn.execute(
@@ -62,3 +64,8 @@ async def fetch_known_errors(conn: asyncpg.Connection, service: str) -> list[Kno
                    workaround=r["workaround"], problem=r["problem"])  # fmt: skip
         for r in rows
     ]
+
+
+async def fetch_notifications(conn: asyncpg.Connection, service: str) -> Notifications:
+    raw = await conn.fetchval("SELECT notifications FROM services WHERE name = $1", service)
+    return Notifications.model_validate_json(raw) if raw else Notifications()

@@ -86,8 +86,7 @@ class ServiceAgreement(BaseModel):
     major_update_interval: timedelta = timedelta(minutes=30)
     confirmation_window: timedelta = timedelta(days=3)
     quiet_window: timedelta = timedelta(minutes=30)
-    stakeholders: str = ""
-    notify_webhook: str = ""
+    stakeholders: str = ""  # the business channel told about restore, breach and major incidents
 
     def category(self, name: str | None) -> Category:
         for category in self.categories:
@@ -103,11 +102,25 @@ class ServiceAgreement(BaseModel):
         return self.support_lines[0] if self.support_lines[0] != group else None
 
 
+class Notifications(BaseModel):
+    """Where messages go. Webhook URLs are credentials (Slack's are), so they stay out of history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    webhook: str = ""  # Slack-compatible incoming webhook for the service
+    group_webhooks: dict[str, str] = {}  # assignment group -> its own webhook
+
+    def webhook_for(self, audience: str) -> str:
+        kind, _, name = audience.partition(":")
+        return self.group_webhooks.get(name, self.webhook) if kind == "group" else self.webhook
+
+
 class ServiceEntry(ServiceAgreement):
     integration_key: str = Field(min_length=16)
+    notifications: Notifications = Notifications()
 
     def agreement(self) -> ServiceAgreement:
-        return ServiceAgreement.model_validate(self.model_dump(exclude={"integration_key"}))
+        return ServiceAgreement.model_validate(self.model_dump(exclude={"integration_key", "notifications"}))
 
 
 class Catalog(BaseModel):

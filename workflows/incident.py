@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import SERVICE_NOT_IN_CATALOG
+    from activities.notifications import DeliverNotifications, NotificationActivities
     from activities.records import RecordActivities, TimelineBatch, snapshot_of
     from activities.registration import KnownErrorQuery, RegisterIncident, RegistrationActivities
     from domain import alerts, process, timers
@@ -30,6 +31,10 @@ DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coef
                              maximum_interval=timedelta(seconds=30),
                              non_retryable_error_types=[SERVICE_NOT_IN_CATALOG])  # fmt: skip
 DATABASE_TIMEOUT = timedelta(seconds=30)
+# A webhook may be down for hours: keep trying, gently, without holding up the incident.
+NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
+                           maximum_interval=timedelta(minutes=5))  # fmt: skip
+NOTIFY_TIMEOUT = timedelta(minutes=2)
 # Far below the server's 50k-event limit, so a long, noisy incident hands over in good time.
 HISTORY_HANDOVER_EVENTS = 10_000
 
@@ -47,6 +52,8 @@ class IncidentWorkflow(EngineerActions):
         self.rejection: str | None = None
         self.changes = 0
         self.upserted: dict[str, object] = {}
+        self.undelivered = False  # projected entries carry notifications not yet handed to delivery
+        self.delivery: asyncio.Task[Any] | None = None
 
     @workflow.run
     async def run(self, request: OpenIncident) -> IncidentResult:
@@ -62,10 +69,12 @@ class IncidentWorkflow(EngineerActions):
             await self._project()  # updates may arrive (even close the incident) while this awaits
             if self._history_is_long():
                 await self._hand_over()
+            self._start_delivery()
             if not self.incident.is_closed:
                 await self._wait_for_change_or_next_timer()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._project()
+        await self._finish_delivery()
         return IncidentResult(number=self.incident.number, state=self.incident.state,
                               outcome=self.incident.outcome)  # fmt: skip
 
@@ -139,6 +148,32 @@ class IncidentWorkflow(EngineerActions):
                 summary=f"{self.incident.number}: record {last.action} -> {last.to_state}",
             )  # fmt: skip
             self.recorded_seq = last.seq
+            self.undelivered = self.undelivered or any(entry.notify for entry in entries)
+
+    def _start_delivery(self) -> None:
+        """Deliver notifications beside the incident, one delivery at a time, never blocking its timers."""
+        if not self.undelivered or (self.delivery is not None and not self.delivery.done()):
+            return
+        if not workflow.patched("deliver-notifications"):  # incidents begun before delivery existed
+            self.undelivered = False
+            return
+        self.undelivered = False
+        self.delivery = workflow.start_activity_method(
+            NotificationActivities.deliver_notifications,
+            DeliverNotifications(incident_key=self._incident_key(), service=self.incident.service),
+            start_to_close_timeout=NOTIFY_TIMEOUT, retry_policy=NOTIFY_RETRY,
+            summary=f"{self.incident.number}: notify",
+        )  # fmt: skip
+        self.delivery.add_done_callback(lambda _: self._wake())
+
+    async def _finish_delivery(self) -> None:
+        """Every message is out before the incident's workflow ends."""
+        while True:
+            if self.delivery is not None and not self.delivery.done():
+                await self.delivery
+            if not self.undelivered:
+                return
+            self._start_delivery()
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -153,6 +188,9 @@ class IncidentWorkflow(EngineerActions):
     def _incident_key(self) -> str:
         # stable across continue-as-new; a new incident on the same workflow id gets a new key
         return f"{workflow.info().workflow_id}/{workflow.info().first_execution_run_id}"
+
+    def _wake(self) -> None:
+        self.changes += 1
 
     def _changed(self) -> None:
         """Every change wakes the main loop and refreshes what the Web UI shows."""

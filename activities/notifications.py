@@ -1,0 +1,99 @@
+"""Tell people: deliver the outbox rows of one incident to webhooks and the message log.
+
+The outbox row is written in the same transaction as the event that causes it (see
+records.py), so no message is lost. Here each row is locked, posted, and marked sent
+in one transaction: a retry skips rows already sent, so each event is sent once
+(the receiving end also gets the row id as an idempotency key, for the rare crash
+between its 2xx and our commit).
+"""
+
+from typing import Any
+
+import aiohttp
+from yarl import URL
+import asyncpg
+import structlog
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.catalog_store import fetch_notifications
+from domain.catalog import Notifications
+
+WEBHOOK_TIMEOUT_SECONDS = 10
+
+log = structlog.get_logger(__name__)
+
+
+class DeliverNotifications(BaseModel):
+    incident_key: str
+    service: str
+
+
+class WebhookRefused(Exception):
+    """The webhook answered non-2xx; the activity retries with backoff."""
+
+
+def slack_message(row: asyncpg.Record) -> dict[str, Any]:
+    """Slack-compatible (`text`), with the facts a machine reader wants beside it."""
+    return {"text": row["message"], "incident": row["number"], "service": row["service"],
+            "audience": row["audience"], "action": row["action"], "id": row["id"]}  # fmt: skip
+
+
+class NotificationActivities:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @activity.defn
+    async def deliver_notifications(self, request: DeliverNotifications) -> int:
+        """Send every unsent message of the incident, oldest first. Returns how many were sent now."""
+        async with self._pool.acquire() as conn:
+            targets = await fetch_notifications(conn, request.service)
+            ids = await conn.fetch(
+                "SELECT id FROM notification_outbox WHERE incident_key = $1 AND sent_at IS NULL ORDER BY id",
+                request.incident_key,
+            )
+            sent = 0
+            for (outbox_id,) in ids:
+                try:
+                    sent += await self._deliver_one(conn, targets, outbox_id)
+                except (aiohttp.ClientError, TimeoutError, WebhookRefused) as err:
+                    # the row's transaction rolled back; note the failure, then let Temporal retry
+                    await conn.execute(
+                        "UPDATE notification_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                        outbox_id, str(err)[:500] or type(err).__name__,
+                    )  # fmt: skip
+                    raise
+        return sent
+
+    async def _deliver_one(self, conn: asyncpg.Connection, targets: Notifications, outbox_id: int) -> int:
+        async with conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT * FROM notification_outbox WHERE id = $1 AND sent_at IS NULL FOR UPDATE SKIP LOCKED",
+                outbox_id,
+            )
+            if row is None:
+                return 0  # sent meanwhile by another attempt
+            url = targets.webhook_for(row["audience"])
+            await self._post(row, url)
+            await conn.execute(
+                "UPDATE notification_outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1",
+                outbox_id,
+            )
+            await conn.execute(
+                "INSERT INTO notification_log (outbox_id, target, message) VALUES ($1, $2, $3)"
+                " ON CONFLICT (outbox_id) DO NOTHING",
+                outbox_id, URL(url).host if url else "log", row["message"],
+            )  # fmt: skip
+            log.info("notification sent", incident=row["number"], audience=row["audience"],
+                     action=row["action"], message=row["message"])  # fmt: skip
+            return 1
+
+    async def _post(self, row: asyncpg.Record, url: str) -> None:
+        if not url:
+            return  # no webhook for this audience: the message log is the delivery
+        headers = {"Idempotency-Key": f"incident-notification-{row['id']}"}
+        timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
+        async with aiohttp.ClientSession(timeout=timeout) as http:  # one per message: deliveries are rare
+            async with http.post(url, json=slack_message(row), headers=headers) as answer:
+                if answer.status >= 300:
+                    raise WebhookRefused(f"webhook answered {answer.status}")
