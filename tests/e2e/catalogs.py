@@ -1,0 +1,28 @@
+"""Test agreements layered over catalog.toml, so agreed times can pass in seconds on the real server."""
+
+import asyncpg
+
+from activities.catalog_store import load_catalog, read_catalog_file
+from domain.catalog import Catalog, Targets
+from domain.enums import Priority
+from tests.conftest import CATALOG
+
+FAST_SERVICE = "fast-lane"
+
+
+def fast_catalog(seconds: float = 2.0) -> Catalog:
+    """catalog.toml plus `fast-lane`: every target `seconds` (response) and 2x that (restore)."""
+    from datetime import timedelta
+
+    catalog = read_catalog_file(CATALOG)
+    fast = catalog.services["email"].model_copy(deep=True)
+    fast.name, fast.integration_key = FAST_SERVICE, "fa57fa57fa57fa57fa57fa57fa57fa57"
+    fast.targets = {p: Targets(response=timedelta(seconds=seconds), restore=timedelta(seconds=2 * seconds))
+                    for p in Priority}  # fmt: skip
+    fast.major_update_interval = timedelta(seconds=seconds)
+    catalog.services[FAST_SERVICE] = fast
+    return catalog
+
+
+async def load_fast_catalog(pool: asyncpg.Pool, seconds: float = 2.0) -> None:
+    await load_catalog(pool, fast_catalog(seconds))
