@@ -108,3 +108,17 @@ async def test_a_breach_is_visible_to_auditors_in_search_attributes_details_and_
     assert any("register" in s for s in summaries)
     assert any("restore target" in s for s in summaries)  # the breach timer says what it waits for
     assert any("record sla_breach" in s for s in summaries)
+
+
+async def test_the_readme_query_for_known_errors_finds_them_and_nothing_else(dev_client: Client, dev_worker: str):
+    known, _ = await _open(dev_client, dev_worker, "checkout", "coupon code rejected at checkout")
+    real, _ = await _open(dev_client, dev_worker, "checkout", "coupon service down")
+    assert known["outcome"] == "known_error" and real["outcome"] is None
+    query = ('IncidentState="closed" AND IncidentCategory IS NOT NULL AND IncidentPriority IS NULL'
+             f' AND IncidentNumber IN ("{known["number"]}", "{real["number"]}")')  # fmt: skip
+    for _ in range(50):
+        found = [w.id async for w in dev_client.list_workflows(query)]
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    assert found == [known["workflow_id"]]
