@@ -54,7 +54,7 @@ def main() -> int:
     print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{UI_PORT}", flush=True)
     children = [("worker", _child(["worker.py"], env, DATA / "worker.log"))]
     receiver_port = int(env.get("INCIDENT_RECEIVER_PORT", "8080"))
-    if (PROJECT_ROOT / "starter" / "receiver").is_dir():
+    if (PROJECT_ROOT / "starter" / "receiver" / "__main__.py").exists():
         children.append(("receiver", _child(["-m", "starter.receiver"], env, DATA / "receiver.log")))
     stopping = False
 
@@ -73,7 +73,9 @@ def main() -> int:
         while not stopping:
             for name, process in children:
                 if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; see {DATA}/{name}.log", flush=True)
+                    tail = (DATA / f"{name}.log").read_text(errors="replace").splitlines()[-5:]
+                    print(f"{name} exited with {process.returncode}; last lines of {DATA}/{name}.log:", flush=True)
+                    print("\n".join("  " + line for line in tail), flush=True)
                     stopping = True
             time.sleep(0.5)
     finally:
