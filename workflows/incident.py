@@ -65,6 +65,8 @@ class IncidentWorkflow(EngineerActions):
                 process.prioritize(self.incident, workflow.now())
                 alerts.settle_alerts(self.incident, workflow.now(), str(self.incident.source))
                 self._changed()
+        elif workflow.patched("refresh-after-hand-over"):
+            self._changed()  # current details do not carry over continue-as-new
         while not self.incident.is_closed:
             await self._project()  # updates may arrive (even close the incident) while this awaits
             if self._history_is_long():
@@ -182,6 +184,7 @@ class IncidentWorkflow(EngineerActions):
     async def _hand_over(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._project()
+        await self._finish_delivery()  # an activity still running would be orphaned by the new run
         workflow.continue_as_new(OpenIncident(service=self.incident.service, summary=self.incident.summary,
                                               continued=self.incident, recorded_seq=self.recorded_seq))  # fmt: skip
 

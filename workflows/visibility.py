@@ -6,7 +6,6 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 with workflow.unsafe.imports_passed_through():
-    from domain.durations import format_duration
     from domain.incident import Incident
     from domain.sla import deadlines
 
@@ -80,8 +79,8 @@ def current_details(incident: Incident, now: datetime) -> str:
         lines.append(f"owner {owner}")
     if due.restore_due is not None and incident.restored_at is None and not incident.is_closed:
         paused = " (paused)" if incident.paused_since else ""
-        lines.append(f"restore due {due.restore_due.isoformat(timespec='minutes')}, "
-                     f"{format_duration(due.restore_due - now)} left{paused}")  # fmt: skip
+        # a due time, not "time left": these details are written at a change and read much later
+        lines.append(f"restore due {due.restore_due.isoformat(timespec='minutes')}{paused}")
     if incident.breached:
         lines.append("**SLA breached**")
     if incident.timeline:

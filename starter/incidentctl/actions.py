@@ -22,6 +22,7 @@ QUERY_CONCURRENCY = 16
 
 
 def _print(args: argparse.Namespace, view: dict[str, Any], detailed: bool = False) -> None:
+    view = render.with_fresh_remaining(view)
     if args.output == "json":
         render.emit_json(view)
     else:
@@ -135,7 +136,7 @@ async def list_(client: Client, args: argparse.Namespace) -> int:
             except RPCError:
                 return None  # finished between list and query, or no worker: leave it out
 
-    views = [v for v in await asyncio.gather(*(view_of(e) for e in executions)) if v is not None]
+    views = [render.with_fresh_remaining(v) for v in await asyncio.gather(*(view_of(e) for e in executions)) if v]
     views.sort(key=lambda v: (v.get("priority") or "P9", v.get("logged_at") or ""))
     if args.output == "json":
         render.emit_json(views)

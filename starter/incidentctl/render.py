@@ -2,9 +2,21 @@
 
 import json
 import sys
+from datetime import datetime, timezone
 from typing import Any
 
+from domain.durations import format_duration
+
 COLUMNS = ("number", "state", "priority", "service", "group", "assignee", "restore_left", "summary")
+
+
+def with_fresh_remaining(view: dict[str, Any]) -> dict[str, Any]:
+    """A query answers with the workflow's clock of its last task; time left is counted here, now."""
+    sla = view.get("sla") or {}
+    if sla.get("restore_left") is not None and sla.get("restore_due") and not sla.get("restore_paused"):
+        due = datetime.fromisoformat(sla["restore_due"])
+        sla["restore_left"] = format_duration(due - datetime.now(timezone.utc))
+    return view
 
 
 def emit_json(value: Any) -> None:
