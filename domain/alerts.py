@@ -20,8 +20,13 @@ class AlertEvent(BaseModel):
     description: str = ""
 
 
-def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str) -> None:
-    """Count every delivery, then let the set of firing alerts move the incident."""
+def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str, quiet_from_last_resolve: bool = True) -> None:
+    """Count every delivery, then let the set of firing alerts move the incident.
+
+    `quiet_from_last_resolve=False` keeps the first release's rule for incidents it started:
+    every batch with nothing firing restores, and the quiet window runs from the restore.
+    """
+    silenced = False  # did this batch resolve an alert that was firing?
     for event in events:
         if event.status == "acknowledged":
             if incident.state is State.PRIORITIZED:
@@ -35,22 +40,36 @@ def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str) -> No
         was_firing = occurrence.firing
         occurrence.last_seen = event.at
         occurrence.firing = event.status == "firing"
+        silenced = silenced or (was_firing and not occurrence.firing)
         if occurrence.firing:
             occurrence.count += 1
         if occurrence.firing and not was_firing:
+            incident.quiet_since = None
             if incident.state in (State.RESTORED, State.RESOLVED):
                 reopen(incident, actor, event.at, f"alert {event.key} fired again within the quiet window")
             elif incident.state is not State.CLOSED:
                 record(incident, at=event.at, actor=actor, action=Action.ALERT_FIRED,
                        detail=f"alert {event.key} firing: {event.description}"[:500])  # fmt: skip
-    settle_alerts(incident, events[-1].at if events else None, actor)
+    if not quiet_from_last_resolve:
+        settle_alerts(incident, events[-1].at if events else None, actor)
+    elif silenced and not incident.firing_alerts:  # this batch silenced the last alert
+        all_resolved(incident, events[-1].at, actor)
 
 
 def settle_alerts(incident: Incident, at: datetime | None, actor: str) -> None:
-    """All alerts of the group resolved: the service is restored and the quiet window starts."""
+    """After prioritization: alerts that fired and resolved while the incident was being registered."""
     if at is None or not incident.occurrences or incident.firing_alerts:
         return
-    if incident.state in WORKING:
+    all_resolved(incident, at, actor)
+
+
+def all_resolved(incident: Incident, at: datetime, actor: str) -> None:
+    """All alerts of the group resolved: the service is restored and the quiet window starts."""
+    incident.quiet_since = at
+    if incident.state is State.RESTORED:  # restored earlier by a workaround: only the quiet window starts now
+        record(incident, at=at, actor=actor, action=Action.ALERT_RESOLVED,
+               detail="every alert of the group resolved: quiet window started")  # fmt: skip
+    elif incident.state in WORKING:
         incident.restored_at = at
         pause_restore_clock(incident, at)
         record(incident, at=at, actor=actor, action=Action.ALERT_RESOLVED, to_state=State.RESTORED,

@@ -8,7 +8,7 @@ deadlines it enforces are the ones that were agreed when the incident was logged
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from domain.durations import parse_duration
 from domain.enums import Priority
@@ -22,9 +22,25 @@ DEFAULT_TARGETS: dict[Priority, tuple[str, str]] = {
 }
 
 
-class Targets(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
+CATALOG_FILE = {"catalog_file": True}  # validation context: reading catalog.toml, not history
 
+
+class CatalogModel(BaseModel):
+    """Strict when read from catalog.toml (a typo must not fall back to a default silently),
+    lenient when read back from workflow history, where a field an older release wrote must
+    still decode (running incidents would otherwise fail to replay)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_fields_in_the_catalog(cls, data: Any, info: ValidationInfo) -> Any:
+        if info.context and info.context.get("catalog_file") and isinstance(data, dict):
+            unknown = sorted(set(data) - set(cls.model_fields))
+            if unknown:
+                raise ValueError(f"unknown field(s) {', '.join(unknown)}")
+        return data
+
+
+class Targets(CatalogModel):
     response: timedelta
     restore: timedelta
 
@@ -35,16 +51,12 @@ class Targets(BaseModel):
         return parse_duration(value) if isinstance(value, str) and not value.startswith("P") else value
 
 
-class ImpactUrgency(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
-
+class ImpactUrgency(CatalogModel):
     impact: int = Field(ge=1, le=3)
     urgency: int = Field(ge=1, le=3)
 
 
-class Category(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
-
+class Category(CatalogModel):
     """A kind of failure with its incident model: who takes it and how."""
 
     name: str
@@ -53,9 +65,7 @@ class Category(BaseModel):
     keywords: list[str] = []
 
 
-class KnownError(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
-
+class KnownError(CatalogModel):
     """A documented error from release management: expected, so not an incident."""
 
     id: str
@@ -70,10 +80,8 @@ class KnownError(BaseModel):
         return service == self.service and all(p.lower() in lowered for p in self.match)
 
 
-class ServiceAgreement(BaseModel):
+class ServiceAgreement(CatalogModel):
     """What the workflow needs of a service. Holds no credentials: it goes into history."""
-
-    model_config = ConfigDict(extra="forbid")  # a typo in the catalog must not fall back silently
 
     name: str
     owner_group: str
@@ -102,10 +110,8 @@ class ServiceAgreement(BaseModel):
         return self.support_lines[0] if self.support_lines[0] != group else None
 
 
-class Notifications(BaseModel):
+class Notifications(CatalogModel):
     """Where messages go. Webhook URLs are credentials (Slack's are), so they stay out of history."""
-
-    model_config = ConfigDict(extra="forbid")
 
     webhook: str = ""  # Slack-compatible incoming webhook for the service
     group_webhooks: dict[str, str] = {}  # assignment group -> its own webhook
@@ -123,7 +129,7 @@ class ServiceEntry(ServiceAgreement):
         return ServiceAgreement.model_validate(self.model_dump(exclude={"integration_key", "notifications"}))
 
 
-class Catalog(BaseModel):
+class Catalog(CatalogModel):
     services: dict[str, ServiceEntry]
     known_errors: list[KnownError] = []
 
@@ -158,7 +164,8 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
         if merged.get("name") in services:
             raise ValueError(f"service {merged['name']!r} appears twice in the catalog")
         services[merged.get("name", "")] = merged
-    catalog = Catalog.model_validate({"services": services, "known_errors": raw.get("known_errors", [])})
+    catalog = Catalog.model_validate({"services": services, "known_errors": raw.get("known_errors", [])},
+                                     context=CATALOG_FILE)
     keys = [s.integration_key for s in catalog.services.values()]
     if len(set(keys)) != len(keys):
         raise ValueError("two services share an integration key")

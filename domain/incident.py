@@ -77,6 +77,7 @@ class Incident(BaseModel):
     resolution: str = ""
     problem: str | None = None
     occurrences: dict[str, Occurrence] = {}
+    quiet_since: AwareDatetime | None = None  # when the last firing alert resolved
     timeline: list[TimelineEntry] = []
 
     @property

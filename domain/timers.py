@@ -59,7 +59,8 @@ def next_timer(incident: Incident, now: datetime) -> DueTimer | None:
         due.append(DueTimer(kind=TimerKind.CONFIRMATION_WINDOW, at=incident.resolved_at + agreement.confirmation_window))
     if incident.state is State.RESTORED and incident.from_alerts and incident.firing_alerts == 0:
         assert incident.restored_at is not None
-        due.append(DueTimer(kind=TimerKind.QUIET_WINDOW, at=incident.restored_at + agreement.quiet_window))
+        quiet_from = max(incident.restored_at, incident.quiet_since or incident.restored_at)
+        due.append(DueTimer(kind=TimerKind.QUIET_WINDOW, at=quiet_from + agreement.quiet_window))
     return min(due, key=lambda timer: timer.at) if due else None
 
 

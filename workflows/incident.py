@@ -217,7 +217,8 @@ class IncidentWorkflow(EngineerActions):
         if self.incident.is_closed:
             workflow.logger.warning("alert for a closed incident ignored: the receiver starts a new one")
             return
-        alerts.apply_alerts(self.incident, batch.events, batch.actor)
+        alerts.apply_alerts(self.incident, batch.events, batch.actor,
+                            quiet_from_last_resolve=workflow.patched("alerts-quiet-from-last-resolve"))
         self._changed()
 
     @workflow.update

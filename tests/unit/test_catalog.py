@@ -139,8 +139,21 @@ def test_the_agreement_a_workflow_keeps_holds_no_credential() -> None:
     entry = parse_catalog(raw(service())).services["checkout"]
     agreement = entry.agreement()
     assert type(agreement) is ServiceAgreement
-    assert "integration_key" not in agreement.model_dump()
-    assert agreement.model_dump() == entry.model_dump(exclude={"integration_key"})
+    assert "integration_key" not in agreement.model_dump() and "notifications" not in agreement.model_dump()
+    assert agreement.model_dump() == entry.model_dump(exclude={"integration_key", "notifications"})
+
+
+def test_a_typo_in_the_catalog_file_is_refused_with_its_name() -> None:
+    typo = service()
+    typo["confirmaton_window"] = "3d"
+    with pytest.raises(ValueError, match="confirmaton_window"):
+        parse_catalog(raw(typo))
+
+
+def test_an_agreement_from_an_older_release_still_decodes_from_history() -> None:
+    stored = parse_catalog(raw(service())).services["checkout"].agreement().model_dump(mode="json")
+    stored["notify_webhook"] = ""  # a field the first release wrote into running incidents' histories
+    assert ServiceAgreement.model_validate(stored).name == "checkout"
 
 
 def test_a_category_is_found_by_name_else_the_first_is_the_default() -> None:

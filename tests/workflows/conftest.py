@@ -1,45 +1,14 @@
 """Time-skipping Temporal test server, one per test: days of agreed time pass in milliseconds."""
 
-import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
-import sys
 
 import asyncpg
 import pytest
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
-from starter.local_temporal import SEARCH_ATTRIBUTES
-from worker import build_worker
-
-TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
-_TYPES = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-          "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}  # fmt: skip
-
-
-class SkippingEnv:
-    def __init__(self, env: WorkflowEnvironment, task_queue: str) -> None:
-        self.env = env
-        self.client = env.client
-        self.task_queue = task_queue
+from tests.workflows.skipping_server import SkippingEnv, skipping_environment
 
 
 @pytest.fixture
 async def skipping(pool: asyncpg.Pool) -> AsyncIterator[SkippingEnv]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
-    )
-    try:
-        # unregistered custom search attributes make the test server stall the workflow
-        await env.client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=env.client.namespace,
-                                       search_attributes={n: _TYPES[t] for n, t in SEARCH_ATTRIBUTES.items()})
-        )  # fmt: skip
-        task_queue = f"incidents-{uuid.uuid4().hex[:8]}"
-        async with build_worker(env.client, pool, task_queue):
-            yield SkippingEnv(env, task_queue)
-    finally:
-        await env.shutdown()
+    async with skipping_environment(pool) as env:
+        yield env

@@ -1,0 +1,242 @@
+"""Record one Temporal history per lifecycle path, for tests/replay/test_replay.py.
+
+    .venv/bin/python -m tests.replay.record_histories                    # every path
+    .venv/bin/python -m tests.replay.record_histories hold_then_breach   # some paths
+
+Run it after adding a path, or after a workflow change guarded by `workflow.patched()`:
+first move the current histories/*.json into a subfolder named for the change (as
+histories/before_notifications/ was), so the old branch keeps being replayed, then
+record the new set. Never regenerate just to make a failing replay pass: that failure
+is incidents in production breaking.
+
+It starts an embedded PostgreSQL (or uses INCIDENT_DATABASE_URL), loads catalog.toml,
+and drives each path with the production worker on its own time-skipping Temporal test
+server, then writes tests/replay/histories/<path>.json. The workflow id of each history
+is `replay-<path>`; the replay test uses the same id. A path that hands over
+(continue-as-new) also writes its first run as <path>_first_run.json.
+"""
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+from temporalio.client import WorkflowUpdateFailedError
+
+from activities.catalog_store import load_catalog, read_catalog_file
+from activities.schema import migrate
+from domain.alerts import AlertEvent
+from domain.commands import (
+    Ack, AlertBatch, Cancel, Confirm, Diagnose, Hold, Note, OpenIncident, Reopen, Resolve, Resume, Workaround,
+)  # fmt: skip
+from domain.enums import HoldReason, Source
+from starter.incidents import open_incident
+from starter.local_postgres import LocalPostgres
+from starter.local_temporal import free_port
+from tests.workflows.incident_driver import Handle, continue_as_new_suggested_after, pass_time, state_becomes
+from tests.workflows.skipping_server import SkippingEnv, skipping_environment
+from workflows.incident import IncidentWorkflow
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+FIRST_RUN = "_first_run"  # suffix of the first run's history of a path that hands over
+CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"
+W = IncidentWorkflow
+
+
+def workflow_id(path: str) -> str:
+    return f"replay-{path}"
+
+
+async def _open(skipping: SkippingEnv, path: str, request: OpenIncident) -> Handle:
+    await open_incident(skipping.client, skipping.task_queue, request, actor="alice", workflow_id=workflow_id(path))
+    return skipping.client.get_workflow_handle_for(W.run, workflow_id(path))
+
+
+async def happy_path(skipping: SkippingEnv, path: str) -> Handle:
+    handle = await _open(skipping, path, OpenIncident(service="checkout", summary="5xx above 5%", impact=2, urgency=2))
+    await handle.execute_update(W.ack, Ack(actor="alice"))
+    await handle.execute_update(W.diagnose, Diagnose(actor="alice", finding="pod OOM"))
+    await handle.execute_update(W.workaround, Workaround(actor="alice", text="scaled to 6"))
+    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="memory limit raised"))
+    await handle.execute_update(W.confirm, Confirm(actor="bob"))
+    return handle
+
+
+async def known_error(skipping: SkippingEnv, path: str) -> Handle:
+    return await _open(skipping, path, OpenIncident(service="checkout", summary="coupon code rejected at checkout"))
+
+
+async def rejected_service(skipping: SkippingEnv, path: str) -> Handle:
+    try:
+        await _open(skipping, path, OpenIncident(service="unknown-svc", summary="disk full"))
+    except WorkflowUpdateFailedError:
+        pass  # refused, as it must be
+    return skipping.client.get_workflow_handle_for(W.run, workflow_id(path))
+
+
+async def breach(skipping: SkippingEnv, path: str) -> Handle:
+    """P2 unacknowledged for an hour (response escalations), then warning and breach."""
+    handle = await _open(skipping, path, OpenIncident(service="payroll", summary="payslip login error", impact=1,
+                                                      urgency=2))  # fmt: skip
+    await pass_time(skipping, timedelta(hours=1))
+    await handle.execute_update(W.ack, Ack(actor="alice"))
+    await pass_time(skipping, timedelta(hours=8))
+    await handle.execute_update(W.workaround, Workaround(actor="alice", text="session cache flushed"))
+    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="cache size fixed"))
+    await handle.execute_update(W.confirm, Confirm(actor="bob"))
+    return handle
+
+
+async def hold_then_breach(skipping: SkippingEnv, path: str) -> Handle:
+    """On hold for 3 h, then past the moved deadline; closes itself after the confirmation window."""
+    handle = await _open(skipping, path, OpenIncident(service="payroll", summary="payslip login error", impact=1,
+                                                      urgency=2))  # fmt: skip
+    await handle.execute_update(W.ack, Ack(actor="alice"))
+    await pass_time(skipping, timedelta(hours=1))
+    await handle.execute_update(W.hold, Hold(actor="alice", reason=HoldReason.SUPPLIER, text="vendor ticket 77"))
+    await pass_time(skipping, timedelta(hours=3))
+    await handle.execute_update(W.resume, Resume(actor="alice"))
+    await pass_time(skipping, timedelta(hours=8))
+    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="vendor patch"))
+    await pass_time(skipping, timedelta(days=5, minutes=1))  # payroll's confirmation window
+    return handle
+
+
+async def reopen(skipping: SkippingEnv, path: str) -> Handle:
+    handle = await _open(skipping, path, OpenIncident(service="email", summary="mail delivery queue stuck", impact=2,
+                                                      urgency=1))  # fmt: skip
+    await handle.execute_update(W.ack, Ack(actor="alice"))
+    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="queue flushed"))
+    await pass_time(skipping, timedelta(days=1))
+    await handle.execute_update(W.reopen, Reopen(actor="carol", reason="queue stuck again"))
+    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="relay replaced"))
+    await pass_time(skipping, timedelta(days=3, minutes=1))
+    return handle
+
+
+async def major_incident(skipping: SkippingEnv, path: str) -> Handle:
+    handle = await _open(skipping, path, OpenIncident(service="checkout", summary="checkout down", impact=1, urgency=1))
+    await handle.execute_update(W.ack, Ack(actor="alice"))
+    await pass_time(skipping, timedelta(minutes=65))
+    await handle.execute_update(W.workaround, Workaround(actor="alice", text="failover to region b"))
+    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="db fixed", problem="PRB-9"))
+    await handle.execute_update(W.confirm, Confirm(actor="bob"))
+    return handle
+
+
+async def alert_quiet_close(skipping: SkippingEnv, path: str) -> Handle:
+    """Two alerts fire, resolve, one fires again within the quiet window, then all stay quiet."""
+    handle = await skipping.client.start_workflow(
+        W.run, OpenIncident(service="checkout", summary="HighErrorRate", source=Source.ALERTMANAGER,
+                            severity="critical"),  # fmt: skip
+        id=workflow_id(path), task_queue=skipping.task_queue,
+    )  # fmt: skip
+    await state_becomes(handle, "prioritized")
+
+    async def deliver(*alerts: tuple[str, str]) -> None:
+        now = await skipping.env.get_current_time()
+        events = [AlertEvent(key=key, status=status, at=now) for key, status in alerts]  # type: ignore[arg-type]
+        await handle.signal(W.alert, AlertBatch(actor="alertmanager", events=events))
+
+    await deliver(("fp-a", "firing"), ("fp-b", "firing"), ("fp-a", "acknowledged"))
+    await pass_time(skipping, timedelta(minutes=5))
+    await deliver(("fp-a", "resolved"), ("fp-b", "resolved"))
+    await state_becomes(handle, "restored")
+    await pass_time(skipping, timedelta(minutes=10))
+    await deliver(("fp-b", "firing"))
+    await state_becomes(handle, "in_progress")
+    await pass_time(skipping, timedelta(minutes=5))
+    await deliver(("fp-b", "resolved"))
+    await state_becomes(handle, "restored")
+    await pass_time(skipping, timedelta(minutes=31))
+    return handle
+
+
+async def hand_over(skipping: SkippingEnv, path: str) -> Handle:
+    """A noisy incident continues as new (after 60 events here), then breaches and closes in the new run."""
+    with continue_as_new_suggested_after():
+        handle = await _open(skipping, path, OpenIncident(service="payroll", summary="payslip login error", impact=1,
+                                                          urgency=2))  # fmt: skip
+        await handle.execute_update(W.ack, Ack(actor="alice"))
+        for n in range(12):
+            await handle.execute_update(W.note, Note(actor="alice", text=f"checked node {n}"))
+        await pass_time(skipping, timedelta(hours=8, minutes=1))
+        await handle.execute_update(W.workaround, Workaround(actor="alice", text="sessions flushed"))
+        await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="cache sized"))
+        await handle.execute_update(W.confirm, Confirm(actor="bob"))
+        await handle.result()
+    return handle
+
+
+async def cancel(skipping: SkippingEnv, path: str) -> Handle:
+    handle = await _open(skipping, path, OpenIncident(service="email", summary="one mailbox over quota", impact=3,
+                                                      urgency=3))  # fmt: skip
+    await handle.execute_update(W.cancel, Cancel(actor="alice", reason="opened twice"))
+    return handle
+
+
+PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
+    "happy_path": happy_path,
+    "known_error": known_error,
+    "rejected_service": rejected_service,
+    "breach": breach,
+    "hold_then_breach": hold_then_breach,
+    "reopen": reopen,
+    "major_incident": major_incident,
+    "alert_quiet_close": alert_quiet_close,
+    "hand_over": hand_over,
+    "cancel": cancel,
+}
+
+
+async def record(pool: asyncpg.Pool, path: str) -> Path:
+    """Drive one path to its end on a fresh test server and save its history."""
+    async with skipping_environment(pool) as skipping:
+        handle = await PATHS[path](skipping, path)
+        await asyncio.wait_for(handle.result(), timeout=30)  # every recorded path runs to completion
+        history = await handle.fetch_history()
+        described = await handle.describe()
+        first_run = described.raw_description.workflow_execution_info.first_run_id
+        if first_run != described.run_id:
+            earlier = skipping.client.get_workflow_handle(workflow_id(path), run_id=first_run)
+            (HISTORIES / f"{path}{FIRST_RUN}.json").write_text((await earlier.fetch_history()).to_json() + "\n")
+    target = HISTORIES / f"{path}.json"
+    target.write_text(history.to_json() + "\n")
+    return target
+
+
+async def record_all(database_url: str, paths: list[str]) -> None:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    try:
+        await migrate(pool)
+        await load_catalog(pool, read_catalog_file(CATALOG))
+        HISTORIES.mkdir(exist_ok=True)
+        for path in paths:
+            target = await record(pool, path)
+            print(f"recorded {target}")
+    finally:
+        await pool.close()
+
+
+def main(paths: list[str]) -> None:
+    unknown = sorted(set(paths) - set(PATHS))
+    if unknown:
+        raise SystemExit(f"unknown paths {unknown}; choose from {sorted(PATHS)}")
+    url = os.environ.get("INCIDENT_DATABASE_URL")
+    if url:
+        asyncio.run(record_all(url, paths or list(PATHS)))
+        return
+    with tempfile.TemporaryDirectory(prefix="replay-pg-") as scratch:
+        server = LocalPostgres(Path(scratch) / "data", free_port())
+        try:
+            asyncio.run(record_all(server.start(), paths or list(PATHS)))  # start() runs its own event loop
+        finally:
+            server.stop("immediate")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
