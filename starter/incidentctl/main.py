@@ -119,4 +119,6 @@ def main(argv: list[str] | None = None) -> None:
         code = UNREACHABLE
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:  # `incidentctl list | head`: the reader left; that is not a failure
+        code = DONE
     exit_now(code)
