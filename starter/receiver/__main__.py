@@ -1,0 +1,72 @@
+"""`python -m starter.receiver`: the alert receiver on INCIDENT_RECEIVER_HOST:PORT (127.0.0.1:8080).
+
+Starts even while Temporal or Postgres are still coming up (the Temporal client is
+lazy, the pool opens connections on demand): until they answer, /readyz says which
+is missing and ingest answers 503, which senders retry. SIGTERM/SIGINT drain: stop
+listening, finish every request in flight (their Temporal calls included), exit 0.
+"""
+
+import asyncio
+import os
+import signal
+from collections.abc import Mapping
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from starter.logs import configure_logging
+from starter.process_exit import exit_now
+from starter.receiver.app import build_app
+from starter.receiver.config import ReceiverConfig
+from starter.receiver.safe_errors import exception_fields
+from starter.settings import Settings
+from starter.temporal_connection import connect
+
+log = structlog.get_logger("receiver")
+
+DATABASE_POOL_SIZE = 5  # the receiver only reads the catalog and writes rejected events
+DRAIN_SECONDS = 30.0  # longer than the Temporal RPC timeout, so an in-flight call can finish
+
+
+async def serve(settings: Settings, env: Mapping[str, str]) -> int:
+    config = ReceiverConfig.from_settings(settings, env)
+    if not config.ingest_token:
+        log.warning("INCIDENT_INGEST_TOKEN is empty: every Alertmanager webhook will be refused with 401")
+    client = await connect(env, lazy=True)
+    pool = await asyncpg.create_pool(settings.database_url, min_size=0, max_size=DATABASE_POOL_SIZE)
+    runner = web.AppRunner(build_app(client, pool, config), shutdown_timeout=DRAIN_SECONDS,
+                           handle_signals=False, access_log=None)  # fmt: skip
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.receiver_host, settings.receiver_port).start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("receiver listening", host=settings.receiver_host, port=settings.receiver_port,
+                 task_queue=config.task_queue, temporal=client.service_client.config.target_host)  # fmt: skip
+        await stop.wait()
+        log.info("receiver draining")
+    finally:
+        await runner.cleanup()
+        await pool.close()
+    log.info("receiver stopped")
+    return 0
+
+
+def main() -> None:
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.log_level)
+    try:
+        code = asyncio.run(serve(settings, os.environ))
+    except KeyboardInterrupt:
+        code = 0
+    except Exception as err:
+        log.error("receiver failed", **exception_fields(err))
+        code = 1
+    exit_now(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""build_app: the receiver's routes, wired to one Temporal client and one Postgres pool.
+
+`python -m starter.receiver` serves it; tests build it in-process on a loopback port.
+"""
+
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import structlog
+from aiohttp import web
+from temporalio.client import Client
+
+from starter.receiver.coalescer import Coalescer
+from starter.receiver.config import ReceiverConfig
+from starter.receiver.deliveries import Delivery
+from starter.receiver.ingest_routes import ALERTMANAGER, EVENTS_API, IngestRoutes
+from starter.receiver.metrics import Metrics
+from starter.receiver.probe_routes import ProbeRoutes
+from starter.receiver.refusals import Refusal
+from starter.receiver.safe_errors import exception_fields
+from starter.receiver.service_directory import ServiceDirectory
+from starter.receiver.temporal_feed import FeedResult, TemporalFeed
+
+log = structlog.get_logger("receiver")
+
+# Far below Temporal's 2 MB payload limit with DESCRIPTION_LIMIT-sized events, even after coalescing.
+MAX_EVENTS_PER_SIGNAL = 1000
+
+METRICS_KEY = web.AppKey("metrics", Metrics)
+COALESCER_KEY = web.AppKey("coalescer", Coalescer)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web.Application:
+    metrics = Metrics()
+    feed = TemporalFeed(client, config, metrics)
+    coalescer: Coalescer[Delivery, FeedResult] = Coalescer(
+        feed.send, weight=lambda delivery: len(delivery.events), max_weight=MAX_EVENTS_PER_SIGNAL
+    )
+    ingest = IngestRoutes(pool, ServiceDirectory(pool, config), coalescer, config, metrics)
+    probes = ProbeRoutes(client, pool, config, metrics)
+
+    # client_max_size: ingest handlers stream the body under their own 512 KB limit; this only
+    # bounds what aiohttp itself would buffer for any other route.
+    app = web.Application(middlewares=[_answer_middleware(metrics)], client_max_size=config.max_body_bytes)
+    app[METRICS_KEY] = metrics
+    app[COALESCER_KEY] = coalescer
+    app.router.add_post("/v1/alerts/alertmanager", ingest.alertmanager, name=ALERTMANAGER)
+    app.router.add_post("/v2/enqueue", ingest.enqueue, name=EVENTS_API)
+    app.router.add_get("/healthz", probes.healthz)
+    app.router.add_get("/readyz", probes.readyz)
+    app.router.add_get("/metrics", probes.metrics)
+    app.router.add_get("/openapi.json", probes.openapi)
+
+    async def finish_in_flight(app: web.Application) -> None:
+        # on_cleanup runs after aiohttp stopped listening and waited for the handlers, so no
+        # request is refused here; this only waits for Temporal calls still carrying events.
+        await coalescer.close()
+
+    app.on_cleanup.append(finish_in_flight)
+    return app
+
+
+def _answer_middleware(metrics: Metrics) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Turn refusals into JSON answers, count them, time the ingest endpoints, log one line each."""
+        endpoint = request.match_info.route.name
+        started = time.perf_counter()
+        try:
+            response = await handler(request)
+        except Refusal as refusal:
+            response = refusal.response()
+            if endpoint:
+                metrics.refuse(endpoint, refusal.reason)
+        except web.HTTPException:
+            raise  # aiohttp's own 404/405
+        except Exception as err:
+            log.error("request failed", endpoint=endpoint, path=request.path, **exception_fields(err))
+            response = Refusal(500, "internal_error", "internal error; see the receiver's log").response()
+            if endpoint:
+                metrics.refuse(endpoint, "internal_error")
+        if endpoint:  # only the ingest routes are named
+            elapsed = time.perf_counter() - started
+            metrics.answered(endpoint, elapsed)
+            # no headers, no body, no routing key: they carry credentials
+            log.info("answered", endpoint=endpoint, status=response.status, ms=round(elapsed * 1000, 1))
+        return response
+
+    return answer

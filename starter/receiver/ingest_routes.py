@@ -1,0 +1,128 @@
+"""The two ingest endpoints: Alertmanager's webhook and the PagerDuty-compatible events API.
+
+Each handler checks, in order: credential, size, shape, agreement; then hands its
+delivery to the per-incident coalescer and answers 2xx only once the Temporal call
+that carried it has returned. Anything that stops short of that is a Refusal.
+"""
+
+from datetime import UTC, datetime
+from typing import Any, NoReturn, TypeVar
+
+import asyncpg
+import structlog
+from aiohttp import web
+from pydantic import BaseModel
+
+from starter.receiver import alertmanager, events_api
+from starter.receiver.coalescer import Coalescer, CoalescerClosed
+from starter.receiver.config import ReceiverConfig
+from starter.receiver.deliveries import Delivery, stable_id
+from starter.receiver.metrics import Metrics
+from starter.receiver.payloads import AlertmanagerWebhook, MalformedBody, PagerDutyEvent, parse_body
+from starter.receiver.refusals import malformed, not_in_catalog, unauthorized, unavailable
+from starter.receiver.rejections import RejectionNotRecorded, record_rejection
+from starter.receiver.request_guards import check_bearer, read_body
+from starter.receiver.service_directory import CatalogService, CatalogUnavailable, ServiceDirectory
+from starter.receiver.temporal_feed import FeedResult, TemporalUnavailable
+
+log = structlog.get_logger("receiver")
+Model = TypeVar("Model", bound=BaseModel)
+
+ALERTMANAGER = "alertmanager"  # endpoint names: metrics labels and rejected_events.source
+EVENTS_API = "events_api"
+
+
+class IngestRoutes:
+    def __init__(self, pool: asyncpg.Pool, directory: ServiceDirectory, coalescer: Coalescer[Delivery, FeedResult],
+                 config: ReceiverConfig, metrics: Metrics) -> None:  # fmt: skip
+        self._pool = pool
+        self._directory = directory
+        self._coalescer = coalescer
+        self._config = config
+        self._metrics = metrics
+
+    async def alertmanager(self, request: web.Request) -> web.Response:
+        check_bearer(request, self._config.ingest_token)  # before reading anything an outsider sent
+        webhook, raw = await self._parse(request, AlertmanagerWebhook)
+        choice = alertmanager.choose_service(webhook, self._config.service_label)
+        service = await self._lookup(choice.name)
+        if service is None or not service.agreed:
+            reason = choice.why_none or _outside(choice.name, service)
+            await self._reject(alertmanager.rejection_key(webhook), ALERTMANAGER, choice.name, reason, raw)
+        delivery = alertmanager.delivery_from_webhook(webhook, service.name, self._config, _now())
+        result = await self._feed(delivery, ALERTMANAGER)
+        return web.json_response({"status": "success", "message": "Event processed", "result": str(result),
+                                  "workflow_id": delivery.workflow_id, "alerts": len(delivery.events)},
+                                 status=202)  # fmt: skip
+
+    async def enqueue(self, request: web.Request) -> web.Response:
+        event, raw = await self._parse(request, PagerDutyEvent)
+        service = await self._by_key(event.routing_key)
+        if service is None:  # the routing key is the credential (DESIGN section 5)
+            raise unauthorized("Invalid routing key", bearer=False)
+        dedup_key = event.dedup_key or events_api.new_dedup_key()
+        if not service.agreed:
+            key = stable_id(events_api.event_workflow_id(event.routing_key, dedup_key), event.event_action)
+            await self._reject(key, EVENTS_API, service.name, _outside(service.name, service),
+                               {**raw, "routing_key": "<redacted>"})  # fmt: skip
+        delivery = events_api.delivery_from_event(event, dedup_key, service.name, _now())
+        await self._feed(delivery, EVENTS_API)
+        # PagerDuty's answer, word for word: senders built for PagerDuty parse it
+        return web.json_response({"status": "success", "message": "Event processed", "dedup_key": dedup_key},
+                                 status=202)  # fmt: skip
+
+    # -- steps shared by both endpoints ----------------------------------------------------
+
+    async def _parse(self, request: web.Request, model: type[Model]) -> tuple[Model, Any]:
+        body = await read_body(request, self._config.max_body_bytes)
+        try:
+            return parse_body(model, body)
+        except MalformedBody as err:
+            raise malformed(err.errors) from None
+
+    async def _lookup(self, name: str | None) -> CatalogService | None:
+        if name is None:
+            return None
+        try:
+            return await self._directory.by_name(name)
+        except CatalogUnavailable as err:
+            raise unavailable(str(err), self._config.retry_after_seconds) from None
+
+    async def _by_key(self, key: str) -> CatalogService | None:
+        try:
+            return await self._directory.by_integration_key(key)
+        except CatalogUnavailable as err:
+            raise unavailable(str(err), self._config.retry_after_seconds) from None
+
+    async def _reject(self, dedup_key: str, source: str, service: str | None, reason: str, payload: Any) -> NoReturn:
+        """Record, then refuse with 422. If the record cannot be written, 503: never drop silently."""
+        try:
+            await record_rejection(self._pool, dedup_key=dedup_key, source=source, service=service, reason=reason,
+                                   payload=payload, timeout=self._config.database_timeout)  # fmt: skip
+        except RejectionNotRecorded as err:
+            log.warning("rejected event not recorded", endpoint=source, service=service, error=str(err))
+            raise unavailable("the rejected event could not be recorded", self._config.retry_after_seconds) from None
+        log.info("event rejected", endpoint=source, service=service, reason=reason, dedup_key=dedup_key)
+        raise not_in_catalog(f"{reason}: no incident opened; the event is recorded as rejected", service)
+
+    async def _feed(self, delivery: Delivery, endpoint: str) -> FeedResult:
+        try:
+            result = await self._coalescer.submit(delivery.workflow_id, delivery)
+        except TemporalUnavailable as err:
+            log.warning("temporal did not take events", endpoint=endpoint, workflow_id=delivery.workflow_id,
+                        error=str(err))  # fmt: skip
+            raise unavailable("Temporal cannot take events now", self._config.retry_after_seconds) from None
+        except CoalescerClosed:
+            raise unavailable("the receiver is shutting down", self._config.retry_after_seconds) from None
+        self._metrics.accept(endpoint, len(delivery.events))
+        return result
+
+
+def _outside(name: str | None, service: CatalogService | None) -> str:
+    if service is not None and not service.agreed:
+        return f"service {name!r} was withdrawn from the agreed catalog"
+    return f"service {name!r} is not in the agreed catalog"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

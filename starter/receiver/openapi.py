@@ -1,0 +1,180 @@
+"""The receiver's published contract (OpenAPI 3.1), served at GET /openapi.json.
+
+Written by hand to match payloads.py and refusals.py; a test checks that every
+route the app serves is described here.
+"""
+
+from typing import Any
+
+_LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
+_ERROR = {
+    "type": "object",
+    "required": ["status", "message"],
+    "properties": {"status": {"type": "string"}, "message": {"type": "string"}},
+}
+_FIELD_ERRORS = {
+    "type": "object",
+    "required": ["status", "message", "errors"],
+    "properties": {
+        "status": {"type": "string", "example": "invalid event"},
+        "message": {"type": "string", "example": "Event object is invalid"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]},
+                            "description": "path to the field, e.g. [\"alerts\", 0, \"fingerprint\"]"},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+_REFUSALS = {
+    "400": _json(_FIELD_ERRORS, "Malformed body: the list says which fields and why. Do not retry."),
+    "401": _json(_ERROR, "Missing or invalid credential. Do not retry."),
+    "413": _json(_ERROR, "Body larger than 512 KB."),
+    "422": _json(_ERROR, "Service outside the agreed catalog. The event is recorded in rejected_events."),
+    "503": _json(_ERROR, "Temporal (or the catalog) cannot take the event now; nothing was stored. Retry.",
+                 {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}),
+}
+
+ALERTMANAGER_WEBHOOK = {
+    "type": "object",
+    "required": ["version", "groupKey", "status", "alerts"],
+    "properties": {
+        "version": {"type": "string", "enum": ["4"]},
+        "groupKey": {"type": "string", "description": "one incident per group key"},
+        "status": {"type": "string", "enum": ["firing", "resolved"]},
+        "receiver": {"type": "string"},
+        "groupLabels": _LABELS,
+        "commonLabels": _LABELS,
+        "commonAnnotations": _LABELS,
+        "externalURL": {"type": "string"},
+        "truncatedAlerts": {"type": "integer"},
+        "alerts": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["status", "fingerprint"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["firing", "resolved"]},
+                    "labels": {**_LABELS, "description": "`service` picks the catalog service; `severity`, "
+                               "`impact` (1-3) and `urgency` (1-3) set the priority"},
+                    "annotations": {**_LABELS, "description": "`summary` becomes the incident summary"},
+                    "startsAt": {"type": "string", "format": "date-time"},
+                    "endsAt": {"type": "string", "format": "date-time"},
+                    "generatorURL": {"type": "string"},
+                    "fingerprint": {"type": "string", "description": "one occurrence inside the incident"},
+                },
+            },
+        },
+    },
+}
+
+PAGERDUTY_EVENT = {
+    "type": "object",
+    "required": ["routing_key", "event_action"],
+    "properties": {
+        "routing_key": {"type": "string", "description": "the service's integration key (catalog.toml); "
+                        "it is the credential"},
+        "event_action": {"type": "string", "enum": ["trigger", "acknowledge", "resolve"]},
+        "dedup_key": {"type": "string", "maxLength": 255,
+                      "description": "one incident per key; generated and returned when a trigger has none; "
+                      "required for acknowledge and resolve"},
+        "payload": {
+            "type": "object",
+            "description": "required for trigger",
+            "required": ["summary", "source", "severity"],
+            "properties": {
+                "summary": {"type": "string", "maxLength": 1024},
+                "source": {"type": "string"},
+                "severity": {"type": "string", "enum": ["critical", "error", "warning", "info"]},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "component": {"type": "string"},
+                "group": {"type": "string"},
+                "class": {"type": "string", "description": "used as the category hint"},
+                "custom_details": {"description": "free form; `impact` and `urgency` (1-3) are honoured"},
+            },
+        },
+        "client": {"type": "string"},
+        "client_url": {"type": "string"},
+    },
+}
+
+OPENAPI_DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Incident pipeline alert receiver",
+        "version": "1",
+        "description": "Alert sources open and feed incidents here. A 2xx means the event is durably in "
+        "Temporal; a 503 means nothing was stored and the sender should retry. Repeated deliveries never "
+        "create a second incident.",
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                       "description": "INCIDENT_INGEST_TOKEN"}},  # fmt: skip
+    },
+    "paths": {
+        "/v1/alerts/alertmanager": {
+            "post": {
+                "summary": "Prometheus Alertmanager webhook (webhook_configs, payload version 4)",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": ALERTMANAGER_WEBHOOK}}},
+                "responses": {
+                    "202": _json({"type": "object", "properties": {
+                        "status": {"type": "string", "example": "success"},
+                        "message": {"type": "string"},
+                        "workflow_id": {"type": "string", "description": "the incident workflow"},
+                        "alerts": {"type": "integer"},
+                        "result": {"type": "string", "enum": ["signalled", "no_open_incident"]},
+                    }}, "Durably in Temporal."),  # fmt: skip
+                    **_REFUSALS,
+                },
+            }
+        },
+        "/v2/enqueue": {
+            "post": {
+                "summary": "PagerDuty Events API v2 compatible (Alertmanager pagerduty_configs, Grafana, Zabbix...)",
+                "security": [],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": PAGERDUTY_EVENT}}},
+                "responses": {
+                    "202": _json({"type": "object", "properties": {
+                        "status": {"type": "string", "example": "success"},
+                        "message": {"type": "string", "example": "Event processed"},
+                        "dedup_key": {"type": "string"},
+                    }}, "Durably in Temporal (or, for acknowledge/resolve, no open incident had that key)."),  # fmt: skip
+                    **_REFUSALS,
+                },
+            }
+        },
+        "/healthz": {"get": {"summary": "The process is up", "responses": {"200": {"description": "up"}}}},
+        "/readyz": {
+            "get": {
+                "summary": "Temporal and Postgres both answer",
+                "responses": {"200": {"description": "ready"}, "503": {"description": "`failed` names which"}},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "responses": {"200": {"description": "text format 0.0.4",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}}},  # fmt: skip
+            }
+        },
+        "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    },
+}

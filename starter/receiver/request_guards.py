@@ -1,0 +1,34 @@
+"""Checks made before a payload is trusted: the credential, then the size."""
+
+import hmac
+
+from aiohttp import web
+
+from starter.receiver.refusals import too_large, unauthorized
+
+
+def check_bearer(request: web.Request, token: str) -> None:
+    """`Authorization: Bearer <token>`, compared in constant time. The token is never logged or echoed."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise unauthorized("missing bearer token", bearer=True)
+    # An empty configured token refuses everything rather than accepting everything.
+    if not token or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise unauthorized("invalid bearer token", bearer=True)
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, or 413 as soon as it is known to exceed `limit`.
+
+    Content-Length is checked first (no read at all), then the bytes actually read,
+    because a chunked body has no length and a client may lie about it.
+    """
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large(limit)
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            raise too_large(limit)
+    return bytes(body)
+

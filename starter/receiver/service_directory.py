@@ -1,0 +1,98 @@
+"""Which services are in the agreed catalog, and which integration key (routing key) names which.
+
+Read from Postgres `services` (loaded by the worker from catalog.toml) and cached:
+an alert storm must not become a query storm. The cache is re-read when it is older
+than `catalog_refresh`, and on a miss at most every `catalog_miss_refresh`, so a
+service just added to the catalog is found quickly while junk keys cannot hammer
+the database. When Postgres is down the last good copy keeps serving.
+"""
+
+import asyncio
+import hmac
+import time
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from starter.receiver.config import ReceiverConfig
+
+log = structlog.get_logger("receiver")
+
+SERVICES_QUERY = ("SELECT name, integration_key, coalesce((agreement->>'withdrawn')::boolean, false) AS withdrawn"
+                  " FROM services")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CatalogService:
+    name: str
+    integration_key: str
+    agreed: bool  # False: withdrawn from catalog.toml, so no new incidents
+
+
+class CatalogUnavailable(Exception):
+    """The catalog could not be read and no earlier copy exists: the receiver cannot decide (503)."""
+
+
+class ServiceDirectory:
+    def __init__(self, pool: asyncpg.Pool, config: ReceiverConfig) -> None:
+        self._pool = pool
+        self._config = config
+        self._services: list[CatalogService] | None = None
+        self._loaded_at = 0.0
+        self._tried_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def by_name(self, name: str) -> CatalogService | None:
+        found = self._find_name(await self._current(), name)
+        if found is None and await self._reload_after_miss():
+            found = self._find_name(await self._current(), name)
+        return found
+
+    async def by_integration_key(self, key: str) -> CatalogService | None:
+        found = self._find_key(await self._current(), key)
+        if found is None and await self._reload_after_miss():
+            found = self._find_key(await self._current(), key)
+        return found
+
+    @staticmethod
+    def _find_name(services: list[CatalogService], name: str) -> CatalogService | None:
+        return next((s for s in services if s.name == name), None)
+
+    @staticmethod
+    def _find_key(services: list[CatalogService], key: str) -> CatalogService | None:
+        """The key is a credential: compare with every service in constant time, no early exit."""
+        found = None
+        for service in services:
+            if hmac.compare_digest(service.integration_key.encode(), key.encode()):
+                found = service
+        return found
+
+    async def _current(self) -> list[CatalogService]:
+        if self._services is None or time.monotonic() - self._loaded_at > self._config.catalog_refresh.total_seconds():
+            await self._reload()
+        if self._services is None:
+            raise CatalogUnavailable("the service catalog could not be read from Postgres")
+        return self._services
+
+    async def _reload_after_miss(self) -> bool:
+        if time.monotonic() - self._tried_at < self._config.catalog_miss_refresh.total_seconds():
+            return False
+        await self._reload()
+        return True
+
+    async def _reload(self) -> None:
+        tried_before = self._tried_at
+        async with self._lock:  # one query however many requests noticed the stale cache
+            if self._tried_at != tried_before:
+                return  # another request reloaded it while this one waited for the lock
+            self._tried_at = time.monotonic()
+            try:
+                async with asyncio.timeout(self._config.database_timeout.total_seconds()):
+                    rows = await self._pool.fetch(SERVICES_QUERY)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
+                log.warning("service catalog not readable; keeping the last copy", error=str(err),
+                            have_copy=self._services is not None)  # fmt: skip
+                return
+            self._services = [CatalogService(r["name"], r["integration_key"], not r["withdrawn"]) for r in rows]
+            self._loaded_at = self._tried_at

@@ -1,0 +1,105 @@
+"""What the receiver tests share: the app on a loopback port, the recorded samples, and patient queries."""
+
+import asyncio
+import copy
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from temporalio.client import Client
+
+from domain.commands import ViewRequest
+from starter.receiver import ReceiverConfig, build_app
+from workflows.incident import IncidentWorkflow
+
+SAMPLES = Path(__file__).parent / "samples"
+TOKEN = f"test-token-{uuid.uuid4().hex}"
+QUERY_TIMEOUT = timedelta(seconds=10)  # a loaded CI machine is slow, but never this slow
+CHECKOUT_KEY = "abcdef0123456789abcdef0123456789"  # catalog.toml: checkout's integration key
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+def fresh_group(name: str = "alertmanager-v4-firing", **labels: str) -> dict[str, Any]:
+    """A recorded webhook with its own groupKey, so each test has its own incident."""
+    body = copy.deepcopy(sample(name))
+    body["groupKey"] = body["groupKey"] + f"/{uuid.uuid4().hex[:8]}"
+    for key, value in labels.items():
+        body["commonLabels"][key] = value
+        for alert in body["alerts"]:
+            alert["labels"][key] = value
+    return body
+
+
+def with_status(body: dict[str, Any], status: str) -> dict[str, Any]:
+    body = copy.deepcopy(body)
+    body["status"] = status
+    for alert in body["alerts"]:
+        alert["status"] = status
+    return body
+
+
+@dataclass
+class Receiver:
+    url: str
+    http: aiohttp.ClientSession
+    client: Client
+    app: web.Application
+
+    async def alertmanager(self, body: Any, token: str | None = TOKEN) -> aiohttp.ClientResponse:
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        async with self.http.post(f"{self.url}/v1/alerts/alertmanager", json=body, headers=headers) as response:
+            await response.read()
+            return response
+
+    async def enqueue(self, body: Any) -> aiohttp.ClientResponse:
+        async with self.http.post(f"{self.url}/v2/enqueue", json=body) as response:
+            await response.read()
+            return response
+
+    async def view(self, workflow_id: str) -> dict[str, Any]:
+        handle = self.client.get_workflow_handle_for(IncidentWorkflow.run, workflow_id)
+        return await handle.query(IncidentWorkflow.view, ViewRequest(), rpc_timeout=QUERY_TIMEOUT)
+
+    async def view_when(self, workflow_id: str, ready: Callable[[dict[str, Any]], bool],
+                        timeout: float = 20.0) -> dict[str, Any]:  # fmt: skip
+        """Registration runs after signal-with-start returned: wait for the incident to get there."""
+        deadline = time.monotonic() + timeout
+        view: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            view = await self.view(workflow_id)
+            if ready(view):
+                return view
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{workflow_id} never got there; last view: {view}")
+
+
+async def serve(client: Client, pool: asyncpg.Pool, task_queue: str) -> AsyncIterator[Receiver]:
+    app = build_app(client, pool, ReceiverConfig(ingest_token=TOKEN, task_queue=task_queue))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    async with aiohttp.ClientSession() as http:
+        yield Receiver(str(server.make_url("")).rstrip("/"), http, client, app)
+    await server.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def receiver(dev_client: Client, pool: asyncpg.Pool, dev_worker: str) -> AsyncIterator[Receiver]:
+    async for running in serve(dev_client, pool, dev_worker):
+        yield running
+
+
+def prioritized(view: dict[str, Any]) -> bool:
+    return view["priority"] is not None

@@ -1,0 +1,62 @@
+"""`python -m starter.receiver` as an operator runs it: configured by the environment, drained by SIGTERM."""
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+from starter.local_temporal import free_port
+from tests.e2e.receiver_support import fresh_group
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process) -> None:
+    for _ in range(300):
+        if process.returncode is not None:
+            raise AssertionError(f"receiver exited with {process.returncode}")
+        try:
+            async with http.get(f"{url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("receiver never answered /healthz")
+
+
+async def test_the_receiver_process_takes_alerts_then_exits_0_on_sigterm_without_logging_tokens(
+    dev_server: str, postgres_url: str, dev_worker: str
+) -> None:
+    token, wrong = f"secret-{uuid.uuid4().hex}", f"guess-{uuid.uuid4().hex}"
+    port = free_port()
+    env = {**os.environ, "TEMPORAL_ADDRESS": dev_server, "INCIDENT_DATABASE_URL": postgres_url,
+           "INCIDENT_TASK_QUEUE": dev_worker, "INCIDENT_INGEST_TOKEN": token,
+           "INCIDENT_RECEIVER_HOST": "127.0.0.1", "INCIDENT_RECEIVER_PORT": str(port)}  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "starter.receiver", cwd=PROJECT_ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            await wait_until_healthy(http, url, process)
+            for bearer, expected in ((token, 202), (wrong, 401)):
+                async with http.post(f"{url}/v1/alerts/alertmanager", json=fresh_group(),
+                                     headers={"Authorization": f"Bearer {bearer}"}) as response:  # fmt: skip
+                    assert response.status == expected
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    logs = [json.loads(line) for line in stderr.decode().splitlines() if line.startswith("{")]
+    assert {"receiver listening", "receiver draining", "receiver stopped"} <= {line["event"] for line in logs}
+    assert token not in stderr.decode() + stdout.decode() and wrong not in stderr.decode()
