@@ -1,7 +1,7 @@
 """Settings, read once in each program's main() and passed down (nothing reads the environment at import)."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -14,9 +14,9 @@ class Settings:
     temporal_address: str
     temporal_namespace: str
     task_queue: str
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password
     catalog_path: Path
-    ingest_token: str
+    ingest_token: str = field(repr=False)
     receiver_host: str
     receiver_port: int
     log_level: str
