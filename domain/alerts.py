@@ -20,17 +20,27 @@ class AlertEvent(BaseModel):
     description: str = ""
 
 
-def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str, quiet_from_last_resolve: bool = True) -> None:
+def apply_alerts(
+    incident: Incident,
+    events: list[AlertEvent],
+    actor: str,
+    quiet_from_last_resolve: bool = True,
+    remember_early_ack: bool = True,
+) -> None:
     """Count every delivery, then let the set of firing alerts move the incident.
 
-    `quiet_from_last_resolve=False` keeps the first release's rule for incidents it started:
-    every batch with nothing firing restores, and the quiet window runs from the restore.
+    The flags keep the first release's rules for incidents it started (their histories must
+    replay): `quiet_from_last_resolve=False`: every batch with nothing firing restores, and the
+    quiet window runs from the restore; `remember_early_ack=False`: an acknowledgement that
+    arrives before prioritization is dropped.
     """
     silenced = False  # did this batch resolve an alert that was firing?
     for event in events:
         if event.status == "acknowledged":
             if incident.state is State.PRIORITIZED:
                 acknowledge(incident, actor, event.at)
+            elif remember_early_ack and incident.state in (State.LOGGED, State.CATEGORIZED):
+                incident.early_ack = actor  # applied by settle_alerts once prioritized
             continue
         occurrence = incident.occurrences.get(event.key)
         if occurrence is None:
@@ -57,7 +67,9 @@ def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str, quiet
 
 
 def settle_alerts(incident: Incident, at: datetime | None, actor: str) -> None:
-    """After prioritization: alerts that fired and resolved while the incident was being registered."""
+    """After prioritization: what alerts said while the incident was being registered."""
+    if at is not None and incident.early_ack and incident.state is State.PRIORITIZED:
+        acknowledge(incident, incident.early_ack, at)
     if at is None or not incident.occurrences or incident.firing_alerts:
         return
     all_resolved(incident, at, actor)

@@ -25,6 +25,10 @@ class OpenIncident(BaseModel):
     category: str | None = None
     continued: Incident | None = None
     recorded_seq: int = 0  # timeline entries already written to Postgres
+    # An alert that fires again after its incident closed starts the next incident on the same
+    # workflow id (continue-as-new); the generation keeps their records apart.
+    generation: int = 0
+    late_alerts: list[AlertEvent] = []
 
 
 class IncidentResult(BaseModel):

@@ -78,6 +78,7 @@ class Incident(BaseModel):
     problem: str | None = None
     occurrences: dict[str, Occurrence] = {}
     quiet_since: AwareDatetime | None = None  # when the last firing alert resolved
+    early_ack: str | None = None  # who acknowledged (events API) before prioritization
     timeline: list[TimelineEntry] = []
 
     @property

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities, TimelineBatch, snapshot_of
     from activities.registration import KnownErrorQuery, RegisterIncident, RegistrationActivities
     from domain import alerts, process, timers
+    from domain.alerts import AlertEvent
     from domain.commands import AlertBatch, IncidentResult, OpenIncident, ViewRequest, WaitRegistered
     from domain.incident import Incident
     from workflows import visibility
@@ -49,6 +50,8 @@ class IncidentWorkflow(EngineerActions):
             impact=request.impact, urgency=request.urgency, severity=request.severity, logged_at=workflow.now(),
         )  # fmt: skip
         self.recorded_seq = request.recorded_seq
+        self.generation = request.generation
+        self.late_alerts: list[AlertEvent] = []
         self.rejection: str | None = None
         self.changes = 0
         self.upserted: dict[str, object] = {}
@@ -58,6 +61,8 @@ class IncidentWorkflow(EngineerActions):
     @workflow.run
     async def run(self, request: OpenIncident) -> IncidentResult:
         if request.continued is None:
+            if request.late_alerts:  # the alerts that re-fired after the previous incident closed
+                alerts.apply_alerts(self.incident, request.late_alerts, str(self.incident.source))
             if not await self._register():
                 return IncidentResult(number=None, state="rejected", outcome=None, rejected=self.rejection)
             await self._categorize(request.category)
@@ -77,6 +82,8 @@ class IncidentWorkflow(EngineerActions):
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._project()
         await self._finish_delivery()
+        if any(event.status == "firing" for event in self.late_alerts):
+            self._open_next_incident(request)
         return IncidentResult(number=self.incident.number, state=self.incident.state,
                               outcome=self.incident.outcome)  # fmt: skip
 
@@ -188,9 +195,19 @@ class IncidentWorkflow(EngineerActions):
         workflow.continue_as_new(OpenIncident(service=self.incident.service, summary=self.incident.summary,
                                               continued=self.incident, recorded_seq=self.recorded_seq))  # fmt: skip
 
+    def _open_next_incident(self, request: OpenIncident) -> None:
+        """Late alerts became a new incident, linked to this one by registration (previous_number)."""
+        incident = self.incident
+        workflow.continue_as_new(OpenIncident(
+            service=incident.service, summary=incident.summary, source=incident.source, severity=incident.severity,
+            impact=request.impact, urgency=request.urgency, generation=self.generation + 1,
+            late_alerts=self.late_alerts,
+        ))  # fmt: skip
+
     def _incident_key(self) -> str:
         # stable across continue-as-new; a new incident on the same workflow id gets a new key
-        return f"{workflow.info().workflow_id}/{workflow.info().first_execution_run_id}"
+        key = f"{workflow.info().workflow_id}/{workflow.info().first_execution_run_id}"
+        return f"{key}/{self.generation}" if self.generation else key
 
     def _wake(self) -> None:
         self.changes += 1
@@ -215,10 +232,14 @@ class IncidentWorkflow(EngineerActions):
     @workflow.signal
     def alert(self, batch: AlertBatch) -> None:
         if self.incident.is_closed:
-            workflow.logger.warning("alert for a closed incident ignored: the receiver starts a new one")
+            # closed, but this run is still finishing (notifications): keep what fires for the next incident
+            if workflow.patched("late-alerts-open-next-incident"):
+                self.late_alerts.extend(batch.events)
+                self.changes += 1
             return
         alerts.apply_alerts(self.incident, batch.events, batch.actor,
-                            quiet_from_last_resolve=workflow.patched("alerts-quiet-from-last-resolve"))
+                            quiet_from_last_resolve=workflow.patched("alerts-quiet-from-last-resolve"),
+                            remember_early_ack=workflow.patched("alerts-early-ack"))  # fmt: skip
         self._changed()
 
     @workflow.update

@@ -75,3 +75,57 @@ async def test_every_notification_is_delivered_once_even_after_the_webhook_fails
                                  " ON o.id = l.outbox_id WHERE o.number = $1", number)  # fmt: skip
     assert logged == 5
     assert await pool.fetchval("SELECT max(attempts) FROM notification_outbox WHERE number = $1", number) >= 2
+
+
+async def test_an_alert_that_fires_after_its_incident_closed_opens_the_next_incident_linked_to_it(
+    pool: asyncpg.Pool, dev_client, dev_worker: str, sink
+):
+    from datetime import datetime, timezone
+
+    from domain.alerts import AlertEvent
+    from domain.commands import AlertBatch, Cancel, OpenIncident, ViewRequest
+    from domain.enums import Source
+    from workflows.incident import IncidentWorkflow
+
+    recorder, url = sink
+    recorder.failures = 1  # the closing notifications keep the closed run busy for a couple of seconds
+    catalog = read_catalog_file(CATALOG)
+    pager = catalog.services["email"].model_copy(deep=True)
+    pager.name, pager.integration_key = "pager-relay", "9a9e9a9e9a9e9a9e9a9e9a9e9a9e9a9e"
+    pager.notifications.webhook = url
+    catalog.services["pager-relay"] = pager
+    await load_catalog(pool, catalog)
+
+    def fired(status: str) -> AlertBatch:
+        return AlertBatch(actor="alertmanager", events=[
+            AlertEvent(key="fp-late", status=status, at=datetime.now(timezone.utc), description="relay down")])  # fmt: skip
+
+    handle = await dev_client.start_workflow(
+        IncidentWorkflow.run, OpenIncident(service="pager-relay", summary="relay down", source=Source.ALERTMANAGER,
+                                           severity="warning"),
+        id=f"alert-late-{datetime.now().timestamp()}", task_queue=dev_worker,
+        start_signal="alert", start_signal_args=[fired("firing")],
+    )  # fmt: skip
+    first = await _wait_for(lambda: handle.query(IncidentWorkflow.view, ViewRequest()), lambda v: v["priority"])
+    await handle.execute_update(IncidentWorkflow.cancel, Cancel(actor="oncall", reason="noise, we think"))
+    await handle.signal(IncidentWorkflow.alert, fired("firing"))  # the closed run is still delivering
+    latest = dev_client.get_workflow_handle_for(IncidentWorkflow.run, handle.id)
+    second = await _wait_for(lambda: latest.query(IncidentWorkflow.view, ViewRequest()),
+                             lambda v: v["number"] not in (None, first["number"]) and v["priority"])  # fmt: skip
+    assert second["previous_number"] == first["number"]
+    assert second["state"] == "prioritized" and second["alerts"]["occurrences"] == 1
+    first_row = await pool.fetchrow("SELECT state, outcome FROM incidents WHERE number = $1", first["number"])
+    assert (first_row["state"], first_row["outcome"]) == ("closed", "cancelled")  # the first stays as it was closed
+
+
+async def _wait_for(read, done, attempts: int = 100):
+    last = None
+    for _ in range(attempts):
+        try:
+            last = await asyncio.wait_for(read(), timeout=2)
+            if done(last):
+                return last
+        except Exception as err:  # the next run may not have answered yet
+            last = err
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"condition never met; last: {last!r}")

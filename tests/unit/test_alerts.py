@@ -195,3 +195,20 @@ def test_after_every_delivery_the_incident_is_restored_exactly_when_no_alert_fir
         assert (inc.paused_since is not None) is restored
         assert (inc.restored_at is not None) is restored
     assert [e.seq for e in inc.timeline] == list(range(1, len(inc.timeline) + 1))
+
+
+def test_an_acknowledgement_that_arrives_before_prioritization_is_applied_once_prioritized() -> None:
+    inc = incident()
+    inc.state, inc.acknowledged_at, inc.assignee = State.CATEGORIZED, None, ""
+    apply_alerts(inc, [event("fp1", "firing", 1), event("fp1", "acknowledged", 2)], AM)
+    assert inc.state is State.CATEGORIZED and inc.early_ack == AM
+    inc.state = State.PRIORITIZED
+    settle_alerts(inc, T0 + 3 * MIN, "system")
+    assert inc.state is State.IN_PROGRESS and inc.acknowledged_at == T0 + 3 * MIN
+
+
+def test_the_first_release_rule_drops_an_early_acknowledgement() -> None:
+    inc = incident()
+    inc.state, inc.acknowledged_at = State.CATEGORIZED, None
+    apply_alerts(inc, [event("fp1", "acknowledged", 2)], AM, remember_early_ack=False)
+    assert inc.early_ack is None
