@@ -26,3 +26,13 @@ def fast_catalog(seconds: float = 2.0) -> Catalog:
 
 async def load_fast_catalog(pool: asyncpg.Pool, seconds: float = 2.0) -> None:
     await load_catalog(pool, fast_catalog(seconds))
+
+
+async def load_service_with_webhook(pool: asyncpg.Pool, name: str, integration_key: str, webhook: str) -> None:
+    """catalog.toml plus a copy of `email` named `name` whose notifications go to `webhook`."""
+    catalog = read_catalog_file(CATALOG)
+    service = catalog.services["email"].model_copy(deep=True)
+    service.name, service.integration_key = name, integration_key
+    service.notifications.webhook = webhook
+    catalog.services[name] = service
+    await load_catalog(pool, catalog)

@@ -7,8 +7,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from activities.catalog_store import load_catalog, read_catalog_file
-from tests.conftest import CATALOG
+from tests.e2e.catalogs import load_service_with_webhook
 from tests.e2e.cli import Cli
 
 
@@ -45,12 +44,7 @@ async def sink() -> AsyncIterator[tuple[WebhookSink, str]]:
 
 async def test_every_notification_is_delivered_once_even_after_the_webhook_fails(cli: Cli, pool: asyncpg.Pool, sink):
     recorder, url = sink
-    catalog = read_catalog_file(CATALOG)
-    status_page = catalog.services["email"].model_copy(deep=True)
-    status_page.name, status_page.integration_key = "status-page", "57a7u5pa9e57a7u5pa9e57a7u5pa9e00"
-    status_page.notifications.webhook = url
-    catalog.services["status-page"] = status_page
-    await load_catalog(pool, catalog)
+    await load_service_with_webhook(pool, "status-page", "57a7u5pa9e57a7u5pa9e57a7u5pa9e00", url)
 
     number = (await cli.ok_json("open", "--service", "status-page", "--summary", "status page down",
                                 "--impact", "1", "--urgency", "1"))["number"]  # fmt: skip
@@ -89,12 +83,7 @@ async def test_an_alert_that_fires_after_its_incident_closed_opens_the_next_inci
 
     recorder, url = sink
     recorder.failures = 1  # the closing notifications keep the closed run busy for a couple of seconds
-    catalog = read_catalog_file(CATALOG)
-    pager = catalog.services["email"].model_copy(deep=True)
-    pager.name, pager.integration_key = "pager-relay", "9a9e9a9e9a9e9a9e9a9e9a9e9a9e9a9e"
-    pager.notifications.webhook = url
-    catalog.services["pager-relay"] = pager
-    await load_catalog(pool, catalog)
+    await load_service_with_webhook(pool, "pager-relay", "9a9e9a9e9a9e9a9e9a9e9a9e9a9e9a9e", url)
 
     def fired(status: str) -> AlertBatch:
         return AlertBatch(actor="alertmanager", events=[
