@@ -19,7 +19,7 @@ from starter.logs import configure_logging
 from starter.process_exit import exit_now
 from starter.receiver.app import build_app
 from starter.receiver.config import ReceiverConfig
-from starter.receiver.safe_errors import exception_fields
+from starter.receiver.safe_errors import exception_fields, keep_request_bytes_out_of_aiohttp_logs
 from starter.settings import Settings
 from starter.temporal_connection import connect
 
@@ -58,6 +58,7 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
 def main() -> None:
     settings = Settings.from_env(os.environ)
     configure_logging(settings.log_level)
+    keep_request_bytes_out_of_aiohttp_logs()
     try:
         code = asyncio.run(serve(settings, os.environ))
     except KeyboardInterrupt:

@@ -43,7 +43,9 @@ def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | No
 
 
 _REFUSALS = {
-    "400": _json(_FIELD_ERRORS, "Malformed body: the list says which fields and why. Do not retry."),
+    "400": _json(_FIELD_ERRORS, "Malformed body: the list says which fields and why. Do not retry. Besides the"
+                 " schema: UTF-8 JSON only, at most 64 levels deep, no NaN/Infinity, no NUL or unpaired surrogate"
+                 " in any string, and a Content-Encoding that decodes."),
     "401": _json(_ERROR, "Missing or invalid credential. Do not retry."),
     "413": _json(_ERROR, "Body larger than 512 KB."),
     "422": _json(_ERROR, "Service outside the agreed catalog. The event is recorded in rejected_events."),

@@ -2,15 +2,27 @@
 
 Unknown fields are ignored: senders add fields between versions, and refusing them
 would make an Alertmanager upgrade silently stop paging anyone.
+
+The raw JSON is kept too (rejected_events.payload is jsonb), so a body is refused (400)
+unless every part of it can be stored: UTF-8 only, no NaN/Infinity, no number Python or
+Postgres cannot hold, no NUL character or unpaired surrogate in any string (Postgres text
+and jsonb take neither), at most MAX_DEPTH levels of nesting. Otherwise such a body would
+be answered 500, or 503 for ever because its rejection could not be recorded.
 """
 
 import json
+import math
+import re
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Labels = dict[str, str]
 Model = TypeVar("Model", bound=BaseModel)
+
+MAX_DEPTH = 64  # Alertmanager's webhook is 4 levels deep; custom_details may nest, but not like this
+MAX_INT_DIGITS = 1000  # below Python's int-parsing limit (4300), far above any real value
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and surrogates JSON escapes left unpaired
 
 
 class AlertmanagerAlert(BaseModel):
@@ -89,14 +101,70 @@ class MalformedBody(ValueError):
 
 def parse_body(model: type[Model], body: bytes) -> tuple[Model, Any]:
     """The validated model and the raw JSON (kept for rejected_events). Raises MalformedBody."""
-    try:
-        raw = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise MalformedBody([{"loc": [], "msg": f"body is not valid JSON: {err}", "type": "json_invalid"}]) from None
+    raw = parse_json(body)
     try:
         return model.model_validate(raw), raw
     except ValidationError as err:
         raise MalformedBody(field_errors(err)) from None
+
+
+def parse_json(body: bytes) -> Any:
+    """JSON that every later step can hold (see the module docstring), or MalformedBody."""
+    try:
+        # decoded here: json.loads(bytes) would also take UTF-16 and UTF-32
+        raw = json.loads(body.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float,
+                         parse_int=_bounded_int)  # fmt: skip
+    except UnicodeDecodeError as err:
+        raise MalformedBody([_error(f"body is not UTF-8: {err}", "utf8_invalid")]) from None
+    except RecursionError:
+        raise MalformedBody([_error(f"body nests deeper than {MAX_DEPTH} levels", "too_deep")]) from None
+    except ValueError as err:  # JSONDecodeError, and what the parse_* hooks refuse
+        raise MalformedBody([_error(f"body is not valid JSON: {err}", "json_invalid")]) from None
+    problem = _unstorable(raw)
+    if problem is not None:
+        raise MalformedBody([problem])
+    return raw
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return number
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"integer with more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _unstorable(raw: Any) -> dict[str, Any] | None:
+    """The first part too deep or holding a character Postgres refuses; iterative, so depth cannot overflow."""
+    stack: list[tuple[Any, list[str | int]]] = [(raw, [])]
+    while stack:
+        value, loc = stack.pop()
+        if len(loc) >= MAX_DEPTH:  # `value` is a container at level len(loc) + 1
+            return _error(f"body nests deeper than {MAX_DEPTH} levels", "too_deep", loc[:MAX_DEPTH])
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            for text, where in ((key, loc), (item, [*loc, key])):
+                if isinstance(text, str) and UNSTORABLE.search(text):
+                    return _error("strings must not contain NUL characters (\\u0000) or unpaired surrogates",
+                                  "string_unstorable", where)  # fmt: skip
+            if isinstance(item, dict | list):
+                stack.append((item, [*loc, key]))
+    if isinstance(raw, str) and UNSTORABLE.search(raw):
+        return _error("strings must not contain NUL characters (\\u0000) or unpaired surrogates", "string_unstorable")
+    return None
+
+
+def _error(msg: str, kind: str, loc: list[str | int] | None = None) -> dict[str, Any]:
+    return {"loc": loc or [], "msg": msg, "type": kind}
 
 
 def field_errors(err: ValidationError) -> list[dict[str, Any]]:

@@ -29,6 +29,11 @@ def malformed(errors: list[dict[str, Any]]) -> Refusal:
     return Refusal(400, "invalid_event", "Event object is invalid", errors=errors)
 
 
+def unreadable(why: str) -> Refusal:
+    """The body could not be read as sent (a broken Content-Encoding): a 400 like any malformed body."""
+    return malformed([{"loc": [], "msg": f"body could not be read: {why}"[:300], "type": "body_unreadable"}])
+
+
 def unauthorized(message: str, *, bearer: bool) -> Refusal:
     headers = {"WWW-Authenticate": 'Bearer realm="incident-receiver"'} if bearer else {}
     return Refusal(401, "unauthorized", message, headers=headers)

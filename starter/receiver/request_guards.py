@@ -1,10 +1,10 @@
-"""Checks made before a payload is trusted: the credential, then the size."""
+"""Checks made before a payload is trusted: the credential, then the size (and that it can be read at all)."""
 
 import hmac
 
 from aiohttp import web
 
-from starter.receiver.refusals import too_large, unauthorized
+from starter.receiver.refusals import too_large, unauthorized, unreadable
 
 
 def check_bearer(request: web.Request, token: str) -> None:
@@ -12,8 +12,9 @@ def check_bearer(request: web.Request, token: str) -> None:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         raise unauthorized("missing bearer token", bearer=True)
-    # An empty configured token refuses everything rather than accepting everything.
-    if not token or not hmac.compare_digest(given.strip().encode(), token.encode()):
+    # An empty configured token refuses everything rather than accepting everything. aiohttp keeps
+    # header bytes that are not UTF-8 as surrogate escapes: give those bytes back, never fail on them.
+    if not token or not hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token.encode()):
         raise unauthorized("invalid bearer token", bearer=True)
 
 
@@ -26,9 +27,12 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise too_large(limit)
     body = bytearray()
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        body += chunk
-        if len(body) > limit:
-            raise too_large(limit)
+    try:
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            body += chunk
+            if len(body) > limit:
+                raise too_large(limit)
+    except web.RequestPayloadError as err:  # e.g. a `Content-Encoding: gzip` body that is not gzip
+        raise unreadable(getattr(err.__cause__, "message", None) or "broken body") from None
     return bytes(body)
 

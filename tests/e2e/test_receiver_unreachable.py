@@ -1,0 +1,141 @@
+"""Temporal goes away and comes back: the receiver answers 503 meanwhile, never 2xx, then accepts again.
+
+test_receiver_refusals covers a Temporal that was never there (a closed port). Here the
+receiver's client has talked to a real dev server, which is stopped and then started again
+on the same port and SQLite file, as an operator's restart would: the same client must
+notice both. The server is this module's own, never the session's `dev_server`.
+"""
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import Popen
+
+import aiohttp
+import asyncpg
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RetryConfig
+
+from starter.local_temporal import free_port, start_dev_server
+from starter.receiver.alertmanager import group_workflow_id
+from starter.receiver.events_api import event_workflow_id
+from starter.receiver.payloads import AlertmanagerWebhook
+from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, fresh_group, sample, serve
+
+BACK_WITHIN = 45.0  # seconds for the restarted server to take events again (it starts in a few)
+# With the SDK's default retry config a call retries UNAVAILABLE for up to 10 s, so each 503 during
+# an outage takes that long to come; a shorter budget keeps this module short and changes nothing else.
+QUICK_GIVE_UP = RetryConfig(max_elapsed_time_millis=1500, max_retries=3)
+
+
+async def lazy_client(address: str) -> Client:
+    """Lazy, as `python -m starter.receiver` connects: the process may start before Temporal does."""
+    return await Client.connect(address, lazy=True, retry_config=QUICK_GIVE_UP,
+                                data_converter=pydantic_data_converter)  # fmt: skip
+
+
+@dataclass
+class RestartableTemporal:
+    """A dev server on one port and one SQLite file; stop() and start() may be called again and again."""
+
+    directory: Path
+    port: int
+    process: Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        # blocking (it waits for the port): a thread, so the receiver on this event loop keeps answering
+        self.process = await asyncio.to_thread(start_dev_server, self.directory / "temporal.db", self.port, None,
+                                               self.directory / "server.log")  # fmt: skip
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            await asyncio.to_thread(self.process.wait, 30)
+        self.process = None
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def temporal(tmp_path: Path) -> AsyncIterator[RestartableTemporal]:
+    server = RestartableTemporal(tmp_path, free_port())
+    await server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None and server.process.poll() is None:
+            server.process.kill()
+            await asyncio.to_thread(server.process.wait, 30)
+
+
+async def post_both(receiver: Receiver) -> list[tuple[str, aiohttp.ClientResponse]]:
+    """A new alert group and a new event: each would open an incident of its own."""
+    group = fresh_group()
+    event = {**sample("alertmanager-pagerduty-v2-trigger"), "dedup_key": uuid.uuid4().hex}
+    return [(group_workflow_id(AlertmanagerWebhook.model_validate(group)), await receiver.alertmanager(group)),
+            (event_workflow_id(CHECKOUT_KEY, event["dedup_key"]), await receiver.enqueue(event))]  # fmt: skip
+
+
+async def test_while_temporal_is_down_both_endpoints_answer_503_and_accept_again_once_it_is_back(
+    temporal: RestartableTemporal, pool: asyncpg.Pool
+) -> None:
+    client = await lazy_client(temporal.address)
+    task_queue = f"nobody-polls-{uuid.uuid4().hex[:8]}"  # 2xx means durable in Temporal, not yet worked on
+    async for receiver in serve(client, pool, task_queue):
+        before = await post_both(receiver)
+        assert [r.status for _, r in before] == [202, 202]
+
+        await temporal.stop()
+        down: list[str] = []
+        for _ in range(3):  # gone for every request, not only for the first one
+            for workflow_id, response in await post_both(receiver):
+                assert response.status == 503, f"{response.status} while Temporal is down"
+                assert int(response.headers["Retry-After"]) > 0
+                answer = await response.json()
+                assert "retry" in answer["message"] and answer["status"] == "unavailable"
+                down.append(workflow_id)
+        async with receiver.http.get(f"{receiver.url}/readyz") as response:
+            assert response.status == 503 and (await response.json())["failed"] == ["temporal"]
+
+        await temporal.start()  # same port, same database file
+        deadline = time.monotonic() + BACK_WITHIN
+        statuses: set[int] = set()
+        while True:
+            after = await post_both(receiver)
+            statuses |= {r.status for _, r in after}
+            if all(r.status == 202 for _, r in after):
+                break
+            assert statuses <= {202, 503}, statuses  # coming back: retry later, or taken; nothing else
+            assert time.monotonic() < deadline, f"still refusing {BACK_WITHIN:.0f}s after Temporal came back"
+            await asyncio.sleep(0.5)
+
+        # 2xx means durable: what was taken before and after is on the restarted server; what was refused is not
+        for workflow_id, _ in before + after:
+            assert (await client.get_workflow_handle(workflow_id).describe()).id == workflow_id
+        listed = {w.id async for w in client.list_workflows(f"TaskQueue = '{task_queue}'")}
+        assert listed.isdisjoint(down)
+
+
+async def test_a_receiver_started_before_temporal_answers_503_until_temporal_comes_up(
+    tmp_path: Path, pool: asyncpg.Pool
+) -> None:
+    """The process starts first (compose brings services up in any order): 503, then 2xx, never a crash."""
+    server = RestartableTemporal(tmp_path, free_port())
+    client = await lazy_client(server.address)
+    try:
+        async for receiver in serve(client, pool, f"nobody-polls-{uuid.uuid4().hex[:8]}"):
+            assert {r.status for _, r in await post_both(receiver)} == {503}
+            await server.start()
+            deadline = time.monotonic() + BACK_WITHIN
+            while (statuses := {r.status for _, r in await post_both(receiver)}) != {202}:
+                assert statuses <= {202, 503} and time.monotonic() < deadline, statuses
+                await asyncio.sleep(0.5)
+    finally:
+        await server.stop()
