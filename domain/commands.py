@@ -7,10 +7,23 @@ from domain.enums import HoldReason, Source
 from domain.incident import Incident
 
 Text = Field(min_length=1, max_length=2000)
+
+
+class CleanInput(BaseModel):
+    """Text that Postgres can store: a NUL would make every write of the record fail, forever."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if isinstance(value, str) and "\x00" in value:
+                    raise ValueError(f"{name} contains a NUL character")
+        return data
 Scale = Field(default=None, ge=1, le=3)
 
 
-class OpenIncident(BaseModel):
+class OpenIncident(CleanInput):
     """The workflow input: what the reporter said, or the incident carried across continue-as-new."""
 
     service: str = Field(min_length=1, max_length=100)
@@ -42,7 +55,7 @@ class ViewRequest(BaseModel):
     history: bool = False
 
 
-class ActorInput(BaseModel):
+class ActorInput(CleanInput):
     actor: str = Field(min_length=1, max_length=100)
 
 

@@ -183,3 +183,14 @@ def test_a_p1_is_declared_a_major_incident_at_once() -> None:
     assert major.notify == ["manager:maria.lind", "stakeholders"]
     assert major.detail == "major incident: service manager maria.lind and stakeholders informed"
     assert major.to_state is State.PRIORITIZED
+
+
+def test_text_with_a_nul_character_is_refused_before_it_reaches_the_record() -> None:
+    import pydantic
+
+    from domain.commands import Note, OpenIncident
+
+    with pytest.raises(pydantic.ValidationError, match="summary contains a NUL"):
+        OpenIncident(service="checkout", summary="bad\x00byte")
+    with pytest.raises(pydantic.ValidationError, match="text contains a NUL"):
+        Note(actor="alice", text="a\x00b")
