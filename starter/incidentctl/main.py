@@ -25,77 +25,93 @@ class Unreachable(Exception):
     pass
 
 
-def _update_input(args: argparse.Namespace) -> tuple[str, Any]:
-    from domain import commands as c
-    from domain.enums import HoldReason
+# command -> (update name, its input model in domain.commands)
+UPDATES = {"ack": ("ack", "Ack"), "assign": ("assign", "Assign"), "escalate": ("escalate", "Escalate"),
+           "note": ("note", "Note"), "diagnose": ("diagnose", "Diagnose"),
+           "priority": ("change_priority", "ChangePriority"), "hold": ("hold", "Hold"),
+           "resume": ("resume", "Resume"), "workaround": ("workaround", "Workaround"),
+           "resolve": ("resolve", "Resolve"), "confirm": ("confirm", "Confirm"), "reopen": ("reopen", "Reopen"),
+           "cancel": ("cancel", "Cancel")}  # fmt: skip
 
+
+def _update_input(args: argparse.Namespace) -> dict[str, Any]:
+    """The update's input as plain JSON fields. The workflow validates it against its model in
+    domain.commands (a bad value is rejected before history); the CLI imports that model, and
+    pydantic, only to word a rejection (actions.update), so a command costs little more than the SDK."""
     actor = args.actor
     match args.command:
-        case "ack":
-            return "ack", c.Ack(actor=actor)
+        case "ack" | "resume" | "confirm":
+            return {"actor": actor}
         case "assign":
-            return "assign", c.Assign(actor=actor, group=args.group, person=args.person)
+            return {"actor": actor, "group": args.group, "person": args.person}
         case "escalate":
-            return "escalate", c.Escalate(actor=actor, to_group=args.to_group, management=args.management,
-                                          reason=args.reason)  # fmt: skip
+            return {"actor": actor, "to_group": args.to_group, "management": args.management, "reason": args.reason}
         case "note":
-            return "note", c.Note(actor=actor, text=args.text)
+            return {"actor": actor, "text": args.text}
         case "diagnose":
-            return "diagnose", c.Diagnose(actor=actor, finding=args.finding, category=args.category)
+            return {"actor": actor, "finding": args.finding, "category": args.category}
         case "priority":
-            return "change_priority", c.ChangePriority(actor=actor, impact=args.impact, urgency=args.urgency,
-                                                       reason=args.reason)  # fmt: skip
+            return {"actor": actor, "impact": args.impact, "urgency": args.urgency, "reason": args.reason}
         case "hold":
             kind, text = args.reason
             if kind not in ("caller", "supplier"):
                 raise Refused(f"hold --reason must be caller or supplier (got {kind!r})")
-            return "hold", c.Hold(actor=actor, reason=HoldReason(kind), text=text)
-        case "resume":
-            return "resume", c.Resume(actor=actor)
+            return {"actor": actor, "reason": kind, "text": text}
         case "workaround":
-            return "workaround", c.Workaround(actor=actor, text=args.text)
+            return {"actor": actor, "text": args.text}
         case "resolve":
-            return "resolve", c.Resolve(actor=actor, resolution=args.resolution, problem=args.problem)
-        case "confirm":
-            return "confirm", c.Confirm(actor=actor)
-        case "reopen":
-            return "reopen", c.Reopen(actor=actor, reason=args.reason)
-        case "cancel":
-            return "cancel", c.Cancel(actor=actor, reason=args.reason)
+            return {"actor": actor, "resolution": args.resolution, "problem": args.problem}
+        case "reopen" | "cancel":
+            return {"actor": actor, "reason": args.reason}
     raise AssertionError(args.command)
 
 
-async def _connect() -> Any:
-    from starter.temporal_connection import connect, connect_config
+def validation_refusal(err: Any) -> "Refused":
+    """A pydantic ValidationError, in one line."""
+    first = err.errors()[0]
+    return Refused(f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
 
-    address = connect_config(os.environ)["target_host"]
+
+async def _connect(models: bool) -> Any:
+    """`models`: the pydantic converter, for `open` (it sends domain models); every other command
+    sends plain JSON and does without pydantic."""
+    from temporalio.client import Client
+    from temporalio.envconfig import ClientConfig
+
+    # as starter.temporal_connection.connect_config, which imports the pydantic converter
+    config: dict[str, Any] = dict(ClientConfig.load_client_connect_config(override_env_vars=dict(os.environ)))
+    config.setdefault("target_host", "localhost:7233")
+    config.setdefault("namespace", "default")
+    if models:
+        from temporalio.contrib.pydantic import pydantic_data_converter
+
+        config["data_converter"] = pydantic_data_converter
+    # The SDK core writes its retry warnings to stdout by default: they would corrupt `-o json` and
+    # the one-line refusals while a server is down. Failures reach us as exceptions anyway.
+    from temporalio.runtime import Runtime, TelemetryConfig
+
+    config["runtime"] = Runtime(telemetry=TelemetryConfig(logging=None))
     try:
-        return await asyncio.wait_for(connect(os.environ), timeout=10)
+        return await asyncio.wait_for(Client.connect(**config), timeout=10)
     except (RuntimeError, OSError, asyncio.TimeoutError) as err:
-        raise Unreachable(f"cannot reach Temporal at {address}: {err}") from None
+        raise Unreachable(f"cannot reach Temporal at {config['target_host']}: {err}") from None
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from starter.incidentctl import actions
 
     if args.command == "report":
         return await actions.report(args)
-    try:
-        client = await _connect()
-        if args.command == "open":
-            return await actions.open_(client, args)
-        if args.command == "list":
-            return await actions.list_(client, args)
-        if args.command == "show":
-            return await actions.show(client, args)
-        name, payload = _update_input(args)
-        request_id = args.request_id or uuid.uuid4().hex
-        return await actions.update(client, args, name, payload, request_id)
-    except ValidationError as err:
-        first = err.errors()[0]
-        raise Refused(f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}") from None
+    client = await _connect(models=args.command == "open")
+    if args.command == "open":
+        return await actions.open_(client, args)
+    if args.command == "list":
+        return await actions.list_(client, args)
+    if args.command == "show":
+        return await actions.show(client, args)
+    name, model = UPDATES[args.command]
+    request_id = args.request_id or uuid.uuid4().hex
+    return await actions.update(client, args, name, model, _update_input(args), request_id)
 
 
 def main(argv: list[str] | None = None) -> None:
