@@ -31,9 +31,9 @@ with workflow.unsafe.imports_passed_through():
 DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                              maximum_interval=timedelta(seconds=30),
                              non_retryable_error_types=[SERVICE_NOT_IN_CATALOG])  # fmt: skip
-DATABASE_TIMEOUT = timedelta(seconds=30)
+DATABASE_TIMEOUT = timedelta(seconds=10)  # one short transaction; a crashed worker's attempt is retried this soon
 # A webhook may be down for hours: keep trying, gently, without holding up the incident.
-NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
+NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                            maximum_interval=timedelta(minutes=5))  # fmt: skip
 NOTIFY_TIMEOUT = timedelta(minutes=2)
 # Far below the server's 50k-event limit, so a long, noisy incident hands over in good time.
@@ -57,6 +57,7 @@ class IncidentWorkflow(EngineerActions):
         self.upserted: dict[str, object] = {}
         self.undelivered = False  # projected entries carry notifications not yet handed to delivery
         self.delivery: asyncio.Task[Any] | None = None
+        self.projection: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, request: OpenIncident) -> IncidentResult:
@@ -72,15 +73,20 @@ class IncidentWorkflow(EngineerActions):
                 self._changed()
         elif workflow.patched("refresh-after-hand-over"):
             self._changed()  # current details do not carry over continue-as-new
+        # The record is written beside the timers, so a database outage cannot hold up an agreed time.
+        beside = workflow.patched("timers-beside-projection")
         while not self.incident.is_closed:
-            await self._project()  # updates may arrive (even close the incident) while this awaits
+            if beside:
+                self._start_projection()
+            else:  # the first release: the record first (updates may even close the incident meanwhile)
+                await self._project()
             if self._history_is_long():
                 await self._hand_over()
             self._start_delivery()
             if not self.incident.is_closed:
                 await self._wait_for_change_or_next_timer()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._project()
+        await self._drain_projection()
         await self._finish_delivery()
         if any(event.status == "firing" for event in self.late_alerts):
             self._open_next_incident(request)
@@ -159,6 +165,19 @@ class IncidentWorkflow(EngineerActions):
             self.recorded_seq = last.seq
             self.undelivered = self.undelivered or any(entry.notify for entry in entries)
 
+    def _start_projection(self) -> None:
+        """One projection at a time, in the background; its end wakes the main loop."""
+        if self.projection is not None and not self.projection.done():
+            return
+        if self.recorded_seq < len(self.incident.timeline) and self.incident.number:
+            self.projection = asyncio.create_task(self._project())
+            self.projection.add_done_callback(lambda _: self._wake())
+
+    async def _drain_projection(self) -> None:
+        if self.projection is not None and not self.projection.done():
+            await self.projection
+        await self._project()
+
     def _start_delivery(self) -> None:
         """Deliver notifications beside the incident, one delivery at a time, never blocking its timers."""
         if not self.undelivered or (self.delivery is not None and not self.delivery.done()):
@@ -190,7 +209,7 @@ class IncidentWorkflow(EngineerActions):
 
     async def _hand_over(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._project()
+        await self._drain_projection()
         await self._finish_delivery()  # an activity still running would be orphaned by the new run
         workflow.continue_as_new(OpenIncident(service=self.incident.service, summary=self.incident.summary,
                                               continued=self.incident, recorded_seq=self.recorded_seq))  # fmt: skip
