@@ -41,21 +41,26 @@ def _stop(process: subprocess.Popen[bytes], name: str, timeout: float = 20) -> N
 
 
 def main() -> int:
-    DATA.mkdir(exist_ok=True)
     env = dict(os.environ)
-    env.setdefault("TEMPORAL_ADDRESS", f"127.0.0.1:{TEMPORAL_PORT}")
+    # a second stack beside the usual one (make bench, B5): its own data directory and ports
+    data = Path(env.get("INCIDENT_DATA_DIR") or DATA)
+    temporal_port, ui_port, postgres_port = (int(env.get(name) or default) for name, default in (
+        ("INCIDENT_TEMPORAL_PORT", TEMPORAL_PORT), ("INCIDENT_UI_PORT", UI_PORT),
+        ("INCIDENT_POSTGRES_PORT", POSTGRES_PORT)))  # fmt: skip
+    data.mkdir(parents=True, exist_ok=True)
+    env.setdefault("TEMPORAL_ADDRESS", f"127.0.0.1:{temporal_port}")
     env.setdefault("INCIDENT_INGEST_TOKEN", DEV_INGEST_TOKEN)
     postgres = None
     if "INCIDENT_DATABASE_URL" not in env:
-        postgres = LocalPostgres(DATA / "pg", POSTGRES_PORT)
+        postgres = LocalPostgres(data / "pg", postgres_port)
         env["INCIDENT_DATABASE_URL"] = postgres.start()
     print(f"PostgreSQL      {env['INCIDENT_DATABASE_URL']}", flush=True)
-    temporal = start_dev_server(DATA / "temporal.db", TEMPORAL_PORT, UI_PORT, DATA / "temporal.log")
-    print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{UI_PORT}", flush=True)
-    children = [("worker", _child(["worker.py"], env, DATA / "worker.log"))]
+    temporal = start_dev_server(data / "temporal.db", temporal_port, ui_port, data / "temporal.log")
+    print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{ui_port}", flush=True)
+    children = [("worker", _child(["worker.py"], env, data / "worker.log"))]
     receiver_port = int(env.get("INCIDENT_RECEIVER_PORT", "8080"))
     if (PROJECT_ROOT / "starter" / "receiver" / "__main__.py").exists():
-        children.append(("receiver", _child(["-m", "starter.receiver"], env, DATA / "receiver.log")))
+        children.append(("receiver", _child(["-m", "starter.receiver"], env, data / "receiver.log")))
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:
@@ -68,13 +73,13 @@ def main() -> int:
         if len(children) > 1:
             wait_for_port("127.0.0.1", receiver_port, timeout=60, process=children[1][1])
             print(f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True)
-        print(f"Logs            {DATA}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "
+        print(f"Logs            {data}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "
               '--summary "5xx above 5%" --impact 1 --urgency 1\nCtrl-C stops everything.', flush=True)  # fmt: skip
         while not stopping:
             for name, process in children:
                 if process.poll() is not None:
-                    tail = (DATA / f"{name}.log").read_text(errors="replace").splitlines()[-5:]
-                    print(f"{name} exited with {process.returncode}; last lines of {DATA}/{name}.log:", flush=True)
+                    tail = (data / f"{name}.log").read_text(errors="replace").splitlines()[-5:]
+                    print(f"{name} exited with {process.returncode}; last lines of {data}/{name}.log:", flush=True)
                     print("\n".join("  " + line for line in tail), flush=True)
                     stopping = True
             time.sleep(0.5)
@@ -85,7 +90,7 @@ def main() -> int:
         _stop(temporal, "temporal")
         if postgres is not None:
             postgres.stop()
-        print("Stopped. State kept in .data/ for the next `make run`.", flush=True)
+        print(f"Stopped. State kept in {data}/ for the next `make run`.", flush=True)
     return 0
 
 

@@ -1,0 +1,110 @@
+"""`make bench` (`python -m bench`): every benchmark against a floor measured in the same run.
+
+Starts its own dev server (temporary SQLite file, WAL) and embedded Postgres (free port,
+temporary directory) and workers as subprocesses; B5 starts `make run` beside them on free
+ports. Prints a line per phase, then the table; writes bench/results.json.
+
+    BENCH_SCALE=0.5      every size (B1 lifecycles, B2 deliveries and groups, B4 incidents) times 0.5
+    BENCH_ONLY=b1,b3     run only these
+    BENCH_KEEP=1         keep the temporary directory (logs) after the run
+"""
+
+import asyncio
+import os
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench import report
+from bench.report import say
+from starter.process_exit import exit_now
+
+SIZES = {"b1_lifecycles": 240, "b2_deliveries": 5000, "b2_groups": 200, "b4_incidents": 2000}
+B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B3_ROUNDS, B4_RESTORE_S = 20, 3, 50, 10, 60.0
+PIPELINE_QUEUE, BARE_QUEUE = "bench-incidents", "bench-bare"
+
+
+def _receiver_usable() -> str | None:
+    """None when the receiver can be served; else why not (it may be half-built)."""
+    try:
+        from starter.receiver import build_app  # noqa: F401
+        from starter.receiver import __main__  # noqa: F401
+    except Exception as err:  # any import failure means: not usable yet
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+async def _guarded(name: str, results: dict[str, Any], work: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+    """One benchmark failing must not cost the others: its error goes into the results."""
+    started = time.perf_counter()
+    try:
+        results[name] = await work()
+    except Exception as err:
+        say(f"{name.upper()} FAILED: {type(err).__name__}: {err}")
+        results[name] = {"error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc(limit=5)}
+    results[name]["bench_seconds"] = round(time.perf_counter() - started, 1)
+
+
+async def main() -> dict[str, Any]:
+    from bench import b1_lifecycle, b2_alert_storm, b3_cli, b4_open_incidents, b5_newcomer
+    from bench.stack import start_stack
+
+    scale = float(os.environ.get("BENCH_SCALE") or 1.0)
+    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5").split(",")}
+    sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
+    results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
+    say(f"machine: {results['machine']['nproc']} x {results['machine']['cpu']}, load average "
+        f"{results['machine']['load_average_at_start']}, scale {scale}, sizes {sizes}")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        say("PYTHONDONTWRITEBYTECODE is set here: unset for the bench's subprocesses, so project modules are "
+            "compiled once (__pycache__, ignored by git) as on a default Python")
+    say("starting the dev server (temporary SQLite, WAL) and embedded Postgres")
+    stack = await start_stack()
+    try:
+        await stack.start_worker(PIPELINE_QUEUE)
+        await stack.start_bare_worker(BARE_QUEUE)
+        say(f"stack up: Temporal {stack.temporal_address}, Postgres {stack.database_url}, worker and bare worker")
+        if "b1" in only:
+            await _guarded("b1", results, lambda: b1_lifecycle.run(stack, PIPELINE_QUEUE, BARE_QUEUE,
+                                                                    sizes["b1_lifecycles"], B1_CONCURRENCY, B1_ROUNDS))
+        if "b3" in only:
+            await _guarded("b3", results, lambda: b3_cli.run(stack, PIPELINE_QUEUE, B3_ROUNDS))
+        if "b2" in only:
+            why_not = _receiver_usable()
+            if why_not is None:
+                await _guarded("b2", results, lambda: b2_alert_storm.run(
+                    stack, PIPELINE_QUEUE, sizes["b2_deliveries"], sizes["b2_groups"], B2_SENDERS))  # fmt: skip
+            else:
+                say(f"B2 skipped: the receiver cannot be served yet ({why_not})")
+                results["b2"] = {"skipped": why_not}
+        if "b4" in only:
+            await _guarded("b4", results, lambda: b4_open_incidents.run(stack, BARE_QUEUE, sizes["b4_incidents"],
+                                                                         B4_RESTORE_S))
+    finally:
+        await stack.close()
+    if "b5" in only:
+        await _guarded("b5", results, b5_newcomer.run)
+    return results
+
+
+def run() -> int:
+    started = time.perf_counter()
+    results = asyncio.run(main())
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["machine"]["load_average_at_end"] = report.load_average()
+    rows = report.rows(results)
+    print()
+    print(report.table(rows))
+    machine = results["machine"]
+    print(f"\nmachine: {machine['nproc']} x {machine['cpu']}, load average {machine['load_average_at_start']} at "
+          f"start, {machine['load_average_at_end']} at end; total {results['total_seconds']:.0f}s; "
+          f"results in {report.RESULTS}")
+    results["table"] = rows
+    report.write(results)
+    # missed targets are results, not failures; a benchmark that could not run is a failure
+    return 1 if any("error" in value for value in results.values() if isinstance(value, dict)) else 0
+
+
+if __name__ == "__main__":
+    exit_now(run())

@@ -1,0 +1,216 @@
+"""B2 alert storm: Alertmanager deliveries into the receiver (`python -m starter.receiver`, a
+subprocess on loopback) from concurrent senders, against the floor: one signal-with-start per
+alert sent straight to Temporal by as many concurrent senders, with the receiver's own options.
+
+Both sides get the same storm, in the same order: groups burst in waves (WAVE groups at a time,
+their deliveries shuffled), as a flapping alert storm does; each delivery carries one firing
+alert (one of ALERTS_PER_GROUP fingerprints of its group), so every delivery is one occurrence.
+Nothing lost means: each group is exactly one incident and the occurrences add up to the
+deliveries, read from the workflows (the source of truth) once they have caught up.
+"""
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from bench.report import percentile, say
+from bench.stack import Stack
+from domain.alerts import AlertEvent
+from domain.commands import AlertBatch, OpenIncident
+from domain.enums import Source
+from starter.local_temporal import free_port
+from workflows.incident import IncidentWorkflow
+from workflows.visibility import initial_search_attributes, static_summary
+
+ALERTS_PER_GROUP = 5
+WAVE = 10  # groups bursting at the same time
+TOKEN = f"bench-{uuid.uuid4().hex}"
+SERVICE = "checkout"
+Send = Callable[[int, int], Awaitable[str]]  # (group, k) -> workflow id
+
+
+def storm(groups: int, deliveries: int, wave_size: int = WAVE, seed: int = 7) -> list[tuple[int, int]]:
+    """(group, k) pairs: waves of `wave_size` groups, each wave's deliveries shuffled."""
+    per_group = deliveries // groups
+    order: list[tuple[int, int]] = []
+    rng = random.Random(seed)
+    for first in range(0, groups, wave_size):
+        wave = [(g, k) for g in range(first, min(first + wave_size, groups)) for k in range(per_group)]
+        rng.shuffle(wave)
+        order += wave
+    return order
+
+
+def webhook(run: str, group: int, k: int) -> dict[str, Any]:
+    fingerprint = f"{run}{group:04d}{k % ALERTS_PER_GROUP:02d}"
+    labels = {"alertname": f"QueueBacklog{group}", "service": SERVICE, "severity": "warning",
+              "instance": f"web-{k % ALERTS_PER_GROUP}"}  # fmt: skip
+    return {"version": "4", "status": "firing", "receiver": "incidents",
+            "groupKey": f'{{}}:{{alertname="QueueBacklog{group}", run="{run}"}}',
+            "groupLabels": {"alertname": labels["alertname"]},
+            "commonLabels": {"service": SERVICE, "severity": "warning"},
+            "commonAnnotations": {"summary": f"queue backlog on checkout ({group})"},
+            "alerts": [{"status": "firing", "labels": labels, "annotations": {"summary": "backlog above 10k"},
+                        "startsAt": "2026-11-29T23:47:28Z", "fingerprint": fingerprint}]}  # fmt: skip
+
+
+async def blast(label: str, order: list[tuple[int, int]], senders: int, send: Send) -> dict[str, Any]:
+    """Send every delivery with `senders` concurrent senders; a 503 is retried, as Alertmanager does."""
+    latencies: list[float] = []
+    workflow_ids: set[str] = set()
+    retries = 0
+    position = 0
+
+    async def sender() -> None:
+        nonlocal position, retries
+        while position < len(order):
+            group, k = order[position]
+            position += 1
+            while True:
+                started = time.perf_counter()
+                try:
+                    workflow_ids.add(await send(group, k))
+                    latencies.append(time.perf_counter() - started)
+                    break
+                except TemporaryRefusal:
+                    retries += 1
+                    await asyncio.sleep(0.5)
+
+    async def progress() -> None:
+        while True:
+            await asyncio.sleep(5)
+            say(f"B2 {label}: {len(latencies)}/{len(order)} accepted")
+
+    reporter = asyncio.create_task(progress())
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(sender() for _ in range(senders)))
+    finally:
+        reporter.cancel()
+    wall = time.perf_counter() - started
+    rate = len(latencies) / wall
+    say(f"B2 {label}: {len(latencies)}/{len(order)} accepted in {wall:.1f}s ({rate:.0f}/s, "
+        f"p50 {percentile(latencies, 50) * 1000:.0f} ms, p99 {percentile(latencies, 99) * 1000:.0f} ms)")
+    return {"accepted": len(latencies), "wall_s": round(wall, 2), "per_s": round(rate, 1), "retries": retries,
+            "p50_ms": round(percentile(latencies, 50) * 1000, 1), "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+            "workflow_ids": sorted(workflow_ids)}  # fmt: skip
+
+
+class TemporaryRefusal(Exception):
+    """503: the sender retries later."""
+
+
+async def settle(stack: Stack, label: str, workflow_ids: list[str], expected: int,
+                 timeout: float) -> dict[str, Any]:  # fmt: skip
+    """Wait until every incident is registered and its occurrences add up; count what the workflows say."""
+    deadline = time.monotonic() + timeout
+    gate = asyncio.Semaphore(20)
+
+    async def view(workflow_id: str) -> dict[str, Any] | None:
+        async with gate:
+            try:
+                return await stack.client.get_workflow_handle(workflow_id).query("view", {"history": False},
+                                                                                 result_type=dict)  # fmt: skip
+            except Exception:  # not yet started by the worker, or busy: counted as not settled
+                return None
+
+    started = time.perf_counter()
+    while True:
+        views = await asyncio.gather(*(view(w) for w in workflow_ids))
+        numbers = {v["number"] for v in views if v and v.get("number")}
+        occurrences = sum(v["alerts"]["occurrences"] for v in views if v)
+        if (len(numbers) == len(workflow_ids) and occurrences == expected) or time.monotonic() > deadline:
+            break
+        say(f"B2 {label}: settling, {len(numbers)} incidents registered, {occurrences}/{expected} occurrences")
+        await asyncio.sleep(2)
+    rows = await stack.pool.fetchval("SELECT count(*) FROM incidents WHERE workflow_id = ANY($1::text[])",
+                                     workflow_ids)  # fmt: skip
+    return {"incidents": len(numbers), "incidents_in_postgres": rows, "occurrences": occurrences,
+            "settled_after_s": round(time.perf_counter() - started, 1)}  # fmt: skip
+
+
+async def run(stack: Stack, task_queue: str, deliveries: int, groups: int, senders: int,
+              sensitivity: bool = True) -> dict[str, Any]:  # fmt: skip
+    port = free_port()
+    env = stack.env(task_queue, INCIDENT_RECEIVER_HOST="127.0.0.1", INCIDENT_RECEIVER_PORT=str(port),
+                    INCIDENT_INGEST_TOKEN=TOKEN)  # fmt: skip
+    await stack.start_child("receiver", ["-m", "starter.receiver"], env, ready="receiver listening")
+    url = f"http://127.0.0.1:{port}/v1/alerts/alertmanager"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=senders)) as http:
+
+        async def temporal_calls() -> tuple[int, int]:
+            """(calls, deliveries carried) so far, from the receiver's /metrics."""
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as answer:
+                text = await answer.text()
+            calls = carried = 0
+            for line in text.splitlines():
+                if line.startswith("incident_temporal_calls_total{") and 'outcome="ok"' in line:
+                    calls += int(float(line.rsplit(" ", 1)[1]))
+                if line.startswith("incident_temporal_deliveries_total{") and 'outcome="ok"' in line:
+                    carried += int(float(line.rsplit(" ", 1)[1]))
+            return calls, carried
+
+        async def compare(order: list[tuple[int, int]], groups: int, shape: str) -> dict[str, Any]:
+            run_ids = {"floor": uuid.uuid4().hex[:6], "receiver": uuid.uuid4().hex[:6]}
+
+            async def to_temporal(group: int, k: int) -> str:
+                """The floor: the receiver's signal-with-start, one per alert, no HTTP, no coalescing."""
+                workflow_id = f"b2-floor-{run_ids['floor']}-{group}"
+                opens = OpenIncident(service=SERVICE, summary=f"queue backlog on checkout ({group})",
+                                     source=Source.ALERTMANAGER, severity="warning")  # fmt: skip
+                event = AlertEvent(key=f"{run_ids['floor']}{group:04d}{k % ALERTS_PER_GROUP:02d}", status="firing",
+                                   at=datetime.now(UTC), description="QueueBacklog: backlog above 10k")  # fmt: skip
+                await stack.client.start_workflow(
+                    IncidentWorkflow.run, opens, id=workflow_id, task_queue=task_queue, start_signal="alert",
+                    start_signal_args=[AlertBatch(actor="alertmanager", events=[event])],
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                    static_summary=static_summary(SERVICE, opens.summary),
+                    search_attributes=initial_search_attributes(SERVICE, opens.source),
+                )  # fmt: skip
+                return workflow_id
+
+            async def to_receiver(group: int, k: int) -> str:
+                async with http.post(url, json=webhook(run_ids["receiver"], group, k), headers=headers) as answer:
+                    body = await answer.json(content_type=None)
+                    if answer.status == 503:
+                        raise TemporaryRefusal()
+                    if answer.status != 202:
+                        raise RuntimeError(f"receiver answered {answer.status}: {body}")
+                    return str(body["workflow_id"])
+
+            results: dict[str, Any] = {"deliveries": len(order), "groups": groups, "senders": senders, "shape": shape}
+            for key, send in (("floor", to_temporal), ("receiver", to_receiver)):
+                label = f"{key} ({shape})"
+                say(f"B2 {label}: {len(order)} deliveries over {groups} groups, {senders} senders")
+                cpu_before, calls_before = stack.cpu(), await temporal_calls()
+                sent = await blast(label, order, senders, send)
+                cpu_after, calls_after = stack.cpu(), await temporal_calls()
+                sent["cpu_s"] = {part: round(cpu_after[part] - cpu_before.get(part, 0.0), 1) for part in cpu_after}
+                if key == "receiver":
+                    calls, carried = calls_after[0] - calls_before[0], calls_after[1] - calls_before[1]
+                    sent["temporal_calls"], sent["deliveries_per_call"] = calls, round(carried / max(calls, 1), 2)
+                sent.update(await settle(stack, label, sent.pop("workflow_ids"), len(order), timeout=120))
+                say(f"B2 {label}: {sent['incidents']} incidents, {sent['occurrences']} occurrences")
+                results[key] = sent
+            receiver, floor = results["receiver"], results["floor"]
+            results["ratio"] = round(receiver["per_s"] / floor["per_s"], 2)
+            results["nothing_lost"] = receiver["incidents"] == groups and receiver["occurrences"] == len(order)
+            return results
+
+        result = await compare(storm(groups, deliveries, WAVE), groups, f"{WAVE} groups bursting at a time")
+        if sensitivity:  # how much the figure owes to the storm's shape (senders per group), at a fifth the size
+            per_group = deliveries // groups
+            shapes = ((10, 10 * per_group, 2, "2 groups at a time"),
+                      (groups, deliveries // 5, groups, "every group at once"))  # fmt: skip
+            result["shapes"] = [await compare(storm(g, d, wave), g, name) for g, d, wave, name in shapes]
+    return result

@@ -1,0 +1,168 @@
+"""Progress lines while the bench runs, the results table at the end, and bench/results.json."""
+
+import json
+import platform
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+_STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    """One progress line, with the time since the bench started."""
+    sys.stdout.write(f"[{time.monotonic() - _STARTED:6.1f}s] {message}\n")
+    sys.stdout.flush()
+
+
+def elapsed() -> float:
+    return time.monotonic() - _STARTED
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gb = 0.0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": model, "memory_gb": memory_gb, "load_average_at_start": load_average(),
+            "python": platform.python_version(), "system": f"{platform.system()} {platform.release()}"}  # fmt: skip
+
+
+def load_average() -> str:
+    """1, 5 and 15 minute load averages: other work on the machine shows here (2 cores: 2.0 is full)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """rows: {bench, figure, value, target, met}; met is True, False or None (no target)."""
+    header = ("bench", "figure", "value", "target", "")
+    cells = [(r["bench"], r["figure"], r["value"], r.get("target") or "-",
+              {True: "ok", False: "MISSED", None: ""}[r.get("met")]) for r in rows]  # fmt: skip
+    widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths).rstrip())
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(c, widths)).rstrip() for c in cells]
+    return "\n".join(lines)
+
+
+def write(results: dict[str, Any]) -> None:
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def _row(bench: str, figure: str, value: str, target: str | None = None, met: bool | None = None) -> dict[str, Any]:
+    return {"bench": bench, "figure": figure, "value": value, "target": target, "met": met}
+
+
+def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table: each figure against its target (a ratio to the floor where there is one)."""
+    out: list[dict[str, Any]] = []
+    for name in ("b1", "b2", "b3", "b4", "b5"):
+        result = results.get(name)
+        if result is None:
+            continue
+        if "error" in result or "skipped" in result:
+            out.append(_row(name.upper(), "did not run", result.get("error") or f"skipped: {result['skipped']}",
+                            met=False if "error" in result else None))  # fmt: skip
+            continue
+        out += globals()[f"_{name}_rows"](result)
+    return out
+
+
+def _b1_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    cpu = r["cpu_s_per_lifecycle"]
+    return [
+        _row("B1", f"lifecycles/s, pipeline / bare ({r['n']} each, {r['concurrency']} in flight)",
+             f"{r['pipeline_per_s']} / {r['bare_per_s']} = {r['ratio']:.2f}x", ">= 0.8x", r["ratio"] >= 0.8),
+        _row("B1", "CPU s per lifecycle, bare / pipeline (every process)",
+             f"{cpu['bare']} / {cpu['pipeline']} = {r['cpu_ratio']:.2f}x"),
+        _row("B1", "history per workflow, pipeline / bare", ", ".join(
+            f"{k.replace('_', ' ')} {r['shape']['pipeline'][k]:g}/{r['shape']['bare'][k]:g}"
+            for k in ("activities", "updates", "timers", "workflow_tasks"))),
+    ]  # fmt: skip
+
+
+def _b2_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    rec, floor = r["receiver"], r["floor"]
+    size = f"{r['deliveries']} over {r['groups']} groups, {r['senders']} senders, {r['shape']}"
+    return [
+        _row("B2", f"accepted/s, receiver / one signal-with-start per alert ({size})",
+             f"{rec['per_s']:.0f} / {floor['per_s']:.0f} = {r['ratio']:.2f}x", ">= 3x", r["ratio"] >= 3),
+        _row("B2", "answer latency p50 / p99 (floor: its call latency)",
+             f"{rec['p50_ms']:.0f} / {rec['p99_ms']:.0f} ms (floor {floor['p50_ms']:.0f} / {floor['p99_ms']:.0f} ms)"),
+        _row("B2", "deliveries per Temporal call (coalesced)", f"{rec['deliveries_per_call']}"),
+        _row("B2", "incidents created", f"{rec['incidents']}", f"= {r['groups']}", rec["incidents"] == r["groups"]),
+        _row("B2", "sum of occurrence counts", f"{rec['occurrences']}", f"= {r['deliveries']}",
+             rec["occurrences"] == r["deliveries"]),
+        *(_row("B2", f"  same, {s['shape']} ({s['deliveries']} over {s['groups']} groups)",
+               f"{s['receiver']['per_s']:.0f} / {s['floor']['per_s']:.0f} = {s['ratio']:.2f}x, "
+               f"{s['receiver']['deliveries_per_call']} per call, nothing lost: {s['nothing_lost']}")
+          for s in r.get("shapes", [])),
+    ]  # fmt: skip
+
+
+def _b3_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    m = r["median_s"]
+    return [
+        _row("B3", f"`incidentctl ack` / minimal SDK script (medians of {r['rounds']} paired runs)",
+             f"{m['incidentctl']:.3f} / {m['python_sdk']:.3f} s = {r['ratio_to_python_sdk']:.2f}x", "<= 1.2x",
+             r["ratio_to_python_sdk"] <= 1.2),
+        _row("B3", "`incidentctl ack` / `temporal workflow update execute`",
+             f"{m['incidentctl']:.3f} / {m['temporal_cli']:.3f} s = {r['ratio_to_temporal_cli']:.1f}x"),
+    ]  # fmt: skip
+
+
+def _b4_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    late, floor, lag = r["lateness_s"], r["floor_lateness_s"], r["projection_lag_s"]
+    rss = ", ".join(f"{s['n']}: {s['mb']:.0f}" for s in r["rss_mb"])
+    return [
+        _row("B4", f"breach timer lateness p50 / p99 (N={r['n']}, restore {r['restore_s']:.0f}s)",
+             f"{late['p50']:.2f} / {late['p99']:.2f} s (bare timer floor {floor['p50']:.2f} / {floor['p99']:.2f} s)",
+             "p99 <= 2 s", late["p99"] <= 2.0),
+        _row("B4", "worker RSS MB by open incidents", rss),
+        _row("B4", "RSS at N / RSS at N/2 (SDK workflow cache: 1000)", f"{r['rss_growth_half_to_n']:.2f}x",
+             "flat (<= 1.10x)",
+             r["rss_growth_half_to_n"] <= 1.10),
+        _row("B4", "projection lag p50 / p99 (breach row in Postgres after the breach)",
+             f"{lag['p50']:.2f} / {lag['p99']:.2f} s, at most {r['rows_behind_max']} rows behind"),
+    ]  # fmt: skip
+
+
+def _b5_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    m = r["milestones_s"]
+    return [_row("B5", f"`{r['via']}` to the first incident in the Web UI's API",
+                 f"{r['seconds']:.1f} s (Ready. {m['ready']:.1f} s, opened {m['opened']:.1f} s)", "<= 15 s",
+                 r["seconds"] <= 15)]  # fmt: skip

@@ -1,0 +1,175 @@
+"""The bench's own stack: a dev server on a temporary SQLite file (WAL), embedded Postgres on a
+free port in a temporary directory, and workers as subprocesses (as `make run` runs them), so
+worker RSS is the worker's alone and the bench's clients do not share its event loop.
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.report import say
+from starter.local_postgres import LocalPostgres
+from starter.local_temporal import free_port, start_dev_server
+from starter.settings import PROJECT_ROOT
+
+
+def child_environment() -> dict[str, str]:
+    """This environment without Temporal or incident settings, and with bytecode caching: a worker
+    re-imports workflows/incident.py into its sandbox for every new workflow, and without a .pyc
+    that is a compile each time (about a tenth of the worker's CPU in B1)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("TEMPORAL_", "INCIDENT_")) and k != "PYTHONDONTWRITEBYTECODE"}  # fmt: skip
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc (Linux); 0.0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def rss_mb(self) -> float:
+        return rss_mb(self.process.pid)
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class Stack:
+    root: Path
+    temporal_address: str
+    database_url: str
+    temporal: subprocess.Popen[bytes]
+    postgres: LocalPostgres
+    client: Client
+    pool: asyncpg.Pool
+    children: list[Child] = field(default_factory=list)
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each part of the stack (Postgres: postmaster and its backends)."""
+        postmaster = int((self.postgres.data_dir / "postmaster.pid").read_text().split()[0])
+        return {"temporal": cpu_seconds(self.temporal.pid),
+                "postgres": sum(cpu_seconds(p) for p in [postmaster, *children_of(postmaster)]),
+                **{child.name: cpu_seconds(child.pid) for child in self.children},
+                "bench": cpu_seconds(os.getpid())}  # fmt: skip
+
+    def env(self, task_queue: str, **extra: str) -> dict[str, str]:
+        env = child_environment()
+        return {**env, "TEMPORAL_ADDRESS": self.temporal_address, "TEMPORAL_NAMESPACE": "default",
+                "INCIDENT_DATABASE_URL": self.database_url, "INCIDENT_TASK_QUEUE": task_queue,
+                "PYTHONPATH": str(PROJECT_ROOT), **extra}  # fmt: skip
+
+    async def start_child(self, name: str, argv: list[str], env: dict[str, str], ready: str,
+                          timeout: float = 90) -> Child:  # fmt: skip
+        """A Python subprocess; returns once its log shows `ready`."""
+        log = self.root / f"{name}.log"
+        with log.open("ab") as handle:
+            process = subprocess.Popen([sys.executable, *argv], cwd=PROJECT_ROOT, env=env, stdout=handle,
+                                       stderr=subprocess.STDOUT)  # fmt: skip
+        child = Child(name, process, log)
+        self.children.append(child)
+        deadline = time.monotonic() + timeout
+        while ready not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+                raise RuntimeError(f"{name} did not start (exit {process.poll()}):\n{tail}")
+            await asyncio.sleep(0.1)
+        return child
+
+    async def start_worker(self, task_queue: str, name: str = "worker") -> Child:
+        return await self.start_child(name, ["worker.py"], self.env(task_queue), ready="worker started")
+
+    async def start_bare_worker(self, task_queue: str) -> Child:
+        return await self.start_child("bare-worker", ["-m", "bench.bare_workflow"], self.env(task_queue),
+                                      ready="bare worker started")  # fmt: skip
+
+    async def close(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        await self.pool.close()
+        if self.temporal.poll() is None:
+            self.temporal.terminate()
+            try:
+                self.temporal.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.temporal.kill()
+        try:
+            self.postgres.stop("immediate")
+        except (subprocess.SubprocessError, OSError) as err:
+            say(f"postgres did not stop cleanly: {err}")
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+async def start_stack() -> Stack:
+    root = Path(tempfile.mkdtemp(prefix="incident-bench-"))
+    temporal_port = free_port()
+    postgres = LocalPostgres(root / "pg", free_port())
+    # both servers start at once: about half the wait on two cores
+    database_url, temporal = await asyncio.gather(
+        asyncio.to_thread(postgres.start),
+        asyncio.to_thread(start_dev_server, root / "temporal.db", temporal_port, None, root / "temporal.log"),
+    )
+    address = f"127.0.0.1:{temporal_port}"
+    client = await _connect(address)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    return Stack(root, address, database_url, temporal, postgres, client, pool)
+
+
+async def _connect(address: str) -> Client:
+    for _ in range(100):
+        try:
+            return await Client.connect(address, data_converter=pydantic_data_converter)
+        except RuntimeError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"dev server at {address} never answered")
