@@ -33,6 +33,13 @@ async def _settled(handle: WorkflowHandle, pool: asyncpg.Pool) -> tuple[list[dic
     raise AssertionError(f"projection never caught up: {len(rows)} rows for {len(timeline)} entries")
 
 
+async def _assert_trail_agrees(handle: WorkflowHandle, pool: asyncpg.Pool) -> list[asyncpg.Record]:
+    timeline, rows = await _settled(handle, pool)
+    assert [(e["actor"], e["action"], e["from"], e["to"], e["detail"]) for e in timeline] == [
+        (r["actor"], r["action"], r["from_state"], r["to_state"], r["detail"]) for r in rows]
+    return rows
+
+
 PATHS = {
     "resolved": [("ack", c.Ack), ("diagnose", lambda a: c.Diagnose(actor=a, finding="disk full")),
                  ("workaround", lambda a: c.Workaround(actor=a, text="cleaned /var")),
@@ -57,9 +64,7 @@ async def test_the_audit_trail_in_postgres_agrees_with_the_workflow_event_for_ev
         actor = f"{path}-engineer"
         await handle.execute_update(name, make(actor=actor) if isinstance(make, type) else make(actor))
     await handle.result()
-    timeline, rows = await _settled(handle, pool)
-    assert [(e["actor"], e["action"], e["from"], e["to"], e["detail"]) for e in timeline] == [
-        (r["actor"], r["action"], r["from_state"], r["to_state"], r["detail"]) for r in rows]
+    rows = await _assert_trail_agrees(handle, pool)
     # every update the history accepted is exactly one engineer entry of the trail
     accepted = [e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
                 async for e in handle.fetch_history_events()
@@ -108,6 +113,9 @@ async def test_a_breach_is_visible_to_auditors_in_search_attributes_details_and_
     assert any("register" in s for s in summaries)
     assert any("restore target" in s for s in summaries)  # the breach timer says what it waits for
     assert any("record sla_breach" in s for s in summaries)
+    await handle.execute_update(IncidentWorkflow.cancel, c.Cancel(actor="auditor-test", reason="test over"))
+    rows = await _assert_trail_agrees(handle, pool)  # the breach path: warning, breach, escalations
+    assert {"restore_warning", "sla_breach", "response_escalation"} <= {r["action"] for r in rows}
 
 
 async def test_the_readme_query_for_known_errors_finds_them_and_nothing_else(dev_client: Client, dev_worker: str):
@@ -122,3 +130,11 @@ async def test_the_readme_query_for_known_errors_finds_them_and_nothing_else(dev
             break
         await asyncio.sleep(0.1)
     assert found == [known["workflow_id"]]
+
+
+async def test_the_known_error_path_leaves_the_same_trail_in_postgres(dev_client: Client, dev_worker: str,
+                                                                     pool: asyncpg.Pool):
+    known, handle = await _open(dev_client, dev_worker, "checkout", "coupon rejected for a VIP customer")
+    assert (await handle.result()).outcome == "known_error"
+    rows = await _assert_trail_agrees(handle, pool)
+    assert [r["action"] for r in rows] == ["register", "categorize", "known_error"]
