@@ -103,3 +103,17 @@ async def receiver(dev_client: Client, pool: asyncpg.Pool, dev_worker: str) -> A
 
 def prioritized(view: dict[str, Any]) -> bool:
     return view["priority"] is not None
+
+
+async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process) -> None:
+    for _ in range(300):
+        if process.returncode is not None:
+            raise AssertionError(f"receiver exited with {process.returncode}")
+        try:
+            async with http.get(f"{url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("receiver never answered /healthz")

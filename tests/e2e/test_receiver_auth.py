@@ -25,7 +25,9 @@ from starter.receiver.alertmanager import group_workflow_id
 from starter.receiver.events_api import event_workflow_id
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import Answer, Ledger, assert_clear_refusal, post, run_property, still_serving
-from tests.e2e.receiver_support import CHECKOUT_KEY, TOKEN, Receiver, fresh_group, receiver, sample  # noqa: F401
+from tests.e2e.receiver_support import (  # noqa: F401
+    CHECKOUT_KEY, TOKEN, Receiver, fresh_group, receiver, sample, wait_until_healthy,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAYROLL_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # catalog.toml: payroll's integration key
@@ -195,20 +197,6 @@ def nested(value: Any, levels: int) -> Any:
     for _ in range(levels):
         value = [value]
     return value
-
-
-async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.returncode is None, f"receiver exited with {process.returncode}"
-        try:
-            async with http.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("receiver never answered /healthz")
 
 
 async def raw_exchange(port: int, request: bytes) -> bytes:

@@ -11,23 +11,9 @@ from pathlib import Path
 import aiohttp
 
 from starter.local_temporal import free_port
-from tests.e2e.receiver_support import fresh_group
+from tests.e2e.receiver_support import fresh_group, wait_until_healthy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process) -> None:
-    for _ in range(300):
-        if process.returncode is not None:
-            raise AssertionError(f"receiver exited with {process.returncode}")
-        try:
-            async with http.get(f"{url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("receiver never answered /healthz")
 
 
 async def test_the_receiver_process_takes_alerts_then_exits_0_on_sigterm_without_logging_tokens(

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from domain import actions, sla
 from domain.alerts import AlertEvent, apply_alerts
-from domain.catalog import DEFAULT_TARGETS, Category, ServiceAgreement, Targets
+from domain.catalog import ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Priority, Source, State
 from domain.incident import Incident
 from domain.process import categorize, prioritize, register
+from tests.unit.builders import SCALE, agreement
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
 H, MIN = timedelta(hours=1), timedelta(minutes=1)
@@ -25,17 +26,6 @@ AGREED = {
     Priority.P4: (8 * H, 72 * H),
     Priority.P5: (24 * H, timedelta(days=7)),
 }
-SCALE = {Priority.P1: (1, 1), Priority.P2: (1, 2), Priority.P3: (2, 2), Priority.P4: (2, 3), Priority.P5: (3, 3)}
-
-
-def agreement(**overrides: object) -> ServiceAgreement:
-    fields: dict[str, object] = dict(
-        name="checkout", owner_group="checkout-oncall", service_manager="maria.lind",
-        support_lines=["service-desk", "checkout-oncall"],
-        targets={p: Targets(response=r, restore=s) for p, (r, s) in DEFAULT_TARGETS.items()},
-        categories=[Category(name="availability", group="service-desk")], severity={},
-    )  # fmt: skip
-    return ServiceAgreement(**{**fields, **overrides})
 
 
 def incident(priority: Priority = Priority.P3, *, source: Source = Source.ENGINEER, at: datetime = T0,

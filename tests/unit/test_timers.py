@@ -9,27 +9,17 @@ from hypothesis import strategies as st
 
 from domain import actions
 from domain.alerts import AlertEvent, apply_alerts
-from domain.catalog import DEFAULT_TARGETS, Category, ServiceAgreement, Targets
+from domain.catalog import DEFAULT_TARGETS, ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Priority, Source, State
 from domain.incident import Incident
 from domain.process import categorize, prioritize, register
+from tests.unit.builders import SCALE, agreement
 from domain.timers import DueTimer, TimerKind, fire, next_timer
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
 H, MIN = timedelta(hours=1), timedelta(minutes=1)
-SCALE = {Priority.P1: (1, 1), Priority.P2: (1, 2), Priority.P3: (2, 2), Priority.P4: (2, 3), Priority.P5: (3, 3)}
 RESTORE = {p: Targets(response=r, restore=s).restore for p, (r, s) in DEFAULT_TARGETS.items()}
 RESPONSE = {p: Targets(response=r, restore=s).response for p, (r, s) in DEFAULT_TARGETS.items()}
-
-
-def agreement(**overrides: object) -> ServiceAgreement:
-    fields: dict[str, object] = dict(
-        name="checkout", owner_group="checkout-oncall", service_manager="maria.lind",
-        support_lines=["service-desk", "checkout-oncall"],
-        targets={p: Targets(response=r, restore=s) for p, (r, s) in DEFAULT_TARGETS.items()},
-        categories=[Category(name="availability", group="service-desk")], severity={},
-    )  # fmt: skip
-    return ServiceAgreement(**{**fields, **overrides})
 
 
 def incident(priority: Priority = Priority.P3, *, acknowledged: bool = False, source: Source = Source.ENGINEER,
