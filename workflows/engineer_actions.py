@@ -27,9 +27,7 @@ class EngineerActions:
     """Mixed into IncidentWorkflow, which owns `incident` and `_changed()`."""
 
     incident: Incident
-
-    def _changed(self) -> None:
-        raise NotImplementedError
+    _changed: Callable[[], None]  # IncidentWorkflow's: wakes the main loop, refreshes the Web UI
 
     def _view(self, history: bool = False) -> dict[str, Any]:
         return incident_view(self.incident, workflow.now(), history=history)

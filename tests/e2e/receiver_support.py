@@ -117,3 +117,19 @@ async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asy
             pass
         await asyncio.sleep(0.1)
     raise AssertionError("receiver never answered /healthz")
+
+
+async def start_receiver_process(temporal: str, database_url: str, task_queue: str, token: str, port: int,
+                                 log_level: str = "info") -> asyncio.subprocess.Process:
+    """`python -m starter.receiver` as an operator runs it, on a loopback port."""
+    import os
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "INCIDENT_DATABASE_URL": database_url,
+           "INCIDENT_TASK_QUEUE": task_queue, "INCIDENT_INGEST_TOKEN": token, "INCIDENT_LOG_LEVEL": log_level,
+           "INCIDENT_RECEIVER_HOST": "127.0.0.1", "INCIDENT_RECEIVER_PORT": str(port)}  # fmt: skip
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "starter.receiver", cwd=Path(__file__).resolve().parents[2], env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip

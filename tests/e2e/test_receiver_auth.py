@@ -26,7 +26,7 @@ from starter.receiver.events_api import event_workflow_id
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import Answer, Ledger, assert_clear_refusal, post, run_property, still_serving
 from tests.e2e.receiver_support import (  # noqa: F401
-    CHECKOUT_KEY, TOKEN, Receiver, fresh_group, receiver, sample, wait_until_healthy,
+    CHECKOUT_KEY, TOKEN, Receiver, fresh_group, receiver, sample, start_receiver_process, wait_until_healthy,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -221,13 +221,7 @@ async def test_no_token_or_routing_key_right_or_wrong_ever_reaches_the_receiver_
     secrets = [token, *wrong, CHECKOUT_KEY, unknown_key, withdrawn_key]
 
     port = free_port()
-    env = {**os.environ, "TEMPORAL_ADDRESS": dev_server, "INCIDENT_DATABASE_URL": postgres_url,
-           "INCIDENT_TASK_QUEUE": dev_worker, "INCIDENT_INGEST_TOKEN": token, "INCIDENT_LOG_LEVEL": "debug",
-           "INCIDENT_RECEIVER_HOST": "127.0.0.1", "INCIDENT_RECEIVER_PORT": str(port)}  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "starter.receiver", cwd=PROJECT_ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_receiver_process(dev_server, postgres_url, dev_worker, token, port, log_level="debug")
     url = f"http://127.0.0.1:{port}"
     am, pd = f"{url}/v1/alerts/alertmanager", f"{url}/v2/enqueue"
     answers: list[int] = []

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from starter.local_temporal import free_port
-from tests.e2e.receiver_support import fresh_group, wait_until_healthy
+from tests.e2e.receiver_support import fresh_group, start_receiver_process, wait_until_healthy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,13 +21,7 @@ async def test_the_receiver_process_takes_alerts_then_exits_0_on_sigterm_without
 ) -> None:
     token, wrong = f"secret-{uuid.uuid4().hex}", f"guess-{uuid.uuid4().hex}"
     port = free_port()
-    env = {**os.environ, "TEMPORAL_ADDRESS": dev_server, "INCIDENT_DATABASE_URL": postgres_url,
-           "INCIDENT_TASK_QUEUE": dev_worker, "INCIDENT_INGEST_TOKEN": token,
-           "INCIDENT_RECEIVER_HOST": "127.0.0.1", "INCIDENT_RECEIVER_PORT": str(port)}  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "starter.receiver", cwd=PROJECT_ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_receiver_process(dev_server, postgres_url, dev_worker, token, port)
     url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:

@@ -132,7 +132,6 @@ async def check_incidentctl_runs(stack: Stack, client: Client) -> None:
 RECEIVER = PROJECT_ROOT / "starter" / "receiver" / "__main__.py"
 
 
-@pytest.mark.skipif(not RECEIVER.exists(), reason="the receiver is not written yet")
 async def test_the_receiver_exits_0_on_sigterm_and_sigint_run_after_run(stack: Stack, pool: asyncpg.Pool):
     async def one_run(run: int) -> str | None:
         port = free_port()
