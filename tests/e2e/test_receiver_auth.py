@@ -6,12 +6,9 @@ incident row), no rejected_events row. And no credential, right or wrong, reache
 
 import asyncio
 import json
-import os
 import signal
-import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -29,7 +26,6 @@ from tests.e2e.receiver_support import (  # noqa: F401
     CHECKOUT_KEY, TOKEN, Receiver, fresh_group, receiver, sample, start_receiver_process, wait_until_healthy,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAYROLL_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # catalog.toml: payroll's integration key
 
 

@@ -2,18 +2,14 @@
 
 import asyncio
 import json
-import os
 import signal
-import sys
 import uuid
-from pathlib import Path
 
 import aiohttp
 
 from starter.local_temporal import free_port
 from tests.e2e.receiver_support import fresh_group, start_receiver_process, wait_until_healthy
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_the_receiver_process_takes_alerts_then_exits_0_on_sigterm_without_logging_tokens(

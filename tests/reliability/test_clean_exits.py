@@ -129,7 +129,6 @@ async def check_incidentctl_runs(stack: Stack, client: Client) -> None:
     assert await in_lanes(CLI_RUNS, one_run, CLI_LANES) == []
 
 
-RECEIVER = PROJECT_ROOT / "starter" / "receiver" / "__main__.py"
 
 
 async def test_the_receiver_exits_0_on_sigterm_and_sigint_run_after_run(stack: Stack, pool: asyncpg.Pool):
