@@ -16,11 +16,10 @@ from pathlib import Path
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.report import say
 from starter.local_postgres import LocalPostgres
-from starter.local_temporal import free_port, start_dev_server
+from starter.local_temporal import connect_when_ready, free_port, start_dev_server
 from starter.settings import PROJECT_ROOT
 
 
@@ -161,15 +160,6 @@ async def start_stack() -> Stack:
         asyncio.to_thread(start_dev_server, root / "temporal.db", temporal_port, None, root / "temporal.log"),
     )
     address = f"127.0.0.1:{temporal_port}"
-    client = await _connect(address)
+    client = await connect_when_ready(address)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
     return Stack(root, address, database_url, temporal, postgres, client, pool)
-
-
-async def _connect(address: str) -> Client:
-    for _ in range(100):
-        try:
-            return await Client.connect(address, data_converter=pydantic_data_converter)
-        except RuntimeError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"dev server at {address} never answered")

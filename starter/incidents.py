@@ -1,18 +1,14 @@
-"""Starting and finding incident workflows: shared by incidentctl, the receiver and tests."""
+"""Starting an incident workflow: shared by incidentctl, the receiver, tests and bench (lookup: incident_lookup)."""
 
 import uuid
 from typing import Any
 
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from domain.commands import OpenIncident, WaitRegistered
 from workflows.incident import IncidentWorkflow
 from workflows.visibility import initial_search_attributes, static_summary
-
-
-class IncidentNotFound(LookupError):
-    pass
 
 
 def new_workflow_id() -> str:
@@ -39,13 +35,3 @@ async def open_incident(
     return await client.execute_update_with_start_workflow(
         IncidentWorkflow.registered, WaitRegistered(actor=actor), start_workflow_operation=start
     )
-
-
-async def find_incident(client: Client, name: str) -> WorkflowHandle[IncidentWorkflow, Any]:
-    """An incident by number (INC-1042) or workflow id; the newest run wins."""
-    if not name.upper().startswith("INC-"):
-        return client.get_workflow_handle_for(IncidentWorkflow.run, name)
-    query = f'IncidentNumber = "{name.upper()}"'
-    async for execution in client.list_workflows(query, limit=1):
-        return client.get_workflow_handle_for(IncidentWorkflow.run, execution.id, run_id=execution.run_id)
-    raise IncidentNotFound(f"no incident {name.upper()}")

@@ -5,6 +5,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 # DESIGN section 5: the names auditors type in the Web UI.
 SEARCH_ATTRIBUTES: dict[str, str] = {
@@ -69,3 +73,21 @@ def start_dev_server(db_file: Path | None, port: int, ui_port: int | None, log_f
         process = subprocess.Popen(dev_server_command(db_file, port, ui_port), stdout=log, stderr=subprocess.STDOUT)
     wait_for_port("127.0.0.1", port, timeout=60, process=process)
     return process
+
+
+async def connect_when_ready(address: str, timeout: float = 30.0) -> "Client":
+    """A client (pydantic converter) for a dev server that may still be starting: the port opens
+    a moment before the frontend answers."""
+    import asyncio
+
+    from temporalio.client import Client
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await Client.connect(address, data_converter=pydantic_data_converter)
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"dev server at {address} never answered") from None
+            await asyncio.sleep(0.1)

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
 
 DEFAULT_ADDRESS = "localhost:7233"
@@ -23,5 +22,7 @@ def connect_config(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 async def connect(env: Mapping[str, str], **overrides: Any) -> Client:
+    from temporalio.contrib.pydantic import pydantic_data_converter  # pydantic: only for those who send models
+
     config = {**connect_config(env), **overrides}
     return await Client.connect(**config, data_converter=pydantic_data_converter)

@@ -5,7 +5,6 @@ environments are per test (they start in about half a second) because the test
 server is reliable for one incident's timers at a time.
 """
 
-import asyncio
 import os
 import sys
 import uuid
@@ -15,7 +14,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
@@ -23,7 +21,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from activities.catalog_store import load_catalog, read_catalog_file  # noqa: E402
 from activities.schema import migrate  # noqa: E402
 from starter.local_postgres import LocalPostgres  # noqa: E402
-from starter.local_temporal import free_port, start_dev_server  # noqa: E402
+from starter.local_temporal import connect_when_ready, free_port, start_dev_server  # noqa: E402
 from worker import build_worker  # noqa: E402
 
 CATALOG = PROJECT_ROOT / "catalog.toml"
@@ -64,12 +62,7 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 async def dev_client(dev_server: str) -> Client:
-    for _ in range(100):
-        try:
-            return await Client.connect(dev_server, data_converter=pydantic_data_converter)
-        except RuntimeError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"dev server at {dev_server} never answered")
+    return await connect_when_ready(dev_server)
 
 
 @pytest.fixture(scope="session")

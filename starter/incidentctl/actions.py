@@ -10,6 +10,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from starter.incident_lookup import IncidentNotFound, find_incident
 from starter.incidentctl import render
 from starter.incidentctl.main import Refused, Unreachable, validation_refusal
 from starter.settings import Settings
@@ -46,16 +47,12 @@ def _refusal(err: WorkflowUpdateFailedError) -> Refused:
 
 
 async def _handle(client: Client, name: str) -> Any:
-    """An incident by number (INC-1042) or workflow id; the newest run wins (as starter.incidents.find_incident,
-    which imports the workflow)."""
-    if not name.upper().startswith("INC-"):
-        return client.get_workflow_handle(name)
     try:
-        async for execution in client.list_workflows(f'IncidentNumber = "{name.upper()}"', limit=1):
-            return client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        return await find_incident(client, name)
+    except IncidentNotFound as err:
+        raise Refused(str(err)) from None
     except RPCError as err:
         raise _rpc_failure(client, err, name) from None
-    raise Refused(f"no incident {name.upper()}")
 
 
 async def open_(client: Client, args: argparse.Namespace) -> int:

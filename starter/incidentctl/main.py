@@ -76,12 +76,10 @@ async def _connect(models: bool) -> Any:
     """`models`: the pydantic converter, for `open` (it sends domain models); every other command
     sends plain JSON and does without pydantic."""
     from temporalio.client import Client
-    from temporalio.envconfig import ClientConfig
 
-    # as starter.temporal_connection.connect_config, which imports the pydantic converter
-    config: dict[str, Any] = dict(ClientConfig.load_client_connect_config(override_env_vars=dict(os.environ)))
-    config.setdefault("target_host", "localhost:7233")
-    config.setdefault("namespace", "default")
+    from starter.temporal_connection import connect_config
+
+    config = connect_config(os.environ)
     if models:
         from temporalio.contrib.pydantic import pydantic_data_converter
 

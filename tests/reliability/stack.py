@@ -16,10 +16,9 @@ from typing import TypeVar
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from starter.local_postgres import LocalPostgres
-from starter.local_temporal import free_port, start_dev_server
+from starter.local_temporal import connect_when_ready, free_port, start_dev_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORKER = PROJECT_ROOT / "worker.py"
@@ -78,10 +77,7 @@ class TemporalServer:
             process.wait(timeout=30)
 
     async def client(self) -> Client:
-        async def connected() -> Client:
-            return await Client.connect(self.address, data_converter=pydantic_data_converter)
-
-        return await eventually(connected, 30, f"Temporal at {self.address} answers", every=0.1)
+        return await connect_when_ready(self.address)
 
 
 class PostgresServer:
