@@ -5,8 +5,9 @@ Runs `rounds` times in ABBA order (bare, pipeline, pipeline, bare) after a warm-
 that slows as its SQLite file grows, or a neighbour that steals CPU for a while, weighs on both
 sides alike. Each lifecycle is driven step after step, as an engineer would, with `concurrency`
 lifecycles in flight; the figure is lifecycles per second, ended workflows only. The bare workflow
-gets as many record activities as the pipeline's warm-up histories show; both histories are
-counted at the end (activities, updates, timers, upserts, workflow tasks).
+gets as many record and notify activities and timers as the pipeline's histories show so far (the
+warm-up's, then every measured segment's); all histories of both are counted at the end
+(activities by kind, updates, timers, upserts, workflow tasks).
 """
 
 import asyncio
@@ -19,7 +20,7 @@ from typing import Any
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from bench.bare_workflow import BareAction, BareInput, BareWorkflow
+from bench.bare_workflow import EXTRA_TIMER, BareAction, BareInput, BareWorkflow
 from bench.report import say
 from bench.stack import Stack
 from domain.commands import Ack, Confirm, Diagnose, OpenIncident, Resolve, Workaround
@@ -41,6 +42,7 @@ SHAPE_EVENTS = {
     "upserts": "upsert_workflow_search_attributes_event_attributes",
     "workflow_tasks": "workflow_task_completed_event_attributes",
 }
+ACTIVITY_KINDS = ("records", "notifies", "setup")
 
 
 async def drive_pipeline(client: Client, task_queue: str, workflow_id: str) -> None:
@@ -52,22 +54,35 @@ async def drive_pipeline(client: Client, task_queue: str, workflow_id: str) -> N
     await handle.result()
 
 
-def bare_driver(records_per_lifecycle: float) -> Drive:
-    """Drives the bare workflow with as many record activities as the pipeline made, on average."""
-    count = 0
+class BareDriver:
+    """Drives the bare workflow with as many records, notifies and timers as the pipeline made, on average.
 
-    async def drive_bare(client: Client, task_queue: str, workflow_id: str) -> None:
-        nonlocal count
-        count += 1  # whole numbers whose running mean is records_per_lifecycle
-        records = int(count * records_per_lifecycle) - int((count - 1) * records_per_lifecycle)
-        await _drive_bare(client, task_queue, workflow_id, records)
+    `calibrate` is called with the shapes measured so far: the pipeline's (what to match, as caps)
+    and the bare's (how many timers its own loop makes under the cap; the rest come as extra timers).
+    """
 
-    return drive_bare
+    def __init__(self, pipeline: dict[str, float]) -> None:
+        self.target = {"records": 0.0, "notifies": 0.0, "timers": 0.0, "extra_timers": 0.0}
+        self.calibrate(pipeline, None)
+        self.count = 0
+
+    def calibrate(self, pipeline: dict[str, float], bare: dict[str, float] | None) -> None:
+        for kind in ("records", "notifies", "timers"):
+            self.target[kind] = pipeline[kind]
+        if bare is not None:  # its loop may wait less often than the real one, even without a cap
+            self.target["extra_timers"] = max(0.0, pipeline["timers"] - (bare["timers"] - bare["extra_timers"]))
+
+    def _share(self, mean: float) -> int:  # whole numbers whose running mean is `mean`
+        return int(self.count * mean) - int((self.count - 1) * mean)
+
+    async def __call__(self, client: Client, task_queue: str, workflow_id: str) -> None:
+        self.count += 1
+        budget = BareInput(name=workflow_id, **{kind: self._share(mean) for kind, mean in self.target.items()})
+        await _drive_bare(client, task_queue, workflow_id, budget)
 
 
-async def _drive_bare(client: Client, task_queue: str, workflow_id: str, records: int) -> None:
-    start = WithStartWorkflowOperation(BareWorkflow.run, BareInput(name=workflow_id, records=records), id=workflow_id,
-                                       task_queue=task_queue,
+async def _drive_bare(client: Client, task_queue: str, workflow_id: str, budget: BareInput) -> None:
+    start = WithStartWorkflowOperation(BareWorkflow.run, budget, id=workflow_id, task_queue=task_queue,
                                        id_conflict_policy=WorkflowIDConflictPolicy.FAIL)  # fmt: skip
     await client.execute_update_with_start_workflow(BareWorkflow.registered, BareAction(actor=ACTOR),
                                                     start_workflow_operation=start)  # fmt: skip
@@ -105,26 +120,41 @@ async def run_batch(label: str, client: Client, task_queue: str, drive: Drive, i
     return wall
 
 
-async def record_activities(client: Client, ids: list[str]) -> float:
-    """record_timeline activities per lifecycle in these histories."""
-    total = 0
-    for workflow_id in ids:
-        history = await client.get_workflow_handle(workflow_id).fetch_history()
-        total += sum(1 for event in history.events if event.HasField("activity_task_scheduled_event_attributes")
-                     and event.activity_task_scheduled_event_attributes.activity_type.name == "record_timeline")
-    return total / len(ids)
+_COUNTED: dict[str, Counter[str]] = {}  # workflow id -> its history's counts (ended workflows do not change)
 
 
 async def shape(client: Client, ids: list[str]) -> dict[str, float]:
     """Average history events per workflow, by kind."""
     totals: Counter[str] = Counter()
     for workflow_id in ids:
-        history = await client.get_workflow_handle(workflow_id).fetch_history()
-        kinds = Counter(event.WhichOneof("attributes") for event in history.events)
-        for name, kind in SHAPE_EVENTS.items():
-            totals[name] += kinds[kind]
-        totals["events"] += len(history.events)
-    return {name: round(totals[name] / len(ids), 2) for name in [*SHAPE_EVENTS, "events"]}
+        if workflow_id not in _COUNTED:
+            _COUNTED[workflow_id] = await _count(client, workflow_id)
+        totals.update(_COUNTED[workflow_id])
+    return {name: round(totals[name] / len(ids), 2) for name in [*SHAPE_EVENTS, *ACTIVITY_KINDS, "extra_timers", "events", "history_kb"]}
+
+
+async def _count(client: Client, workflow_id: str) -> Counter[str]:
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    kinds = Counter(event.WhichOneof("attributes") for event in history.events)
+    counts = Counter({name: kinds[kind] for name, kind in SHAPE_EVENTS.items()})
+    counts["events"] = len(history.events)
+    counts["history_kb"] = round(sum(event.ByteSize() for event in history.events) / 1024)
+    for event in history.events:
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            counts[_activity_kind(event.activity_task_scheduled_event_attributes)] += 1
+        if (event.HasField("timer_started_event_attributes")
+                and event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == EXTRA_TIMER):
+            counts["extra_timers"] += 1  # fmt: skip
+    return counts
+
+
+def _activity_kind(scheduled: Any) -> str:
+    """records, notifies or setup: the real activity's name, or the bare step's name (its input)."""
+    name = scheduled.activity_type.name
+    if name == "bare_step":
+        name = scheduled.input.payloads[0].data.decode().strip('"')
+    return {"record_timeline": "records", "record": "records", "deliver_notifications": "notifies",
+            "notify": "notifies"}.get(name, "setup")  # fmt: skip
 
 
 async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concurrency: int,
@@ -136,17 +166,19 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
         return [f"b1-{kind}-{run_id}-{part}-{i}" for i in range(count)]
 
     warm = max(2, concurrency)
-    say(f"B1 warm-up: {warm} lifecycles each, pipeline and bare; the pipeline's record activities counted")
+    say(f"B1 warm-up: {warm} lifecycles each, pipeline and bare; the pipeline's records, notifies and timers "
+        "counted")
     await run_batch("warm-up pipeline", client, pipeline_queue, drive_pipeline, ids("p", "w", warm), concurrency)
-    records = await record_activities(client, ids("p", "w", warm))
-    drive_bare = bare_driver(records)
+    drive_bare = BareDriver(await shape(client, ids("p", "w", warm)))
     await run_batch("warm-up bare", client, bare_queue, drive_bare, ids("b", "w", warm), concurrency)
+    drive_bare.calibrate(await shape(client, ids("p", "w", warm)), await shape(client, ids("b", "w", warm)))
     segment = max(1, n // (2 * rounds))
     drives: dict[str, tuple[str, Drive]] = {"bare": (bare_queue, drive_bare),
                                             "pipeline": (pipeline_queue, drive_pipeline)}
     plan = [kind for _ in range(rounds) for kind in ("bare", "pipeline", "pipeline", "bare")]
     walls: Counter[str] = Counter()
     cpu: dict[str, Counter[str]] = {"bare": Counter(), "pipeline": Counter()}
+    driven: dict[str, list[str]] = {"bare": [], "pipeline": []}
     for step, kind in enumerate(plan, 1):
         queue, drive = drives[kind]
         before = stack.cpu()
@@ -154,14 +186,16 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
                                        ids(kind[0], str(step), segment), concurrency)  # fmt: skip
         after = stack.cpu()
         cpu[kind].update({part: after[part] - before.get(part, 0.0) for part in after})
+        driven[kind] += ids(kind[0], str(step), segment)
+        if kind == "pipeline":  # the pipeline's shape varies with timing: the floor follows what it measured
+            drive_bare.calibrate(await shape(client, driven["pipeline"]),
+                                 await shape(client, driven["bare"]) if driven["bare"] else None)  # fmt: skip
     done = segment * 2 * rounds  # per kind
     pipeline_rate, bare_rate = done / walls["pipeline"], done / walls["bare"]
     per_lifecycle = {kind: {part: round(seconds / done, 4) for part, seconds in parts.items() if seconds >= 0.005}
                      for kind, parts in cpu.items()}  # fmt: skip
     cpu_total = {kind: round(sum(parts.values()), 4) for kind, parts in per_lifecycle.items()}
-    sample = min(20, segment)
-    shapes = {"pipeline": await shape(client, ids("p", "2", segment)[:sample]),
-              "bare": await shape(client, ids("b", "1", segment)[:sample])}  # fmt: skip
+    shapes = {kind: await shape(client, driven[kind]) for kind in ("pipeline", "bare")}
     say(f"B1 pipeline {pipeline_rate:.1f}/s, bare {bare_rate:.1f}/s: {pipeline_rate / bare_rate:.2f}x; CPU s per "
         f"lifecycle {cpu_total['pipeline']} vs {cpu_total['bare']}")
     say("B1 shape per workflow (pipeline vs bare): "

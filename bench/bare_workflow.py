@@ -1,13 +1,13 @@
 """The floor for B1: a bare Temporal workflow of the same shape as IncidentWorkflow, no-op bodies.
 
 Same control flow as workflows/incident.py: two setup activities (register, known-error check),
-then a main loop that runs one `record` activity per pass and starts one `notify` activity beside
-it when notifying entries are pending, sleeping on a condition with a timeout (a timer) between
-passes; six updates (registered, ack, diagnose, workaround, resolve, confirm); a search-attribute
+then a main loop that starts one `record` activity (in the background, beside the timers) and one
+`notify` activity when notifying entries are pending, and sleeps on a condition with a timeout (a
+timer, as the real agreed times are) between passes; six updates (registered, ack, diagnose, workaround, resolve, confirm); a search-attribute
 upsert and a memo upsert where the incident makes them. No Postgres, no pydantic, no domain rules:
 what is left is Temporal. A no-op record is faster than the real one, so more updates would find
-it idle and get a record each: `records` (counted in the real histories by B1) fixes how many
-there are. B1 counts both histories and prints them side by side, so a drift in shape shows.
+it idle and get a record each, and its loop wakes less often: `records`, `notifies` and
+`extra_timers` (from the real histories, counted by B1) make the counts the same. B1 counts both histories and prints them side by side, so a drift in shape shows.
 
 `python -m bench.bare_workflow` runs its worker (INCIDENT_TASK_QUEUE, TEMPORAL_ADDRESS).
 """
@@ -21,6 +21,7 @@ from temporalio import activity, workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair
 
 STEP_TIMEOUT = timedelta(seconds=30)
+EXTRA_TIMER = timedelta(hours=3)  # told apart from the loop's own (2 h) when B1 counts them
 STATE = SearchAttributeKey.for_keyword("IncidentState")
 # the steps that write a notifying timeline entry in the real workflow (domain: prioritize,
 # apply_workaround, resolve, close)
@@ -30,7 +31,12 @@ NOTIFYING = frozenset({"open", "workaround", "resolve", "confirm"})
 @dataclass
 class BareInput:
     name: str
-    records: int = 0  # record activities in all (the last one at the end); 0: one per pass
+    # How many the real histories hold (counted by B1), so the floor has the same shape although its
+    # no-op steps finish sooner; 0: as many as the control flow makes.
+    records: int = 0  # record activities in all (the last one at the end)
+    notifies: int = 0  # notify activities in all (the last one at the end)
+    timers: int = 0  # waits with a timer at most (the later ones wait without one)
+    extra_timers: int = 0  # a second timer beside the first waits' own, when the real one makes more waits
 
 
 @dataclass
@@ -55,8 +61,13 @@ class BareWorkflow:
         self.recorded = 0
         self.records_done = 0
         self.records = request.records
+        self.notifies, self.notifies_done = request.notifies, 0
+        self.timers, self.extra_timers = request.timers, request.extra_timers
+        self.waits = 0  # waits with a timer so far
         self.undelivered = False
+        self.notifying: list[bool] = []  # per entry
         self.delivery: asyncio.Task[Any] | None = None
+        self.projection: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, request: BareInput) -> str:
@@ -67,41 +78,69 @@ class BareWorkflow:
         self._changed("categorized", notify=False)
         self.registered = True
         self._changed("prioritized", notify=True)
+        workflow.patched("timers-beside-projection")  # a marker, as in the real workflow
         while not self.closed:
-            await self._project()
+            self._start_projection()  # beside the timer, as the real record is
             self._start_delivery()
             if not self.closed:
-                seen = self.changes
-                try:
-                    await workflow.wait_condition(lambda: self.changes != seen, timeout=timedelta(hours=2))
-                except asyncio.TimeoutError:
-                    self._changed(self.state, notify=False)
+                await self._wait_for_change()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self.projection is not None and not self.projection.done():
+            await self.projection
         await self._project(final=True)
         while self.undelivered or (self.delivery is not None and not self.delivery.done()):
             if self.delivery is not None and not self.delivery.done():
                 await self.delivery
-            self._start_delivery()
+            self._start_delivery(final=True)
         return self.state
+
+    async def _wait_for_change(self) -> None:
+        """The real workflow always has an agreed time ahead while open: a wait is a timer."""
+        seen = self.changes
+        if self.timers and self.waits >= self.timers:
+            await workflow.wait_condition(lambda: self.changes != seen)
+            return
+        self.waits += 1
+        extra = None
+        if self.extra_timers > 0:  # started and cancelled with the wait, as a timer of the real loop is
+            self.extra_timers -= 1
+            extra = asyncio.create_task(workflow.sleep(EXTRA_TIMER))
+        try:
+            await workflow.wait_condition(lambda: self.changes != seen, timeout=timedelta(hours=2))
+        except asyncio.TimeoutError:
+            self._changed(self.state, notify=False)
+        finally:
+            if extra is not None:
+                extra.cancel()
 
     async def _step(self, name: str) -> None:
         await workflow.execute_activity(bare_step, name, start_to_close_timeout=STEP_TIMEOUT)
 
+    def _start_projection(self) -> None:
+        """One record at a time in the background; the last one of `records` is kept for the end."""
+        if self.projection is not None and not self.projection.done():
+            return
+        if self.recorded < self.entries and (not self.records or self.records_done < self.records - 1):
+            self.projection = asyncio.create_task(self._project())
+            self.projection.add_done_callback(lambda _: self._wake())
+
     async def _project(self, final: bool = False) -> None:
         while self.recorded < self.entries or (final and self.records_done < self.records):
             if self.records and self.records_done >= self.records - 1 and not final:
-                # the last record is kept for the end; as in the real loop, which keeps recording
-                # while updates keep coming, no timer is started meanwhile
-                await workflow.wait_condition(lambda: self.closed)
                 return
             entries = self.entries
             await self._step("record")
             self.records_done += 1
+            # as in the real workflow, a notification goes out once its entry is recorded
+            self.undelivered = self.undelivered or any(self.notifying[self.recorded:entries])
             self.recorded = entries
 
-    def _start_delivery(self) -> None:
+    def _start_delivery(self, final: bool = False) -> None:
         if not self.undelivered or (self.delivery is not None and not self.delivery.done()):
             return
+        if self.notifies and self.notifies_done >= self.notifies - 1 and not final:
+            return  # the last delivery is kept for the end
+        self.notifies_done += 1
         workflow.patched("deliver-notifications")  # a marker and an upsert, as in the real workflow
         self.undelivered = False
         self.delivery = workflow.start_activity(bare_step, "notify", start_to_close_timeout=STEP_TIMEOUT)
@@ -113,7 +152,7 @@ class BareWorkflow:
     def _changed(self, state: str, notify: bool) -> None:
         self.changes += 1
         self.entries += 1
-        self.undelivered = self.undelivered or notify
+        self.notifying.append(notify)
         if state != self.state:
             workflow.upsert_search_attributes([SearchAttributePair(STATE, state)])
         self.state = state
