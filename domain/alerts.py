@@ -18,6 +18,25 @@ class AlertEvent(BaseModel):
     status: Literal["firing", "resolved", "acknowledged"]
     at: AwareDatetime  # when the receiver accepted it
     description: str = ""
+    # The receiver's inbox row that carried it. The inbox hands rows over at least once (a receiver
+    # that stops between Temporal's answer and the row's delete sends them again): first_sight
+    # applies each row once.
+    inbox_seq: int | None = None
+
+
+# Rows re-sent after a receiver restart were applied moments before: remembering the latest few
+# thousand is enough, and keeps the incident (carried through continue-as-new) small.
+INBOX_MEMORY = 2000
+
+
+def first_sight(incident: Incident, events: list[AlertEvent]) -> list[AlertEvent]:
+    """The events not applied before (events without an inbox row always are), remembering their rows."""
+    seen = set(incident.inbox_seen)
+    fresh = [e for e in events if e.inbox_seq is None or e.inbox_seq not in seen]
+    new_rows = sorted({e.inbox_seq for e in fresh if e.inbox_seq is not None})
+    if new_rows:
+        incident.inbox_seen = (incident.inbox_seen + new_rows)[-INBOX_MEMORY:]
+    return fresh
 
 
 def apply_alerts(

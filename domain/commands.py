@@ -42,6 +42,7 @@ class OpenIncident(CleanInput):
     # workflow id (continue-as-new); the generation keeps their records apart.
     generation: int = 0
     late_alerts: list[AlertEvent] = []
+    inbox_seen: list[int] = []  # the previous incident's, so a late row re-sent is not applied twice
 
 
 class IncidentResult(BaseModel):

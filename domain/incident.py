@@ -79,6 +79,7 @@ class Incident(BaseModel):
     occurrences: dict[str, Occurrence] = {}
     quiet_since: AwareDatetime | None = None  # when the last firing alert resolved
     early_ack: str | None = None  # who acknowledged (events API) before prioritization
+    inbox_seen: list[int] = []  # the receiver's inbox rows applied lately (alerts.first_sight), oldest first
     timeline: list[TimelineEntry] = []
 
     @property

@@ -48,6 +48,7 @@ class IncidentWorkflow(EngineerActions):
             workflow_id=workflow.info().workflow_id, service=request.service, summary=request.summary,
             source=request.source, caller=request.caller, supplier=request.supplier, ci=request.ci,
             impact=request.impact, urgency=request.urgency, severity=request.severity, logged_at=workflow.now(),
+            inbox_seen=request.inbox_seen,
         )  # fmt: skip
         self.recorded_seq = request.recorded_seq
         self.generation = request.generation
@@ -220,7 +221,7 @@ class IncidentWorkflow(EngineerActions):
         workflow.continue_as_new(OpenIncident(
             service=incident.service, summary=incident.summary, source=incident.source, severity=incident.severity,
             impact=request.impact, urgency=request.urgency, generation=self.generation + 1,
-            late_alerts=self.late_alerts,
+            late_alerts=self.late_alerts, inbox_seen=incident.inbox_seen,
         ))  # fmt: skip
 
     def _incident_key(self) -> str:
@@ -250,13 +251,19 @@ class IncidentWorkflow(EngineerActions):
 
     @workflow.signal
     def alert(self, batch: AlertBatch) -> None:
+        events = batch.events
+        # Rows of the receiver's inbox may come twice (at least once); only they carry a seq.
+        if any(e.inbox_seq is not None for e in events) and workflow.patched("alerts-once-from-inbox"):
+            events = alerts.first_sight(self.incident, events)
+            if not events:
+                return
         if self.incident.is_closed:
             # closed, but this run is still finishing (notifications): keep what fires for the next incident
             if workflow.patched("late-alerts-open-next-incident"):
-                self.late_alerts.extend(batch.events)
+                self.late_alerts.extend(events)
                 self.changes += 1
             return
-        alerts.apply_alerts(self.incident, batch.events, batch.actor,
+        alerts.apply_alerts(self.incident, events, batch.actor,
                             quiet_from_last_resolve=workflow.patched("alerts-quiet-from-last-resolve"),
                             remember_early_ack=workflow.patched("alerts-early-ack"))  # fmt: skip
         self._changed()

@@ -1,9 +1,11 @@
 """`python -m starter.receiver`: the alert receiver on INCIDENT_RECEIVER_HOST:PORT (127.0.0.1:8080).
 
 Starts even while Temporal or Postgres are still coming up (the Temporal client is
-lazy, the pool opens connections on demand): until they answer, /readyz says which
-is missing and ingest answers 503, which senders retry. SIGTERM/SIGINT drain: stop
-listening, finish every request in flight (their Temporal calls included), exit 0.
+lazy, the pool opens connections on demand): /readyz says which is missing. Ingest
+answers 503 (senders retry) only while Postgres, which holds the inbox, is away; while
+Temporal is away deliveries are accepted and wait in the inbox. SIGTERM/SIGINT drain: stop
+listening, finish every request in flight (their inbox inserts included) and the
+forwarder's pass in flight, exit 0; rows not yet forwarded wait in the inbox for the next start.
 """
 
 import asyncio
@@ -25,7 +27,8 @@ from starter.temporal_connection import connect
 
 log = structlog.get_logger("receiver")
 
-DATABASE_POOL_SIZE = 5  # the receiver only reads the catalog and writes rejected events
+# catalog reads, rejected events, inbox inserts, and the forwarder (one connection holds its lock)
+DATABASE_POOL_SIZE = 8
 DRAIN_SECONDS = 30.0  # longer than the Temporal RPC timeout, so an in-flight call can finish
 
 

@@ -1,5 +1,7 @@
 """build_app: the receiver's routes, wired to one Temporal client and one Postgres pool.
 
+Ingest commits each delivery to the Postgres inbox (inbox.py) and answers; the inbox forwarder
+(forwarder.py), a background task of the same app, hands the rows to Temporal.
 `python -m starter.receiver` serves it; tests build it in-process on a loopback port.
 """
 
@@ -11,41 +13,37 @@ import structlog
 from aiohttp import web
 from temporalio.client import Client
 
-from starter.receiver.coalescer import Coalescer
 from starter.receiver.config import ReceiverConfig
-from starter.receiver.deliveries import Delivery
+from starter.receiver.forwarder import InboxForwarder
+from starter.receiver.inbox import Inbox, channel_of
 from starter.receiver.ingest_routes import ALERTMANAGER, EVENTS_API, IngestRoutes
 from starter.receiver.metrics import Metrics
 from starter.receiver.probe_routes import ProbeRoutes
 from starter.receiver.refusals import Refusal
 from starter.receiver.safe_errors import exception_fields
 from starter.receiver.service_directory import ServiceDirectory
-from starter.receiver.temporal_feed import FeedResult, TemporalFeed
+from starter.receiver.temporal_feed import TemporalFeed
 
 log = structlog.get_logger("receiver")
 
-# Far below Temporal's 2 MB payload limit with DESCRIPTION_LIMIT-sized events, even after coalescing.
-MAX_EVENTS_PER_SIGNAL = 1000
-
 METRICS_KEY = web.AppKey("metrics", Metrics)
-COALESCER_KEY = web.AppKey("coalescer", Coalescer)
+FORWARDER_KEY = web.AppKey("forwarder", InboxForwarder)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web.Application:
     metrics = Metrics()
-    feed = TemporalFeed(client, config, metrics)
-    coalescer: Coalescer[Delivery, FeedResult] = Coalescer(
-        feed.send, weight=lambda delivery: len(delivery.events), max_weight=MAX_EVENTS_PER_SIGNAL
-    )
-    ingest = IngestRoutes(pool, ServiceDirectory(pool, config), coalescer, config, metrics)
+    channel = channel_of(client, config)
+    forwarder = InboxForwarder(pool, channel, TemporalFeed(client, config, metrics), config, metrics)
+    inbox = Inbox(pool, channel, config, on_commit=forwarder.wake)
+    ingest = IngestRoutes(pool, ServiceDirectory(pool, config), inbox, config, metrics)
     probes = ProbeRoutes(client, pool, config, metrics)
 
     # client_max_size: ingest handlers stream the body under their own 512 KB limit; this only
     # bounds what aiohttp itself would buffer for any other route.
     app = web.Application(middlewares=[_answer_middleware(metrics)], client_max_size=config.max_body_bytes)
     app[METRICS_KEY] = metrics
-    app[COALESCER_KEY] = coalescer
+    app[FORWARDER_KEY] = forwarder
     app.router.add_post("/v1/alerts/alertmanager", ingest.alertmanager, name=ALERTMANAGER)
     app.router.add_post("/v2/enqueue", ingest.enqueue, name=EVENTS_API)
     app.router.add_get("/healthz", probes.healthz)
@@ -53,11 +51,16 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     app.router.add_get("/metrics", probes.metrics)
     app.router.add_get("/openapi.json", probes.openapi)
 
+    async def start_forwarding(app: web.Application) -> None:
+        forwarder.start()
+
     async def finish_in_flight(app: web.Application) -> None:
         # on_cleanup runs after aiohttp stopped listening and waited for the handlers, so no
-        # request is refused here; this only waits for Temporal calls still carrying events.
-        await coalescer.close()
+        # request is refused here; this waits for inserts in flight, then the forwarder's pass.
+        await inbox.close()
+        await forwarder.stop()
 
+    app.on_startup.append(start_forwarding)
     app.on_cleanup.append(finish_in_flight)
     return app
 

@@ -1,8 +1,8 @@
 """The two ingest endpoints: Alertmanager's webhook and the PagerDuty-compatible events API.
 
-Each handler checks, in order: credential, size, shape, agreement; then hands its
-delivery to the per-incident coalescer and answers 2xx only once the Temporal call
-that carried it has returned. Anything that stops short of that is a Refusal.
+Each handler checks, in order: credential, size, shape, agreement; then commits its
+delivery to the inbox and answers 2xx only once the row is committed (the forwarder
+takes it to Temporal). Anything that stops short of that is a Refusal.
 """
 
 from datetime import UTC, datetime
@@ -14,16 +14,16 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from starter.receiver import alertmanager, events_api
-from starter.receiver.coalescer import Coalescer, CoalescerClosed
+from starter.receiver.coalescer import CoalescerClosed
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import Delivery, stable_id
+from starter.receiver.inbox import Inbox, InboxUnavailable
 from starter.receiver.metrics import Metrics
 from starter.receiver.payloads import AlertmanagerWebhook, MalformedBody, PagerDutyEvent, parse_body
 from starter.receiver.refusals import malformed, not_in_catalog, unauthorized, unavailable
 from starter.receiver.rejections import RejectionNotRecorded, record_rejection
 from starter.receiver.request_guards import check_bearer, read_body
 from starter.receiver.service_directory import CatalogService, CatalogUnavailable, ServiceDirectory
-from starter.receiver.temporal_feed import FeedResult, TemporalUnavailable
 
 log = structlog.get_logger("receiver")
 Model = TypeVar("Model", bound=BaseModel)
@@ -33,11 +33,11 @@ EVENTS_API = "events_api"
 
 
 class IngestRoutes:
-    def __init__(self, pool: asyncpg.Pool, directory: ServiceDirectory, coalescer: Coalescer[Delivery, FeedResult],
-                 config: ReceiverConfig, metrics: Metrics) -> None:  # fmt: skip
+    def __init__(self, pool: asyncpg.Pool, directory: ServiceDirectory, inbox: Inbox, config: ReceiverConfig,
+                 metrics: Metrics) -> None:  # fmt: skip
         self._pool = pool
         self._directory = directory
-        self._coalescer = coalescer
+        self._inbox = inbox
         self._config = config
         self._metrics = metrics
 
@@ -50,8 +50,8 @@ class IngestRoutes:
             reason = choice.why_none or _outside(choice.name, service)
             await self._reject(alertmanager.rejection_key(webhook), ALERTMANAGER, choice.name, reason, raw)
         delivery = alertmanager.delivery_from_webhook(webhook, service.name, self._config, _now())
-        result = await self._feed(delivery, ALERTMANAGER)
-        return web.json_response({"status": "success", "message": "Event processed", "result": str(result),
+        await self._feed(delivery, ALERTMANAGER)
+        return web.json_response({"status": "success", "message": "Event processed", "result": "queued",
                                   "workflow_id": delivery.workflow_id, "alerts": len(delivery.events)},
                                  status=202)  # fmt: skip
 
@@ -105,17 +105,16 @@ class IngestRoutes:
         log.info("event rejected", endpoint=source, service=service, reason=reason, dedup_key=dedup_key)
         raise not_in_catalog(f"{reason}: no incident opened; the event is recorded as rejected", service)
 
-    async def _feed(self, delivery: Delivery, endpoint: str) -> FeedResult:
+    async def _feed(self, delivery: Delivery, endpoint: str) -> None:
         try:
-            result = await self._coalescer.submit(delivery.workflow_id, delivery)
-        except TemporalUnavailable as err:
-            log.warning("temporal did not take events", endpoint=endpoint, workflow_id=delivery.workflow_id,
+            await self._inbox.put(delivery)
+        except InboxUnavailable as err:
+            log.warning("inbox did not take events", endpoint=endpoint, workflow_id=delivery.workflow_id,
                         error=str(err))  # fmt: skip
-            raise unavailable("Temporal cannot take events now", self._config.retry_after_seconds) from None
+            raise unavailable("the inbox (Postgres) cannot take events now", self._config.retry_after_seconds) from None
         except CoalescerClosed:
             raise unavailable("the receiver is shutting down", self._config.retry_after_seconds) from None
         self._metrics.accept(endpoint, len(delivery.events))
-        return result
 
 
 def _outside(name: str | None, service: CatalogService | None) -> str:

@@ -58,6 +58,7 @@ class Metrics:
         self.refused: Counter[Labels] = Counter()
         self.temporal_calls: Counter[Labels] = Counter()
         self.carried: Counter[Labels] = Counter()
+        self.forwarded: Counter[Labels] = Counter()
         self.latency: dict[Labels, Histogram] = {}
 
     def accept(self, endpoint: str, alerts: int) -> None:
@@ -75,10 +76,13 @@ class Metrics:
         self.temporal_calls[labels] += 1
         self.carried[labels] += deliveries
 
+    def inbox_forwarded(self, rows: int) -> None:
+        self.forwarded[()] += rows
+
     def render(self) -> str:
         out: list[str] = []
         self._counter(out, "incident_events_accepted_total",
-                      "Deliveries answered 2xx: durably in Temporal.", self.accepted)  # fmt: skip
+                      "Deliveries answered 2xx: committed to the inbox.", self.accepted)  # fmt: skip
         self._counter(out, "incident_alerts_accepted_total",
                       "Alerts (events) inside accepted deliveries.", self.alerts)  # fmt: skip
         self._counter(out, "incident_events_refused_total",
@@ -87,6 +91,8 @@ class Metrics:
                       "Signal(-with-start) calls to Temporal; fewer than deliveries under a burst.", self.temporal_calls)
         self._counter(out, "incident_temporal_deliveries_total",
                       "Deliveries carried by those calls (coalesced per incident).", self.carried)  # fmt: skip
+        self._counter(out, "incident_inbox_forwarded_total",
+                      "Inbox rows Temporal took (accepted minus this: rows still waiting).", self.forwarded)
         name = "incident_receiver_answer_seconds"
         out += [f"# HELP {name} Time from request to answer on the ingest endpoints.", f"# TYPE {name} histogram"]
         for labels, histogram in sorted(self.latency.items()):

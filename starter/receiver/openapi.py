@@ -49,7 +49,7 @@ _REFUSALS = {
     "401": _json(_ERROR, "Missing or invalid credential. Do not retry."),
     "413": _json(_ERROR, "Body larger than 512 KB."),
     "422": _json(_ERROR, "Service outside the agreed catalog. The event is recorded in rejected_events."),
-    "503": _json(_ERROR, "Temporal (or the catalog) cannot take the event now; nothing was stored. Retry.",
+    "503": _json(_ERROR, "Postgres (the inbox, or the catalog) cannot take the event now; nothing was stored. Retry.",
                  {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}),
 }
 
@@ -122,9 +122,10 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
     "info": {
         "title": "Incident pipeline alert receiver",
         "version": "1",
-        "description": "Alert sources open and feed incidents here. A 2xx means the event is durably in "
-        "Temporal; a 503 means nothing was stored and the sender should retry. Repeated deliveries never "
-        "create a second incident.",
+        "description": "Alert sources open and feed incidents here. A 2xx means the event is durably "
+        "stored (committed to the receiver's Postgres inbox, from which it reaches its incident workflow in "
+        "arrival order, retried until Temporal takes it); a 503 means nothing was stored and the sender should "
+        "retry. Repeated deliveries never create a second incident.",
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -142,8 +143,9 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                         "message": {"type": "string"},
                         "workflow_id": {"type": "string", "description": "the incident workflow"},
                         "alerts": {"type": "integer"},
-                        "result": {"type": "string", "enum": ["signalled", "no_open_incident"]},
-                    }}, "Durably in Temporal."),  # fmt: skip
+                        "result": {"type": "string", "enum": ["queued"],
+                                   "description": "committed to the inbox; the forwarder takes it to Temporal"},
+                    }}, "Durably stored; it reaches the incident workflow in arrival order."),  # fmt: skip
                     **_REFUSALS,
                 },
             }
@@ -158,7 +160,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                         "status": {"type": "string", "example": "success"},
                         "message": {"type": "string", "example": "Event processed"},
                         "dedup_key": {"type": "string"},
-                    }}, "Durably in Temporal (or, for acknowledge/resolve, no open incident had that key)."),  # fmt: skip
+                    }}, "Durably stored (an acknowledge/resolve with no open incident for its key then changes nothing)."),  # fmt: skip
                     **_REFUSALS,
                 },
             }

@@ -31,7 +31,11 @@ class FeedResult(StrEnum):
 
 
 class TemporalUnavailable(Exception):
-    """Temporal did not take the events; the sender must retry (503)."""
+    """Temporal did not take the events now; try again later."""
+
+
+class TemporalRefused(Exception):
+    """Temporal will never take this call as it is (INVALID_ARGUMENT): retrying cannot help."""
 
 
 class TemporalFeed:
@@ -62,6 +66,8 @@ class TemporalFeed:
                 result = await self._signal_running(workflow_id, batch)
         except RPCError as err:
             self._metrics.temporal_call(call, len(deliveries), failed=True)
+            if err.status is RPCStatusCode.INVALID_ARGUMENT:
+                raise TemporalRefused(err.message) from err
             raise TemporalUnavailable(f"{err.status.name}: {err.message}") from err
         except RuntimeError as err:  # the SDK reports "cannot connect" as a RuntimeError, not an RPCError
             self._metrics.temporal_call(call, len(deliveries), failed=True)

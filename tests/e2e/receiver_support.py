@@ -17,9 +17,11 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import ViewRequest
 from starter.receiver import ReceiverConfig, build_app
+from starter.receiver.inbox import channel_of
 from workflows.incident import IncidentWorkflow
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -57,6 +59,8 @@ class Receiver:
     http: aiohttp.ClientSession
     client: Client
     app: web.Application
+    pool: asyncpg.Pool
+    channel: str  # its rows in alert_inbox
 
     async def alertmanager(self, body: Any, token: str | None = TOKEN) -> aiohttp.ClientResponse:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
@@ -75,23 +79,40 @@ class Receiver:
 
     async def view_when(self, workflow_id: str, ready: Callable[[dict[str, Any]], bool],
                         timeout: float = 20.0) -> dict[str, Any]:  # fmt: skip
-        """Registration runs after signal-with-start returned: wait for the incident to get there."""
+        """A 2xx comes before the forwarder's signal, and registration after it: wait for the incident to get there."""
         deadline = time.monotonic() + timeout
         view: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            view = await self.view(workflow_id)
-            if ready(view):
-                return view
+            try:
+                view = await self.view(workflow_id)
+            except RPCError as err:
+                if err.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                view = {"not yet started": workflow_id}
+            else:
+                if ready(view):
+                    return view
             await asyncio.sleep(0.05)
         raise AssertionError(f"{workflow_id} never got there; last view: {view}")
 
+    async def forwarded(self, timeout: float = 20.0) -> None:
+        """Wait until the forwarder has handed every accepted delivery to Temporal (none left in the inbox).
+
+        A test that checks that something did NOT happen waits for this first, or it would pass vacuously.
+        """
+        deadline = time.monotonic() + timeout
+        while await self.pool.fetchval("SELECT count(*) FROM alert_inbox WHERE channel = $1", self.channel):
+            assert time.monotonic() < deadline, f"inbox rows of {self.channel} not forwarded within {timeout}s"
+            await asyncio.sleep(0.05)
+
 
 async def serve(client: Client, pool: asyncpg.Pool, task_queue: str) -> AsyncIterator[Receiver]:
-    app = build_app(client, pool, ReceiverConfig(ingest_token=TOKEN, task_queue=task_queue))
+    config = ReceiverConfig(ingest_token=TOKEN, task_queue=task_queue)
+    app = build_app(client, pool, config)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:
-        yield Receiver(str(server.make_url("")).rstrip("/"), http, client, app)
+        yield Receiver(str(server.make_url("")).rstrip("/"), http, client, app, pool, channel_of(client, config))
     await server.close()
 
 

@@ -31,7 +31,7 @@ PAYROLL_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # catalog.toml: payroll's inte
 
 async def assert_nothing_registered(receiver: Receiver, pool: asyncpg.Pool, workflow_id: str,
                                     before: tuple[int, int]) -> None:  # fmt: skip
-    await Ledger(receiver, pool).assert_unchanged(before)
+    await Ledger(receiver, pool).assert_unchanged(before)  # waits for the forwarder first
     assert await pool.fetchval("SELECT count(*) FROM incidents WHERE workflow_id = $1", workflow_id) == 0
     with pytest.raises(RPCError) as missing:
         await receiver.client.get_workflow_handle(workflow_id).describe()

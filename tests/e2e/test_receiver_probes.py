@@ -22,11 +22,13 @@ async def test_healthz_and_readyz_answer_200_when_temporal_and_postgres_answer(r
 
 async def test_metrics_count_accepted_deliveries_and_alerts_and_time_the_answers(receiver: Receiver) -> None:
     assert (await receiver.alertmanager(fresh_group())).status == 202
+    await receiver.forwarded()  # the Temporal call is the forwarder's, after the answer
     status, content_type, text = await get(receiver, "/metrics")
     assert status == 200 and content_type.startswith("text/plain")
     assert re.search(r'^incident_events_accepted_total\{endpoint="alertmanager"\} [1-9]', text, re.M)
     assert re.search(r'^incident_alerts_accepted_total\{endpoint="alertmanager"\} [2-9]', text, re.M)
     assert re.search(r'^incident_temporal_calls_total\{call="signal_with_start",outcome="ok"\} [1-9]', text, re.M)
+    assert re.search(r'^incident_inbox_forwarded_total [1-9]', text, re.M)
     assert '# TYPE incident_receiver_answer_seconds histogram' in text
     assert re.search(r'^incident_receiver_answer_seconds_bucket\{endpoint="alertmanager",le="\+Inf"\} [1-9]',
                      text, re.M)  # fmt: skip

@@ -1,5 +1,6 @@
 """Every way the receiver says no, and that each answer tells the sender the right thing to do."""
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -145,14 +146,44 @@ async def test_an_event_for_a_withdrawn_service_is_refused_with_422_and_recorded
     assert key not in row["payload"]  # the routing key is a credential
 
 
-async def test_when_temporal_cannot_take_events_both_endpoints_answer_503_with_retry_after(
-    no_temporal: Receiver,
+async def test_when_temporal_cannot_take_events_both_endpoints_accept_them_into_the_inbox_where_they_wait(
+    no_temporal: Receiver, pool: asyncpg.Pool
 ) -> None:
+    """Alertmanager stops retrying after a while: a Temporal outage must not cost the alerts sent meanwhile."""
+    waiting_before = await inbox_rows(pool, no_temporal.channel)
     for response in (await no_temporal.alertmanager(fresh_group()),
                      await no_temporal.enqueue(sample("alertmanager-pagerduty-v2-trigger"))):  # fmt: skip
-        assert response.status == 503
-        assert int(response.headers["Retry-After"]) > 0
-        assert "retry" in (await response.json())["message"]
+        assert response.status == 202
+    rows = await inbox_rows(pool, no_temporal.channel)
+    assert len(rows) == len(waiting_before) + 2
+    # the forwarder keeps trying, and says why on each row
+    for _ in range(300):
+        rows = await inbox_rows(pool, no_temporal.channel)
+        if all(row["attempts"] >= 1 for row in rows):
+            break
+        await asyncio.sleep(0.1)
+    assert len(rows) == len(waiting_before) + 2 and all(row["attempts"] >= 1 and row["last_error"] for row in rows)
+
+
+async def inbox_rows(pool: asyncpg.Pool, channel: str) -> list[asyncpg.Record]:
+    return await pool.fetch("SELECT seq, attempts, last_error FROM alert_inbox WHERE channel = $1", channel)
+
+
+async def test_when_postgres_goes_away_after_the_catalog_was_read_ingest_answers_503_and_stores_nothing(
+    dev_client: Client, dev_worker: str, postgres_url: str
+) -> None:
+    own_pool = await asyncpg.create_pool(postgres_url, min_size=0, max_size=2)
+    try:
+        async for running in serve(dev_client, own_pool, dev_worker):
+            group = fresh_group()
+            assert (await running.alertmanager(group)).status == 202  # the catalog is read and kept now
+            await running.forwarded()
+            own_pool.terminate()  # every connection cut: the inbox cannot take the next delivery
+            refused = await running.alertmanager(fresh_group())
+            assert refused.status == 503 and int(refused.headers["Retry-After"]) > 0
+            assert "nothing was stored" in (await refused.json())["message"]
+    finally:
+        own_pool.terminate()
 
 
 async def test_readyz_names_temporal_when_it_is_unreachable(no_temporal: Receiver) -> None:

@@ -156,6 +156,30 @@ async def alert_quiet_close(skipping: SkippingEnv, path: str) -> Handle:
     return handle
 
 
+async def alerts_from_inbox(skipping: SkippingEnv, path: str) -> Handle:
+    """Alerts forwarded from the receiver's inbox, one batch sent twice (a receiver stopped before its delete)."""
+    handle = await skipping.client.start_workflow(
+        W.run, OpenIncident(service="checkout", summary="HighErrorRate", source=Source.ALERTMANAGER,
+                            severity="critical"),  # fmt: skip
+        id=workflow_id(path), task_queue=skipping.task_queue,
+    )  # fmt: skip
+    await state_becomes(handle, "prioritized")
+
+    async def deliver(*rows: tuple[int, str, str]) -> None:
+        now = await skipping.env.get_current_time()
+        events = [AlertEvent(key=key, status=status, at=now, inbox_seq=seq) for seq, key, status in rows]  # type: ignore[arg-type]
+        await handle.signal(W.alert, AlertBatch(actor="alertmanager", events=events))
+
+    await deliver((1, "fp-a", "firing"), (2, "fp-b", "firing"))
+    await deliver((1, "fp-a", "firing"), (2, "fp-b", "firing"), (3, "fp-a", "firing"))  # 1 and 2 again
+    await deliver((1, "fp-a", "firing"))  # nothing new at all
+    await pass_time(skipping, timedelta(minutes=5))
+    await deliver((4, "fp-a", "resolved"), (5, "fp-b", "resolved"))
+    await state_becomes(handle, "restored")
+    await pass_time(skipping, timedelta(minutes=31))
+    return handle
+
+
 async def hand_over(skipping: SkippingEnv, path: str) -> Handle:
     """A noisy incident continues as new (after 60 events here), then breaches and closes in the new run."""
     with continue_as_new_suggested_after():
@@ -188,6 +212,7 @@ PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
     "reopen": reopen,
     "major_incident": major_incident,
     "alert_quiet_close": alert_quiet_close,
+    "alerts_from_inbox": alerts_from_inbox,
     "hand_over": hand_over,
     "cancel": cancel,
 }

@@ -38,6 +38,7 @@ ENDINGS = {
     "reopen": ("closed", "resolved"),
     "major_incident": ("closed", "resolved"),
     "alert_quiet_close": ("closed", "resolved"),
+    "alerts_from_inbox": ("closed", "resolved"),
     "hand_over": ("closed", "resolved"),
     "hand_over_first_run": ("continued_as_new", None),
     "cancel": ("closed", "cancelled"),

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from domain import actions
-from domain.alerts import AlertEvent, apply_alerts, settle_alerts
+from domain.alerts import INBOX_MEMORY, AlertEvent, apply_alerts, first_sight, settle_alerts
 from domain.catalog import DEFAULT_TARGETS, Category, ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Source, State
 from domain.incident import Incident
@@ -212,3 +212,21 @@ def test_the_first_release_rule_drops_an_early_acknowledgement() -> None:
     inc.state, inc.acknowledged_at = State.CATEGORIZED, None
     apply_alerts(inc, [event("fp1", "acknowledged", 2)], AM, remember_early_ack=False)
     assert inc.early_ack is None
+
+
+def test_first_sight_passes_new_inbox_rows_and_events_without_a_row_and_drops_rows_seen_before():
+    incident = Incident(workflow_id="w", service="checkout", summary="s", source=Source.ALERTMANAGER, logged_at=T0)
+    first = [AlertEvent(key="a", status="firing", at=T0, inbox_seq=1),
+             AlertEvent(key="b", status="firing", at=T0, inbox_seq=2)]
+    assert first_sight(incident, first) == first
+    again = [*first, AlertEvent(key="a", status="firing", at=T0, inbox_seq=3),
+             AlertEvent(key="a", status="firing", at=T0)]
+    assert [e.inbox_seq for e in first_sight(incident, again)] == [3, None]
+    assert incident.inbox_seen == [1, 2, 3]
+
+
+def test_first_sight_remembers_only_the_latest_rows():
+    incident = Incident(workflow_id="w", service="checkout", summary="s", source=Source.ALERTMANAGER, logged_at=T0)
+    for seq in range(1, INBOX_MEMORY + 11):
+        first_sight(incident, [AlertEvent(key="a", status="firing", at=T0, inbox_seq=seq)])
+    assert len(incident.inbox_seen) == INBOX_MEMORY and incident.inbox_seen[0] == 11

@@ -112,3 +112,21 @@ async def test_a_repeated_resolved_delivery_does_not_undo_an_engineers_reopen(sk
     await pass_time(skipping, timedelta(minutes=1))
     # a repeat that silences nothing new changes nothing
     assert (await show(handle))["state"] == "in_progress"
+
+
+async def test_inbox_rows_sent_again_after_a_receiver_restart_count_once(skipping):
+    """The inbox forwards at least once: a row Temporal took before the receiver stopped comes again."""
+    handle = await start_alert_incident(skipping, "alert-inbox-once")
+
+    async def rows(*sent: tuple[int, str, Status]) -> None:
+        now = await skipping.env.get_current_time()
+        events = [AlertEvent(key=key, status=status, at=now, inbox_seq=seq) for seq, key, status in sent]
+        await handle.signal(IncidentWorkflow.alert, AlertBatch(actor="alertmanager", events=events))
+
+    await rows((11, "fp-a", "firing"), (12, "fp-b", "firing"))
+    await rows((11, "fp-a", "firing"), (12, "fp-b", "firing"), (13, "fp-a", "firing"))  # 11, 12 again, 13 new
+    await rows((12, "fp-b", "firing"))  # only a repeat: changes nothing
+    await deliver(skipping, handle, ("fp-a", "firing"))  # no inbox row (signalled directly): always counts
+    view = await show(handle)
+    assert view["alerts"] == {"firing": 2, "occurrences": 4, "keys": 2}
+    assert len(entries(view, "alert_fired")) == 2

@@ -1,0 +1,71 @@
+"""The receiver's durable intake: a delivery is a committed `alert_inbox` row before its 2xx.
+
+    inbox = Inbox(pool, channel_of(client, config), config, on_commit=forwarder.wake)
+    await inbox.put(delivery)        # returns once the row is committed; InboxUnavailable otherwise
+
+Requests arriving together share one INSERT and one commit (the Coalescer on a single lane:
+while one insert commits, the next requests wait and then go in together), so a storm costs
+Postgres a commit per batch, not per request. The forwarder (forwarder.py) takes it from there.
+"""
+
+import asyncio
+from collections.abc import Callable
+
+import asyncpg
+from pydantic import TypeAdapter
+from temporalio.client import Client
+
+from starter.receiver.coalescer import Coalescer
+from starter.receiver.config import ReceiverConfig
+from starter.receiver.deliveries import Delivery
+
+DELIVERY = TypeAdapter(Delivery)
+MAX_ROWS_PER_INSERT = 500  # one statement's parameters stay small; a bigger burst takes a few commits
+_LANE = "inbox"  # one lane: inserts are serialized, so rows commit in the order their seq was taken
+
+INSERT = ("INSERT INTO alert_inbox (channel, workflow_id, delivery)"
+          " SELECT $1, * FROM unnest($2::text[], $3::jsonb[])")  # fmt: skip
+
+
+def channel_of(client: Client, config: ReceiverConfig) -> str:
+    """Which Temporal this receiver's rows go to: another receiver's forwarder must not take them."""
+    return f"{client.service_client.config.target_host}/{client.namespace}/{config.task_queue}"
+
+
+class InboxUnavailable(Exception):
+    """Postgres did not take the delivery: nothing was stored, the sender must retry (503)."""
+
+
+def encode(delivery: Delivery) -> str:
+    return DELIVERY.dump_json(delivery).decode()
+
+
+def decode(document: str) -> Delivery:
+    return DELIVERY.validate_json(document)
+
+
+class Inbox:
+    def __init__(self, pool: asyncpg.Pool, channel: str, config: ReceiverConfig,
+                 on_commit: Callable[[], None]) -> None:  # fmt: skip
+        self._pool = pool
+        self._channel = channel
+        self._timeout = config.database_timeout.total_seconds()
+        self._on_commit = on_commit
+        self._lane: Coalescer[Delivery, int] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
+
+    async def put(self, delivery: Delivery) -> None:
+        await self._lane.submit(_LANE, delivery)
+
+    async def close(self) -> None:
+        """Refuse new deliveries (CoalescerClosed), then wait for the inserts in flight."""
+        await self._lane.close()
+
+    async def _insert(self, _lane: str, deliveries: list[Delivery]) -> int:
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._pool.execute(INSERT, self._channel, [d.workflow_id for d in deliveries],
+                                         [encode(d) for d in deliveries])  # fmt: skip
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
+            raise InboxUnavailable(f"{type(err).__name__}: {err}") from err
+        self._on_commit()
+        return len(deliveries)
