@@ -7,6 +7,11 @@ their deliveries shuffled), as a flapping alert storm does; each delivery carrie
 alert (one of ALERTS_PER_GROUP fingerprints of its group), so every delivery is one occurrence.
 Nothing lost means: each group is exactly one incident and the occurrences add up to the
 deliveries, read from the workflows (the source of truth) once they have caught up.
+
+The receiver answers once a delivery is committed to its Postgres inbox; its forwarder hands the
+rows to Temporal. So beside the accepted rate, each side reports when every delivery was in
+Temporal (`in_temporal_s`): the floor's calls return once they are; the receiver's rows, once its
+inbox is empty. CPU and Temporal calls are counted up to that point.
 """
 
 import asyncio
@@ -103,6 +108,14 @@ async def blast(label: str, order: list[tuple[int, int]], senders: int, send: Se
             "workflow_ids": sorted(workflow_ids)}  # fmt: skip
 
 
+async def inbox_drained(stack: Stack) -> float:
+    """Seconds until the receiver's forwarder has handed every accepted delivery to Temporal."""
+    started = time.perf_counter()
+    while await stack.pool.fetchval("SELECT count(*) FROM alert_inbox"):
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
+
+
 class TemporaryRefusal(Exception):
     """503: the sender retries later."""
 
@@ -194,6 +207,8 @@ async def run(stack: Stack, task_queue: str, deliveries: int, groups: int, sende
                 say(f"B2 {label}: {len(order)} deliveries over {groups} groups, {senders} senders")
                 cpu_before, calls_before = stack.cpu(), await temporal_calls()
                 sent = await blast(label, order, senders, send)
+                # the floor's calls return once in Temporal; the receiver's rows get there through its inbox
+                sent["in_temporal_s"] = round(sent["wall_s"] + (await inbox_drained(stack) if key == "receiver" else 0), 2)
                 cpu_after, calls_after = stack.cpu(), await temporal_calls()
                 sent["cpu_s"] = {part: round(cpu_after[part] - cpu_before.get(part, 0.0), 1) for part in cpu_after}
                 if key == "receiver":
