@@ -1,10 +1,11 @@
 """Tell people: deliver the outbox rows of one incident to webhooks and the message log.
 
 The outbox row is written in the same transaction as the event that causes it (see
-records.py), so no message is lost. Here each row is locked, posted, and marked sent
-in one transaction: a retry skips rows already sent, so each event is sent once
-(the receiving end also gets the row id as an idempotency key, for the rare crash
-between its 2xx and our commit).
+records.py), so no message is lost. Here each row bound for a webhook is locked, posted,
+and marked sent in one transaction: a retry skips rows already sent, so each event is
+sent once (the receiving end also gets the row id as an idempotency key, for the rare
+crash between its 2xx and our commit). Rows with no webhook (the message log is their
+delivery) are marked and logged together, in one statement.
 """
 
 from typing import Any
@@ -22,6 +23,21 @@ from domain.catalog import Notifications
 WEBHOOK_TIMEOUT_SECONDS = 10
 
 log = structlog.get_logger(__name__)
+
+
+# Marks sent and logs in one statement (one commit); rows sent meanwhile by another attempt are skipped.
+LOG_ALL = """
+WITH sent AS (
+    UPDATE notification_outbox SET sent_at = now(), attempts = attempts + 1
+    WHERE id = ANY($1::bigint[]) AND sent_at IS NULL
+    RETURNING id, number, audience, action, message
+), logged AS (
+    INSERT INTO notification_log (outbox_id, target, message)
+    SELECT id, 'log', message FROM sent
+    ON CONFLICT (outbox_id) DO NOTHING
+)
+SELECT number, audience, action, message FROM sent ORDER BY id
+"""
 
 
 class DeliverNotifications(BaseModel):
@@ -48,22 +64,33 @@ class NotificationActivities:
         """Send every unsent message of the incident, oldest first. Returns how many were sent now."""
         async with self._pool.acquire() as conn:
             targets = await fetch_notifications(conn, request.service)
-            ids = await conn.fetch(
-                "SELECT id FROM notification_outbox WHERE incident_key = $1 AND sent_at IS NULL ORDER BY id",
+            unsent = await conn.fetch(
+                "SELECT id, audience FROM notification_outbox WHERE incident_key = $1 AND sent_at IS NULL ORDER BY id",
                 request.incident_key,
             )
-            sent = 0
-            for (outbox_id,) in ids:
+            to_log = {row["id"] for row in unsent if not targets.webhook_for(row["audience"])}
+            sent = await self._log_all(conn, sorted(to_log)) if to_log else 0
+            for row in unsent:
+                if row["id"] in to_log:
+                    continue
                 try:
-                    sent += await self._deliver_one(conn, targets, outbox_id)
+                    sent += await self._deliver_one(conn, targets, row["id"])
                 except (aiohttp.ClientError, TimeoutError, WebhookRefused) as err:
                     # the row's transaction rolled back; note the failure, then let Temporal retry
                     await conn.execute(
                         "UPDATE notification_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
-                        outbox_id, str(err)[:500] or type(err).__name__,
+                        row["id"], str(err)[:500] or type(err).__name__,
                     )  # fmt: skip
                     raise
         return sent
+
+    async def _log_all(self, conn: asyncpg.Connection, outbox_ids: list[int]) -> int:
+        """Messages with no webhook: the message log is their delivery, all in one statement."""
+        rows = await conn.fetch(LOG_ALL, outbox_ids)
+        for row in rows:
+            log.info("notification sent", incident=row["number"], audience=row["audience"], action=row["action"],
+                     message=row["message"])  # fmt: skip
+        return len(rows)
 
     async def _deliver_one(self, conn: asyncpg.Connection, targets: Notifications, outbox_id: int) -> int:
         async with conn.transaction():
