@@ -8,8 +8,8 @@ the batching adapts to the load by itself.
 
 - Temporal unavailable: the rows stay, their attempts are counted, the pass ends and the next
   one starts after a pause; nothing is lost and nothing overtakes (rows are re-read by seq).
-- Temporal refuses a call for good (INVALID_ARGUMENT): the rows move to rejected_events with the
-  reason, so one bad delivery cannot hold its incident's later alerts forever.
+- Temporal refuses a call for good (INVALID_ARGUMENT), or a row cannot be read: the rows move to
+  rejected_events with the reason, so one bad delivery cannot hold later alerts up forever.
 - At least once: a receiver stopped between Temporal's answer and the delete sends those rows
   again; each event carries its row's seq and the workflow applies a row once (alerts.first_sight).
 - Several receivers may share one database: a Postgres advisory lock per channel (the Temporal
@@ -145,7 +145,13 @@ class InboxForwarder:
     async def _forward_group(self, workflow_id: str, rows: list[asyncpg.Record]) -> list[int]:
         """The seqs Temporal took, oldest first; stops at the first call Temporal could not take now."""
         done: list[int] = []
-        for chunk in _chunks([(row["seq"], decode(row["delivery"])) for row in rows]):
+        readable: list[tuple[int, Delivery]] = []
+        for row in rows:
+            try:
+                readable.append((row["seq"], decode(row["delivery"])))
+            except ValueError as err:  # written by another release, say: kept aside, never blocking the rest
+                await self._set_aside([row], f"unreadable delivery: {err}")
+        for chunk in _chunks(readable):
             seqs = [seq for seq, _ in chunk]
             try:
                 await self._feed.send(workflow_id, [_stamped(delivery, seq) for seq, delivery in chunk])
@@ -164,14 +170,21 @@ class InboxForwarder:
     async def _set_aside(self, rows: list[asyncpg.Record], reason: str) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             for row in rows:
-                delivery: dict[str, Any] = json.loads(row["delivery"])
                 await conn.execute(
                     "INSERT INTO rejected_events (dedup_key, source, service, reason, payload)"
                     " VALUES ($1, 'alert_inbox', $2, $3, $4::jsonb) ON CONFLICT (dedup_key) DO NOTHING",
-                    f"inbox-{row['seq']}", (delivery.get("opens") or {}).get("service"), reason[:500], row["delivery"],
+                    f"inbox-{row['seq']}", _service_named(row["delivery"]), reason[:500], row["delivery"],
                 )  # fmt: skip
                 await conn.execute("DELETE FROM alert_inbox WHERE seq = $1", row["seq"])
         log.error("inbox rows set aside", workflow_id=rows[0]["workflow_id"], rows=len(rows), reason=reason)
+
+
+def _service_named(document: str) -> str | None:
+    """The catalog service a stored delivery would open an incident for, if it says."""
+    delivery: Any = json.loads(document)
+    opens = delivery.get("opens") if isinstance(delivery, dict) else None
+    service = opens.get("service") if isinstance(opens, dict) else None
+    return service if isinstance(service, str) else None
 
 
 def _stamped(delivery: Delivery, seq: int) -> Delivery:

@@ -93,14 +93,16 @@ async def test_rows_sent_again_after_a_stop_before_their_delete_are_applied_once
     assert view["alerts"]["occurrences"] == 6  # ...and the incident applied the repeated rows once (else 10)
 
 
-async def test_a_row_temporal_refuses_for_good_is_set_aside_as_rejected_and_holds_nothing_up(
+async def test_a_row_temporal_refuses_for_good_or_that_cannot_be_read_is_set_aside_and_holds_nothing_up(
     by_hand: ByHand,
 ) -> None:
     good = by_hand.delivery(fresh_group())
     bad = Delivery(workflow_id="x" * 2000, actor=good.actor, events=good.events, opens=good.opens)  # id too long
     await by_hand.inbox.put(bad)
     await by_hand.inbox.put(good)
-    [bad_row, _] = await by_hand.rows()
+    await by_hand.pool.execute("INSERT INTO alert_inbox (channel, workflow_id, delivery) VALUES ($1, $2, $3)",
+                               by_hand.channel, good.workflow_id, '{"written_by": "a future release"}')  # fmt: skip
+    [bad_row, _, unreadable_row] = await by_hand.rows()
 
     assert await by_hand.forwarder.forward_pass() == 1  # the good one
     assert await by_hand.rows() == []
@@ -109,6 +111,9 @@ async def test_a_row_temporal_refuses_for_good_is_set_aside_as_rejected_and_hold
                                            f"inbox-{bad_row['seq']}")  # fmt: skip
     assert rejected is not None and rejected["source"] == "alert_inbox" and rejected["service"] == "checkout"
     assert rejected["reason"].startswith("Temporal refused it")
+    unreadable = await by_hand.pool.fetchval("SELECT reason FROM rejected_events WHERE dedup_key = $1",
+                                             f"inbox-{unreadable_row['seq']}")  # fmt: skip
+    assert unreadable.startswith("unreadable delivery")
 
 
 async def test_rows_of_one_incident_arriving_together_go_in_one_call_in_arrival_order(by_hand: ByHand) -> None:
@@ -122,3 +127,42 @@ async def test_rows_of_one_incident_arriving_together_go_in_one_call_in_arrival_
     assert sum(metrics.temporal_calls.values()) - calls_before == 1
     view = await by_hand.view_when(deliveries[0].workflow_id, lambda v: v["number"] is not None)
     assert view["alerts"]["firing"] == 0  # the resolve came last, so it is what stands
+
+
+async def test_of_two_receivers_on_one_channel_one_forwards_and_the_other_takes_over_when_it_stops(
+    by_hand: ByHand, dev_client: Client
+) -> None:
+    def forwarder() -> InboxForwarder:
+        metrics = Metrics()
+        return InboxForwarder(by_hand.pool, by_hand.channel, TemporalFeed(dev_client, by_hand.config, metrics),
+                              by_hand.config, metrics)  # fmt: skip
+
+    def forwarded(f: InboxForwarder) -> int:
+        return sum(f._metrics.forwarded.values())  # noqa: SLF001
+
+    async def drained() -> None:
+        for _ in range(400):
+            if not await by_hand.rows():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("inbox not drained")
+
+    first, second = forwarder(), forwarder()
+    first.start()
+    await asyncio.sleep(0.5)  # first holds the channel's lock by now
+    second.start()
+    try:
+        for _ in range(3):
+            await by_hand.inbox.put(by_hand.delivery(fresh_group()))
+        first.wake()
+        await drained()
+        assert (forwarded(first), forwarded(second)) == (3, 0)
+
+        await first.stop()  # its session's lock goes with it: the other one forwards from now on
+        for _ in range(2):
+            await by_hand.inbox.put(by_hand.delivery(fresh_group()))
+        await drained()
+        assert (forwarded(first), forwarded(second)) == (3, 2)
+    finally:
+        await first.stop()
+        await second.stop()
