@@ -21,10 +21,15 @@ from starter.receiver.deliveries import Delivery
 
 DELIVERY = TypeAdapter(Delivery)
 MAX_ROWS_PER_INSERT = 500  # one statement's parameters stay small; a bigger burst takes a few commits
-_LANE = "inbox"  # one lane: inserts are serialized, so rows commit in the order their seq was taken
+_LANE = "inbox"  # one lane: this process writes one batch at a time
 
+# The transaction lock (per channel, released at commit) is taken before the first row draws its
+# seq, so seqs commit in order even with several receivers on one channel: the forwarder, reading
+# committed rows by seq, never forwards a row before an older one that is still being written.
 INSERT = ("INSERT INTO alert_inbox (channel, workflow_id, delivery)"
-          " SELECT $1, * FROM unnest($2::text[], $3::jsonb[])")  # fmt: skip
+          " SELECT $1, row.workflow_id, row.delivery"
+          " FROM (SELECT pg_advisory_xact_lock(7234, hashtext($1))) AS in_order,"
+          " unnest($2::text[], $3::jsonb[]) AS row(workflow_id, delivery)")  # fmt: skip
 
 
 def channel_of(client: Client, config: ReceiverConfig) -> str:

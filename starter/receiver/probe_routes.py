@@ -25,7 +25,11 @@ class ProbeRoutes:
         return web.json_response({"status": "ok"})
 
     async def readyz(self, request: web.Request) -> web.Response:
-        """Send me events only if both Temporal and Postgres answer now; 503 names the one that did not."""
+        """Both Temporal and Postgres answer now (DESIGN section 5); 503 names the one that did not.
+
+        Ingest itself needs only Postgres (deliveries wait in the inbox while Temporal is away), so a
+        load balancer in front of receivers routes on /healthz; /readyz is for monitoring the pipeline.
+        """
         timeout = self._config.probe_timeout
         temporal, postgres = await asyncio.gather(self._temporal(timeout), self._postgres(timeout))
         checks = {"temporal": temporal, "postgres": postgres}

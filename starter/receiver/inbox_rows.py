@@ -1,0 +1,55 @@
+"""What the forwarder does with inbox rows besides sending them: batch, stamp, set aside."""
+
+import json
+from typing import Any
+
+import asyncpg
+import structlog
+
+from starter.receiver.deliveries import Delivery
+
+log = structlog.get_logger("receiver")
+
+Row = asyncpg.Record  # seq, workflow_id, delivery (the JSON document, as stored)
+MAX_EVENTS_PER_CALL = 1000  # far below Temporal's 2 MB payload limit with DESCRIPTION_LIMIT-sized events
+
+
+def chunks(rows: list[tuple[Row, Delivery]]) -> list[list[tuple[Row, Delivery]]]:
+    """Consecutive rows, at most MAX_EVENTS_PER_CALL events each (a bigger row goes alone)."""
+    batches: list[list[tuple[Row, Delivery]]] = []
+    weight = 0
+    for row, delivery in rows:
+        if not batches or weight + len(delivery.events) > MAX_EVENTS_PER_CALL:
+            batches.append([])
+            weight = 0
+        batches[-1].append((row, delivery))
+        weight += len(delivery.events)
+    return batches
+
+
+def stamped(delivery: Delivery, seq: int) -> Delivery:
+    """Each event carries its row's seq, so the workflow can apply a row sent twice once."""
+    events = [event.model_copy(update={"inbox_seq": seq}) for event in delivery.events]
+    return Delivery(workflow_id=delivery.workflow_id, actor=delivery.actor, events=events, opens=delivery.opens)
+
+
+async def set_aside(pool: asyncpg.Pool, rows: list[Row], reason: str, timeout: float) -> None:
+    """Rows that can never be forwarded move to rejected_events (kept, with the reason), in one transaction."""
+    async with pool.acquire() as conn, conn.transaction():
+        for row in rows:
+            await conn.execute(
+                "INSERT INTO rejected_events (dedup_key, source, service, reason, payload)"
+                " VALUES ($1, 'alert_inbox', $2, $3, $4::jsonb) ON CONFLICT (dedup_key) DO NOTHING",
+                f"inbox-{row['seq']}", _service_named(row["delivery"]), reason[:500], row["delivery"],
+                timeout=timeout,
+            )  # fmt: skip
+            await conn.execute("DELETE FROM alert_inbox WHERE seq = $1", row["seq"], timeout=timeout)
+    log.error("inbox rows set aside", workflow_id=rows[0]["workflow_id"], rows=len(rows), reason=reason)
+
+
+def _service_named(document: str) -> str | None:
+    """The catalog service a stored delivery would open an incident for, if it says."""
+    delivery: Any = json.loads(document)
+    opens = delivery.get("opens") if isinstance(delivery, dict) else None
+    service = opens.get("service") if isinstance(opens, dict) else None
+    return service if isinstance(service, str) else None
