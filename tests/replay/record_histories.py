@@ -128,14 +128,20 @@ async def major_incident(skipping: SkippingEnv, path: str) -> Handle:
     return handle
 
 
-async def alert_quiet_close(skipping: SkippingEnv, path: str) -> Handle:
-    """Two alerts fire, resolve, one fires again within the quiet window, then all stay quiet."""
+async def _alert_incident(skipping: SkippingEnv, path: str) -> Handle:
+    """A critical checkout incident opened by Alertmanager, prioritized."""
     handle = await skipping.client.start_workflow(
         W.run, OpenIncident(service="checkout", summary="HighErrorRate", source=Source.ALERTMANAGER,
                             severity="critical"),  # fmt: skip
         id=workflow_id(path), task_queue=skipping.task_queue,
     )  # fmt: skip
     await state_becomes(handle, "prioritized")
+    return handle
+
+
+async def alert_quiet_close(skipping: SkippingEnv, path: str) -> Handle:
+    """Two alerts fire, resolve, one fires again within the quiet window, then all stay quiet."""
+    handle = await _alert_incident(skipping, path)
 
     async def deliver(*alerts: tuple[str, str]) -> None:
         now = await skipping.env.get_current_time()
@@ -158,12 +164,7 @@ async def alert_quiet_close(skipping: SkippingEnv, path: str) -> Handle:
 
 async def alerts_from_inbox(skipping: SkippingEnv, path: str) -> Handle:
     """Alerts forwarded from the receiver's inbox, one batch sent twice (a receiver stopped before its delete)."""
-    handle = await skipping.client.start_workflow(
-        W.run, OpenIncident(service="checkout", summary="HighErrorRate", source=Source.ALERTMANAGER,
-                            severity="critical"),  # fmt: skip
-        id=workflow_id(path), task_queue=skipping.task_queue,
-    )  # fmt: skip
-    await state_becomes(handle, "prioritized")
+    handle = await _alert_incident(skipping, path)
 
     async def deliver(*rows: tuple[int, str, str]) -> None:
         now = await skipping.env.get_current_time()
