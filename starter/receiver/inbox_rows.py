@@ -11,19 +11,24 @@ from starter.receiver.deliveries import Delivery
 log = structlog.get_logger("receiver")
 
 Row = asyncpg.Record  # seq, workflow_id, delivery (the JSON document, as stored)
-MAX_EVENTS_PER_CALL = 1000  # far below Temporal's 2 MB payload limit with DESCRIPTION_LIMIT-sized events
+# Temporal refuses a payload over 2 MB (INVALID_ARGUMENT): one call stays at half that. A single
+# row is at most a 512 KB request's worth, so it always fits alone.
+MAX_EVENTS_PER_CALL = 1000
+MAX_BYTES_PER_CALL = 1_000_000  # of the rows' stored JSON, which the signal's payload follows closely
 
 
 def chunks(rows: list[tuple[Row, Delivery]]) -> list[list[tuple[Row, Delivery]]]:
-    """Consecutive rows, at most MAX_EVENTS_PER_CALL events each (a bigger row goes alone)."""
+    """Consecutive rows within MAX_EVENTS_PER_CALL events and MAX_BYTES_PER_CALL (a bigger row goes alone)."""
     batches: list[list[tuple[Row, Delivery]]] = []
-    weight = 0
+    events = size = 0
     for row, delivery in rows:
-        if not batches or weight + len(delivery.events) > MAX_EVENTS_PER_CALL:
+        row_events, row_size = len(delivery.events), len(row["delivery"])
+        if not batches or events + row_events > MAX_EVENTS_PER_CALL or size + row_size > MAX_BYTES_PER_CALL:
             batches.append([])
-            weight = 0
+            events = size = 0
         batches[-1].append((row, delivery))
-        weight += len(delivery.events)
+        events += row_events
+        size += row_size
     return batches
 
 

@@ -13,15 +13,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import pytest
 import pytest_asyncio
 from temporalio.client import Client
 
+from domain.alerts import AlertEvent
 from domain.commands import ViewRequest
 from starter.receiver.alertmanager import delivery_from_webhook
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import Delivery
 from starter.receiver.forwarder import InboxForwarder
 from starter.receiver.inbox import Inbox
+from starter.receiver import inbox_rows
+from starter.receiver.inbox_rows import chunks
 from starter.receiver.metrics import Metrics
 from starter.receiver.payloads import AlertmanagerWebhook
 from starter.receiver.temporal_feed import TemporalFeed
@@ -166,3 +170,41 @@ async def test_of_two_receivers_on_one_channel_one_forwards_and_the_other_takes_
     finally:
         await first.stop()
         await second.stop()
+
+
+def test_a_call_carries_at_most_a_thousand_events_and_a_megabyte_and_a_bigger_row_goes_alone() -> None:
+    def rows(*shapes: tuple[int, int]) -> list[tuple[dict[str, object], Delivery]]:
+        """(events, bytes of stored JSON) per row."""
+        event = AlertEvent(key="a", status="firing", at=datetime.now(UTC))
+        return [({"seq": i, "delivery": "x" * size}, Delivery(workflow_id="w", actor="alertmanager",
+                                                               events=[event] * count, opens=None))
+                for i, (count, size) in enumerate(shapes)]  # fmt: skip
+
+    def seqs(batches: list[list[tuple[dict[str, object], Delivery]]]) -> list[list[object]]:
+        return [[row["seq"] for row, _ in batch] for batch in batches]
+
+    assert seqs(chunks(rows((400, 10), (400, 10), (400, 10)))) == [[0, 1], [2]]  # events
+    assert seqs(chunks(rows((1, 400_000), (1, 400_000), (1, 400_000)))) == [[0, 1], [2]]  # bytes
+    assert seqs(chunks(rows((1, 10), (1500, 10), (1, 10)))) == [[0], [1], [2]]  # too many events alone
+    assert seqs(chunks(rows((1, 10), (1, 1_500_000), (1, 10)))) == [[0], [1], [2]]  # too big alone
+
+
+async def test_a_batch_temporal_refuses_as_too_large_is_sent_again_row_by_row(
+    by_hand: ByHand, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The byte bound keeps calls far below Temporal's 2 MB; without it, the fallback still delivers every row."""
+    monkeypatch.setattr(inbox_rows, "MAX_BYTES_PER_CALL", 10_000_000)
+    group = fresh_group()
+    template = by_hand.delivery(group)
+    for k in range(3):  # 0.9 MB each: 2.7 MB together
+        event = template.events[0].model_copy(update={"key": f"big-{k}", "description": "x" * 900_000})
+        await by_hand.inbox.put(Delivery(workflow_id=template.workflow_id, actor=template.actor, events=[event],
+                                         opens=template.opens))  # fmt: skip
+    calls_before = dict(by_hand.forwarder._metrics.temporal_calls)  # noqa: SLF001
+    assert await by_hand.forwarder.forward_pass() == 3
+    calls = by_hand.forwarder._metrics.temporal_calls  # noqa: SLF001
+    failed = sum(n for labels, n in calls.items() if ("outcome", "failed") in labels) - sum(
+        n for labels, n in calls_before.items() if ("outcome", "failed") in labels)
+    assert failed == 1  # the batch of three, refused once; then three single calls taken
+    view = await by_hand.view_when(template.workflow_id, lambda v: v["alerts"]["occurrences"] >= 3)
+    assert view["alerts"] == {"firing": 3, "occurrences": 3, "keys": 3}
