@@ -88,11 +88,11 @@ class NotificationActivities:
         """Messages with no webhook: the message log is their delivery, all in one statement."""
         rows = await conn.fetch(LOG_ALL, outbox_ids)
         for row in rows:
-            log.info("notification sent", incident=row["number"], audience=row["audience"], action=row["action"],
-                     message=row["message"])  # fmt: skip
+            _log_sent(row)
         return len(rows)
 
     async def _deliver_one(self, conn: asyncpg.Connection, targets: Notifications, outbox_id: int) -> int:
+        """One message to its webhook (messages with no webhook go through _log_all)."""
         async with conn.transaction():
             row = await conn.fetchrow(
                 "SELECT * FROM notification_outbox WHERE id = $1 AND sent_at IS NULL FOR UPDATE SKIP LOCKED",
@@ -109,18 +109,20 @@ class NotificationActivities:
             await conn.execute(
                 "INSERT INTO notification_log (outbox_id, target, message) VALUES ($1, $2, $3)"
                 " ON CONFLICT (outbox_id) DO NOTHING",
-                outbox_id, URL(url).host if url else "log", row["message"],
+                outbox_id, URL(url).host, row["message"],
             )  # fmt: skip
-            log.info("notification sent", incident=row["number"], audience=row["audience"],
-                     action=row["action"], message=row["message"])  # fmt: skip
+            _log_sent(row)
             return 1
 
     async def _post(self, row: asyncpg.Record, url: str) -> None:
-        if not url:
-            return  # no webhook for this audience: the message log is the delivery
         headers = {"Idempotency-Key": f"incident-notification-{row['id']}"}
         timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
         async with aiohttp.ClientSession(timeout=timeout) as http:  # one per message: deliveries are rare
             async with http.post(url, json=slack_message(row), headers=headers) as answer:
                 if answer.status >= 300:
                     raise WebhookRefused(f"webhook answered {answer.status}")
+
+
+def _log_sent(row: asyncpg.Record) -> None:
+    log.info("notification sent", incident=row["number"], audience=row["audience"], action=row["action"],
+             message=row["message"])  # fmt: skip

@@ -86,9 +86,7 @@ class IncidentWorkflow(EngineerActions):
             self._start_delivery()
             if not self.incident.is_closed:
                 await self._wait_for_change_or_next_timer()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._drain_projection()
-        await self._finish_delivery()
+        await self._settle()
         if any(event.status == "firing" for event in self.late_alerts):
             self._open_next_incident(request)
         return IncidentResult(number=self.incident.number, state=self.incident.state,
@@ -183,10 +181,9 @@ class IncidentWorkflow(EngineerActions):
         """Deliver notifications beside the incident, one delivery at a time, never blocking its timers."""
         if not self.undelivered or (self.delivery is not None and not self.delivery.done()):
             return
-        if not workflow.patched("deliver-notifications"):  # incidents begun before delivery existed
-            self.undelivered = False
-            return
         self.undelivered = False
+        if not workflow.patched("deliver-notifications"):  # incidents begun before delivery existed
+            return
         self.delivery = workflow.start_activity_method(
             NotificationActivities.deliver_notifications,
             DeliverNotifications(incident_key=self._incident_key(), service=self.incident.service),
@@ -208,10 +205,15 @@ class IncidentWorkflow(EngineerActions):
         info = workflow.info()
         return info.is_continue_as_new_suggested() or info.get_current_history_length() > HISTORY_HANDOVER_EVENTS
 
-    async def _hand_over(self) -> None:
+    async def _settle(self) -> None:
+        """Before this run ends: every update answered, every entry recorded, every message out
+        (an activity still running would be orphaned by a new run)."""
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._drain_projection()
-        await self._finish_delivery()  # an activity still running would be orphaned by the new run
+        await self._finish_delivery()
+
+    async def _hand_over(self) -> None:
+        await self._settle()
         workflow.continue_as_new(OpenIncident(service=self.incident.service, summary=self.incident.summary,
                                               continued=self.incident, recorded_seq=self.recorded_seq))  # fmt: skip
 
@@ -234,7 +236,7 @@ class IncidentWorkflow(EngineerActions):
 
     def _changed(self) -> None:
         """Every change wakes the main loop and refreshes what the Web UI shows."""
-        self.changes += 1
+        self._wake()
         now = workflow.now()
         current = visibility.search_attribute_values(self.incident, now)
         pairs = visibility.changed_pairs(current, self.upserted)
@@ -261,7 +263,7 @@ class IncidentWorkflow(EngineerActions):
             # closed, but this run is still finishing (notifications): keep what fires for the next incident
             if workflow.patched("late-alerts-open-next-incident"):
                 self.late_alerts.extend(events)
-                self.changes += 1
+                self._wake()
             return
         alerts.apply_alerts(self.incident, events, batch.actor,
                             quiet_from_last_resolve=workflow.patched("alerts-quiet-from-last-resolve"),

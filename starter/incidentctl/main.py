@@ -11,7 +11,7 @@ import sys
 import uuid
 from typing import Any
 
-from starter.incidentctl.parser import parse
+from starter.incidentctl.parser import UPDATES, parse
 from starter.process_exit import exit_now
 
 DONE, REFUSED, USAGE, UNREACHABLE = 0, 1, 2, 3
@@ -23,15 +23,6 @@ class Refused(Exception):
 
 class Unreachable(Exception):
     pass
-
-
-# command -> (update name, its input model in domain.commands)
-UPDATES = {"ack": ("ack", "Ack"), "assign": ("assign", "Assign"), "escalate": ("escalate", "Escalate"),
-           "note": ("note", "Note"), "diagnose": ("diagnose", "Diagnose"),
-           "priority": ("change_priority", "ChangePriority"), "hold": ("hold", "Hold"),
-           "resume": ("resume", "Resume"), "workaround": ("workaround", "Workaround"),
-           "resolve": ("resolve", "Resolve"), "confirm": ("confirm", "Confirm"), "reopen": ("reopen", "Reopen"),
-           "cancel": ("cancel", "Cancel")}  # fmt: skip
 
 
 def _update_input(args: argparse.Namespace) -> dict[str, Any]:

@@ -4,8 +4,14 @@ import argparse
 import getpass
 import os
 
-CHANGING = ("ack", "assign", "escalate", "note", "diagnose", "priority", "hold", "resume", "workaround",
-            "resolve", "confirm", "reopen", "cancel")  # fmt: skip
+# The commands that change an incident: command -> (the workflow's update, its input model in domain.commands)
+UPDATES = {"ack": ("ack", "Ack"), "assign": ("assign", "Assign"), "escalate": ("escalate", "Escalate"),
+           "note": ("note", "Note"), "diagnose": ("diagnose", "Diagnose"),
+           "priority": ("change_priority", "ChangePriority"), "hold": ("hold", "Hold"),
+           "resume": ("resume", "Resume"), "workaround": ("workaround", "Workaround"),
+           "resolve": ("resolve", "Resolve"), "confirm": ("confirm", "Confirm"), "reopen": ("reopen", "Reopen"),
+           "cancel": ("cancel", "Cancel")}  # fmt: skip
+CHANGING = tuple(UPDATES)
 
 
 def _scale(text: str) -> int:

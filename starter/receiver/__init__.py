@@ -3,7 +3,8 @@
     app = build_app(client, pool, ReceiverConfig(ingest_token=..., task_queue=...))
 
 Layout: payloads (wire models) -> alertmanager / events_api (payload -> Delivery) ->
-coalescer (per-incident batching) -> temporal_feed (signal-with-start); ingest_routes
+inbox (committed to Postgres, requests sharing a commit through the coalescer) ->
+forwarder (per-incident batches) -> temporal_feed (signal-with-start); ingest_routes
 and probe_routes are the HTTP side, app wires them, __main__ serves them.
 """
 

@@ -11,7 +11,8 @@ that call's result, or its exception: nothing is acknowledged before it is durab
 and a failure is reported to exactly the submitters whose items it affected.
 
 Calls for one key never overlap, so their order is the order items arrived in. Calls
-for different keys run concurrently. The class knows nothing of HTTP or Temporal.
+for different keys run concurrently. The class knows nothing of HTTP, Postgres or
+Temporal; the inbox uses it with one key, so concurrent requests share one INSERT.
 """
 
 import asyncio

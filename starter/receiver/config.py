@@ -4,9 +4,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import asyncpg
+
 from starter.settings import Settings
 
 MAX_BODY_BYTES = 512 * 1024  # DESIGN section 5: larger bodies are refused with 413
+# What an asyncpg call raises when Postgres is away or too slow (a timeout wrapping it included).
+DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import structlog
 
 from activities.schema import migrate
 from domain.alerts import INBOX_MEMORY
-from starter.receiver.config import ReceiverConfig
+from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.deliveries import Delivery
 from starter.receiver.inbox import decode
 from starter.receiver.inbox_rows import Row, chunks, set_aside, stamped
@@ -43,7 +43,6 @@ PARALLEL_CALLS = 64  # Temporal calls in flight per pass (different incidents)
 IDLE_POLL_SECONDS = 1.0  # rows written by another receiver are found at least this often
 STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in the inbox
 _LEADER_LOCK = 7_233  # any constant; with the channel's hash, one forwarder per channel
-_DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 assert ROWS_PER_INCIDENT < INBOX_MEMORY, "a re-sent pass must stay within what the workflow remembers"
 
 
@@ -93,18 +92,19 @@ class InboxForwarder:
                 groups[row["workflow_id"]].append(row)
         gate = asyncio.Semaphore(PARALLEL_CALLS)
 
-        async def one(workflow_id: str, group: list[Row]) -> list[int]:
+        async def one(workflow_id: str, group: list[Row]) -> tuple[list[int], BaseException | None]:
             async with gate:
                 return await self._forward_group(workflow_id, group)
 
         results = await asyncio.gather(*(one(w, g) for w, g in groups.items()), return_exceptions=True)
-        taken = [seq for result in results if isinstance(result, list) for seq in result]
-        if taken:  # one delete (one commit) per pass
+        taken = [seq for result in results if isinstance(result, tuple) for seq in result[0]]
+        if taken:  # one delete (one commit) per pass, for every incident, however far each got
             await db.execute("DELETE FROM alert_inbox WHERE seq = ANY($1::bigint[])", taken, timeout=self._timeout)
         self._metrics.inbox_forwarded(len(taken))
         for result in results:
-            if isinstance(result, BaseException):
-                raise result  # TemporalUnavailable (rows kept for the next pass), or a bug
+            error = result if isinstance(result, BaseException) else result[1]
+            if error is not None:
+                raise error  # TemporalUnavailable (the rows not taken wait for the next pass), or a bug
         return len(taken)
 
     # -- the loop ----------------------------------------------------------------------------
@@ -114,7 +114,7 @@ class InboxForwarder:
             try:
                 async with self._pool.acquire() as conn:
                     await self._lead(conn)
-            except _DATABASE_ERRORS as err:
+            except DATABASE_ERRORS as err:
                 log.warning("inbox forwarder: Postgres unavailable", error=str(err))
                 await self._pause(self._backoff, on_new_rows=False)
             except Exception as err:  # a bug must not end forwarding for good: log, pause, go on
@@ -158,20 +158,23 @@ class InboxForwarder:
 
     # -- one incident's rows -----------------------------------------------------------------
 
-    async def _forward_group(self, workflow_id: str, rows: list[Row]) -> list[int]:
-        """The seqs Temporal took, oldest first; stops at the first call Temporal could not take now."""
+    async def _forward_group(self, workflow_id: str, rows: list[Row]) -> tuple[list[int], BaseException | None]:
+        """The seqs Temporal took, oldest first, and why it stopped early (a call it could not take now)."""
         readable: list[tuple[Row, Delivery]] = []
         for row in rows:
             try:
                 readable.append((row, decode(row["delivery"])))
             except ValueError as err:  # written by another release, say: kept aside, never blocking the rest
-                await set_aside(self._pool, [row], f"unreadable delivery: {err}", self._timeout)
+                await set_aside(self._pool, row, f"unreadable delivery: {err}", self._timeout)
         done: list[int] = []
         for chunk in chunks(readable):
             if self._stopped.is_set():
                 break  # the rest waits for the next start, as it would after a crash
-            await self._send(workflow_id, chunk, done)
-        return done
+            try:
+                await self._send(workflow_id, chunk, done)
+            except TemporalUnavailable as err:
+                return done, err  # the later rows of this incident wait too: they must not overtake these
+        return done, None
 
     async def _send(self, workflow_id: str, chunk: list[tuple[Row, Delivery]], done: list[int]) -> None:
         """One call; the seqs Temporal took go into `done`. A refused batch is retried row by row."""
@@ -182,14 +185,10 @@ class InboxForwarder:
             await self._pool.execute("UPDATE alert_inbox SET attempts = attempts + 1, last_error = $2"
                                      " WHERE seq = ANY($1::bigint[])", seqs, str(err)[:500],
                                      timeout=self._timeout)  # fmt: skip
-            if done:  # what went before is in Temporal: delete it now, as the pass would
-                await self._pool.execute("DELETE FROM alert_inbox WHERE seq = ANY($1::bigint[])", done,
-                                         timeout=self._timeout)  # fmt: skip
-                done.clear()
-            raise  # the later rows of this incident wait too: they must not overtake these
+            raise
         except TemporalRefused as err:
             if len(chunk) == 1:
-                await set_aside(self._pool, [chunk[0][0]], f"Temporal refused it: {err}", self._timeout)
+                await set_aside(self._pool, chunk[0][0], f"Temporal refused it: {err}", self._timeout)
                 return
             for one in chunk:  # which row is it? only that one is set aside
                 await self._send(workflow_id, [one], done)

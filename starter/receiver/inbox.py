@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 from temporalio.client import Client
 
 from starter.receiver.coalescer import Coalescer
-from starter.receiver.config import ReceiverConfig
+from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.deliveries import Delivery
 
 DELIVERY = TypeAdapter(Delivery)
@@ -56,7 +56,7 @@ class Inbox:
         self._channel = channel
         self._timeout = config.database_timeout.total_seconds()
         self._on_commit = on_commit
-        self._lane: Coalescer[Delivery, int] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
+        self._lane: Coalescer[Delivery, None] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
 
     async def put(self, delivery: Delivery) -> None:
         await self._lane.submit(_LANE, delivery)
@@ -65,12 +65,11 @@ class Inbox:
         """Refuse new deliveries (CoalescerClosed), then wait for the inserts in flight."""
         await self._lane.close()
 
-    async def _insert(self, _lane: str, deliveries: list[Delivery]) -> int:
+    async def _insert(self, _lane: str, deliveries: list[Delivery]) -> None:
         try:
             async with asyncio.timeout(self._timeout):
                 await self._pool.execute(INSERT, self._channel, [d.workflow_id for d in deliveries],
                                          [encode(d) for d in deliveries])  # fmt: skip
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
+        except DATABASE_ERRORS as err:
             raise InboxUnavailable(f"{type(err).__name__}: {err}") from err
         self._on_commit()
-        return len(deliveries)

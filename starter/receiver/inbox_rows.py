@@ -7,6 +7,7 @@ import asyncpg
 import structlog
 
 from starter.receiver.deliveries import Delivery
+from starter.receiver.rejections import INSERT as INSERT_REJECTION
 
 log = structlog.get_logger("receiver")
 
@@ -38,18 +39,13 @@ def stamped(delivery: Delivery, seq: int) -> Delivery:
     return Delivery(workflow_id=delivery.workflow_id, actor=delivery.actor, events=events, opens=delivery.opens)
 
 
-async def set_aside(pool: asyncpg.Pool, rows: list[Row], reason: str, timeout: float) -> None:
-    """Rows that can never be forwarded move to rejected_events (kept, with the reason), in one transaction."""
+async def set_aside(pool: asyncpg.Pool, row: Row, reason: str, timeout: float) -> None:
+    """A row that can never be forwarded moves to rejected_events (kept, with the reason), in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
-        for row in rows:
-            await conn.execute(
-                "INSERT INTO rejected_events (dedup_key, source, service, reason, payload)"
-                " VALUES ($1, 'alert_inbox', $2, $3, $4::jsonb) ON CONFLICT (dedup_key) DO NOTHING",
-                f"inbox-{row['seq']}", _service_named(row["delivery"]), reason[:500], row["delivery"],
-                timeout=timeout,
-            )  # fmt: skip
-            await conn.execute("DELETE FROM alert_inbox WHERE seq = $1", row["seq"], timeout=timeout)
-    log.error("inbox rows set aside", workflow_id=rows[0]["workflow_id"], rows=len(rows), reason=reason)
+        await conn.execute(INSERT_REJECTION, f"inbox-{row['seq']}", "alert_inbox", _service_named(row["delivery"]),
+                           reason[:500], row["delivery"], timeout=timeout)  # fmt: skip
+        await conn.execute("DELETE FROM alert_inbox WHERE seq = $1", row["seq"], timeout=timeout)
+    log.error("inbox row set aside", workflow_id=row["workflow_id"], seq=row["seq"], reason=reason)
 
 
 def _service_named(document: str) -> str | None:

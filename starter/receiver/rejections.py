@@ -11,6 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from starter.receiver.config import DATABASE_ERRORS
+
 INSERT = ("INSERT INTO rejected_events (dedup_key, source, service, reason, payload)"
           " VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (dedup_key) DO NOTHING")  # fmt: skip
 
@@ -24,5 +26,5 @@ async def record_rejection(pool: asyncpg.Pool, *, dedup_key: str, source: str, s
     try:
         async with asyncio.timeout(timeout.total_seconds()):
             await pool.execute(INSERT, dedup_key, source, service, reason, json.dumps(payload))
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
+    except DATABASE_ERRORS as err:
         raise RejectionNotRecorded(str(err)) from err

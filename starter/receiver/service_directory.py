@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from starter.receiver.config import ReceiverConfig
+from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 
 log = structlog.get_logger("receiver")
 
@@ -90,7 +90,7 @@ class ServiceDirectory:
             try:
                 async with asyncio.timeout(self._config.database_timeout.total_seconds()):
                     rows = await self._pool.fetch(SERVICES_QUERY)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as err:
+            except DATABASE_ERRORS as err:
                 log.warning("service catalog not readable; keeping the last copy", error=str(err),
                             have_copy=self._services is not None)  # fmt: skip
                 return

@@ -6,8 +6,6 @@ new incident that registration links to the previous one) and signals it otherwi
 A batch of only resolves/acknowledges is a plain signal, so it never opens anything.
 """
 
-from enum import StrEnum
-
 import structlog
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -25,11 +23,6 @@ log = structlog.get_logger("receiver")
 ALERT_SIGNAL = "alert"  # IncidentWorkflow.alert
 
 
-class FeedResult(StrEnum):
-    SIGNALLED = "signalled"  # the events are in the workflow's history
-    NO_OPEN_INCIDENT = "no_open_incident"  # nothing running to resolve/acknowledge: nothing to do
-
-
 class TemporalUnavailable(Exception):
     """Temporal did not take the events now; try again later."""
 
@@ -44,12 +37,13 @@ class TemporalFeed:
         self._config = config
         self._metrics = metrics
 
-    async def send(self, workflow_id: str, deliveries: list[Delivery]) -> FeedResult:
-        """One Temporal call for every delivery in the batch; returns once it is durable."""
+    async def send(self, workflow_id: str, deliveries: list[Delivery]) -> None:
+        """One Temporal call for every delivery in the batch; returns once it is durable (or moot)."""
         batch = AlertBatch(actor=deliveries[0].actor, events=[e for d in deliveries for e in d.events])
         opens = next((d.opens for d in deliveries if d.opens is not None), None)
         call = "signal_with_start" if opens is not None else "signal"
         run_id: str | None = None
+        outcome = "signalled"
         try:
             if opens is not None:
                 handle = await self._client.start_workflow(
@@ -61,9 +55,9 @@ class TemporalFeed:
                     search_attributes=initial_search_attributes(opens.service, opens.source),
                     rpc_timeout=self._config.temporal_rpc_timeout,
                 )  # fmt: skip
-                run_id, result = handle.result_run_id, FeedResult.SIGNALLED
-            else:
-                result = await self._signal_running(workflow_id, batch)
+                run_id = handle.result_run_id
+            elif not await self._signal_running(workflow_id, batch):
+                outcome = "no open incident"
         except RPCError as err:
             self._metrics.temporal_call(call, len(deliveries), failed=True)
             if err.status is RPCStatusCode.INVALID_ARGUMENT:
@@ -73,16 +67,16 @@ class TemporalFeed:
             self._metrics.temporal_call(call, len(deliveries), failed=True)
             raise TemporalUnavailable(str(err)) from err
         self._metrics.temporal_call(call, len(deliveries))
-        log.info("events sent", workflow_id=workflow_id, run_id=run_id, call=call, result=str(result),
+        log.info("events sent", workflow_id=workflow_id, run_id=run_id, call=call, result=outcome,
                  deliveries=len(deliveries), events=len(batch.events))  # fmt: skip
-        return result
 
-    async def _signal_running(self, workflow_id: str, batch: AlertBatch) -> FeedResult:
+    async def _signal_running(self, workflow_id: str, batch: AlertBatch) -> bool:
+        """False: nothing running to resolve/acknowledge (never started, or closed), so nothing to do."""
         handle = self._client.get_workflow_handle(workflow_id)
         try:
             await handle.signal(ALERT_SIGNAL, batch, rpc_timeout=self._config.temporal_rpc_timeout)
         except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:  # never started, or its incident already closed
-                return FeedResult.NO_OPEN_INCIDENT
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return False
             raise
-        return FeedResult.SIGNALLED
+        return True
