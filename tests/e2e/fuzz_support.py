@@ -129,3 +129,14 @@ async def still_serving(receiver: Receiver) -> None:
     async with receiver.http.get(f"{receiver.url}/readyz") as response:
         assert response.status == 200
     assert (await receiver.alertmanager(fresh_group())).status == 202
+
+
+async def raw_exchange(port: int, request: bytes) -> bytes:
+    """Send bytes aiohttp's client would refuse to send to the receiver on `port`; its whole answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout=10)
+    finally:
+        writer.close()

@@ -3,6 +3,9 @@
 import asyncio
 import copy
 import json
+import os
+import signal
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -74,36 +77,47 @@ class Receiver:
             return response
 
     async def view(self, workflow_id: str) -> dict[str, Any]:
-        handle = self.client.get_workflow_handle_for(IncidentWorkflow.run, workflow_id)
-        return await handle.query(IncidentWorkflow.view, ViewRequest(), rpc_timeout=QUERY_TIMEOUT)
+        return await view_of(self.client, workflow_id)
 
     async def view_when(self, workflow_id: str, ready: Callable[[dict[str, Any]], bool],
                         timeout: float = 20.0) -> dict[str, Any]:  # fmt: skip
-        """A 2xx comes before the forwarder's signal, and registration after it: wait for the incident to get there."""
-        deadline = time.monotonic() + timeout
-        view: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            try:
-                view = await self.view(workflow_id)
-            except RPCError as err:
-                if err.status is not RPCStatusCode.NOT_FOUND:
-                    raise
-                view = {"not yet started": workflow_id}
-            else:
-                if ready(view):
-                    return view
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{workflow_id} never got there; last view: {view}")
+        return await view_when(self.client, workflow_id, ready, timeout)
 
     async def forwarded(self, timeout: float = 20.0) -> None:
-        """Wait until the forwarder has handed every accepted delivery to Temporal (none left in the inbox).
+        """A test that checks that something did NOT happen waits for this first, or it would pass vacuously."""
+        await inbox_drained(self.pool, self.channel, timeout)
 
-        A test that checks that something did NOT happen waits for this first, or it would pass vacuously.
-        """
-        deadline = time.monotonic() + timeout
-        while await self.pool.fetchval("SELECT count(*) FROM alert_inbox WHERE channel = $1", self.channel):
-            assert time.monotonic() < deadline, f"inbox rows of {self.channel} not forwarded within {timeout}s"
-            await asyncio.sleep(0.05)
+
+async def view_of(client: Client, workflow_id: str) -> dict[str, Any]:
+    handle = client.get_workflow_handle_for(IncidentWorkflow.run, workflow_id)
+    return await handle.query(IncidentWorkflow.view, ViewRequest(), rpc_timeout=QUERY_TIMEOUT)
+
+
+async def view_when(client: Client, workflow_id: str, ready: Callable[[dict[str, Any]], bool],
+                    timeout: float = 20.0) -> dict[str, Any]:  # fmt: skip
+    """A 2xx comes before the forwarder's signal, and registration after it: wait for the incident to get there."""
+    deadline = time.monotonic() + timeout
+    view: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        try:
+            view = await view_of(client, workflow_id)
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            view = {"not yet started": workflow_id}
+        else:
+            if ready(view):
+                return view
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{workflow_id} never got there; last view: {view}")
+
+
+async def inbox_drained(pool: asyncpg.Pool, channel: str, timeout: float = 20.0) -> None:
+    """Wait until the forwarder has handed every accepted delivery of `channel` to Temporal."""
+    deadline = time.monotonic() + timeout
+    while await pool.fetchval("SELECT count(*) FROM alert_inbox WHERE channel = $1", channel):
+        assert time.monotonic() < deadline, f"inbox rows of {channel} not forwarded within {timeout}s"
+        await asyncio.sleep(0.05)
 
 
 async def serve(client: Client, pool: asyncpg.Pool, task_queue: str) -> AsyncIterator[Receiver]:
@@ -143,10 +157,6 @@ async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asy
 async def start_receiver_process(temporal: str, database_url: str, task_queue: str, token: str, port: int,
                                  log_level: str = "info") -> asyncio.subprocess.Process:
     """`python -m starter.receiver` as an operator runs it, on a loopback port."""
-    import os
-    import sys
-    from pathlib import Path
-
     env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "INCIDENT_DATABASE_URL": database_url,
            "INCIDENT_TASK_QUEUE": task_queue, "INCIDENT_INGEST_TOKEN": token, "INCIDENT_LOG_LEVEL": log_level,
            "INCIDENT_RECEIVER_HOST": "127.0.0.1", "INCIDENT_RECEIVER_PORT": str(port)}  # fmt: skip
@@ -154,3 +164,16 @@ async def start_receiver_process(temporal: str, database_url: str, task_queue: s
         sys.executable, "-m", "starter.receiver", cwd=Path(__file__).resolve().parents[2], env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+async def stop_receiver_process(process: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+    """SIGTERM, as an operator stops it; returns what it wrote (stdout, stderr) once it exited."""
+    process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(process.communicate(), timeout=30)
+
+
+async def kill_receiver_process(process: asyncio.subprocess.Process) -> None:
+    """After a failed test: never leave the process behind."""
+    if process.returncode is None:
+        process.kill()
+        await process.wait()

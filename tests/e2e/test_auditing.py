@@ -21,11 +21,22 @@ async def _open(client: Client, task_queue: str, service: str, summary: str, sca
     return view, client.get_workflow_handle_for(IncidentWorkflow.run, view["workflow_id"])
 
 
+async def _listed(client: Client, query: str) -> list[str]:
+    """The workflow ids a visibility query finds, once it finds any (visibility follows closely, not instantly)."""
+    found: list[str] = []
+    for _ in range(50):
+        found = [w.id async for w in client.list_workflows(query)]
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    return found
+
+
 async def _settled(handle: WorkflowHandle, pool: asyncpg.Pool) -> tuple[list[dict], list[asyncpg.Record]]:
     """The timeline from the workflow and the rows in Postgres, once the projection caught up."""
     for _ in range(100):
-        timeline = (await handle.query(IncidentWorkflow.view, ViewRequest(history=True)))["history"]
-        number = (await handle.query(IncidentWorkflow.view, ViewRequest()))["number"]
+        view = await handle.query(IncidentWorkflow.view, ViewRequest(history=True))
+        timeline, number = view["history"], view["number"]
         rows = await pool.fetch("SELECT * FROM incident_events WHERE number = $1 ORDER BY seq", number)
         if len(rows) == len(timeline):
             return timeline, rows
@@ -83,11 +94,7 @@ async def test_search_attributes_find_incidents_by_each_attribute(dev_client: Cl
                'IncidentGroup = "platform-sre"', 'IncidentAssignee = "ola"', 'IncidentSource = "engineer"',
                "SlaBreached = false", "MajorIncident = true", "RestoreDeadline > '2000-01-01T00:00:00Z'"]  # fmt: skip
     for query in queries:
-        for _ in range(50):  # visibility follows the workflow closely, not instantly
-            found = [w.id async for w in dev_client.list_workflows(f'{query} AND IncidentNumber = "{number}"')]
-            if found:
-                break
-            await asyncio.sleep(0.1)
+        found = await _listed(dev_client, f'{query} AND IncidentNumber = "{number}"')
         assert found == [view["workflow_id"]], query
 
 
@@ -124,12 +131,7 @@ async def test_the_readme_query_for_known_errors_finds_them_and_nothing_else(dev
     assert known["outcome"] == "known_error" and real["outcome"] is None
     query = ('IncidentState="closed" AND IncidentCategory IS NOT NULL AND IncidentPriority IS NULL'
              f' AND IncidentNumber IN ("{known["number"]}", "{real["number"]}")')  # fmt: skip
-    for _ in range(50):
-        found = [w.id async for w in dev_client.list_workflows(query)]
-        if found:
-            break
-        await asyncio.sleep(0.1)
-    assert found == [known["workflow_id"]]
+    assert await _listed(dev_client, query) == [known["workflow_id"]]
 
 
 async def test_the_known_error_path_leaves_the_same_trail_in_postgres(dev_client: Client, dev_worker: str,

@@ -6,7 +6,6 @@ incident row), no rejected_events row. And no credential, right or wrong, reache
 
 import asyncio
 import json
-import signal
 import time
 import uuid
 from typing import Any
@@ -21,9 +20,12 @@ from starter.local_temporal import free_port
 from starter.receiver.alertmanager import group_workflow_id
 from starter.receiver.events_api import event_workflow_id
 from starter.receiver.payloads import AlertmanagerWebhook
-from tests.e2e.fuzz_support import Answer, Ledger, assert_clear_refusal, post, run_property, still_serving
+from tests.e2e.fuzz_support import (
+    Answer, Ledger, assert_clear_refusal, post, raw_exchange, run_property, still_serving,
+)
 from tests.e2e.receiver_support import (  # noqa: F401
-    CHECKOUT_KEY, TOKEN, Receiver, fresh_group, receiver, sample, start_receiver_process, wait_until_healthy,
+    CHECKOUT_KEY, TOKEN, Receiver, fresh_group, kill_receiver_process, receiver, sample, start_receiver_process,
+    stop_receiver_process, wait_until_healthy,
 )
 
 PAYROLL_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # catalog.toml: payroll's integration key
@@ -195,16 +197,6 @@ def nested(value: Any, levels: int) -> Any:
     return value
 
 
-async def raw_exchange(port: int, request: bytes) -> bytes:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        return await asyncio.wait_for(reader.read(), timeout=10)
-    finally:
-        writer.close()
-
-
 async def test_no_token_or_routing_key_right_or_wrong_ever_reaches_the_receiver_log(
     dev_server: str, postgres_url: str, dev_worker: str, pool: asyncpg.Pool
 ) -> None:
@@ -249,12 +241,9 @@ async def test_no_token_or_routing_key_right_or_wrong_ever_reaches_the_receiver_
             response = await raw_exchange(port, b"POST /v1/alerts/alertmanager HTTP/1.1\r\nHost: x\r\n" + header
                                           + b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")  # fmt: skip
             answers.append(int(response.split(b" ", 2)[1]))
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        stdout, stderr = await stop_receiver_process(process)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await kill_receiver_process(process)
         await pool.execute("DELETE FROM services WHERE name = $1", withdrawn)
 
     output = (stdout + stderr).decode(errors="replace")

@@ -26,7 +26,7 @@ from starter.receiver.deliveries import stable_id
 from starter.receiver.events_api import event_workflow_id
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import (
-    Answer, Ledger, assert_clear_refusal, hostile_text, json_values, post, run_property, still_serving, storable,
+    Answer, Ledger, assert_clear_refusal, hostile_text, json_values, post, raw_exchange, run_property, still_serving, storable,
 )  # fmt: skip
 from tests.e2e.receiver_support import CHECKOUT_KEY, TOKEN, Receiver, fresh_group, sample, serve
 
@@ -367,14 +367,7 @@ async def test_a_body_over_512_kb_is_refused_with_413_even_when_it_is_valid_or_d
 
 async def raw_request(target: Target, request: bytes) -> tuple[int, bytes, bytes]:
     """Bytes aiohttp's client would refuse to send; returns (status, head, body)."""
-    host, port = target.receiver.url.removeprefix("http://").rsplit(":", 1)
-    reader, writer = await asyncio.open_connection(host, int(port))
-    try:
-        writer.write(request)
-        await writer.drain()
-        response = await asyncio.wait_for(reader.read(), timeout=10)
-    finally:
-        writer.close()
+    response = await raw_exchange(int(target.receiver.url.rsplit(":", 1)[1]), request)
     head, _, body = response.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), head, body
 

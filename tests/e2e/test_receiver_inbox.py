@@ -18,7 +18,6 @@ import pytest_asyncio
 from temporalio.client import Client
 
 from domain.alerts import AlertEvent
-from domain.commands import ViewRequest
 from starter.receiver.alertmanager import delivery_from_webhook
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import Delivery
@@ -29,8 +28,7 @@ from starter.receiver.inbox_rows import chunks
 from starter.receiver.metrics import Metrics
 from starter.receiver.payloads import AlertmanagerWebhook
 from starter.receiver.temporal_feed import TemporalFeed
-from tests.e2e.receiver_support import TOKEN, fresh_group, with_status
-from workflows.incident import IncidentWorkflow
+from tests.e2e.receiver_support import TOKEN, fresh_group, inbox_drained, view_when, with_status
 
 
 @dataclass
@@ -49,17 +47,8 @@ class ByHand:
     async def rows(self) -> list[asyncpg.Record]:
         return await self.pool.fetch("SELECT * FROM alert_inbox WHERE channel = $1 ORDER BY seq", self.channel)
 
-    async def view(self, workflow_id: str) -> dict[str, Any]:
-        handle = self.client.get_workflow_handle_for(IncidentWorkflow.run, workflow_id)
-        return await handle.query(IncidentWorkflow.view, ViewRequest())
-
     async def view_when(self, workflow_id: str, ready: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        for _ in range(200):
-            view = await self.view(workflow_id)
-            if ready(view):
-                return view
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{workflow_id} never got there: {view}")
+        return await view_when(self.client, workflow_id, ready)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -145,11 +134,7 @@ async def test_of_two_receivers_on_one_channel_one_forwards_and_the_other_takes_
         return sum(f._metrics.forwarded.values())  # noqa: SLF001
 
     async def drained() -> None:
-        for _ in range(400):
-            if not await by_hand.rows():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("inbox not drained")
+        await inbox_drained(by_hand.pool, by_hand.channel)
 
     first, second = forwarder(), forwarder()
     first.start()

@@ -1,15 +1,14 @@
 """`python -m starter.receiver` as an operator runs it: configured by the environment, drained by SIGTERM."""
 
-import asyncio
 import json
-import signal
 import uuid
 
 import aiohttp
 
 from starter.local_temporal import free_port
-from tests.e2e.receiver_support import fresh_group, start_receiver_process, wait_until_healthy
-
+from tests.e2e.receiver_support import (
+    fresh_group, kill_receiver_process, start_receiver_process, stop_receiver_process, wait_until_healthy,
+)
 
 
 async def test_the_receiver_process_takes_alerts_then_exits_0_on_sigterm_without_logging_tokens(
@@ -26,12 +25,9 @@ async def test_the_receiver_process_takes_alerts_then_exits_0_on_sigterm_without
                 async with http.post(f"{url}/v1/alerts/alertmanager", json=fresh_group(),
                                      headers={"Authorization": f"Bearer {bearer}"}) as response:  # fmt: skip
                     assert response.status == expected
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        stdout, stderr = await stop_receiver_process(process)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await kill_receiver_process(process)
     assert process.returncode == 0, stderr.decode()[-2000:]
     logs = [json.loads(line) for line in stderr.decode().splitlines() if line.startswith("{")]
     assert {"receiver listening", "receiver draining", "receiver stopped"} <= {line["event"] for line in logs}

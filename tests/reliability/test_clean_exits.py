@@ -16,7 +16,6 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-import pytest
 from temporalio.client import Client
 
 from domain import commands as c
@@ -24,7 +23,7 @@ from starter.local_temporal import free_port
 from tests.e2e.cli import Cli
 from tests.reliability.conftest import Stack
 from tests.reliability.projection import open_many, projected_up_to_date
-from tests.reliability.stack import CRASH_CODES, PROJECT_ROOT, ChildProcess, eventually
+from tests.reliability.stack import CRASH_CODES, ChildProcess, eventually
 
 RUNS = int(os.environ.get("INCIDENT_EXIT_RUNS", "50"))
 CLI_RUNS = 50
@@ -127,8 +126,6 @@ async def check_incidentctl_runs(stack: Stack, client: Client) -> None:
         return None
 
     assert await in_lanes(CLI_RUNS, one_run, CLI_LANES) == []
-
-
 
 
 async def test_the_receiver_exits_0_on_sigterm_and_sigint_run_after_run(stack: Stack, pool: asyncpg.Pool):

@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Literal
 
 import asyncpg
-import pytest
 
 from domain.alerts import AlertEvent
 from domain.commands import AlertBatch, OpenIncident, Reopen, Workaround
