@@ -5,6 +5,7 @@ delivery to the inbox and answers 2xx only once the row is committed (the forwar
 takes it to Temporal). Anything that stops short of that is a Refusal.
 """
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 
@@ -81,16 +82,15 @@ class IngestRoutes:
             raise malformed(err.errors) from None
 
     async def _lookup(self, name: str | None) -> CatalogService | None:
-        if name is None:
-            return None
-        try:
-            return await self._directory.by_name(name)
-        except CatalogUnavailable as err:
-            raise unavailable(str(err), self._config.retry_after_seconds) from None
+        return None if name is None else await self._in_catalog(self._directory.by_name(name))
 
     async def _by_key(self, key: str) -> CatalogService | None:
+        return await self._in_catalog(self._directory.by_integration_key(key))
+
+    async def _in_catalog(self, lookup: Awaitable[CatalogService | None]) -> CatalogService | None:
+        """A catalog that cannot be read is a 503: the sender retries, nothing is lost."""
         try:
-            return await self._directory.by_integration_key(key)
+            return await lookup
         except CatalogUnavailable as err:
             raise unavailable(str(err), self._config.retry_after_seconds) from None
 

@@ -10,6 +10,7 @@ the database. When Postgres is down the last good copy keeps serving.
 import asyncio
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -44,15 +45,16 @@ class ServiceDirectory:
         self._lock = asyncio.Lock()
 
     async def by_name(self, name: str) -> CatalogService | None:
-        found = self._find_name(await self._current(), name)
-        if found is None and await self._reload_after_miss():
-            found = self._find_name(await self._current(), name)
-        return found
+        return await self._find(lambda services: self._find_name(services, name))
 
     async def by_integration_key(self, key: str) -> CatalogService | None:
-        found = self._find_key(await self._current(), key)
+        return await self._find(lambda services: self._find_key(services, key))
+
+    async def _find(self, match: Callable[[list[CatalogService]], CatalogService | None]) -> CatalogService | None:
+        """In the catalog as read; a miss re-reads it (at most every catalog_miss_refresh) and looks again."""
+        found = match(await self._current())
         if found is None and await self._reload_after_miss():
-            found = self._find_key(await self._current(), key)
+            found = match(await self._current())
         return found
 
     @staticmethod
@@ -62,9 +64,9 @@ class ServiceDirectory:
     @staticmethod
     def _find_key(services: list[CatalogService], key: str) -> CatalogService | None:
         """The key is a credential: compare with every service in constant time, no early exit."""
-        found = None
+        found, wanted = None, key.encode()
         for service in services:
-            if hmac.compare_digest(service.integration_key.encode(), key.encode()):
+            if hmac.compare_digest(service.integration_key.encode(), wanted):
                 found = service
         return found
 
