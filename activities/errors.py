@@ -2,3 +2,4 @@
 
 SERVICE_NOT_IN_CATALOG = "ServiceNotInCatalog"
 ILLEGAL_TRANSITION = "IllegalTransition"
+INCIDENT_CLOSED = "IncidentClosed"  # the `alerts` update: this incident takes no more alerts; open the next one

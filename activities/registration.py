@@ -4,13 +4,15 @@ import json
 from datetime import datetime
 
 import asyncpg
+import structlog
 from pydantic import BaseModel
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.catalog_store import fetch_agreement, fetch_known_errors
-from activities.errors import SERVICE_NOT_IN_CATALOG
+from activities.numbers import reserve_number
 from domain.catalog import KnownError, ServiceAgreement
+
+log = structlog.get_logger(__name__)
 
 
 class RegisterIncident(BaseModel):
@@ -20,12 +22,17 @@ class RegisterIncident(BaseModel):
     summary: str
     source: str
     logged_at: datetime
+    number: str | None = None  # reserved at intake; None: numbered here (workflows begun before that)
+    previous_workflow_id: str | None = None  # the closed incident it follows, when alerts fired again
 
 
 class Registration(BaseModel):
-    number: str
-    agreement: ServiceAgreement
+    number: str | None
+    agreement: ServiceAgreement | None
     previous_number: str | None
+    # Outside the agreements: no incident. A result, not a failed activity: a refusal is an answer,
+    # and a failure would put a traceback in the worker's log for what is only a wrong service name.
+    refused: str | None = None
 
 
 class KnownErrorQuery(BaseModel):
@@ -44,11 +51,9 @@ class RegistrationActivities:
             agreement = await fetch_agreement(conn, request.service)
             if agreement is None:
                 await self._reject(conn, request)  # recorded, never dropped silently
-                raise ApplicationError(
-                    f"service {request.service!r} is not in the agreed catalog: no incident registered",
-                    type=SERVICE_NOT_IN_CATALOG,
-                    non_retryable=True,
-                )
+                reason = f"service {request.service!r} is not in the agreed catalog: no incident registered"
+                log.info("registration refused", workflow_id=request.workflow_id, service=request.service)
+                return Registration(number=None, agreement=None, previous_number=None, refused=reason)
             async with conn.transaction():
                 return await self._number(conn, request, agreement)
 
@@ -64,10 +69,9 @@ class RegistrationActivities:
         # a new event after an incident closed makes a new incident linked to the old one
         previous = await conn.fetchval(
             "SELECT number FROM incidents WHERE workflow_id = $1 ORDER BY logged_at DESC LIMIT 1",
-            request.workflow_id,
+            request.previous_workflow_id or request.workflow_id,
         )
-        sequence_value = await conn.fetchval("SELECT nextval('incident_number_seq')")
-        number = f"INC-{sequence_value}"
+        number = request.number or await reserve_number(conn)
         await conn.execute(
             "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state,"
             " logged_at, previous_number) VALUES ($1, $2, $3, $4, $5, $6, 'logged', $7, $8)",

@@ -6,6 +6,7 @@ from domain.catalog import Category
 from domain.enums import Action, HoldReason, Outcome, Priority, State
 from domain.incident import Incident
 from domain.lifecycle import pause_restore_clock, record, resume_restore_clock
+from domain.names import unknown_name
 from domain.priority import priority_for
 from domain.process import declare_major
 from domain.sla import restore_warning_at
@@ -15,9 +16,12 @@ def _manager(incident: Incident) -> str:
     return f"manager:{incident.agreement.service_manager}" if incident.agreement else "stakeholders"
 
 
-def acknowledge(incident: Incident, actor: str, at: datetime) -> None:
+def acknowledge(incident: Incident, actor: str, at: datetime, takes_it_on: bool = True) -> None:
+    """`takes_it_on=False`: an integration acknowledged (events API); it is recorded as the actor,
+    but an assignee is a person or a group, never a tool."""
     incident.acknowledged_at = incident.acknowledged_at or at
-    incident.assignee = incident.assignee or actor
+    if takes_it_on:
+        incident.assignee = incident.assignee or actor
     record(incident, at=at, actor=actor, action=Action.ACK, to_state=State.IN_PROGRESS,
            detail=f"acknowledged by {actor}; diagnosis under way")  # fmt: skip
 
@@ -25,6 +29,8 @@ def acknowledge(incident: Incident, actor: str, at: datetime) -> None:
 def assign(incident: Incident, actor: str, at: datetime, group: str, person: str) -> None:
     incident.group = group
     incident.assignee = person
+    if person and person not in incident.assigned:
+        incident.assigned.append(person)
     to_state = None
     if incident.state is State.PRIORITIZED:  # assigning is taking it on: the response target is met
         incident.acknowledged_at = incident.acknowledged_at or at
@@ -37,6 +43,37 @@ def assign(incident: Incident, actor: str, at: datetime, group: str, person: str
 def escalation_refusal(incident: Incident, to_group: str | None) -> str | None:
     if to_group is not None and to_group == incident.group:
         return f"{incident.display_name} is already with {to_group}"
+    return None
+
+
+def unknown_support_line(incident: Incident, to_group: str | None) -> str | None:
+    """Functional escalation goes to a support line of the service (a typo must not strand it)."""
+    lines = incident.agreement.support_lines if incident.agreement else []
+    if to_group is None or not lines or to_group in lines:
+        return None
+    return f"{incident.display_name}: " + unknown_name(f"a support line of {incident.service}", to_group, lines)
+
+
+def known_groups(incident: Incident) -> list[str]:
+    """Who can take an incident of this service: its support lines, owner and category groups."""
+    agreement = incident.agreement
+    if agreement is None:
+        return []
+    groups = [*agreement.support_lines, agreement.owner_group, *(c.group for c in agreement.categories)]
+    return list(dict.fromkeys(groups))
+
+
+def unknown_group(incident: Incident, group: str) -> str | None:
+    groups = known_groups(incident)
+    if not groups or group in groups:
+        return None
+    return f"{incident.display_name}: " + unknown_name(f"a group of {incident.service}", group, groups)
+
+
+def category_refusal(incident: Incident, name: str | None) -> str | None:
+    known = [c.name for c in incident.agreement.categories] if incident.agreement else []
+    if name and name not in known:
+        return f"{incident.display_name}: " + unknown_name(f"a category of {incident.service}", name, known)
     return None
 
 
@@ -132,10 +169,18 @@ def close(incident: Incident, actor: str, at: datetime, action: Action, outcome:
            notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
 
 
-def reopen(incident: Incident, actor: str, at: datetime, reason: str) -> None:
-    """Back to work in the same incident; the restore clock runs again from where it stopped."""
+def reopen(incident: Incident, actor: str, at: datetime, reason: str, unacknowledged_to_prioritized: bool = True) -> None:
+    """Back to work in the same incident; the restore clock runs again from where it stopped.
+
+    Nobody acknowledged it yet (alerts fired, resolved and fired again)? Then it goes back to
+    prioritized: it still needs someone to take it on, and its response target still escalates.
+    `unacknowledged_to_prioritized=False` is the first release's rule (always in_progress).
+    """
     incident.restored_at = None
     incident.resolved_at = None
     resume_restore_clock(incident, at)
-    record(incident, at=at, actor=actor, action=Action.REOPEN, to_state=State.IN_PROGRESS,
-           detail=f"reopened: {reason}", notify=[f"group:{incident.group}"])  # fmt: skip
+    waiting = unacknowledged_to_prioritized and incident.acknowledged_at is None
+    detail = f"reopened: {reason}" + ("; not acknowledged yet" if waiting else "")
+    record(incident, at=at, actor=actor, action=Action.REOPEN,
+           to_state=State.PRIORITIZED if waiting else State.IN_PROGRESS,
+           detail=detail, notify=[f"group:{incident.group}"])  # fmt: skip

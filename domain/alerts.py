@@ -7,8 +7,9 @@ from pydantic import AwareDatetime, BaseModel
 
 from domain.actions import acknowledge, reopen
 from domain.enums import Action, State
-from domain.incident import Incident, Occurrence
+from domain.incident import AlertContext, Incident, Occurrence
 from domain.lifecycle import WORKING, pause_restore_clock, record
+from domain.rules import Rules
 
 
 class AlertEvent(BaseModel):
@@ -18,6 +19,7 @@ class AlertEvent(BaseModel):
     status: Literal["firing", "resolved", "acknowledged"]
     at: AwareDatetime  # when the receiver accepted it
     description: str = ""
+    context: AlertContext | None = None  # what the sender said beyond the summary (links, details)
     # The receiver's inbox row that carried it. The inbox hands rows over at least once (a receiver
     # that stops between Temporal's answer and the row's delete sends them again): first_sight
     # applies each row once.
@@ -39,26 +41,19 @@ def first_sight(incident: Incident, events: list[AlertEvent]) -> list[AlertEvent
     return fresh
 
 
-def apply_alerts(
-    incident: Incident,
-    events: list[AlertEvent],
-    actor: str,
-    quiet_from_last_resolve: bool = True,
-    remember_early_ack: bool = True,
-) -> None:
+def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str, rules: Rules = Rules()) -> None:
     """Count every delivery, then let the set of firing alerts move the incident.
 
-    The flags keep the first release's rules for incidents it started (their histories must
-    replay): `quiet_from_last_resolve=False`: every batch with nothing firing restores, and the
-    quiet window runs from the restore; `remember_early_ack=False`: an acknowledgement that
-    arrives before prioritization is dropped.
+    `rules`: incidents begun by an earlier release keep its rules (domain/rules.py).
     """
     silenced = False  # did this batch resolve an alert that was firing?
     for event in events:
+        if event.context is not None and event.status == "firing":
+            incident.alert_context = event.context  # the newest firing alert says most about now
         if event.status == "acknowledged":
             if incident.state is State.PRIORITIZED:
-                acknowledge(incident, actor, event.at)
-            elif remember_early_ack and incident.state in (State.LOGGED, State.CATEGORIZED):
+                acknowledge(incident, actor, event.at, takes_it_on=rules.integration_ack_assigns)
+            elif rules.remember_early_ack and incident.state in (State.LOGGED, State.CATEGORIZED):
                 incident.early_ack = actor  # applied by settle_alerts once prioritized
             continue
         occurrence = incident.occurrences.get(event.key)
@@ -75,20 +70,21 @@ def apply_alerts(
         if occurrence.firing and not was_firing:
             incident.quiet_since = None
             if incident.state in (State.RESTORED, State.RESOLVED):
-                reopen(incident, actor, event.at, f"alert {event.key} fired again within the quiet window")
+                reopen(incident, actor, event.at, f"alert {event.key} fired again within the quiet window",
+                       unacknowledged_to_prioritized=rules.reopen_unacknowledged)  # fmt: skip
             elif incident.state is not State.CLOSED:
                 record(incident, at=event.at, actor=actor, action=Action.ALERT_FIRED,
                        detail=f"alert {event.key} firing: {event.description}"[:500])  # fmt: skip
-    if not quiet_from_last_resolve:
-        settle_alerts(incident, events[-1].at if events else None, actor)
+    if not rules.quiet_from_last_resolve:
+        settle_alerts(incident, events[-1].at if events else None, actor, rules)
     elif silenced and not incident.firing_alerts:  # this batch silenced the last alert
         all_resolved(incident, events[-1].at, actor)
 
 
-def settle_alerts(incident: Incident, at: datetime | None, actor: str) -> None:
+def settle_alerts(incident: Incident, at: datetime | None, actor: str, rules: Rules = Rules()) -> None:
     """After prioritization: what alerts said while the incident was being registered."""
     if at is not None and incident.early_ack and incident.state is State.PRIORITIZED:
-        acknowledge(incident, incident.early_ack, at)
+        acknowledge(incident, incident.early_ack, at, takes_it_on=rules.integration_ack_assigns)
     if at is None or not incident.occurrences or incident.firing_alerts:
         return
     all_resolved(incident, at, actor)

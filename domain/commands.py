@@ -1,12 +1,17 @@
 """One input model per workflow, update, signal and query (fields can be added without breaking history)."""
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field, model_validator
 
+from domain import actions
 from domain.alerts import AlertEvent
-from domain.enums import HoldReason, Source
+from domain.engineer_commands import PROBLEM_PATTERN, TEXT_LIMIT
+from domain.enums import Action, HoldReason, Outcome, Source
 from domain.incident import Incident
+from domain.rules import Rules
 
-Text = Field(min_length=1, max_length=2000)
+Text = Field(min_length=1, max_length=TEXT_LIMIT)
 
 
 class CleanInput(BaseModel):
@@ -36,6 +41,10 @@ class OpenIncident(CleanInput):
     urgency: int | None = Scale
     severity: str = ""
     category: str | None = None
+    # Reserved at intake (starter.incident_numbers), and the workflow id: the Web UI's list names
+    # the incident. None: a workflow begun before numbers were reserved, numbered by registration.
+    number: str | None = Field(default=None, pattern=r"^INC-\d+$")
+    previous_workflow_id: str | None = None  # the closed incident this one follows (alerts that fired again)
     continued: Incident | None = None
     recorded_seq: int = 0  # timeline entries already written to Postgres
     # An alert that fires again after its incident closed starts the next incident on the same
@@ -64,16 +73,39 @@ class WaitRegistered(ActorInput):
     pass
 
 
-class Ack(ActorInput):
-    pass
+class EngineerInput(ActorInput):
+    """The input of one engineer Update (domain.engineer_commands): `apply()` is what it does,
+    `refusal()` why it cannot happen now beyond the state rules (lifecycle.refusal)."""
+
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        raise NotImplementedError
+
+    def refusal(self, incident: Incident) -> str | None:
+        return None
+
+    def unknown_names(self, incident: Incident) -> str | None:
+        """A group or category the service does not have. Checked by the validator only: it never
+        runs on replay, so accepted updates of older incidents stay accepted."""
+        return None
 
 
-class Assign(ActorInput):
+class Ack(EngineerInput):
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.acknowledge(incident, self.actor, now)
+
+
+class Assign(EngineerInput):
     group: str = Field(min_length=1, max_length=100)
     person: str = Field(default="", max_length=100)
 
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.assign(incident, self.actor, now, self.group, self.person)
 
-class Escalate(ActorInput):
+    def unknown_names(self, incident: Incident) -> str | None:
+        return actions.unknown_group(incident, self.group)
+
+
+class Escalate(EngineerInput):
     to_group: str | None = Field(default=None, min_length=1, max_length=100)
     management: bool = False
     reason: str = Text
@@ -84,50 +116,95 @@ class Escalate(ActorInput):
             raise ValueError("escalate needs exactly one of --to GROUP or --management")
         return self
 
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.escalate(incident, self.actor, now, self.to_group, self.reason)
 
-class Note(ActorInput):
+    def refusal(self, incident: Incident) -> str | None:
+        return actions.escalation_refusal(incident, self.to_group)
+
+    def unknown_names(self, incident: Incident) -> str | None:
+        return actions.unknown_support_line(incident, self.to_group)
+
+
+class Note(EngineerInput):
     text: str = Text
 
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.note(incident, self.actor, now, self.text)
 
-class Diagnose(ActorInput):
+
+class Diagnose(EngineerInput):
     finding: str = Text
     category: str | None = None
 
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        category = incident.agreement.category(self.category) if self.category and incident.agreement else None
+        actions.diagnose(incident, self.actor, now, self.finding, category)
 
-class ChangePriority(ActorInput):
+    def unknown_names(self, incident: Incident) -> str | None:
+        return actions.category_refusal(incident, self.category)
+
+
+class ChangePriority(EngineerInput):
     impact: int = Field(ge=1, le=3)
     urgency: int = Field(ge=1, le=3)
     reason: str = Text
 
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.change_priority(incident, self.actor, now, self.impact, self.urgency, self.reason)
 
-class Hold(ActorInput):
+    def refusal(self, incident: Incident) -> str | None:
+        return actions.priority_refusal(incident, self.impact, self.urgency)
+
+
+class Hold(EngineerInput):
     reason: HoldReason
     text: str = Text
 
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.hold(incident, self.actor, now, self.reason, self.text)
 
-class Resume(ActorInput):
-    pass
+
+class Resume(EngineerInput):
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.resume(incident, self.actor, now)
 
 
-class Workaround(ActorInput):
+class Workaround(EngineerInput):
     text: str = Text
 
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.apply_workaround(incident, self.actor, now, self.text)
 
-class Resolve(ActorInput):
+
+class Resolve(EngineerInput):
     resolution: str = Text
-    problem: str | None = Field(default=None, pattern=r"^PRB-\d+$")
+    problem: str | None = Field(default=None, pattern=PROBLEM_PATTERN)
+
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.resolve(incident, self.actor, now, self.resolution, self.problem)
+
+    def refusal(self, incident: Incident) -> str | None:
+        return actions.resolve_refusal(incident, self.problem)
 
 
-class Confirm(ActorInput):
-    pass
+class Confirm(EngineerInput):
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.close(incident, self.actor, now, Action.CONFIRM, Outcome.RESOLVED, f"confirmed by {self.actor}")
 
 
-class Reopen(ActorInput):
+class Reopen(EngineerInput):
     reason: str = Text
 
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.reopen(incident, self.actor, now, self.reason, unacknowledged_to_prioritized=rules.reopen_unacknowledged)
 
-class Cancel(ActorInput):
+
+class Cancel(EngineerInput):
     reason: str = Text
+
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.close(incident, self.actor, now, Action.CANCEL, Outcome.CANCELLED, f"cancelled: {self.reason}")
 
 
 class AlertBatch(BaseModel):

@@ -8,6 +8,10 @@ from domain.catalog import ServiceAgreement
 from domain.enums import Action, Outcome, Priority, Source, State
 
 
+# Actors that are not people: the workflow itself and the alert integrations (domain.enums.Source).
+NOT_PEOPLE = frozenset({"system", "alertmanager", "events_api"})
+
+
 class TimelineEntry(BaseModel):
     """One line of the incident's story: who did what, when, and why."""
 
@@ -33,6 +37,25 @@ class Occurrence(BaseModel):
     description: str = ""
 
 
+class Link(BaseModel):
+    href: str
+    text: str = ""
+
+
+class AlertContext(BaseModel):
+    """What an alert source said that a responder needs beside the summary. The receiver bounds
+    every part (starter/receiver/alert_context.py) so it stays small in history."""
+
+    description: str = ""
+    runbook_url: str = ""
+    group: str = ""  # PagerDuty payload.group, e.g. a cluster
+    client: str = ""  # the monitoring tool that sent it, and where it shows the alert
+    client_url: str = ""
+    links: list[Link] = []
+    images: list[Link] = []  # href is the image, text its alt text
+    details: dict[str, str] = {}  # custom_details or annotations, flattened to "a.b" -> text
+
+
 class Incident(BaseModel):
     workflow_id: str
     number: str | None = None
@@ -54,6 +77,7 @@ class Incident(BaseModel):
     runbook: str = ""
     group: str = ""
     assignee: str = ""
+    assigned: list[str] = []  # every person the incident was assigned to, first first
     major: bool = False
     agreement: ServiceAgreement | None = None
 
@@ -77,6 +101,7 @@ class Incident(BaseModel):
     resolution: str = ""
     problem: str | None = None
     occurrences: dict[str, Occurrence] = {}
+    alert_context: AlertContext | None = None
     quiet_since: AwareDatetime | None = None  # when the last firing alert resolved
     early_ack: str | None = None  # who acknowledged (events API) before prioritization
     inbox_seen: list[int] = []  # the receiver's inbox rows applied lately (alerts.first_sight), oldest first
@@ -97,6 +122,12 @@ class Incident(BaseModel):
     @property
     def from_alerts(self) -> bool:
         return self.source in (Source.ALERTMANAGER, Source.EVENTS_API)
+
+    def responders(self) -> list[str]:
+        """Everyone who handled it: acknowledged, was assigned, escalated or acted (search attribute
+        IncidentResponders), in the order they first appear."""
+        people = [e.actor for e in self.timeline] + self.assigned + ([self.assignee] if self.assignee else [])
+        return list(dict.fromkeys(p for p in people if p and p not in NOT_PEOPLE))
 
     def last_entry_at(self) -> datetime:
         return self.timeline[-1].at if self.timeline else self.logged_at

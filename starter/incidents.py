@@ -1,37 +1,42 @@
 """Starting an incident workflow: shared by incidentctl, the receiver, tests and bench (lookup: incident_lookup)."""
 
-import uuid
 from typing import Any
 
+import asyncpg
 from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from activities.numbers import reserve_number
 from domain.commands import OpenIncident, WaitRegistered
 from workflows.incident import IncidentWorkflow
 from workflows.visibility import initial_search_attributes, static_summary
 
 
-def new_workflow_id() -> str:
-    return f"incident-{uuid.uuid4().hex[:12]}"
+async def open_incident(client: Client, task_queue: str, request: OpenIncident, actor: str) -> dict[str, Any]:
+    """Start the workflow of a numbered incident (its number is its workflow id) and wait, in one
+    round trip, until it is registered, prioritized and in the record.
 
-
-async def open_incident(
-    client: Client, task_queue: str, request: OpenIncident, actor: str, workflow_id: str | None = None
-) -> dict[str, Any]:
-    """Start the workflow and wait (one round trip) until it is registered and prioritized.
-
-    Raises WorkflowUpdateFailedError carrying ServiceNotInCatalog when the service is
-    outside the agreements.
+    Raises WorkflowUpdateFailedError carrying ServiceNotInCatalog when the service is outside the
+    agreements (the workflow then ends as refused).
     """
+    assert request.number is not None, "reserve the number first (activities.numbers.reserve_number)"
     start = WithStartWorkflowOperation(
         IncidentWorkflow.run,
         request,
-        id=workflow_id or new_workflow_id(),
+        id=request.number,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        static_summary=static_summary(request.service, request.summary),
-        search_attributes=initial_search_attributes(request.service, request.source),
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,  # a number names one incident, ever
+        static_summary=static_summary(request.service, request.summary, request.number),
+        search_attributes=initial_search_attributes(request.service, request.source, request.number),
     )
     return await client.execute_update_with_start_workflow(
         IncidentWorkflow.registered, WaitRegistered(actor=actor), start_workflow_operation=start
     )
+
+
+async def open_numbered(client: Client, pool: asyncpg.Pool, task_queue: str, request: OpenIncident,
+                        actor: str) -> dict[str, Any]:  # fmt: skip
+    """Reserve a number, then open the incident under it (tests, bench and scripts)."""
+    numbered = request.model_copy(update={"number": await reserve_number(pool)})
+    return await open_incident(client, task_queue, numbered, actor)

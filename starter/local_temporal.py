@@ -7,23 +7,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workflows.search_attributes import SEARCH_ATTRIBUTES
+
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-# DESIGN section 5: the names auditors type in the Web UI.
-SEARCH_ATTRIBUTES: dict[str, str] = {
-    "IncidentNumber": "Keyword",
-    "IncidentState": "Keyword",
-    "IncidentPriority": "Keyword",
-    "IncidentService": "Keyword",
-    "IncidentCategory": "Keyword",
-    "IncidentGroup": "Keyword",
-    "IncidentAssignee": "Keyword",
-    "IncidentSource": "Keyword",
-    "SlaBreached": "Bool",
-    "MajorIncident": "Bool",
-    "RestoreDeadline": "Datetime",
-}
 
 
 def temporal_binary() -> Path:

@@ -1,7 +1,7 @@
 """`python -m starter.register_search_attributes`: register the incident search attributes on any cluster.
 
-The Web UI queries auditors type (`IncidentPriority="P1" AND SlaBreached=true`) need the eleven
-custom search attributes of starter.local_temporal.SEARCH_ATTRIBUTES, with those exact names and
+The Web UI queries auditors type (`IncidentPriority="P1" AND SlaBreached=true`) need the
+custom search attributes of workflows.search_attributes, with those exact names and
 types, in the namespace the worker uses. `make run` registers them on the dev server; this
 command does it on a self-hosted cluster (docker-compose.yml, Kubernetes, ...):
 
@@ -36,7 +36,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.local_temporal import SEARCH_ATTRIBUTES
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 from starter.process_exit import exit_now
 from starter.temporal_connection import connect, connect_config
 

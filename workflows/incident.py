@@ -16,7 +16,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.errors import SERVICE_NOT_IN_CATALOG
+    from activities.errors import INCIDENT_CLOSED, SERVICE_NOT_IN_CATALOG
     from activities.notifications import DeliverNotifications, NotificationActivities
     from activities.records import RecordActivities, TimelineBatch, snapshot_of
     from activities.registration import KnownErrorQuery, RegisterIncident, RegistrationActivities
@@ -24,8 +24,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.alerts import AlertEvent
     from domain.commands import AlertBatch, IncidentResult, OpenIncident, ViewRequest, WaitRegistered
     from domain.incident import Incident
+    from domain.rules import Rules
     from workflows import visibility
+    from workflows.release_rules import PatchedRules
+    from workflows.agreed_timer import AgreedTimer
     from workflows.engineer_actions import EngineerActions
+    from workflows.patches import Patches
 
 # Postgres may be down for a while (maintenance, failover): keep retrying, never give up on a record.
 DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
@@ -52,6 +56,8 @@ class IncidentWorkflow(EngineerActions):
         )  # fmt: skip
         self.recorded_seq = request.recorded_seq
         self.generation = request.generation
+        self.reserved_number = request.number
+        self.previous_workflow_id = request.previous_workflow_id
         self.late_alerts: list[AlertEvent] = []
         self.rejection: str | None = None
         self.changes = 0
@@ -59,6 +65,9 @@ class IncidentWorkflow(EngineerActions):
         self.undelivered = False  # projected entries carry notifications not yet handed to delivery
         self.delivery: asyncio.Task[Any] | None = None
         self.projection: asyncio.Task[None] | None = None
+        self.timer = AgreedTimer()
+        self.patched = Patches()
+        self._register_engineer_updates()
 
     @workflow.run
     async def run(self, request: OpenIncident) -> IncidentResult:
@@ -70,12 +79,12 @@ class IncidentWorkflow(EngineerActions):
             await self._categorize(request.category)
             if not self.incident.is_closed:
                 process.prioritize(self.incident, workflow.now())
-                alerts.settle_alerts(self.incident, workflow.now(), str(self.incident.source))
+                alerts.settle_alerts(self.incident, workflow.now(), str(self.incident.source), self._rules())
                 self._changed()
-        elif workflow.patched("refresh-after-hand-over"):
+        elif self.patched("refresh-after-hand-over"):
             self._changed()  # current details do not carry over continue-as-new
         # The record is written beside the timers, so a database outage cannot hold up an agreed time.
-        beside = workflow.patched("timers-beside-projection")
+        beside = self.patched("timers-beside-projection")
         while not self.incident.is_closed:
             if beside:
                 self._start_projection()
@@ -101,16 +110,20 @@ class IncidentWorkflow(EngineerActions):
                 RegistrationActivities.register_incident,
                 RegisterIncident(incident_key=self._incident_key(), workflow_id=incident.workflow_id,
                                  service=incident.service, summary=incident.summary, source=incident.source,
-                                 logged_at=incident.logged_at),  # fmt: skip
+                                 logged_at=incident.logged_at, number=self.reserved_number,
+                                 previous_workflow_id=self.previous_workflow_id),  # fmt: skip
                 start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
-                summary=f"register {incident.service} incident",
+                summary=f"register {self.reserved_number or incident.service} incident",
             )  # fmt: skip
-        except ActivityError as err:
+        except ActivityError as err:  # how the first releases refused (a failed activity: a traceback in the log)
             if isinstance(err.cause, ApplicationError) and err.cause.type == SERVICE_NOT_IN_CATALOG:
-                self.rejection = err.cause.message
-                workflow.set_current_details(f"refused: {self.rejection}")
+                self._refuse(err.cause.message)
                 return False
             raise
+        if registration.refused is not None:
+            self._refuse(registration.refused)
+            return False
+        assert registration.number is not None and registration.agreement is not None
         process.register(incident, number=registration.number, agreement=registration.agreement,
                          previous_number=registration.previous_number, at=workflow.now())  # fmt: skip
         workflow.upsert_memo({"service_manager": registration.agreement.service_manager,
@@ -118,6 +131,13 @@ class IncidentWorkflow(EngineerActions):
                               "previous_incident": registration.previous_number})  # fmt: skip
         self._changed()
         return True
+
+    def _refuse(self, reason: str) -> None:
+        """Outside the agreements: no incident. The auditors' list shows the start as refused, not logged."""
+        self.rejection = reason
+        if self.patched("rejected-visible-as-refused"):
+            workflow.upsert_search_attributes(visibility.refused_pairs())
+        workflow.set_current_details(f"refused: {reason}")
 
     async def _categorize(self, hint: str | None) -> None:
         incident = self.incident
@@ -135,7 +155,10 @@ class IncidentWorkflow(EngineerActions):
         self._changed()
 
     async def _wait_for_change_or_next_timer(self) -> None:
-        seen = self.changes
+        if self.patched("timers-kept-when-unchanged"):
+            await self._wait_keeping_the_timer()
+            return
+        seen = self.changes  # the first releases: a new timer at every change
         timer = timers.next_timer(self.incident, workflow.now())
         if timer is None:
             await workflow.wait_condition(lambda: self.changes != seen)
@@ -147,6 +170,17 @@ class IncidentWorkflow(EngineerActions):
         except asyncio.TimeoutError:
             timers.fire(self.incident, timer.kind, workflow.now())
             self._changed()
+
+    async def _wait_keeping_the_timer(self) -> None:
+        seen = self.changes
+        self.timer.aim(timers.next_timer(self.incident, workflow.now()), self.incident)
+        await workflow.wait_condition(lambda: self.changes != seen or self.timer.fired)
+        if self.timer.fired:
+            due = self.timer.take()
+            # a change in the same task may have moved it: then the next aim() starts the right one
+            if due is not None and due == timers.next_timer(self.incident, workflow.now()):
+                timers.fire(self.incident, due.kind, workflow.now())
+                self._changed()
 
     async def _project(self) -> None:
         """Write every timeline entry not yet in Postgres, in order, in batches."""
@@ -182,7 +216,7 @@ class IncidentWorkflow(EngineerActions):
         if not self.undelivered or (self.delivery is not None and not self.delivery.done()):
             return
         self.undelivered = False
-        if not workflow.patched("deliver-notifications"):  # incidents begun before delivery existed
+        if not self.patched("deliver-notifications"):  # incidents begun before delivery existed
             return
         self.delivery = workflow.start_activity_method(
             NotificationActivities.deliver_notifications,
@@ -214,8 +248,11 @@ class IncidentWorkflow(EngineerActions):
 
     async def _hand_over(self) -> None:
         await self._settle()
+        # the generation keys the record: without it a second incident on this id wrote under the first's key
+        generation = self.generation if self.patched("hand-over-keeps-generation") else 0
         workflow.continue_as_new(OpenIncident(service=self.incident.service, summary=self.incident.summary,
-                                              continued=self.incident, recorded_seq=self.recorded_seq))  # fmt: skip
+                                              continued=self.incident, recorded_seq=self.recorded_seq,
+                                              generation=generation))  # fmt: skip
 
     def _open_next_incident(self, request: OpenIncident) -> None:
         """Late alerts became a new incident, linked to this one by registration (previous_number)."""
@@ -238,7 +275,8 @@ class IncidentWorkflow(EngineerActions):
         """Every change wakes the main loop and refreshes what the Web UI shows."""
         self._wake()
         now = workflow.now()
-        current = visibility.search_attribute_values(self.incident, now)
+        current = visibility.search_attribute_values(self.incident, now,
+                                                     responders=self.patched("responders-search-attribute"))  # fmt: skip
         pairs = visibility.changed_pairs(current, self.upserted)
         if pairs:
             workflow.upsert_search_attributes(pairs)
@@ -251,23 +289,46 @@ class IncidentWorkflow(EngineerActions):
     def view(self, request: ViewRequest) -> dict[str, Any]:
         return self._view(history=request.history)
 
+    def _rules(self) -> Rules:
+        """Which release's rules this incident follows (domain/rules.py), each asked when read."""
+        return PatchedRules(self.patched)
+
+    @workflow.update
+    def alerts(self, batch: AlertBatch) -> str:
+        """Alert deliveries from the receiver's inbox. An Update, so a closed incident can say no: the
+        receiver then opens the next incident under a new number (a signal cannot be refused)."""
+        self._take_alerts(batch)
+        return "applied"
+
+    @alerts.validator
+    def _validate_alerts(self, batch: AlertBatch) -> None:
+        if self.incident.is_closed or self.rejection is not None:
+            state = "refused" if self.rejection is not None else f"closed ({self.incident.outcome})"
+            raise ApplicationError(f"{self.incident.display_name} is {state}", type=INCIDENT_CLOSED,
+                                   non_retryable=True)  # fmt: skip
+
     @workflow.signal
     def alert(self, batch: AlertBatch) -> None:
+        """How receivers of earlier releases deliver; incidents they opened keep their workflow ids."""
+        self._take_alerts(batch)
+
+    def _take_alerts(self, batch: AlertBatch) -> None:
         events = batch.events
         # Rows of the receiver's inbox may come twice (at least once); only they carry a seq.
-        if any(e.inbox_seq is not None for e in events) and workflow.patched("alerts-once-from-inbox"):
+        if any(e.inbox_seq is not None for e in events) and self.patched("alerts-once-from-inbox"):
             events = alerts.first_sight(self.incident, events)
             if not events:
                 return
         if self.incident.is_closed:
             # closed, but this run is still finishing (notifications): keep what fires for the next incident
-            if workflow.patched("late-alerts-open-next-incident"):
+            if self.patched("late-alerts-open-next-incident"):
                 self.late_alerts.extend(events)
                 self._wake()
             return
-        alerts.apply_alerts(self.incident, events, batch.actor,
-                            quiet_from_last_resolve=workflow.patched("alerts-quiet-from-last-resolve"),
-                            remember_early_ack=workflow.patched("alerts-early-ack"))  # fmt: skip
+        rules = self._rules()
+        # the first releases asked these two at every delivery: their markers sit there in histories
+        _ = rules.quiet_from_last_resolve, rules.remember_early_ack
+        alerts.apply_alerts(self.incident, events, batch.actor, rules)
         self._changed()
 
     @workflow.update
@@ -276,6 +337,10 @@ class IncidentWorkflow(EngineerActions):
         await workflow.wait_condition(
             lambda: self.rejection is not None or self.incident.is_closed or self.incident.priority is not None
         )
+        if self.rejection is None and self.patched("open-answers-once-recorded"):
+            # `incidentctl list` reads the record: an incident just opened must be in it
+            written = len(self.incident.timeline)
+            await workflow.wait_condition(lambda: self.recorded_seq >= written or self.incident.is_closed)
         if self.rejection is not None:
             raise ApplicationError(self.rejection, type=SERVICE_NOT_IN_CATALOG, non_retryable=True)
         return self._view()

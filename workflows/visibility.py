@@ -3,32 +3,25 @@
 from datetime import datetime
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from workflows.search_attributes import (
+    ALL_KEYS, INCIDENT_ASSIGNEE, INCIDENT_CATEGORY, INCIDENT_GROUP, INCIDENT_NUMBER, INCIDENT_PRIORITY,
+    INCIDENT_RESPONDERS, INCIDENT_SERVICE, INCIDENT_SOURCE, INCIDENT_STATE, MAJOR_INCIDENT, RESTORE_DEADLINE,
+    SLA_BREACHED,
+)  # fmt: skip
 
 with workflow.unsafe.imports_passed_through():
     from domain.incident import Incident
     from domain.sla import deadlines
 
-INCIDENT_NUMBER = SearchAttributeKey.for_keyword("IncidentNumber")
-INCIDENT_STATE = SearchAttributeKey.for_keyword("IncidentState")
-INCIDENT_PRIORITY = SearchAttributeKey.for_keyword("IncidentPriority")
-INCIDENT_SERVICE = SearchAttributeKey.for_keyword("IncidentService")
-INCIDENT_CATEGORY = SearchAttributeKey.for_keyword("IncidentCategory")
-INCIDENT_GROUP = SearchAttributeKey.for_keyword("IncidentGroup")
-INCIDENT_ASSIGNEE = SearchAttributeKey.for_keyword("IncidentAssignee")
-INCIDENT_SOURCE = SearchAttributeKey.for_keyword("IncidentSource")
-SLA_BREACHED = SearchAttributeKey.for_bool("SlaBreached")
-MAJOR_INCIDENT = SearchAttributeKey.for_bool("MajorIncident")
-RESTORE_DEADLINE = SearchAttributeKey.for_datetime("RestoreDeadline")
+REJECTED = "rejected"  # IncidentState of a start that registration refused: visible as refused, never "logged"
 
-ALL_KEYS = (
-    INCIDENT_NUMBER, INCIDENT_STATE, INCIDENT_PRIORITY, INCIDENT_SERVICE, INCIDENT_CATEGORY, INCIDENT_GROUP,
-    INCIDENT_ASSIGNEE, INCIDENT_SOURCE, SLA_BREACHED, MAJOR_INCIDENT, RESTORE_DEADLINE,
-)  # fmt: skip
+def search_attribute_values(incident: Incident, now: datetime, responders: bool = True) -> dict[str, object]:
+    """Name -> value; values that are unknown yet are left out rather than blanked.
 
-
-def search_attribute_values(incident: Incident, now: datetime) -> dict[str, object]:
-    """Name -> value; values that are unknown yet are left out rather than blanked."""
+    `responders=False`: incidents begun before IncidentResponders existed (their histories replay).
+    """
     due = deadlines(incident, now)
     values: dict[str, object] = {
         INCIDENT_NUMBER.name: incident.number,
@@ -42,6 +35,7 @@ def search_attribute_values(incident: Incident, now: datetime) -> dict[str, obje
         SLA_BREACHED.name: incident.breached,
         MAJOR_INCIDENT.name: incident.major,
         RESTORE_DEADLINE.name: due.restore_due,
+        INCIDENT_RESPONDERS.name: (incident.responders() or None) if responders else None,
     }
     return {name: value for name, value in values.items() if value is not None}
 
@@ -56,17 +50,22 @@ def changed_pairs(current: dict[str, object], last: dict[str, object]) -> list[S
     ]
 
 
-def initial_search_attributes(service: str, source: str) -> TypedSearchAttributes:
+def initial_search_attributes(service: str, source: str, number: str | None = None) -> TypedSearchAttributes:
     """Set by the starter, so a new incident is findable before its first workflow task."""
-    return TypedSearchAttributes([
-        SearchAttributePair(INCIDENT_SERVICE, service),
-        SearchAttributePair(INCIDENT_SOURCE, source),
-        SearchAttributePair(INCIDENT_STATE, "logged"),
-    ])  # fmt: skip
+    pairs = [SearchAttributePair(INCIDENT_SERVICE, service), SearchAttributePair(INCIDENT_SOURCE, source),
+             SearchAttributePair(INCIDENT_STATE, "logged")]  # fmt: skip
+    if number is not None:
+        pairs.append(SearchAttributePair(INCIDENT_NUMBER, number))
+    return TypedSearchAttributes(pairs)  # type: ignore[arg-type]
 
 
-def static_summary(service: str, summary: str) -> str:
-    return f"{service}: {summary}"[:200]
+def static_summary(service: str, summary: str, number: str | None = None) -> str:
+    """The workflow page's title; the number first when it is known at the start (reserved at intake)."""
+    return (f"{number} " if number else "") + f"{service}: {summary}"[:200]
+
+
+def refused_pairs() -> list[SearchAttributePair]:  # type: ignore[type-arg]
+    return [SearchAttributePair(INCIDENT_STATE, REJECTED)]
 
 
 def current_details(incident: Incident, now: datetime) -> str:

@@ -19,7 +19,7 @@ from starter.receiver.payloads import AlertmanagerAlert, AlertmanagerWebhook
 WORKFLOW_PREFIX = "alert-am"
 
 
-def group_workflow_id(webhook: AlertmanagerWebhook) -> str:
+def group_route(webhook: AlertmanagerWebhook) -> str:
     return stable_id(WORKFLOW_PREFIX, webhook.groupKey)
 
 
@@ -68,10 +68,10 @@ def delivery_from_webhook(webhook: AlertmanagerWebhook, service: str, config: Re
             urgency=scale_hint(label(webhook, config.urgency_label)),
             ci=clip(webhook.commonLabels.get("instance", ""), 200),
         )  # fmt: skip
-    return Delivery(workflow_id=group_workflow_id(webhook), actor=ALERTMANAGER_ACTOR, events=events, opens=opens)
+    return Delivery(route=group_route(webhook), actor=ALERTMANAGER_ACTOR, events=events, opens=opens)
 
 
 def rejection_key(webhook: AlertmanagerWebhook) -> str:
     """One rejected_events row per group and set of alerts: retries and repeats add nothing."""
     alerts = ",".join(sorted(f"{a.fingerprint}:{a.status}" for a in webhook.alerts))
-    return stable_id(group_workflow_id(webhook), alerts)
+    return stable_id(group_route(webhook), alerts)

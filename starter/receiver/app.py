@@ -20,6 +20,7 @@ from starter.receiver.ingest_routes import ALERTMANAGER, EVENTS_API, IngestRoute
 from starter.receiver.metrics import Metrics
 from starter.receiver.probe_routes import ProbeRoutes
 from starter.receiver.refusals import Refusal
+from starter.receiver.routes import AlertRoutes
 from starter.receiver.safe_errors import exception_fields
 from starter.receiver.service_directory import ServiceDirectory
 from starter.receiver.temporal_feed import TemporalFeed
@@ -34,7 +35,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web.Application:
     metrics = Metrics()
     channel = channel_of(client, config)
-    forwarder = InboxForwarder(pool, channel, TemporalFeed(client, config, metrics), config, metrics)
+    routes = AlertRoutes(pool, channel, config.database_timeout.total_seconds())
+    forwarder = InboxForwarder(pool, channel, TemporalFeed(client, routes, config, metrics), config, metrics)
     inbox = Inbox(pool, channel, config, on_commit=forwarder.wake)
     ingest = IngestRoutes(pool, ServiceDirectory(pool, config), inbox, config, metrics)
     probes = ProbeRoutes(client, pool, config, metrics)

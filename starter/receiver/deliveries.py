@@ -18,10 +18,13 @@ SUMMARY_LIMIT = 500  # OpenIncident.summary
 
 @dataclass(frozen=True)
 class Delivery:
-    workflow_id: str
+    # The alert group's stable id (from the sender's dedup key): its route (receiver/routes.py) names
+    # the incident it feeds now; groups of incidents opened before numbers were reserved use it as
+    # their workflow id. Stored as alert_inbox.workflow_id.
+    route: str
     actor: str
     events: list[AlertEvent]
-    # What to start when no incident is running for workflow_id. None: feed a running
+    # What to start when the group has no open incident. None: feed a running
     # incident only (a resolve or acknowledge must never open a new incident).
     opens: OpenIncident | None
 
@@ -35,7 +38,7 @@ class ServiceChoice:
 
 
 def stable_id(prefix: str, *parts: str) -> str:
-    """A workflow id from the sender's dedup key: repeats and retries land on the same incident.
+    """A group id from the sender's dedup key: repeats and retries land on the same incident.
 
     Hashed, because dedup keys can be long, contain any character, and (for the
     events API) be derived from the routing key, a credential that must not show in the Web UI.

@@ -23,7 +23,7 @@ def new_dedup_key() -> str:
     return uuid.uuid4().hex
 
 
-def event_workflow_id(routing_key: str, dedup_key: str) -> str:
+def event_route(routing_key: str, dedup_key: str) -> str:
     return stable_id(WORKFLOW_PREFIX, routing_key, dedup_key)
 
 
@@ -44,5 +44,5 @@ def delivery_from_event(event: PagerDutyEvent, dedup_key: str, service: str, now
             severity=payload.severity, impact=_detail(payload, "impact"), urgency=_detail(payload, "urgency"),
             ci=clip(payload.component or payload.source, 200), category=payload.event_class,
         )  # fmt: skip
-    return Delivery(workflow_id=event_workflow_id(event.routing_key, dedup_key), actor=EVENTS_API_ACTOR,
+    return Delivery(route=event_route(event.routing_key, dedup_key), actor=EVENTS_API_ACTOR,
                     events=[alert], opens=opens)  # fmt: skip

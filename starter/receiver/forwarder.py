@@ -1,9 +1,9 @@
 """Hands the inbox's rows to their incident workflows, oldest first, and deletes each once taken.
 
-One pass reads the oldest rows (up to PASS_ROWS), groups them by workflow id, and sends each
-group as one Temporal call (TemporalFeed.send: signal-with-start, or a plain signal for resolves
-only), groups in parallel, one call at a time per workflow so an incident sees its alerts in
-arrival order. Under a storm rows pile up during a pass, so the next pass carries more per call:
+One pass reads the oldest rows (up to PASS_ROWS), groups them by alert group (route), and sends
+each group as one Temporal call (TemporalFeed.send: the `alerts` update to the group's incident, or
+signal-with-start of its next one), groups in parallel, one call at a time per group so an
+incident sees its alerts in arrival order. Under a storm rows pile up during a pass, so the next pass carries more per call:
 the batching adapts to the load by itself.
 
 - Temporal unavailable: the rows stay, their attempts are counted, the pass ends and the next
@@ -92,9 +92,9 @@ class InboxForwarder:
                 groups[row["workflow_id"]].append(row)
         gate = asyncio.Semaphore(PARALLEL_CALLS)
 
-        async def one(workflow_id: str, group: list[Row]) -> tuple[list[int], BaseException | None]:
+        async def one(route: str, group: list[Row]) -> tuple[list[int], BaseException | None]:
             async with gate:
-                return await self._forward_group(workflow_id, group)
+                return await self._forward_group(route, group)
 
         results = await asyncio.gather(*(one(w, g) for w, g in groups.items()), return_exceptions=True)
         taken = [seq for result in results if isinstance(result, tuple) for seq in result[0]]
@@ -158,7 +158,7 @@ class InboxForwarder:
 
     # -- one incident's rows -----------------------------------------------------------------
 
-    async def _forward_group(self, workflow_id: str, rows: list[Row]) -> tuple[list[int], BaseException | None]:
+    async def _forward_group(self, route: str, rows: list[Row]) -> tuple[list[int], BaseException | None]:
         """The seqs Temporal took, oldest first, and why it stopped early (a call it could not take now)."""
         readable: list[tuple[Row, Delivery]] = []
         for row in rows:
@@ -171,16 +171,16 @@ class InboxForwarder:
             if self._stopped.is_set():
                 break  # the rest waits for the next start, as it would after a crash
             try:
-                await self._send(workflow_id, chunk, done)
+                await self._send(route, chunk, done)
             except TemporalUnavailable as err:
                 return done, err  # the later rows of this incident wait too: they must not overtake these
         return done, None
 
-    async def _send(self, workflow_id: str, chunk: list[tuple[Row, Delivery]], done: list[int]) -> None:
+    async def _send(self, route: str, chunk: list[tuple[Row, Delivery]], done: list[int]) -> None:
         """One call; the seqs Temporal took go into `done`. A refused batch is retried row by row."""
         seqs = [row["seq"] for row, _ in chunk]
         try:
-            await self._feed.send(workflow_id, [stamped(delivery, row["seq"]) for row, delivery in chunk])
+            await self._feed.send(route, [stamped(delivery, row["seq"]) for row, delivery in chunk])
         except TemporalUnavailable as err:
             await self._pool.execute("UPDATE alert_inbox SET attempts = attempts + 1, last_error = $2"
                                      " WHERE seq = ANY($1::bigint[])", seqs, str(err)[:500],
@@ -191,6 +191,6 @@ class InboxForwarder:
                 await set_aside(self._pool, chunk[0][0], f"Temporal refused it: {err}", self._timeout)
                 return
             for one in chunk:  # which row is it? only that one is set aside
-                await self._send(workflow_id, [one], done)
+                await self._send(route, [one], done)
         else:
             done += seqs

@@ -9,6 +9,7 @@ Postgres a commit per batch, not per request. The forwarder (forwarder.py) takes
 """
 
 import asyncio
+import json
 from collections.abc import Callable
 
 import asyncpg
@@ -46,7 +47,10 @@ def encode(delivery: Delivery) -> str:
 
 
 def decode(document: str) -> Delivery:
-    return DELIVERY.validate_json(document)
+    raw = json.loads(document)
+    if isinstance(raw, dict) and "route" not in raw and "workflow_id" in raw:
+        raw["route"] = raw.pop("workflow_id")  # a row written by an earlier release's receiver
+    return DELIVERY.validate_python(raw)
 
 
 class Inbox:
@@ -68,7 +72,7 @@ class Inbox:
     async def _insert(self, _lane: str, deliveries: list[Delivery]) -> None:
         try:
             async with asyncio.timeout(self._timeout):
-                await self._pool.execute(INSERT, self._channel, [d.workflow_id for d in deliveries],
+                await self._pool.execute(INSERT, self._channel, [d.route for d in deliveries],
                                          [encode(d) for d in deliveries])  # fmt: skip
         except DATABASE_ERRORS as err:
             raise InboxUnavailable(f"{type(err).__name__}: {err}") from err

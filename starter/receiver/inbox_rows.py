@@ -11,7 +11,7 @@ from starter.receiver.rejections import INSERT as INSERT_REJECTION
 
 log = structlog.get_logger("receiver")
 
-Row = asyncpg.Record  # seq, workflow_id, delivery (the JSON document, as stored)
+Row = asyncpg.Record  # seq, workflow_id (the delivery's route), delivery (the JSON document, as stored)
 # Temporal refuses a payload over 2 MB (INVALID_ARGUMENT): one call stays at half that. A single
 # row is at most a 512 KB request's worth, so it always fits alone.
 MAX_EVENTS_PER_CALL = 1000
@@ -36,7 +36,7 @@ def chunks(rows: list[tuple[Row, Delivery]]) -> list[list[tuple[Row, Delivery]]]
 def stamped(delivery: Delivery, seq: int) -> Delivery:
     """Each event carries its row's seq, so the workflow can apply a row sent twice once."""
     events = [event.model_copy(update={"inbox_seq": seq}) for event in delivery.events]
-    return Delivery(workflow_id=delivery.workflow_id, actor=delivery.actor, events=events, opens=delivery.opens)
+    return Delivery(route=delivery.route, actor=delivery.actor, events=events, opens=delivery.opens)
 
 
 async def set_aside(pool: asyncpg.Pool, row: Row, reason: str, timeout: float) -> None:
@@ -45,7 +45,7 @@ async def set_aside(pool: asyncpg.Pool, row: Row, reason: str, timeout: float) -
         await conn.execute(INSERT_REJECTION, f"inbox-{row['seq']}", "alert_inbox", _service_named(row["delivery"]),
                            reason[:500], row["delivery"], timeout=timeout)  # fmt: skip
         await conn.execute("DELETE FROM alert_inbox WHERE seq = $1", row["seq"], timeout=timeout)
-    log.error("inbox row set aside", workflow_id=row["workflow_id"], seq=row["seq"], reason=reason)
+    log.error("inbox row set aside", route=row["workflow_id"], seq=row["seq"], reason=reason)
 
 
 def _service_named(document: str) -> str | None:

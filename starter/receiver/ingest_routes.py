@@ -53,7 +53,7 @@ class IngestRoutes:
         delivery = alertmanager.delivery_from_webhook(webhook, service.name, self._config, _now())
         await self._feed(delivery, ALERTMANAGER)
         return web.json_response({"status": "success", "message": "Event processed", "result": "queued",
-                                  "workflow_id": delivery.workflow_id, "alerts": len(delivery.events)},
+                                  "route": delivery.route, "alerts": len(delivery.events)},
                                  status=202)  # fmt: skip
 
     async def enqueue(self, request: web.Request) -> web.Response:
@@ -63,7 +63,7 @@ class IngestRoutes:
             raise unauthorized("Invalid routing key", bearer=False)
         dedup_key = event.dedup_key or events_api.new_dedup_key()
         if not service.agreed:
-            key = stable_id(events_api.event_workflow_id(event.routing_key, dedup_key), event.event_action)
+            key = stable_id(events_api.event_route(event.routing_key, dedup_key), event.event_action)
             await self._reject(key, EVENTS_API, service.name, _outside(service.name, service),
                                {**raw, "routing_key": "<redacted>"})  # fmt: skip
         delivery = events_api.delivery_from_event(event, dedup_key, service.name, _now())
@@ -109,7 +109,7 @@ class IngestRoutes:
         try:
             await self._inbox.put(delivery)
         except InboxUnavailable as err:
-            log.warning("inbox did not take events", endpoint=endpoint, workflow_id=delivery.workflow_id,
+            log.warning("inbox did not take events", endpoint=endpoint, route=delivery.route,
                         error=str(err))  # fmt: skip
             raise unavailable("the inbox (Postgres) cannot take events now", self._config.retry_after_seconds) from None
         except CoalescerClosed:

@@ -141,7 +141,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                     "202": _json({"type": "object", "properties": {
                         "status": {"type": "string", "example": "success"},
                         "message": {"type": "string"},
-                        "workflow_id": {"type": "string", "description": "the incident workflow"},
+                        "route": {"type": "string", "description": "the alert group: its deliveries feed one incident at a time"},
                         "alerts": {"type": "integer"},
                         "result": {"type": "string", "enum": ["queued"],
                                    "description": "committed to the inbox; the forwarder takes it to Temporal"},

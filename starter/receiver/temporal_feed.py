@@ -1,26 +1,39 @@
-"""Hands coalesced deliveries to the incident workflow: the one place the receiver calls Temporal.
+"""Hands one alert group's deliveries to its incident: the one place the receiver calls Temporal.
 
-A batch that may open an incident goes out as signal-with-start: it starts the
-workflow when none is running for the id (a closed incident's id is reused, making a
-new incident that registration links to the previous one) and signals it otherwise.
-A batch of only resolves/acknowledges is a plain signal, so it never opens anything.
+Incidents are numbered at intake and the number is the workflow id (INC-1042). A group's route
+(routes.py) names its current incident; a group with no route feeds the hash-named workflow of
+an incident opened before this release (its `route` id), until that one closes.
+
+1. Deliver to the current incident with the `alerts` Update. Its validator refuses once the
+   incident is closed (a signal could not refuse: it would be taken by a closed incident).
+2. Refused as closed, or no such workflow: if the deliveries fire an alert, reserve the next
+   number (the route moves first, so a retry uses the same number), then start that incident
+   with signal-with-start; it links to the one it follows. Resolves and acknowledgements alone
+   open nothing.
 """
 
+from typing import Literal
+
 import structlog
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.commands import AlertBatch
+from activities.errors import INCIDENT_CLOSED
+from domain.commands import AlertBatch, OpenIncident
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import Delivery
 from starter.receiver.metrics import Metrics
+from starter.receiver.routes import AlertRoutes, Route
 from workflows.incident import IncidentWorkflow
 from workflows.visibility import initial_search_attributes, static_summary
 
 log = structlog.get_logger("receiver")
 
-ALERT_SIGNAL = "alert"  # IncidentWorkflow.alert
+ALERTS_UPDATE = "alerts"  # IncidentWorkflow.alerts
+ALERT_SIGNAL = "alert"  # IncidentWorkflow.alert: the start signal, and what workers of earlier releases take
+Delivered = Literal["applied", "closed", "absent"]
 
 
 class TemporalUnavailable(Exception):
@@ -32,51 +45,87 @@ class TemporalRefused(Exception):
 
 
 class TemporalFeed:
-    def __init__(self, client: Client, config: ReceiverConfig, metrics: Metrics) -> None:
+    def __init__(self, client: Client, routes: AlertRoutes, config: ReceiverConfig, metrics: Metrics) -> None:
         self._client = client
+        self._routes = routes
         self._config = config
         self._metrics = metrics
 
-    async def send(self, workflow_id: str, deliveries: list[Delivery]) -> None:
-        """One Temporal call for every delivery in the batch; returns once it is durable (or moot)."""
+    async def send(self, route_key: str, deliveries: list[Delivery]) -> None:
+        """Every delivery of the batch reaches the group's incident (or opens its next one); returns once durable."""
         batch = AlertBatch(actor=deliveries[0].actor, events=[e for d in deliveries for e in d.events])
         opens = next((d.opens for d in deliveries if d.opens is not None), None)
-        call = "signal_with_start" if opens is not None else "signal"
-        run_id: str | None = None
-        outcome = "signalled"
+        for _ in range(2):  # a second round only after a start found its incident already closed
+            route = await self._routes.current(route_key)
+            if route is None or route.started:
+                target = route.workflow_id if route is not None else route_key  # no route: an earlier release's id
+                delivered = await self._call("update", len(deliveries), self._deliver(target, batch))
+                if delivered == "applied" or opens is None:
+                    result = "applied" if delivered == "applied" else f"{delivered}: nothing to open"
+                    self._log(route_key, target, "update", result, deliveries, batch)
+                    return
+                previous = target if delivered == "closed" or route is not None else None
+                route = await self._routes.reserve(route_key, previous)
+            if await self._call("signal_with_start", len(deliveries), self._start(route_key, route, opens, batch)):
+                self._log(route_key, route.workflow_id, "signal_with_start", "opened", deliveries, batch)
+                return
+        raise TemporalUnavailable(f"{route_key}: its incident closed while it was being opened; retrying")
+
+    async def _deliver(self, workflow_id: str, batch: AlertBatch) -> Delivered:
+        handle = self._client.get_workflow_handle(workflow_id)
         try:
-            if opens is not None:
-                handle = await self._client.start_workflow(
-                    IncidentWorkflow.run, opens, id=workflow_id, task_queue=self._config.task_queue,
-                    start_signal=ALERT_SIGNAL, start_signal_args=[batch],
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-                    static_summary=static_summary(opens.service, opens.summary),
-                    search_attributes=initial_search_attributes(opens.service, opens.source),
-                    rpc_timeout=self._config.temporal_rpc_timeout,
-                )  # fmt: skip
-                run_id = handle.result_run_id
-            elif not await self._signal_running(workflow_id, batch):
-                outcome = "no open incident"
+            await handle.execute_update(ALERTS_UPDATE, batch, rpc_timeout=self._config.temporal_rpc_timeout)
+        except WorkflowUpdateFailedError as err:
+            if isinstance(err.cause, ApplicationError) and err.cause.type == INCIDENT_CLOSED:
+                return "closed"
+            # a worker of an earlier release has no `alerts` update: it takes the signal it always took
+            log.warning("alerts update refused; signalling instead", workflow_id=workflow_id, error=str(err.cause))
+            await handle.signal(ALERT_SIGNAL, batch, rpc_timeout=self._config.temporal_rpc_timeout)
         except RPCError as err:
-            self._metrics.temporal_call(call, len(deliveries), failed=True)
+            if err.status is RPCStatusCode.NOT_FOUND:  # never started, or finished (closed)
+                return "absent"
+            raise
+        return "applied"
+
+    async def _start(self, route_key: str, route: Route, opens: OpenIncident, batch: AlertBatch) -> bool:
+        """Start the route's incident with the batch; False when it had been started and is closed by now."""
+        request = opens.model_copy(update={"number": route.workflow_id,
+                                           "previous_workflow_id": route.previous_workflow_id})  # fmt: skip
+        try:
+            await self._client.start_workflow(
+                IncidentWorkflow.run, request, id=route.workflow_id, task_queue=self._config.task_queue,
+                start_signal=ALERT_SIGNAL, start_signal_args=[batch],
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,  # a number names one incident, ever
+                static_summary=static_summary(request.service, request.summary, route.workflow_id),
+                search_attributes=initial_search_attributes(request.service, request.source, route.workflow_id),
+                rpc_timeout=self._config.temporal_rpc_timeout,
+            )  # fmt: skip
+            started = True
+        except WorkflowAlreadyStartedError:
+            # started by an earlier attempt that stopped before marking the route: deliver to it
+            # (rows it took then are applied once: they carry their inbox seqs)
+            started = await self._deliver(route.workflow_id, batch) == "applied"
+        await self._routes.mark_started(route_key, route.workflow_id)
+        return started
+
+    async def _call(self, call: str, deliveries: int, work):  # type: ignore[no-untyped-def]
+        """Count the call; Temporal's errors become Unavailable (retry later) or Refused (set aside)."""
+        try:
+            result = await work
+        except RPCError as err:
+            self._metrics.temporal_call(call, deliveries, failed=True)
             if err.status is RPCStatusCode.INVALID_ARGUMENT:
                 raise TemporalRefused(err.message) from err
             raise TemporalUnavailable(f"{err.status.name}: {err.message}") from err
         except RuntimeError as err:  # the SDK reports "cannot connect" as a RuntimeError, not an RPCError
-            self._metrics.temporal_call(call, len(deliveries), failed=True)
+            self._metrics.temporal_call(call, deliveries, failed=True)
             raise TemporalUnavailable(str(err)) from err
-        self._metrics.temporal_call(call, len(deliveries))
-        log.info("events sent", workflow_id=workflow_id, run_id=run_id, call=call, result=outcome,
-                 deliveries=len(deliveries), events=len(batch.events))  # fmt: skip
+        self._metrics.temporal_call(call, deliveries)
+        return result
 
-    async def _signal_running(self, workflow_id: str, batch: AlertBatch) -> bool:
-        """False: nothing running to resolve/acknowledge (never started, or closed), so nothing to do."""
-        handle = self._client.get_workflow_handle(workflow_id)
-        try:
-            await handle.signal(ALERT_SIGNAL, batch, rpc_timeout=self._config.temporal_rpc_timeout)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                return False
-            raise
-        return True
+    @staticmethod
+    def _log(route: str, workflow_id: str, call: str, result: str, deliveries: list[Delivery],
+             batch: AlertBatch) -> None:  # fmt: skip
+        log.info("events sent", route=route, workflow_id=workflow_id, call=call, result=result,
+                 deliveries=len(deliveries), events=len(batch.events))  # fmt: skip

@@ -10,14 +10,16 @@ from temporalio.client import Client, WorkflowHandle
 from domain import commands as c
 from domain.commands import OpenIncident, ViewRequest
 from domain.enums import HoldReason
-from starter.incidents import open_incident
+from starter.incidents import open_numbered
 from tests.e2e.catalogs import FAST_SERVICE, load_fast_catalog
+from tests.workflows.incident_driver import send
 from workflows.incident import IncidentWorkflow
 
 
-async def _open(client: Client, task_queue: str, service: str, summary: str, scale: tuple[int, int] = (2, 2)) -> Any:
-    view = await open_incident(client, task_queue, OpenIncident(service=service, summary=summary, impact=scale[0],
-                                                               urgency=scale[1]), actor="auditor-test")  # fmt: skip
+async def _open(client: Client, pool: asyncpg.Pool, task_queue: str, service: str, summary: str,
+                scale: tuple[int, int] = (2, 2)) -> Any:  # fmt: skip
+    view = await open_numbered(client, pool, task_queue, OpenIncident(service=service, summary=summary, impact=scale[0],
+                                                                     urgency=scale[1]), actor="auditor-test")  # fmt: skip
     return view, client.get_workflow_handle_for(IncidentWorkflow.run, view["workflow_id"])
 
 
@@ -70,7 +72,7 @@ PATHS = {
 async def test_the_audit_trail_in_postgres_agrees_with_the_workflow_event_for_event(
     path: str, dev_client: Client, dev_worker: str, pool: asyncpg.Pool
 ):
-    _, handle = await _open(dev_client, dev_worker, "email", f"mail delivery delayed ({path})")
+    _, handle = await _open(dev_client, pool, dev_worker, "email", f"mail delivery delayed ({path})")
     for name, make in PATHS[path]:
         actor = f"{path}-engineer"
         await handle.execute_update(name, make(actor=actor) if isinstance(make, type) else make(actor))
@@ -85,9 +87,9 @@ async def test_the_audit_trail_in_postgres_agrees_with_the_workflow_event_for_ev
     assert [a.replace("change_priority", "priority") for a in accepted[1:]] == engineer_rows
 
 
-async def test_search_attributes_find_incidents_by_each_attribute(dev_client: Client, dev_worker: str):
-    view, handle = await _open(dev_client, dev_worker, "checkout", "card payments failing at PSP", (1, 1))
-    await handle.execute_update(IncidentWorkflow.assign, c.Assign(actor="lead", group="platform-sre", person="ola"))
+async def test_search_attributes_find_incidents_by_each_attribute(dev_client: Client, dev_worker: str, pool: asyncpg.Pool):
+    view, handle = await _open(dev_client, pool, dev_worker, "checkout", "card payments failing at PSP", (1, 1))
+    await send(handle, c.Assign(actor="lead", group="platform-sre", person="ola"))
     number = view["number"]
     queries = [f'IncidentNumber = "{number}"', 'IncidentState = "in_progress"', 'IncidentPriority = "P1"',
                'IncidentService = "checkout"', 'IncidentCategory = "payment-provider"',
@@ -102,7 +104,7 @@ async def test_a_breach_is_visible_to_auditors_in_search_attributes_details_and_
     dev_client: Client, dev_worker: str, pool: asyncpg.Pool
 ):
     await load_fast_catalog(pool, seconds=1.0)  # restore target 2 s on the real server
-    view, handle = await _open(dev_client, dev_worker, FAST_SERVICE, "mailbox quota full", (2, 2))
+    view, handle = await _open(dev_client, pool, dev_worker, FAST_SERVICE, "mailbox quota full", (2, 2))
     for _ in range(100):
         if (await handle.query(IncidentWorkflow.view, ViewRequest()))["sla"]["breached"]:
             break
@@ -120,14 +122,16 @@ async def test_a_breach_is_visible_to_auditors_in_search_attributes_details_and_
     assert any("register" in s for s in summaries)
     assert any("restore target" in s for s in summaries)  # the breach timer says what it waits for
     assert any("record sla_breach" in s for s in summaries)
-    await handle.execute_update(IncidentWorkflow.cancel, c.Cancel(actor="auditor-test", reason="test over"))
+    await send(handle, c.Cancel(actor="auditor-test", reason="test over"))
     rows = await _assert_trail_agrees(handle, pool)  # the breach path: warning, breach, escalations
     assert {"restore_warning", "sla_breach", "response_escalation"} <= {r["action"] for r in rows}
 
 
-async def test_the_readme_query_for_known_errors_finds_them_and_nothing_else(dev_client: Client, dev_worker: str):
-    known, _ = await _open(dev_client, dev_worker, "checkout", "coupon code rejected at checkout")
-    real, _ = await _open(dev_client, dev_worker, "checkout", "coupon service down")
+async def test_the_readme_query_for_known_errors_finds_them_and_nothing_else(
+    dev_client: Client, dev_worker: str, pool: asyncpg.Pool
+):
+    known, _ = await _open(dev_client, pool, dev_worker, "checkout", "coupon code rejected at checkout")
+    real, _ = await _open(dev_client, pool, dev_worker, "checkout", "coupon service down")
     assert known["outcome"] == "known_error" and real["outcome"] is None
     query = ('IncidentState="closed" AND IncidentCategory IS NOT NULL AND IncidentPriority IS NULL'
              f' AND IncidentNumber IN ("{known["number"]}", "{real["number"]}")')  # fmt: skip
@@ -136,7 +140,7 @@ async def test_the_readme_query_for_known_errors_finds_them_and_nothing_else(dev
 
 async def test_the_known_error_path_leaves_the_same_trail_in_postgres(dev_client: Client, dev_worker: str,
                                                                      pool: asyncpg.Pool):
-    known, handle = await _open(dev_client, dev_worker, "checkout", "coupon rejected for a VIP customer")
+    known, handle = await _open(dev_client, pool, dev_worker, "checkout", "coupon rejected for a VIP customer")
     assert (await handle.result()).outcome == "known_error"
     rows = await _assert_trail_agrees(handle, pool)
     assert [r["action"] for r in rows] == ["register", "categorize", "known_error"]

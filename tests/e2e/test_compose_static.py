@@ -17,7 +17,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from starter.local_temporal import SEARCH_ATTRIBUTES
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

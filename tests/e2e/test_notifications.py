@@ -80,6 +80,7 @@ async def test_an_alert_that_fires_after_its_incident_closed_opens_the_next_inci
     from domain.commands import AlertBatch, Cancel, OpenIncident, ViewRequest
     from domain.enums import Source
     from workflows.incident import IncidentWorkflow
+    from tests.workflows.incident_driver import send
 
     recorder, url = sink
     recorder.failures = 1  # the closing notifications keep the closed run busy for a couple of seconds
@@ -96,7 +97,7 @@ async def test_an_alert_that_fires_after_its_incident_closed_opens_the_next_inci
         start_signal="alert", start_signal_args=[fired("firing")],
     )  # fmt: skip
     first = await _wait_for(lambda: handle.query(IncidentWorkflow.view, ViewRequest()), lambda v: v["priority"])
-    await handle.execute_update(IncidentWorkflow.cancel, Cancel(actor="oncall", reason="noise, we think"))
+    await send(handle, Cancel(actor="oncall", reason="noise, we think"))
     await handle.signal(IncidentWorkflow.alert, fired("firing"))  # the closed run is still delivering
     latest = dev_client.get_workflow_handle_for(IncidentWorkflow.run, handle.id)
     second = await _wait_for(lambda: latest.query(IncidentWorkflow.view, ViewRequest()),

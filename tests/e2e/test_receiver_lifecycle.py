@@ -12,6 +12,7 @@ from starter.receiver.events_api import event_workflow_id
 from tests.e2e.receiver_support import (  # noqa: F401
     CHECKOUT_KEY, Receiver, fresh_group, prioritized, receiver, with_status,
 )  # fmt: skip
+from tests.workflows.incident_driver import send
 from workflows.incident import IncidentWorkflow
 
 
@@ -54,7 +55,7 @@ async def test_after_an_incident_is_closed_the_next_firing_delivery_opens_a_new_
     workflow_id = (await (await receiver.alertmanager(firing)).json())["workflow_id"]
     first = await receiver.view_when(workflow_id, prioritized)
     handle = receiver.client.get_workflow_handle_for(IncidentWorkflow.run, workflow_id)
-    await handle.execute_update(IncidentWorkflow.cancel, Cancel(actor="test", reason="closing to test the next run"))
+    await send(handle, Cancel(actor="test", reason="closing to test the next run"))
     await asyncio.wait_for(handle.result(), timeout=30)
 
     assert (await receiver.alertmanager(with_status(firing, "resolved"))).status == 202  # closes nothing, opens nothing

@@ -20,7 +20,8 @@ from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from starter.local_temporal import SEARCH_ATTRIBUTES, free_port
+from starter.local_temporal import free_port
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 from starter.register_search_attributes import (
     DONE, REFUSED, UNREACHABLE, Conflict, custom_attributes, plan, register, run, type_name, type_value,
 )  # fmt: skip

@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from activities.records import TimelineBatch
 from domain.commands import OpenIncident, ViewRequest
-from starter.incidents import open_incident
+from starter.incidents import open_numbered
 from workflows.incident import IncidentWorkflow
 
 OPEN_CONCURRENCY = 16
@@ -26,17 +26,21 @@ FAILURE_EVENTS = (
 )  # fmt: skip
 
 
-async def open_many(client: Client, task_queue: str, count: int, service: str, summary: str,
+async def open_many(client: Client, stack: Any, count: int, service: str, summary: str,
                     scale: tuple[int, int] = (3, 3)) -> list[dict[str, Any]]:  # fmt: skip
-    """`count` incidents, registered and prioritized, a few at a time (the server is one SQLite file)."""
+    """`count` incidents, numbered, registered and prioritized, a few at a time (the server is one SQLite file)."""
     gate = asyncio.Semaphore(OPEN_CONCURRENCY)
+    pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=OPEN_CONCURRENCY)
 
     async def one(index: int) -> dict[str, Any]:
         async with gate:
             request = OpenIncident(service=service, summary=f"{summary} #{index}", impact=scale[0], urgency=scale[1])
-            return await open_incident(client, task_queue, request, actor="reliability")
+            return await open_numbered(client, pool, stack.task_queue, request, actor="reliability")
 
-    return list(await asyncio.gather(*(one(i) for i in range(count))))
+    try:
+        return list(await asyncio.gather(*(one(i) for i in range(count))))
+    finally:
+        await pool.close()
 
 
 async def view_of(client: Client, workflow_id: str, history: bool = True) -> dict[str, Any]:

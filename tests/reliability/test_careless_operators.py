@@ -63,7 +63,7 @@ async def test_two_engineers_sending_conflicting_updates_at_once_leave_one_consi
 ):
     before, (first_name, first), (second_name, second) = CONFLICTS[conflict]
     async with asyncio.timeout(60):
-        ids = [v["workflow_id"] for v in await open_many(client, stack.task_queue, ROUNDS, "payroll", conflict)]
+        ids = [v["workflow_id"] for v in await open_many(client, stack, ROUNDS, "payroll", conflict)]
         for workflow_id in ids:
             for name, make in before:
                 await client.get_workflow_handle(workflow_id).execute_update(name, make("lead"))
@@ -99,7 +99,7 @@ async def test_two_engineers_running_incidentctl_at_once_get_exit_0_and_exit_1_w
 ):
     cli = Cli(stack.temporal.address, stack.task_queue, stack.database_url)
     async with asyncio.timeout(60):
-        [view] = await open_many(client, stack.task_queue, 1, "payroll", "payslips late")
+        [view] = await open_many(client, stack, 1, "payroll", "payslips late")
         number = view["number"]
         assert (await cli("ack", number)).code == 0
         results = await asyncio.gather(cli("--as", "alice", "resolve", number, "--resolution", "rerun the batch"),

@@ -62,7 +62,7 @@ async def test_the_worker_drains_and_exits_0_on_sigterm_and_sigint_run_after_run
 
     async def one_run(run: int) -> str | None:
         worker = await stack.worker(f"worker-exit-{run}").start()
-        [view] = await open_many(client, stack.task_queue, 1, "email", f"exit run {run}")
+        [view] = await open_many(client, stack, 1, "email", f"exit run {run}")
         ids.append(view["workflow_id"])
         # an update (and the activity recording it) in flight when the signal arrives
         handle = client.get_workflow_handle(view["workflow_id"])
@@ -103,7 +103,7 @@ async def test_incidentctl_exits_with_its_contract_codes_50_runs_in_a_row(stack:
 
 
 async def check_incidentctl_runs(stack: Stack, client: Client) -> None:
-    [view] = await open_many(client, stack.task_queue, 1, "email", "incidentctl exit codes")
+    [view] = await open_many(client, stack, 1, "email", "incidentctl exit codes")
     number = view["number"]
     cli = Cli(stack.temporal.address, stack.task_queue, stack.database_url)
     nowhere = {"TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"}

@@ -34,7 +34,7 @@ async def test_a_30_second_postgres_outage_delays_the_record_but_loses_nothing_a
     stack: Stack, client: Client, pool: asyncpg.Pool, worker: ChildProcess
 ):
     async with asyncio.timeout(OUTAGE_SECONDS + 110):
-        ids = [v["workflow_id"] for v in await open_many(client, stack.task_queue, INCIDENTS, "checkout", "slow pages")]
+        ids = [v["workflow_id"] for v in await open_many(client, stack, INCIDENTS, "checkout", "slow pages")]
         handles = [client.get_workflow_handle(w) for w in ids]
         await asyncio.gather(*(h.execute_update("ack", c.Ack(actor="ana")) for h in handles))
 
@@ -49,7 +49,7 @@ async def test_a_30_second_postgres_outage_delays_the_record_but_loses_nothing_a
         await eventually(all_sent, 20, "notifications are out before the outage")
 
         # due within the outage: the agreed time must not wait for the database
-        [due_soon] = await open_many(client, stack.task_queue, 1, FAST_SERVICE, "fast lane jammed")
+        [due_soon] = await open_many(client, stack, 1, FAST_SERVICE, "fast lane jammed")
         await stack.postgres.stop()
         stopped_at = time.monotonic()
         try:

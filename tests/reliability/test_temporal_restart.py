@@ -10,7 +10,7 @@ from temporalio.client import Client
 from domain import commands as c
 from domain.commands import OpenIncident
 from domain.enums import HoldReason
-from starter.incidents import open_incident
+from starter.incidents import open_numbered
 from tests.e2e.cli import Cli
 from tests.reliability.conftest import FAST_SERVICE, Stack
 from tests.reliability.projection import audit_all, open_many, projected_up_to_date, view_of
@@ -29,7 +29,7 @@ async def test_incidentctl_exits_3_naming_the_address_while_temporal_is_down_and
     stack: Stack, client: Client, worker: ChildProcess
 ):
     async with asyncio.timeout(90):
-        [view] = await open_many(client, stack.task_queue, 1, "payroll", "payroll export hangs")
+        [view] = await open_many(client, stack, 1, "payroll", "payroll export hangs")
         number, address = view["number"], stack.temporal.address
         cli = Cli(address, stack.task_queue, stack.database_url)
         # a command already waiting on the server when it dies: no worker serves this incident
@@ -71,13 +71,13 @@ async def test_open_incidents_and_sla_timers_survive_a_sigkill_of_the_server_and
     stack: Stack, client: Client, pool: asyncpg.Pool, worker: ChildProcess
 ):
     async with asyncio.timeout(90):
-        steady = [v["workflow_id"] for v in await open_many(client, stack.task_queue, 6, "email", "spam filter down")]
+        steady = [v["workflow_id"] for v in await open_many(client, stack, 6, "email", "spam filter down")]
         acked, held, restored = (client.get_workflow_handle(w) for w in steady[:3])
         for handle in (acked, held, restored):
             await handle.execute_update("ack", c.Ack(actor="olga"))
         await held.execute_update("hold", c.Hold(actor="olga", reason=HoldReason.SUPPLIER, text="vendor ticket"))
         await restored.execute_update("workaround", c.Workaround(actor="olga", text="bypassed the filter"))
-        fast = await open_incident(client, stack.task_queue, OpenIncident(
+        fast = await open_numbered(client, pool, stack.task_queue, OpenIncident(
             service=FAST_SERVICE, summary="mail delivery queue stuck", impact=2, urgency=2), actor="olga")  # fmt: skip
         restore_due = datetime.fromisoformat(fast["sla"]["restore_due"])
         ids = [*steady, fast["workflow_id"]]

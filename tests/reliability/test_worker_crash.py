@@ -13,7 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain import commands as c
 from domain.commands import OpenIncident
 from domain.enums import HoldReason
-from starter.incidents import open_incident
+from starter.incidents import open_numbered
 from tests.reliability.conftest import Stack
 from tests.reliability.projection import OPEN_CONCURRENCY, audit_all, view_of
 from tests.reliability.stack import eventually
@@ -90,7 +90,7 @@ async def test_a_worker_killed_mid_lifecycle_loses_nothing_and_a_new_worker_clos
         """Open (registration, known-error check, prioritization), then the engineers' updates."""
         async with gate:
             request = OpenIncident(service="email", summary=f"mail queue stuck #{index}", impact=3, urgency=3)
-            view = await open_incident(client, stack.task_queue, request, actor="reliability")
+            view = await open_numbered(client, pool, stack.task_queue, request, actor="reliability")
         ids.append(view["workflow_id"])
         return await drive(client, view["workflow_id"], PATHS[index % len(PATHS)], progress)
 

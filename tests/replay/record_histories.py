@@ -34,10 +34,11 @@ from domain.commands import (
     Ack, AlertBatch, Cancel, Confirm, Diagnose, Hold, Note, OpenIncident, Reopen, Resolve, Resume, Workaround,
 )  # fmt: skip
 from domain.enums import HoldReason, Source
+from activities.numbers import reserve_number
 from starter.incidents import open_incident
 from starter.local_postgres import LocalPostgres
 from starter.local_temporal import free_port
-from tests.workflows.incident_driver import Handle, continue_as_new_suggested_after, pass_time, state_becomes
+from tests.workflows.incident_driver import Handle, continue_as_new_suggested_after, pass_time, state_becomes, send
 from tests.workflows.skipping_server import SkippingEnv, skipping_environment
 from workflows.incident import IncidentWorkflow
 
@@ -52,17 +53,22 @@ def workflow_id(path: str) -> str:
 
 
 async def _open(skipping: SkippingEnv, path: str, request: OpenIncident) -> Handle:
-    await open_incident(skipping.client, skipping.task_queue, request, actor="alice", workflow_id=workflow_id(path))
-    return skipping.client.get_workflow_handle_for(W.run, workflow_id(path))
+    """Opened as incidentctl does: under a reserved number, which is its workflow id."""
+    request = request.model_copy(update={"number": await reserve_number(skipping.pool)})
+    try:
+        await open_incident(skipping.client, skipping.task_queue, request, actor="alice")
+    finally:  # a refused open still leaves its (refused) workflow to record
+        handle = skipping.client.get_workflow_handle_for(W.run, request.number)
+    return handle
 
 
 async def happy_path(skipping: SkippingEnv, path: str) -> Handle:
     handle = await _open(skipping, path, OpenIncident(service="checkout", summary="5xx above 5%", impact=2, urgency=2))
-    await handle.execute_update(W.ack, Ack(actor="alice"))
-    await handle.execute_update(W.diagnose, Diagnose(actor="alice", finding="pod OOM"))
-    await handle.execute_update(W.workaround, Workaround(actor="alice", text="scaled to 6"))
-    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="memory limit raised"))
-    await handle.execute_update(W.confirm, Confirm(actor="bob"))
+    await send(handle, Ack(actor="alice"))
+    await send(handle, Diagnose(actor="alice", finding="pod OOM"))
+    await send(handle, Workaround(actor="alice", text="scaled to 6"))
+    await send(handle, Resolve(actor="alice", resolution="memory limit raised"))
+    await send(handle, Confirm(actor="bob"))
     return handle
 
 
@@ -71,11 +77,13 @@ async def known_error(skipping: SkippingEnv, path: str) -> Handle:
 
 
 async def rejected_service(skipping: SkippingEnv, path: str) -> Handle:
+    number = await reserve_number(skipping.pool)
     try:
-        await _open(skipping, path, OpenIncident(service="unknown-svc", summary="disk full"))
+        await open_incident(skipping.client, skipping.task_queue,
+                            OpenIncident(service="unknown-svc", summary="disk full", number=number), actor="alice")
     except WorkflowUpdateFailedError:
         pass  # refused, as it must be
-    return skipping.client.get_workflow_handle_for(W.run, workflow_id(path))
+    return skipping.client.get_workflow_handle_for(W.run, number)
 
 
 async def breach(skipping: SkippingEnv, path: str) -> Handle:
@@ -83,11 +91,11 @@ async def breach(skipping: SkippingEnv, path: str) -> Handle:
     handle = await _open(skipping, path, OpenIncident(service="payroll", summary="payslip login error", impact=1,
                                                       urgency=2))  # fmt: skip
     await pass_time(skipping, timedelta(hours=1))
-    await handle.execute_update(W.ack, Ack(actor="alice"))
+    await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(hours=8))
-    await handle.execute_update(W.workaround, Workaround(actor="alice", text="session cache flushed"))
-    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="cache size fixed"))
-    await handle.execute_update(W.confirm, Confirm(actor="bob"))
+    await send(handle, Workaround(actor="alice", text="session cache flushed"))
+    await send(handle, Resolve(actor="alice", resolution="cache size fixed"))
+    await send(handle, Confirm(actor="bob"))
     return handle
 
 
@@ -95,13 +103,13 @@ async def hold_then_breach(skipping: SkippingEnv, path: str) -> Handle:
     """On hold for 3 h, then past the moved deadline; closes itself after the confirmation window."""
     handle = await _open(skipping, path, OpenIncident(service="payroll", summary="payslip login error", impact=1,
                                                       urgency=2))  # fmt: skip
-    await handle.execute_update(W.ack, Ack(actor="alice"))
+    await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(hours=1))
-    await handle.execute_update(W.hold, Hold(actor="alice", reason=HoldReason.SUPPLIER, text="vendor ticket 77"))
+    await send(handle, Hold(actor="alice", reason=HoldReason.SUPPLIER, text="vendor ticket 77"))
     await pass_time(skipping, timedelta(hours=3))
-    await handle.execute_update(W.resume, Resume(actor="alice"))
+    await send(handle, Resume(actor="alice"))
     await pass_time(skipping, timedelta(hours=8))
-    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="vendor patch"))
+    await send(handle, Resolve(actor="alice", resolution="vendor patch"))
     await pass_time(skipping, timedelta(days=5, minutes=1))  # payroll's confirmation window
     return handle
 
@@ -109,31 +117,32 @@ async def hold_then_breach(skipping: SkippingEnv, path: str) -> Handle:
 async def reopen(skipping: SkippingEnv, path: str) -> Handle:
     handle = await _open(skipping, path, OpenIncident(service="email", summary="mail delivery queue stuck", impact=2,
                                                       urgency=1))  # fmt: skip
-    await handle.execute_update(W.ack, Ack(actor="alice"))
-    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="queue flushed"))
+    await send(handle, Ack(actor="alice"))
+    await send(handle, Resolve(actor="alice", resolution="queue flushed"))
     await pass_time(skipping, timedelta(days=1))
-    await handle.execute_update(W.reopen, Reopen(actor="carol", reason="queue stuck again"))
-    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="relay replaced"))
+    await send(handle, Reopen(actor="carol", reason="queue stuck again"))
+    await send(handle, Resolve(actor="alice", resolution="relay replaced"))
     await pass_time(skipping, timedelta(days=3, minutes=1))
     return handle
 
 
 async def major_incident(skipping: SkippingEnv, path: str) -> Handle:
     handle = await _open(skipping, path, OpenIncident(service="checkout", summary="checkout down", impact=1, urgency=1))
-    await handle.execute_update(W.ack, Ack(actor="alice"))
+    await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(minutes=65))
-    await handle.execute_update(W.workaround, Workaround(actor="alice", text="failover to region b"))
-    await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="db fixed", problem="PRB-9"))
-    await handle.execute_update(W.confirm, Confirm(actor="bob"))
+    await send(handle, Workaround(actor="alice", text="failover to region b"))
+    await send(handle, Resolve(actor="alice", resolution="db fixed", problem="PRB-9"))
+    await send(handle, Confirm(actor="bob"))
     return handle
 
 
 async def _alert_incident(skipping: SkippingEnv, path: str) -> Handle:
     """A critical checkout incident opened by Alertmanager, prioritized."""
+    number = await reserve_number(skipping.pool)
     handle = await skipping.client.start_workflow(
         W.run, OpenIncident(service="checkout", summary="HighErrorRate", source=Source.ALERTMANAGER,
-                            severity="critical"),  # fmt: skip
-        id=workflow_id(path), task_queue=skipping.task_queue,
+                            severity="critical", number=number),  # fmt: skip
+        id=number, task_queue=skipping.task_queue,
     )  # fmt: skip
     await state_becomes(handle, "prioritized")
     return handle
@@ -146,7 +155,7 @@ async def alert_quiet_close(skipping: SkippingEnv, path: str) -> Handle:
     async def deliver(*alerts: tuple[str, str]) -> None:
         now = await skipping.env.get_current_time()
         events = [AlertEvent(key=key, status=status, at=now) for key, status in alerts]  # type: ignore[arg-type]
-        await handle.signal(W.alert, AlertBatch(actor="alertmanager", events=events))
+        await handle.execute_update(W.alerts, AlertBatch(actor="alertmanager", events=events))
 
     await deliver(("fp-a", "firing"), ("fp-b", "firing"), ("fp-a", "acknowledged"))
     await pass_time(skipping, timedelta(minutes=5))
@@ -169,7 +178,7 @@ async def alerts_from_inbox(skipping: SkippingEnv, path: str) -> Handle:
     async def deliver(*rows: tuple[int, str, str]) -> None:
         now = await skipping.env.get_current_time()
         events = [AlertEvent(key=key, status=status, at=now, inbox_seq=seq) for seq, key, status in rows]  # type: ignore[arg-type]
-        await handle.signal(W.alert, AlertBatch(actor="alertmanager", events=events))
+        await handle.execute_update(W.alerts, AlertBatch(actor="alertmanager", events=events))
 
     await deliver((1, "fp-a", "firing"), (2, "fp-b", "firing"))
     await deliver((1, "fp-a", "firing"), (2, "fp-b", "firing"), (3, "fp-a", "firing"))  # 1 and 2 again
@@ -181,18 +190,59 @@ async def alerts_from_inbox(skipping: SkippingEnv, path: str) -> Handle:
     return handle
 
 
+async def alert_refire_before_ack(skipping: SkippingEnv, path: str) -> Handle:
+    """An alert fires, resolves and fires again before anyone acknowledged; then an ack, a restore, quiet."""
+    handle = await _alert_incident(skipping, path)
+
+    async def deliver(status: str) -> None:
+        now = await skipping.env.get_current_time()
+        batch = AlertBatch(actor="alertmanager", events=[AlertEvent(key="fp-a", status=status, at=now)])  # type: ignore[arg-type]
+        await handle.execute_update(W.alerts, batch)
+
+    await deliver("firing")
+    await deliver("resolved")
+    await state_becomes(handle, "restored")
+    await pass_time(skipping, timedelta(minutes=3))
+    await deliver("firing")
+    await state_becomes(handle, "prioritized")
+    await pass_time(skipping, timedelta(minutes=20))  # the response escalation still comes
+    await send(handle, Ack(actor="dana"))
+    await deliver("resolved")
+    await state_becomes(handle, "restored")
+    await pass_time(skipping, timedelta(minutes=31))
+    return handle
+
+
+async def second_generation_hand_over(skipping: SkippingEnv, path: str) -> Handle:
+    """The second incident on an alert group's old (hash) workflow id grows long and hands over."""
+    with continue_as_new_suggested_after():
+        handle = await skipping.client.start_workflow(
+            W.run, OpenIncident(service="payroll", summary="payslip login error", impact=1, urgency=2, generation=1),
+            id=f"alert-am-{path}", task_queue=skipping.task_queue,
+        )  # fmt: skip
+        await state_becomes(handle, "prioritized")
+        await send(handle, Ack(actor="alice"))
+        for n in range(12):
+            await send(handle, Note(actor="alice", text=f"checked node {n}"))
+        await send(handle, Workaround(actor="alice", text="sessions flushed"))
+        await send(handle, Resolve(actor="alice", resolution="cache sized"))
+        await send(handle, Confirm(actor="bob"))
+        await handle.result()
+    return handle
+
+
 async def hand_over(skipping: SkippingEnv, path: str) -> Handle:
     """A noisy incident continues as new (after 60 events here), then breaches and closes in the new run."""
     with continue_as_new_suggested_after():
         handle = await _open(skipping, path, OpenIncident(service="payroll", summary="payslip login error", impact=1,
                                                           urgency=2))  # fmt: skip
-        await handle.execute_update(W.ack, Ack(actor="alice"))
+        await send(handle, Ack(actor="alice"))
         for n in range(12):
-            await handle.execute_update(W.note, Note(actor="alice", text=f"checked node {n}"))
+            await send(handle, Note(actor="alice", text=f"checked node {n}"))
         await pass_time(skipping, timedelta(hours=8, minutes=1))
-        await handle.execute_update(W.workaround, Workaround(actor="alice", text="sessions flushed"))
-        await handle.execute_update(W.resolve, Resolve(actor="alice", resolution="cache sized"))
-        await handle.execute_update(W.confirm, Confirm(actor="bob"))
+        await send(handle, Workaround(actor="alice", text="sessions flushed"))
+        await send(handle, Resolve(actor="alice", resolution="cache sized"))
+        await send(handle, Confirm(actor="bob"))
         await handle.result()
     return handle
 
@@ -200,7 +250,7 @@ async def hand_over(skipping: SkippingEnv, path: str) -> Handle:
 async def cancel(skipping: SkippingEnv, path: str) -> Handle:
     handle = await _open(skipping, path, OpenIncident(service="email", summary="one mailbox over quota", impact=3,
                                                       urgency=3))  # fmt: skip
-    await handle.execute_update(W.cancel, Cancel(actor="alice", reason="opened twice"))
+    await send(handle, Cancel(actor="alice", reason="opened twice"))
     return handle
 
 
@@ -214,7 +264,9 @@ PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
     "major_incident": major_incident,
     "alert_quiet_close": alert_quiet_close,
     "alerts_from_inbox": alerts_from_inbox,
+    "alert_refire_before_ack": alert_refire_before_ack,
     "hand_over": hand_over,
+    "second_generation_hand_over": second_generation_hand_over,
     "cancel": cancel,
 }
 
@@ -228,7 +280,7 @@ async def record(pool: asyncpg.Pool, path: str) -> Path:
         described = await handle.describe()
         first_run = described.raw_description.workflow_execution_info.first_run_id
         if first_run != described.run_id:
-            earlier = skipping.client.get_workflow_handle(workflow_id(path), run_id=first_run)
+            earlier = skipping.client.get_workflow_handle(handle.id, run_id=first_run)
             (HISTORIES / f"{path}{FIRST_RUN}.json").write_text((await earlier.fetch_history()).to_json() + "\n")
     target = HISTORIES / f"{path}.json"
     target.write_text(history.to_json() + "\n")

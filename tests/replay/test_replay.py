@@ -5,7 +5,10 @@ running (their history no longer matches the commands the code makes): guard the
 change with `workflow.patched()` instead. Histories are recorded by
 `.venv/bin/python -m tests.replay.record_histories` (see its docstring):
 histories/<path>.json come from the current code; each subfolder keeps the set
-recorded before a patched change (before_notifications/: before `deliver-notifications`),
+recorded before a patched change (before_notifications/: before `deliver-notifications`;
+before_incident_numbers/: before numbers reserved at intake, the `alerts` update, timers kept
+while unchanged, IncidentResponders, refusals visible as refused, reopen before ack,
+integration acks, the generation kept across hand-over),
 so the old branch of every `workflow.patched()` keeps being replayed too.
 """
 
@@ -39,7 +42,10 @@ ENDINGS = {
     "major_incident": ("closed", "resolved"),
     "alert_quiet_close": ("closed", "resolved"),
     "alerts_from_inbox": ("closed", "resolved"),
+    "alert_refire_before_ack": ("closed", "resolved"),
     "hand_over": ("closed", "resolved"),
+    "second_generation_hand_over": ("closed", "resolved"),
+    "second_generation_hand_over_first_run": ("continued_as_new", None),
     "hand_over_first_run": ("continued_as_new", None),
     "cancel": ("closed", "cancelled"),
 }
@@ -111,3 +117,18 @@ async def test_an_incident_still_open_from_an_earlier_release_replays_with_today
     history = WorkflowHistory.from_json("running-incident", file.read_text())
     result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
+
+
+def test_every_patch_the_workflow_asks_for_belongs_to_a_release():
+    """A new incident takes a release's changes from one marker (workflows/patches.py): a change asked
+    for by name but missing from RELEASES would record its own marker, or worse, be added later to a
+    released entry and hand running incidents a change their histories do not have."""
+    import re
+
+    from workflows.patches import RELEASES
+
+    sources = "".join(p.read_text() for p in (Path(__file__).parents[2] / "workflows").glob("*.py"))
+    asked = set(re.findall(r'patched\("([a-z0-9-]+)"\)', sources))
+    released = set().union(*RELEASES.values())
+    assert asked and asked <= released, sorted(asked - released)
+    assert released <= asked, f"listed but never asked: {sorted(released - asked)}"

@@ -11,8 +11,10 @@ from domain import actions
 from domain.alerts import INBOX_MEMORY, AlertEvent, apply_alerts, first_sight, settle_alerts
 from domain.catalog import DEFAULT_TARGETS, Category, ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Source, State
-from domain.incident import Incident
+from domain.incident import AlertContext, Incident, Link
+from domain.lifecycle import refusal
 from domain.process import categorize, prioritize, register
+from domain.rules import FIRST_RELEASE, Rules
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
 MIN = timedelta(minutes=1)
@@ -109,11 +111,50 @@ def test_a_re_fire_of_a_restored_incident_reopens_it_and_runs_the_clock_again() 
     assert inc.occurrences["fp1"].count == 2
 
 
-def test_an_alert_acknowledged_at_the_source_acknowledges_the_incident() -> None:
+def test_an_alert_acknowledged_at_the_source_acknowledges_the_incident_but_a_tool_is_no_assignee() -> None:
     inc = incident(acknowledged=False)
     apply_alerts(inc, [event("fp1", "firing", 1), event("fp1", "acknowledged", 3)], "events_api")
-    assert (inc.state, inc.acknowledged_at, inc.assignee) == (State.IN_PROGRESS, T0 + 3 * MIN, "events_api")
+    assert (inc.state, inc.acknowledged_at, inc.assignee) == (State.IN_PROGRESS, T0 + 3 * MIN, "")
+    assert (inc.timeline[-1].action, inc.timeline[-1].actor) == (Action.ACK, "events_api")
     assert inc.occurrences["fp1"].count == 1 and inc.firing_alerts == 1
+    assert inc.responders() == []  # nobody handled it yet: an integration is not a person
+
+
+def test_the_first_release_rule_made_the_integration_the_assignee() -> None:
+    inc = incident(acknowledged=False)
+    apply_alerts(inc, [event("fp1", "acknowledged", 3)], "events_api", FIRST_RELEASE)
+    assert inc.assignee == "events_api"
+
+
+def test_an_alert_that_fires_resolves_and_fires_again_before_anyone_acknowledged_still_needs_an_ack() -> None:
+    inc = incident(acknowledged=False)
+    apply_alerts(inc, [event("fp1", "firing", 1)], AM)
+    apply_alerts(inc, [event("fp1", "resolved", 2)], AM)
+    assert inc.state is State.RESTORED
+    apply_alerts(inc, [event("fp1", "firing", 3)], AM)
+    entry = inc.timeline[-1]
+    assert (entry.action, entry.from_state, entry.to_state) == (Action.REOPEN, State.RESTORED, State.PRIORITIZED)
+    assert inc.acknowledged_at is None and inc.assignee == ""
+    assert refusal(inc, Action.ACK) is None  # acknowledgeable, so its response target still escalates
+    actions.acknowledge(inc, "dana", T0 + 4 * MIN)
+    assert (inc.state, inc.assignee) == (State.IN_PROGRESS, "dana")
+
+
+def test_the_first_release_rule_reopened_an_unacknowledged_incident_to_in_progress() -> None:
+    inc = incident(acknowledged=False)
+    apply_alerts(inc, [event("fp1", "firing", 1), event("fp1", "resolved", 2)], AM, FIRST_RELEASE)
+    apply_alerts(inc, [event("fp1", "firing", 3)], AM, FIRST_RELEASE)
+    assert inc.state is State.IN_PROGRESS and inc.acknowledged_at is None
+
+
+def test_alert_context_of_the_newest_firing_alert_is_kept_on_the_incident() -> None:
+    inc = incident()
+    first = AlertContext(runbook_url="https://runbooks.example/a", details={"region": "eu-1"})
+    newer = AlertContext(description="all pods", links=[Link(href="https://grafana.example/d/1", text="dash")])
+    apply_alerts(inc, [event("fp1", "firing", 1).model_copy(update={"context": first})], AM)
+    apply_alerts(inc, [event("fp2", "firing", 2).model_copy(update={"context": newer}),
+                       event("fp1", "resolved", 3).model_copy(update={"context": first})], AM)  # fmt: skip
+    assert inc.alert_context == newer
 
 
 def test_an_acknowledgement_of_an_incident_already_in_progress_changes_nothing() -> None:
@@ -210,7 +251,7 @@ def test_an_acknowledgement_that_arrives_before_prioritization_is_applied_once_p
 def test_the_first_release_rule_drops_an_early_acknowledgement() -> None:
     inc = incident()
     inc.state, inc.acknowledged_at = State.CATEGORIZED, None
-    apply_alerts(inc, [event("fp1", "acknowledged", 2)], AM, remember_early_ack=False)
+    apply_alerts(inc, [event("fp1", "acknowledged", 2)], AM, Rules(remember_early_ack=False))
     assert inc.early_ack is None
 
 

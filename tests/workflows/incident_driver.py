@@ -18,8 +18,11 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from pydantic import BaseModel
+
 from domain.commands import OpenIncident, ViewRequest
-from starter.incidents import open_incident
+from domain.engineer_commands import UPDATE_OF_MODEL
+from starter.incidents import open_numbered
 from tests.workflows.skipping_server import SkippingEnv
 from workflows.incident import IncidentWorkflow
 
@@ -32,8 +35,13 @@ async def open_on(skipping: SkippingEnv, service: str, summary: str, impact: int
                   urgency: int | None = None, **fields: Any) -> tuple[dict[str, Any], Handle]:  # fmt: skip
     """Open an incident as engineer alice; returns the first view and the workflow handle."""
     request = OpenIncident(service=service, summary=summary, impact=impact, urgency=urgency, **fields)
-    view = await open_incident(skipping.client, skipping.task_queue, request, actor="alice")
+    view = await open_numbered(skipping.client, skipping.pool, skipping.task_queue, request, actor="alice")
     return view, skipping.client.get_workflow_handle_for(IncidentWorkflow.run, view["workflow_id"])
+
+
+async def send(handle: WorkflowHandle[Any, Any], request: BaseModel, **options: Any) -> dict[str, Any]:
+    """Send an engineer update (domain.engineer_commands names it by its input model), as incidentctl does."""
+    return await handle.execute_update(UPDATE_OF_MODEL[type(request).__name__], request, result_type=dict, **options)
 
 
 async def show(handle: Handle) -> dict[str, Any]:

@@ -11,24 +11,23 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
-from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from starter.local_temporal import SEARCH_ATTRIBUTES
+from starter.register_search_attributes import type_value
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 from worker import build_worker
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
-_TYPES = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-          "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}  # fmt: skip
 
 
 class SkippingEnv:
-    def __init__(self, env: WorkflowEnvironment, task_queue: str) -> None:
+    def __init__(self, env: WorkflowEnvironment, task_queue: str, pool: asyncpg.Pool) -> None:
         self.env = env
         self.client = env.client
         self.task_queue = task_queue
+        self.pool = pool  # the worker's; starters reserve incident numbers from it
 
 
 @asynccontextmanager
@@ -40,10 +39,10 @@ async def skipping_environment(pool: asyncpg.Pool) -> AsyncIterator[SkippingEnv]
         # unregistered custom search attributes make the test server stall the workflow
         await env.client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=env.client.namespace,
-                                       search_attributes={n: _TYPES[t] for n, t in SEARCH_ATTRIBUTES.items()})
+                                       search_attributes={n: type_value(t) for n, t in SEARCH_ATTRIBUTES.items()})
         )  # fmt: skip
         task_queue = f"incidents-{uuid.uuid4().hex[:8]}"
         async with build_worker(env.client, pool, task_queue):
-            yield SkippingEnv(env, task_queue)
+            yield SkippingEnv(env, task_queue, pool)
     finally:
         await env.shutdown()

@@ -8,7 +8,7 @@ import asyncpg
 from domain.alerts import AlertEvent
 from domain.commands import AlertBatch, OpenIncident, Reopen, Workaround
 from domain.enums import Source
-from tests.workflows.incident_driver import Handle, at, entries, near, pass_time, projected, show, state_becomes
+from tests.workflows.incident_driver import Handle, at, entries, near, pass_time, projected, show, state_becomes, send
 from tests.workflows.skipping_server import SkippingEnv
 from workflows.incident import IncidentWorkflow
 
@@ -92,7 +92,7 @@ async def test_the_quiet_window_starts_when_the_last_alert_resolves_even_after_a
     handle = await start_alert_incident(skipping, "alert-workaround-first")
     await deliver(skipping, handle, ("fp-a", "firing"), ("fp-a", "acknowledged"))
     await state_becomes(handle, "in_progress")
-    await handle.execute_update(IncidentWorkflow.workaround, Workaround(actor="alice", text="feature flag off"))
+    await send(handle, Workaround(actor="alice", text="feature flag off"))
     await pass_time(skipping, timedelta(hours=1))  # the alert keeps firing for an hour after the workaround
     await deliver(skipping, handle, ("fp-a", "resolved"))
     await pass_time(skipping, timedelta(minutes=1))
@@ -105,7 +105,7 @@ async def test_a_repeated_resolved_delivery_does_not_undo_an_engineers_reopen(sk
     await deliver(skipping, handle, ("fp-a", "firing"), ("fp-a", "acknowledged"))
     await deliver(skipping, handle, ("fp-a", "resolved"))
     await state_becomes(handle, "restored")
-    await handle.execute_update(IncidentWorkflow.reopen, Reopen(actor="alice", reason="customers still see errors"))
+    await send(handle, Reopen(actor="alice", reason="customers still see errors"))
     await pass_time(skipping, timedelta(minutes=5))
     await deliver(skipping, handle, ("fp-a", "resolved"))  # Alertmanager re-sends the resolved group
     await pass_time(skipping, timedelta(minutes=1))

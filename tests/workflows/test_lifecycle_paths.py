@@ -9,26 +9,27 @@ from temporalio.exceptions import ApplicationError
 
 from domain.commands import Ack, Cancel, Confirm, Diagnose, Escalate, OpenIncident, Reopen, Resolve, Workaround
 from domain.enums import Source
-from starter.incidents import open_incident
+from activities.numbers import reserve_number
+from starter.incidents import open_incident, open_numbered
 from tests.workflows.incident_driver import (
-    actions, at, entries, near, open_on, outbox, pass_time, projected, show, state_becomes,
+    actions, at, entries, near, open_on, outbox, pass_time, projected, show, state_becomes, send,
 )  # fmt: skip
 from workflows.incident import IncidentWorkflow
-from workflows.visibility import INCIDENT_GROUP, INCIDENT_STATE
+from workflows.search_attributes import INCIDENT_GROUP, INCIDENT_STATE
 
 
 async def test_an_incident_walks_from_logged_to_closed_and_postgres_records_every_step(skipping, pool: asyncpg.Pool):
-    view = await open_incident(skipping.client, skipping.task_queue,
+    view = await open_numbered(skipping.client, skipping.pool, skipping.task_queue,
                                OpenIncident(service="checkout", summary="5xx above 5%", impact=2, urgency=2),
                                actor="alice")  # fmt: skip
-    assert view["number"].startswith("INC-")
+    assert view["number"].startswith("INC-") and view["workflow_id"] == view["number"]
     assert view["state"] == "prioritized" and view["priority"] == "P3"
     handle = skipping.client.get_workflow_handle_for(IncidentWorkflow.run, view["workflow_id"])
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
-    await handle.execute_update(IncidentWorkflow.diagnose, Diagnose(actor="alice", finding="pod OOM"))
-    await handle.execute_update(IncidentWorkflow.workaround, Workaround(actor="alice", text="scaled to 6"))
-    await handle.execute_update(IncidentWorkflow.resolve, Resolve(actor="alice", resolution="memory limit raised"))
-    final = await handle.execute_update(IncidentWorkflow.confirm, Confirm(actor="bob"))
+    await send(handle, Ack(actor="alice"))
+    await send(handle, Diagnose(actor="alice", finding="pod OOM"))
+    await send(handle, Workaround(actor="alice", text="scaled to 6"))
+    await send(handle, Resolve(actor="alice", resolution="memory limit raised"))
+    final = await send(handle, Confirm(actor="bob"))
     assert final["state"] == "closed" and final["outcome"] == "resolved"
     result = await handle.result()
     assert result.outcome == "resolved"
@@ -58,16 +59,23 @@ async def test_an_event_matching_a_known_error_closes_as_known_error_with_the_do
 async def test_an_event_for_a_service_outside_the_catalog_is_refused_and_recorded_as_rejected(
     skipping, pool: asyncpg.Pool
 ):
-    workflow_id = "incident-unknown-svc-test"
+    workflow_id = await reserve_number(pool)
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await open_incident(skipping.client, skipping.task_queue,
-                            OpenIncident(service="unknown-svc", summary="disk full"), actor="alice",
-                            workflow_id=workflow_id)  # fmt: skip
+                            OpenIncident(service="unknown-svc", summary="disk full", number=workflow_id),
+                            actor="alice")  # fmt: skip
     assert isinstance(refused.value.cause, ApplicationError)
     assert refused.value.cause.type == "ServiceNotInCatalog"
     assert "'unknown-svc' is not in the agreed catalog" in refused.value.cause.message
-    result = await skipping.client.get_workflow_handle_for(IncidentWorkflow.run, workflow_id).result()
+    handle = skipping.client.get_workflow_handle_for(IncidentWorkflow.run, workflow_id)
+    result = await handle.result()
     assert result.number is None and result.state == "rejected"
+    # the auditors' list shows a refused start, never one that looks like a logged incident
+    assert (await handle.describe()).typed_search_attributes.get(INCIDENT_STATE) == "rejected"
+    history = await handle.fetch_history()
+    assert not any(e.HasField("activity_task_failed_event_attributes") for e in history.events)  # an answer, not a failure
+    assert await pool.fetchval("SELECT count(*) FROM rejected_events WHERE service = 'unknown-svc'") >= 1
+    assert await pool.fetchval("SELECT count(*) FROM incidents WHERE workflow_id = $1", workflow_id) == 0
     assert result.rejected is not None and "unknown-svc" in result.rejected
     rejected = await pool.fetchrow("SELECT * FROM rejected_events WHERE payload->>'workflow_id' = $1", workflow_id)
     assert rejected is not None and rejected["service"] == "unknown-svc" and rejected["source"] == "engineer"
@@ -78,7 +86,7 @@ async def test_an_event_for_a_service_outside_the_catalog_is_refused_and_recorde
 async def test_an_open_incident_can_be_cancelled_and_ends_with_outcome_cancelled(skipping, pool: asyncpg.Pool):
     view, handle = await open_on(skipping, "email", "mailbox quota warning for one user", impact=3, urgency=3)
     assert view["priority"] == "P5"
-    final = await handle.execute_update(IncidentWorkflow.cancel, Cancel(actor="alice", reason="opened twice"))
+    final = await send(handle, Cancel(actor="alice", reason="opened twice"))
     assert (final["state"], final["outcome"]) == ("closed", "cancelled")
     result = await handle.result()
     assert (result.state, result.outcome) == ("closed", "cancelled")
@@ -94,12 +102,12 @@ async def test_a_resolved_incident_reopened_within_the_confirmation_window_goes_
     skipping, pool: asyncpg.Pool
 ):
     view, handle = await open_on(skipping, "checkout", "5xx above 5%", impact=2, urgency=2)
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
-    await handle.execute_update(IncidentWorkflow.workaround, Workaround(actor="alice", text="restarted pods"))
-    resolved = await handle.execute_update(IncidentWorkflow.resolve, Resolve(actor="alice", resolution="rollback"))
+    await send(handle, Ack(actor="alice"))
+    await send(handle, Workaround(actor="alice", text="restarted pods"))
+    resolved = await send(handle, Resolve(actor="alice", resolution="rollback"))
     assert resolved["state"] == "resolved" and resolved["sla"]["restore_paused"] is True
     await pass_time(skipping, timedelta(days=2))  # inside the 3-day confirmation window
-    reopened = await handle.execute_update(IncidentWorkflow.reopen, Reopen(actor="carol", reason="5xx are back"))
+    reopened = await send(handle, Reopen(actor="carol", reason="5xx are back"))
     assert reopened["state"] == "in_progress" and reopened["outcome"] is None
     assert reopened["restored_at"] is None and reopened["resolved_at"] is None
     assert reopened["sla"]["restore_paused"] is False  # the restore clock runs again
@@ -121,8 +129,8 @@ async def test_a_resolved_incident_closes_itself_as_resolved_by_system_after_the
     skipping, pool: asyncpg.Pool
 ):
     view, handle = await open_on(skipping, "checkout", "5xx above 5%", impact=2, urgency=2)
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
-    resolved = await handle.execute_update(IncidentWorkflow.resolve, Resolve(actor="alice", resolution="rollback"))
+    await send(handle, Ack(actor="alice"))
+    resolved = await send(handle, Resolve(actor="alice", resolution="rollback"))
     await pass_time(skipping, timedelta(days=2, hours=23))
     assert (await show(handle))["state"] == "resolved"
     await pass_time(skipping, timedelta(hours=1, minutes=1))
@@ -140,8 +148,8 @@ async def test_a_resolved_incident_closes_itself_as_resolved_by_system_after_the
 async def test_the_confirmation_window_is_the_one_agreed_for_the_service(skipping):
     # payroll agreed 5 days instead of the default 3
     _, handle = await open_on(skipping, "payroll", "payslip export job failed", impact=2, urgency=3)
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
-    await handle.execute_update(IncidentWorkflow.resolve, Resolve(actor="alice", resolution="job re-run"))
+    await send(handle, Ack(actor="alice"))
+    await send(handle, Resolve(actor="alice", resolution="job re-run"))
     await pass_time(skipping, timedelta(days=4))
     assert (await show(handle))["state"] == "resolved"
     await pass_time(skipping, timedelta(days=1, minutes=1))
@@ -149,18 +157,19 @@ async def test_the_confirmation_window_is_the_one_agreed_for_the_service(skippin
     assert view["history"][-1]["action"] == "auto_close" and "5 days" in view["history"][-1]["detail"]
 
 
-async def test_after_close_a_new_event_on_the_same_workflow_id_is_a_new_incident_linked_to_the_old_one(
+async def test_an_incident_that_follows_a_closed_one_gets_its_own_number_and_links_to_the_old_one(
     skipping, pool: asyncpg.Pool
 ):
     first, handle = await open_on(skipping, "checkout", "5xx above 5%", impact=2, urgency=2)
-    await handle.execute_update(IncidentWorkflow.cancel, Cancel(actor="alice", reason="flapping probe"))
+    await send(handle, Cancel(actor="alice", reason="flapping probe"))
     await handle.result()
-    second = await open_incident(skipping.client, skipping.task_queue,
-                                 OpenIncident(service="checkout", summary="5xx above 5% again", impact=2, urgency=2),
-                                 actor="alice", workflow_id=first["workflow_id"])  # fmt: skip
+    second = await open_numbered(skipping.client, skipping.pool, skipping.task_queue,
+                                 OpenIncident(service="checkout", summary="5xx above 5% again", impact=2, urgency=2,
+                                              previous_workflow_id=first["workflow_id"]),
+                                 actor="alice")  # fmt: skip
     assert second["number"] != first["number"] and second["previous_number"] == first["number"]
-    assert second["state"] == "prioritized"
-    latest_run = skipping.client.get_workflow_handle_for(IncidentWorkflow.run, first["workflow_id"])
+    assert second["state"] == "prioritized" and second["workflow_id"] == second["number"]
+    latest_run = skipping.client.get_workflow_handle_for(IncidentWorkflow.run, second["workflow_id"])
     assert (await show(latest_run))["history"][0]["detail"].endswith(f"; follows {first['number']}")
     row = await projected(pool, second["number"], lambda r: r["last_seq"] >= 3)
     assert row["previous_number"] == first["number"]
@@ -183,12 +192,10 @@ async def test_an_engineer_escalates_functionally_to_another_group_and_hierarchi
     skipping, pool: asyncpg.Pool
 ):
     view, handle = await open_on(skipping, "checkout", "5xx above 5%", impact=2, urgency=2)
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
-    moved = await handle.execute_update(IncidentWorkflow.escalate,
-                                        Escalate(actor="alice", to_group="platform-sre", reason="network path"))
+    await send(handle, Ack(actor="alice"))
+    moved = await send(handle, Escalate(actor="alice", to_group="platform-sre", reason="network path"))
     assert moved["group"] == "platform-sre" and moved["state"] == "in_progress"
-    await handle.execute_update(IncidentWorkflow.escalate,
-                                Escalate(actor="alice", management=True, reason="customer credits needed"))
+    await send(handle, Escalate(actor="alice", management=True, reason="customer credits needed"))
     details = [e["detail"] for e in entries(await show(handle), "escalate")]
     assert details == ["functional escalation to platform-sre: network path",
                        "hierarchical escalation to management: customer credits needed"]  # fmt: skip

@@ -8,10 +8,10 @@ import pytest
 from domain.commands import Ack, ChangePriority, Hold, Resume, Workaround
 from domain.enums import HoldReason
 from tests.workflows.incident_driver import (
-    at, current_details, entries, near, open_on, outbox, pass_time, projected, show,
+    at, current_details, entries, near, open_on, outbox, pass_time, projected, show, send,
 )  # fmt: skip
 from workflows.incident import IncidentWorkflow
-from workflows.visibility import INCIDENT_GROUP, MAJOR_INCIDENT, RESTORE_DEADLINE, SLA_BREACHED
+from workflows.search_attributes import INCIDENT_GROUP, MAJOR_INCIDENT, RESTORE_DEADLINE, SLA_BREACHED
 
 async def test_an_unacknowledged_p3_climbs_one_support_line_per_missed_2_hour_response_target(
     skipping, pool: asyncpg.Pool
@@ -32,7 +32,7 @@ async def test_an_unacknowledged_p3_climbs_one_support_line_per_missed_2_hour_re
     await pass_time(skipping, timedelta(hours=2))  # the last line: only the service manager is left
     second = entries(await show(handle), "response_escalation")[1]
     assert "no further support line after platform-sre" in second["detail"]
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="bob"))
+    await send(handle, Ack(actor="bob"))
     await pass_time(skipping, timedelta(hours=6))  # acknowledged: no further response escalation
     story = await show(handle)
     assert len(entries(story, "response_escalation")) == 2 and story["group"] == "platform-sre"
@@ -47,7 +47,7 @@ async def test_a_p2_warns_the_service_manager_at_75_percent_and_breaches_at_the_
     assert view["priority"] == "P2"
     logged = at(view["logged_at"])
     assert at(view["sla"]["restore_due"]) - logged == timedelta(hours=8)
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
+    await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(hours=6, minutes=1))
     story = await show(handle)
     [warning] = entries(story, "restore_warning")
@@ -77,13 +77,13 @@ async def test_a_p1_is_escalated_at_once_and_sends_stakeholder_reminders_every_3
     assert "maria.lind" in major["detail"]
     assert await outbox(pool, view["number"], "major_escalation", 2) == ["manager:maria.lind", "stakeholders"]
     assert (await handle.describe()).typed_search_attributes.get(MAJOR_INCIDENT) is True
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
+    await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(minutes=95))
     reminders = entries(await show(handle), "stakeholder_reminder")
     assert len(reminders) == 3
     times = [at(major["at"])] + [at(r["at"]) for r in reminders]
     assert [later - earlier for earlier, later in zip(times, times[1:])] == [near(timedelta(minutes=30))] * 3
-    restored = await handle.execute_update(IncidentWorkflow.workaround, Workaround(actor="alice", text="failover"))
+    restored = await send(handle, Workaround(actor="alice", text="failover"))
     assert restored["state"] == "restored"
     await pass_time(skipping, timedelta(hours=3))  # well past the 2 h restore target
     story = await show(handle)
@@ -97,14 +97,14 @@ async def test_time_on_hold_is_added_to_the_restore_deadline_so_the_original_dea
 ):
     view, handle = await open_on(skipping, "payroll", "payslip login error for everyone", impact=1, urgency=2)
     original_due = at(view["sla"]["restore_due"])
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
+    await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(hours=1))
-    held = await handle.execute_update(IncidentWorkflow.hold, Hold(actor="alice", reason=HoldReason.SUPPLIER,
+    held = await send(handle, Hold(actor="alice", reason=HoldReason.SUPPLIER,
                                                                    text="ERP vendor investigating"))  # fmt: skip
     assert held["state"] == "on_hold" and held["sla"]["restore_paused"] is True
     assert "(paused)" in await current_details(handle)  # what auditors see in the Web UI
     await pass_time(skipping, timedelta(hours=3))
-    resumed = await handle.execute_update(IncidentWorkflow.resume, Resume(actor="alice"))
+    resumed = await send(handle, Resume(actor="alice"))
     assert resumed["state"] == "in_progress" and resumed["sla"]["restore_paused"] is False
     assert at(resumed["sla"]["restore_due"]) - original_due == near(timedelta(hours=3))
     assert (await handle.describe()).typed_search_attributes.get(RESTORE_DEADLINE) == at(resumed["sla"]["restore_due"])
@@ -123,18 +123,16 @@ async def test_time_on_hold_is_added_to_the_restore_deadline_so_the_original_dea
 async def test_a_priority_change_recomputes_every_deadline_from_the_logged_time(skipping, pool: asyncpg.Pool):
     view, handle = await open_on(skipping, "checkout", "5xx above 5%", impact=2, urgency=2)
     logged = at(view["logged_at"])
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
+    await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(hours=1))
-    raised = await handle.execute_update(IncidentWorkflow.change_priority,
-                                         ChangePriority(actor="alice", impact=1, urgency=2, reason="all regions"))
+    raised = await send(handle, ChangePriority(actor="alice", impact=1, urgency=2, reason="all regions"))
     assert raised["priority"] == "P2"
     assert at(raised["sla"]["restore_due"]) - logged == near(timedelta(hours=8))  # not 1 h + 8 h
     assert at(raised["sla"]["response_due"]) - logged == timedelta(minutes=30)
     await pass_time(skipping, timedelta(hours=5, minutes=1))
     [warning] = entries(await show(handle), "restore_warning")
     assert at(warning["at"]) - logged == near(timedelta(hours=6))  # 75% of P2's 8 h, from the logged time
-    lowered = await handle.execute_update(IncidentWorkflow.change_priority,
-                                          ChangePriority(actor="alice", impact=2, urgency=2, reason="one region"))
+    lowered = await send(handle, ChangePriority(actor="alice", impact=2, urgency=2, reason="one region"))
     assert lowered["priority"] == "P3" and at(lowered["sla"]["restore_due"]) - logged == near(timedelta(hours=24))
     await pass_time(skipping, timedelta(hours=4))  # 10 h: past P2's deadline, inside P3's
     story = await show(handle)
@@ -148,10 +146,9 @@ async def test_a_priority_change_recomputes_every_deadline_from_the_logged_time(
 
 async def test_raising_an_incident_to_p1_declares_a_major_incident_and_starts_the_stakeholder_cadence(skipping):
     view, handle = await open_on(skipping, "checkout", "5xx above 5%", impact=2, urgency=2)
-    await handle.execute_update(IncidentWorkflow.ack, Ack(actor="alice"))
+    await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(minutes=10))
-    raised = await handle.execute_update(IncidentWorkflow.change_priority,
-                                         ChangePriority(actor="alice", impact=1, urgency=1, reason="revenue stopped"))
+    raised = await send(handle, ChangePriority(actor="alice", impact=1, urgency=1, reason="revenue stopped"))
     assert raised["priority"] == "P1" and raised["major"] is True
     await pass_time(skipping, timedelta(minutes=31))
     story = await show(handle)

@@ -1,0 +1,110 @@
+"""The commands engineers send: one table for the workflow's Updates and incidentctl's command line.
+
+Adding a command is one row here plus its input model in domain.commands (whose `apply()` says
+what it does to the incident, through domain.actions). From this table the workflow registers the
+Update and its validator (workflows/engineer_actions.py), and incidentctl builds the subcommand,
+its help, its input and its shell completion (starter/incidentctl/).
+
+Standard library only: incidentctl imports it without pydantic, so a command starts fast (B3).
+"""
+
+from dataclasses import dataclass
+
+# Formats the CLI checks before sending, so a refusal names the flag in a sentence
+PROBLEM_PATTERN = r"^PRB-\d+$"
+TEXT_LIMIT = 2000  # domain.commands.Text
+
+
+@dataclass(frozen=True)
+class Option:
+    """One command-line argument and the input field(s) it fills."""
+
+    flags: tuple[str, ...]  # ("--group",), or ("text",) for a positional
+    fields: tuple[str, ...]  # the input model's field(s); two for `hold --reason KIND TEXT`
+    help: str
+    required: bool = False
+    default: object = None
+    choices: tuple[str, ...] = ()  # allowed values (of the first value when there are two)
+    scale: bool = False  # impact/urgency: 1, 2 or 3
+    pattern: str = ""  # a regular expression the value must match...
+    example: str = ""  # ...shown in the refusal: "--problem must look like PRB-123"
+    switch: bool = False  # a flag without a value (store_true)
+    exclusive_group: str = ""  # options sharing a group name: exactly one of them is required
+    metavar: tuple[str, ...] = ()
+
+    @property
+    def field(self) -> str:
+        return self.fields[0]
+
+    @property
+    def positional(self) -> bool:
+        return not self.flags[0].startswith("-")
+
+
+@dataclass(frozen=True)
+class EngineerCommand:
+    name: str  # what engineers type: `incidentctl ack INC-1042`; also the timeline's action
+    update: str  # the workflow's Update, as auditors see it in history
+    model: str  # its input model in domain.commands
+    help: str  # one line for `incidentctl --help`
+    options: tuple[Option, ...] = ()
+
+
+def _text(flag: str, field: str, help: str) -> Option:
+    return Option((flag,), (field,), help, required=True)
+
+
+def _reason(help: str = "why, in a sentence (recorded in the timeline)") -> Option:
+    return _text("--reason", "reason", help)
+
+
+ENGINEER_COMMANDS: tuple[EngineerCommand, ...] = (
+    EngineerCommand("ack", "ack", "Ack", "acknowledge: take the incident on (stops its response escalation)"),
+    EngineerCommand("assign", "assign", "Assign", "hand the incident to a group, optionally to one person in it", (
+        Option(("--group",), ("group",), "the assignment group (a support line or category group of the service)",
+               required=True),
+        Option(("--person",), ("person",), "a person of that group (default: the group as a whole)", default=""),
+    )),
+    EngineerCommand("escalate", "escalate", "Escalate",
+                    "functional (--to GROUP, another support line) or hierarchical (--management) escalation", (
+        Option(("--to",), ("to_group",), "the support line to hand it to", exclusive_group="direction"),
+        Option(("--management",), ("management",), "inform the service manager", switch=True,
+               exclusive_group="direction"),
+        _reason(),
+    )),
+    EngineerCommand("note", "note", "Note", "add a note to the timeline", (
+        _text("text", "text", "the note"),
+    )),
+    EngineerCommand("diagnose", "diagnose", "Diagnose", "record a finding; --category recategorizes", (
+        _text("--finding", "finding", "what was found"),
+        Option(("--category",), ("category",), "a category of the service (default: keep the current one)"),
+    )),
+    EngineerCommand("priority", "change_priority", "ChangePriority",
+                    "change impact x urgency; the deadlines are recomputed from the logged time", (
+        Option(("--impact",), ("impact",), "1 widespread, 2 a group of users, 3 one user or a redundant part",
+               required=True, scale=True),
+        Option(("--urgency",), ("urgency",), "1 high, 2 medium, 3 low", required=True, scale=True),
+        _reason(),
+    )),
+    EngineerCommand("hold", "hold", "Hold", "wait for the caller or a supplier; the restore clock pauses", (
+        Option(("--reason",), ("reason", "text"), "who it waits for, and why", required=True,
+               choices=("caller", "supplier"), metavar=("caller|supplier", "TEXT")),
+    )),
+    EngineerCommand("resume", "resume", "Resume", "back to work after a hold; the restore clock runs again"),
+    EngineerCommand("workaround", "workaround", "Workaround",
+                    "the service is restored by a workaround; the restore clock stops", (
+        _text("text", "text", "what restored the service"),
+    )),
+    EngineerCommand("resolve", "resolve", "Resolve", "the cause is fixed or handed to problem management", (
+        _text("--resolution", "resolution", "what fixed it"),
+        Option(("--problem",), ("problem",), "the problem record for the permanent fix (required for P1)",
+               pattern=PROBLEM_PATTERN, example="PRB-123"),
+    )),
+    EngineerCommand("confirm", "confirm", "Confirm", "the caller confirms the resolution: the incident closes"),
+    EngineerCommand("reopen", "reopen", "Reopen", "reopen a restored or resolved incident", (_reason(),)),
+    EngineerCommand("cancel", "cancel", "Cancel", "close an incident that was not one (outcome cancelled)",
+                    (_reason(),)),
+)  # fmt: skip
+
+BY_NAME = {command.name: command for command in ENGINEER_COMMANDS}
+UPDATE_OF_MODEL = {command.model: command.update for command in ENGINEER_COMMANDS}
