@@ -9,10 +9,12 @@ import os
 import signal
 from datetime import timedelta
 from collections.abc import Mapping
+from typing import Any
 
 import asyncpg
 import structlog
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -83,18 +85,27 @@ async def prepare_database(pool: asyncpg.Pool, settings: Settings) -> None:
     await load_catalog(pool, read_catalog_file(settings.catalog_path))
 
 
+def metrics_runtime(address: str) -> dict[str, Any]:
+    """INCIDENT_WORKER_METRICS=host:port: the SDK's own Prometheus metrics (task latencies, slots, polls,
+    sticky cache) at http://host:port/metrics, beside the receiver's /metrics."""
+    if not address:
+        return {}
+    return {"runtime": Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))}
+
+
 async def run(env: Mapping[str, str]) -> int:
     settings = Settings.from_env(env)
     configure_logging(settings.log_level)
     pool = await open_pool(settings.database_url)
     await prepare_database(pool, settings)
-    client = await connect(env)
+    client = await connect(env, **metrics_runtime(settings.worker_metrics))
     worker = build_worker(client, pool, settings.task_queue)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker started", task_queue=settings.task_queue, temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"))
+    log.info("worker started", task_queue=settings.task_queue, temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"),
+             metrics=f"http://{settings.worker_metrics}/metrics" if settings.worker_metrics else None)
     async with worker:
         await stop.wait()
         log.info("worker draining")

@@ -5,24 +5,45 @@ import tomllib
 from pathlib import Path
 
 import asyncpg
+from pydantic import ValidationError
 
 from domain.catalog import Catalog, KnownError, Notifications, ServiceAgreement, parse_catalog
 
 
+class CatalogFileError(ValueError):
+    """The catalog file cannot be used; the message names the file, the field and why."""
+
+
 def read_catalog_file(path: Path) -> Catalog:
-    """Parse and validate catalog.toml; errors name the file and the field."""
-    with path.open("rb") as handle:
-        raw = tomllib.load(handle)
-    return parse_catalog(raw)
+    """Parse and validate catalog.toml. Raises CatalogFileError naming the file and the field."""
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+        return parse_catalog(raw)
+    except OSError as err:
+        raise CatalogFileError(f"{path}: cannot be read: {err.strerror or err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogFileError(f"{path}: not valid TOML: {err}") from None
+    except ValidationError as err:
+        problems = [f"{'.'.join(str(part) for part in e['loc']) or 'catalog'}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in err.errors(include_url=False)]  # fmt: skip
+        raise CatalogFileError(f"{path}: " + "; ".join(problems)) from None
+    except ValueError as err:  # parse_catalog's own checks (duplicates, unknown services, durations)
+        raise CatalogFileError(f"{path}: {err}") from None
 
 
 async def load_catalog(pool: asyncpg.Pool, catalog: Catalog) -> None:
+    async with pool.acquire() as conn:
+        await load_catalog_on(conn, catalog)
+
+
+async def load_catalog_on(conn: asyncpg.Connection, catalog: Catalog) -> None:
     """Replace the agreements in one transaction; re-running with the same file changes nothing.
 
     Services are never deleted (incidents reference them); one dropped from the file
     simply stops accepting events because its agreement is marked withdrawn.
     """
-    async with pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         for entry in catalog.services.values():
             await conn.execute(
                 "INSERT INTO services (name, integration_key, agreement, notifications)"

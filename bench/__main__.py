@@ -20,8 +20,8 @@ from bench import report
 from bench.report import say
 from starter.process_exit import exit_now
 
-SIZES = {"b1_lifecycles": 240, "b2_deliveries": 5000, "b2_groups": 200, "b4_incidents": 2000}
-B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B3_ROUNDS, B4_RESTORE_S = 20, 3, 50, 10, 60.0
+SIZES = {"b1_lifecycles": 240, "b2_deliveries": 5000, "b2_groups": 200, "b4_incidents": 2000, "b6_listed": 1000}
+B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B3_ROUNDS, B4_RESTORE_S, B6_ROUNDS = 20, 3, 50, 10, 60.0, 6
 PIPELINE_QUEUE, BARE_QUEUE = "bench-incidents", "bench-bare"
 
 
@@ -37,11 +37,11 @@ async def _guarded(name: str, results: dict[str, Any], work: Callable[[], Awaita
 
 
 async def main() -> dict[str, Any]:
-    from bench import b1_lifecycle, b2_alert_storm, b3_cli, b4_open_incidents, b5_newcomer
+    from bench import b1_lifecycle, b2_alert_storm, b3_cli, b4_open_incidents, b5_newcomer, b6_list
     from bench.stack import start_stack
 
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
-    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5").split(",")}
+    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6").split(",")}
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
     say(f"machine: {results['machine']['nproc']} x {results['machine']['cpu']}, load average "
@@ -66,6 +66,8 @@ async def main() -> dict[str, Any]:
         if "b4" in only:
             await _guarded("b4", results, lambda: b4_open_incidents.run(stack, BARE_QUEUE, sizes["b4_incidents"],
                                                                          B4_RESTORE_S))
+        if "b6" in only:
+            await _guarded("b6", results, lambda: b6_list.run(stack, PIPELINE_QUEUE, sizes["b6_listed"], B6_ROUNDS))
     finally:
         await stack.close()
     if "b5" in only:

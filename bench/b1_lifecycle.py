@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
@@ -24,7 +25,7 @@ from bench.bare_workflow import EXTRA_TIMER, BareAction, BareInput, BareWorkflow
 from bench.report import say
 from bench.stack import Stack
 from domain.commands import Ack, Confirm, Diagnose, OpenIncident, Resolve, Workaround
-from starter.incidents import open_incident
+from starter.incidents import open_numbered
 
 Drive = Callable[[Client, str, str], Awaitable[None]]
 ACTOR = "bench"
@@ -45,13 +46,27 @@ SHAPE_EVENTS = {
 ACTIVITY_KINDS = ("records", "notifies", "setup")
 
 
-async def drive_pipeline(client: Client, task_queue: str, workflow_id: str) -> None:
-    request = OpenIncident(service="checkout", summary="5xx above 5% on checkout", impact=2, urgency=2)
-    await open_incident(client, task_queue, request, actor=ACTOR, workflow_id=workflow_id)
-    handle = client.get_workflow_handle(workflow_id)
-    for name, payload in PIPELINE_STEPS:
-        await handle.execute_update(name, payload, result_type=dict)
-    await handle.result()
+class PipelineDriver:
+    """Opens each incident as incidentctl does (a number reserved, then update-with-start) and walks it.
+
+    The bench names lifecycles by its own ids; `numbers` maps them to the incidents' workflow ids.
+    """
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.numbers: dict[str, str] = {}
+
+    async def __call__(self, client: Client, task_queue: str, name: str) -> None:
+        request = OpenIncident(service="checkout", summary="5xx above 5% on checkout", impact=2, urgency=2)
+        view = await open_numbered(client, self.pool, task_queue, request, actor=ACTOR)
+        self.numbers[name] = view["workflow_id"]
+        handle = client.get_workflow_handle(view["workflow_id"])
+        for step, payload in PIPELINE_STEPS:
+            await handle.execute_update(step, payload, result_type=dict)
+        await handle.result()
+
+    def workflow_ids(self, names: list[str]) -> list[str]:
+        return [self.numbers.get(name, name) for name in names]
 
 
 class BareDriver:
@@ -172,10 +187,12 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
     warm = max(2, 3 * concurrency)
     say(f"B1 warm-up: {warm} lifecycles each, pipeline and bare; the pipeline's records, notifies and timers "
         "counted")
+    drive_pipeline = PipelineDriver(stack.pool)
     await run_batch("warm-up pipeline", client, pipeline_queue, drive_pipeline, ids("p", "w", warm), concurrency)
-    drive_bare = BareDriver(await shape(client, ids("p", "w", warm)))
+    drive_bare = BareDriver(await shape(client, drive_pipeline.workflow_ids(ids("p", "w", warm))))
     await run_batch("warm-up bare", client, bare_queue, drive_bare, ids("b", "w", warm), concurrency)
-    drive_bare.calibrate(await shape(client, ids("p", "w", warm)), await shape(client, ids("b", "w", warm)))
+    drive_bare.calibrate(await shape(client, drive_pipeline.workflow_ids(ids("p", "w", warm))),
+                         await shape(client, ids("b", "w", warm)))  # fmt: skip
     segment = max(1, n // (2 * rounds))
     drives: dict[str, tuple[str, Drive]] = {"bare": (bare_queue, drive_bare),
                                             "pipeline": (pipeline_queue, drive_pipeline)}
@@ -192,14 +209,15 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
         cpu[kind].update({part: after[part] - before.get(part, 0.0) for part in after})
         driven[kind] += ids(kind[0], str(step), segment)
         if kind == "pipeline":  # the pipeline's shape varies with timing: the floor follows what it measured
-            drive_bare.calibrate(await shape(client, driven["pipeline"]),
+            drive_bare.calibrate(await shape(client, drive_pipeline.workflow_ids(driven["pipeline"])),
                                  await shape(client, driven["bare"]) if driven["bare"] else None)  # fmt: skip
     done = segment * 2 * rounds  # per kind
     pipeline_rate, bare_rate = done / walls["pipeline"], done / walls["bare"]
     per_lifecycle = {kind: {part: round(seconds / done, 4) for part, seconds in parts.items() if seconds >= 0.005}
                      for kind, parts in cpu.items()}  # fmt: skip
     cpu_total = {kind: round(sum(parts.values()), 4) for kind, parts in per_lifecycle.items()}
-    shapes = {kind: await shape(client, driven[kind]) for kind in ("pipeline", "bare")}
+    shapes = {"pipeline": await shape(client, drive_pipeline.workflow_ids(driven["pipeline"])),
+              "bare": await shape(client, driven["bare"])}
     say(f"B1 pipeline {pipeline_rate:.1f}/s, bare {bare_rate:.1f}/s: {pipeline_rate / bare_rate:.2f}x; CPU s per "
         f"lifecycle {cpu_total['pipeline']} vs {cpu_total['bare']}")
     say("B1 shape per workflow (pipeline vs bare): "

@@ -134,8 +134,16 @@ async def settle(stack: Stack, label: str, workflow_ids: list[str], expected: in
             except Exception:  # not yet started by the worker, or busy: counted as not settled
                 return None
 
+    async def incidents() -> list[str]:
+        """The receiver answers with alert groups (routes); the floor's ids are its workflows already."""
+        rows = await stack.pool.fetch("SELECT route, workflow_id FROM alert_routes WHERE route = ANY($1::text[])",
+                                      list(set(workflow_ids)))  # fmt: skip
+        routed = {r["route"]: r["workflow_id"] for r in rows}
+        return [routed.get(w, w) for w in workflow_ids]
+
     started = time.perf_counter()
     while True:
+        workflow_ids = await incidents()
         views = await asyncio.gather(*(view(w) for w in workflow_ids))
         numbers = {v["number"] for v in views if v and v.get("number")}
         occurrences = sum(v["alerts"]["occurrences"] for v in views if v)
@@ -199,7 +207,7 @@ async def run(stack: Stack, task_queue: str, deliveries: int, groups: int, sende
                         raise TemporaryRefusal()
                     if answer.status != 202:
                         raise RuntimeError(f"receiver answered {answer.status}: {body}")
-                    return str(body["workflow_id"])
+                    return str(body["route"])
 
             results: dict[str, Any] = {"deliveries": len(order), "groups": groups, "senders": senders, "shape": shape}
             for key, send in (("floor", to_temporal), ("receiver", to_receiver)):

@@ -13,7 +13,7 @@ from typing import Any
 from bench.report import median, say
 from bench.stack import Stack
 from domain.commands import OpenIncident
-from starter.incidents import open_incident
+from starter.incidents import open_numbered
 from starter.local_temporal import temporal_binary
 
 # The floor: what any Python CLI making this update has to do.
@@ -63,9 +63,8 @@ async def run(stack: Stack, task_queue: str, rounds: int) -> dict[str, Any]:
     }  # fmt: skip
     say(f"B3 opening {len(tools) * (rounds + 1)} incidents to acknowledge")
     request = OpenIncident(service="checkout", summary="latency above 2s on checkout", impact=2, urgency=2)
-    incidents = await asyncio.gather(*(open_incident(stack.client, task_queue, request, actor="bench")
+    incidents = await asyncio.gather(*(open_numbered(stack.client, stack.pool, task_queue, request, actor="bench")
                                        for _ in range(len(tools) * (rounds + 1))))  # fmt: skip
-    await asyncio.sleep(1.0)  # the visibility store (IncidentNumber lookups) is eventually consistent
     times: dict[str, list[float]] = {name: [] for name in tools}
     names = list(tools)
     for round_ in range(rounds + 1):  # round 0 warms the page cache and is not counted

@@ -26,7 +26,7 @@ from activities.catalog_store import load_catalog, read_catalog_file
 from domain.catalog import Targets
 from domain.commands import OpenIncident
 from domain.enums import Priority
-from starter.incidents import open_incident
+from starter.incidents import open_numbered
 from starter.settings import PROJECT_ROOT
 
 FAST_LANE = "fast-lane"
@@ -89,7 +89,7 @@ async def run(stack: Stack, bare_queue: str, n: int, restore_s: float, samples: 
         fires = i >= n - firing
         request = OpenIncident(service=FAST_LANE, summary="mailbox quota exceeded", impact=2, urgency=2 if fires else 3)
         async with gate:
-            view = await asyncio.wait_for(open_incident(stack.client, queue, request, actor="bench"), 120)
+            view = await asyncio.wait_for(open_numbered(stack.client, stack.pool, queue, request, actor="bench"), 120)
         if fires:
             workflow_ids.append(view["workflow_id"])
         opened += 1

@@ -86,7 +86,7 @@ def _row(bench: str, figure: str, value: str, target: str | None = None, met: bo
 def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The table: each figure against its target (a ratio to the floor where there is one)."""
     out: list[dict[str, Any]] = []
-    for name in ("b1", "b2", "b3", "b4", "b5"):
+    for name in ("b1", "b2", "b3", "b4", "b5", "b6"):
         result = results.get(name)
         if result is None:
             continue
@@ -95,6 +95,13 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         out += globals()[f"_{name}_rows"](result)
     return out
+
+
+def _b6_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    m = r["median_s"]
+    return [_row("B6", f"`incidentctl list` of {r['incidents']} incidents / `temporal workflow list` of them",
+                 f"{m['incidentctl']:.3f} / {m['temporal_cli']:.3f} s = {r['ratio_to_temporal_cli']:.2f}x",
+                 "<= 1.5x (about the same)", r["ratio_to_temporal_cli"] <= 1.5)]
 
 
 def _b1_rows(r: dict[str, Any]) -> list[dict[str, Any]]:

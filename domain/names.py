@@ -11,6 +11,9 @@ def closest(name: str, known: Iterable[str]) -> str | None:
     squashed = name.lower().replace("-", "").replace("_", "")
     if squashed in lowered:
         return lowered[squashed]
+    starting = [c for c in candidates if c.lower().startswith(name.lower())] if len(name) >= 3 else []
+    if len(starting) == 1:  # an abbreviation: "perf" for performance
+        return starting[0]
     found = get_close_matches(name, candidates, n=1, cutoff=0.6)
     return found[0] if found else None
 

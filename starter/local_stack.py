@@ -8,6 +8,7 @@ cleanly; the next `make run` finds every open incident and timer where it was.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +21,17 @@ from starter.settings import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / ".data"
 TEMPORAL_PORT, UI_PORT, POSTGRES_PORT = 7233, 8233, 55432
+WORKER_METRICS_PORT = 9464  # the SDK's Prometheus metrics; skipped when a second stack runs beside
 DEV_INGEST_TOKEN = "dev-ingest-token"  # local only; set INCIDENT_INGEST_TOKEN for anything shared
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _child(module_or_script: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -57,6 +68,8 @@ def main() -> int:
     print(f"PostgreSQL      {env['INCIDENT_DATABASE_URL']}", flush=True)
     temporal = start_dev_server(data / "temporal.db", temporal_port, ui_port, data / "temporal.log")
     print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{ui_port}", flush=True)
+    if "INCIDENT_WORKER_METRICS" not in env and _free(WORKER_METRICS_PORT):
+        env["INCIDENT_WORKER_METRICS"] = f"127.0.0.1:{WORKER_METRICS_PORT}"
     children = [("worker", _child(["worker.py"], env, data / "worker.log"))]
     receiver_port = int(env.get("INCIDENT_RECEIVER_PORT", "8080"))
     if (PROJECT_ROOT / "starter" / "receiver" / "__main__.py").exists():
@@ -73,6 +86,8 @@ def main() -> int:
         if len(children) > 1:
             wait_for_port("127.0.0.1", receiver_port, timeout=60, process=children[1][1])
             print(f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True)
+        if env.get("INCIDENT_WORKER_METRICS"):
+            print(f"Worker metrics  http://{env['INCIDENT_WORKER_METRICS']}/metrics  (Prometheus)", flush=True)
         print(f"Logs            {data}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "
               '--summary "5xx above 5%" --impact 1 --urgency 1\nCtrl-C stops everything.', flush=True)  # fmt: skip
         while not stopping:

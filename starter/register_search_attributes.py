@@ -19,17 +19,21 @@ TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, profiles). Where the cluste
 attributes through its OperatorService (Temporal Cloud manages them with `tcld` or its UI), add them
 there and use `--dry-run` to check: it exits 0 only when nothing is missing or different.
 
+`--wait SECONDS` keeps trying while the cluster or its namespace is still coming up (the compose
+file's `register-search-attributes` job runs it so, with `--wait 300`).
+
 Exit codes: 0 registered (or already there), 1 refused (a type conflict, something missing
 under --dry-run, or the cluster refused the request), 2 usage error, 3 cannot reach Temporal.
 """
 
 import argparse
 import asyncio
+import io
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
@@ -46,6 +50,7 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # wait until the namespace lists what was added, so the workers started next can upsert them.
 VISIBLE_TIMEOUT_SECONDS = 60.0
 VISIBLE_POLL_SECONDS = 1.0
+WAIT_POLL_SECONDS = 2.0
 
 
 class RegistrationRefused(Exception):
@@ -159,6 +164,21 @@ def report(result: Plan, wanted: Mapping[str, str], namespace: str, dry_run: boo
         out.write(f"namespace {namespace}: all {len(wanted)} search attributes already present\n")
 
 
+async def run_waiting(env: Mapping[str, str], wait: float, **options: Any) -> int:
+    """`--wait`: a cluster still starting (compose brings Temporal up, then its namespace) is waited for."""
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        quiet = io.StringIO()
+        code = await run(env, err=quiet, **options)
+        if code != UNREACHABLE and "NOT_FOUND" not in quiet.getvalue():
+            sys.stderr.write(quiet.getvalue())
+            return code
+        if asyncio.get_running_loop().time() >= deadline:
+            sys.stderr.write(quiet.getvalue().rstrip() + f" (waited {wait:.0f}s)\n")
+            return code
+        await asyncio.sleep(WAIT_POLL_SECONDS)
+
+
 async def run(env: Mapping[str, str], wanted: Mapping[str, str] = SEARCH_ATTRIBUTES, *, dry_run: bool = False,
               out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:  # fmt: skip
     """The whole command, minus the process exit; `wanted` is a parameter so tests can add to it."""
@@ -187,6 +207,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--dry-run", action="store_true",
                         help="only check: list what is missing (exit 1 if anything is), add nothing")  # fmt: skip
+    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                        help="keep trying this long while Temporal or its namespace is not up yet (default 0: once)")
     return parser.parse_args(argv)
 
 
@@ -196,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit as exit_:  # argparse: --help is 0, usage errors are 2
         exit_now(int(exit_.code or 0))
     try:
-        code = asyncio.run(run(os.environ, dry_run=args.dry_run))
+        code = asyncio.run(run_waiting(os.environ, args.wait, dry_run=args.dry_run))
     except KeyboardInterrupt:
         code = 130
     exit_now(code)

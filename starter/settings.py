@@ -20,6 +20,10 @@ class Settings:
     receiver_host: str
     receiver_port: int
     log_level: str
+    # TLS on the receiver itself (the official PagerDuty clients refuse plain http): both or neither
+    worker_metrics: str = ""  # host:port where the worker serves the SDK's Prometheus metrics; empty: none
+    tls_cert: Path | None = None
+    tls_key: Path | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -33,4 +37,7 @@ class Settings:
             receiver_host=env.get("INCIDENT_RECEIVER_HOST", "127.0.0.1"),
             receiver_port=int(env.get("INCIDENT_RECEIVER_PORT", "8080")),
             log_level=env.get("INCIDENT_LOG_LEVEL", "info"),
+            worker_metrics=env.get("INCIDENT_WORKER_METRICS", ""),
+            tls_cert=Path(env["INCIDENT_TLS_CERT"]) if env.get("INCIDENT_TLS_CERT") else None,
+            tls_key=Path(env["INCIDENT_TLS_KEY"]) if env.get("INCIDENT_TLS_KEY") else None,
         )

@@ -50,14 +50,25 @@ async def pool(postgres_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture(scope="session")
-def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real Temporal dev server (SQLite file, WAL), search attributes registered."""
+def dev_server_with_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The real Temporal dev server (SQLite file, WAL), search attributes registered, and its Web UI:
+    (frontend address, Web UI URL)."""
     directory = tmp_path_factory.mktemp("temporal")
-    port = free_port()
-    process = start_dev_server(directory / "temporal.db", port, None, directory / "server.log")
-    yield f"127.0.0.1:{port}"
+    port, ui_port = free_port(), free_port()
+    process = start_dev_server(directory / "temporal.db", port, ui_port, directory / "server.log")
+    yield f"127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}"
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def dev_server(dev_server_with_ui: tuple[str, str]) -> str:
+    return dev_server_with_ui[0]
+
+
+@pytest.fixture(scope="session")
+def web_ui(dev_server_with_ui: tuple[str, str]) -> str:
+    return dev_server_with_ui[1]
 
 
 @pytest.fixture(scope="session")

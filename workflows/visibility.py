@@ -82,7 +82,24 @@ def current_details(incident: Incident, now: datetime) -> str:
         lines.append(f"restore due {due.restore_due.isoformat(timespec='minutes')}{paused}")
     if incident.breached:
         lines.append("**SLA breached**")
+    lines += _alert_context_lines(incident)
     if incident.timeline:
         last = incident.timeline[-1]
         lines.append(f"last: {last.action} by {last.actor} at {last.at.isoformat(timespec='seconds')}")
     return "\n\n".join(lines)
+
+
+def _alert_context_lines(incident: Incident) -> list[str]:
+    """What the alert's sender said a responder needs: runbook, description, links (a few, short)."""
+    context = incident.alert_context
+    if context is None:
+        return []
+    lines = [f"runbook {context.runbook_url}"] if context.runbook_url else []
+    if context.description:
+        lines.append(context.description[:300])
+    links = [f"[{link.text or 'link'}]({link.href})" for link in context.links[:5]]
+    if context.client_url:
+        links.append(f"[{context.client or 'source'}]({context.client_url})")
+    if links:
+        lines.append("links " + " ".join(links))
+    return lines

@@ -1,21 +1,24 @@
-"""What each incidentctl command does against Temporal (and Postgres for `report`)."""
+"""What each incidentctl command does against Temporal (and Postgres for `open`'s checks, `list`, `report`)."""
 
 import argparse
-import asyncio
 import os
+import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.incident_lookup import IncidentNotFound, find_incident
+from domain.engineer_commands import EngineerCommand
+from domain.names import unknown_name
+from starter.incident_lookup import IncidentNotFound, find_older_incident, handle_for, not_found
 from starter.incidentctl import render
-from starter.incidentctl.main import Refused, Unreachable, validation_refusal
+from starter.incidentctl.main import Refused, Unreachable, validation_refusal, why_unreachable
+from starter.incidentctl.parser import STATES
+from starter.incidentctl.record import agreed_services, connected
 from starter.settings import Settings
 
-QUERY_CONCURRENCY = 16
 # IncidentWorkflow.view, by name: every command but `open` talks to the workflow by names and plain
 # JSON, so it imports neither workflows/ (and through it activities, asyncpg, aiohttp) nor pydantic.
 # make bench B3: `incidentctl ack` went from 1.44x to 1.07x the wall time of a bare SDK script.
@@ -33,9 +36,10 @@ def _print(args: argparse.Namespace, view: dict[str, Any], detailed: bool = Fals
 def _rpc_failure(client: Client, err: RPCError, name: str) -> Exception:
     if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
         # e.g. the server died while a command waited: name the address, as a failed connect does
-        return Unreachable(f"cannot reach Temporal at {client.service_client.config.target_host}: {err.message}")
+        return Unreachable(f"cannot reach Temporal at {client.service_client.config.target_host}"
+                           f" ({why_unreachable(err)})")  # fmt: skip
     if err.status is RPCStatusCode.NOT_FOUND:
-        return Refused(f"no incident {name}")
+        return Refused(not_found(name))
     return Refused(f"{name}: {err.message}")
 
 
@@ -46,9 +50,10 @@ def _refusal(err: WorkflowUpdateFailedError) -> Refused:
     return Refused(cause.message if cause is not None else str(err))
 
 
-async def _handle(client: Client, name: str) -> Any:
+async def _older(client: Client, name: str) -> WorkflowHandle[Any, Any]:
+    """An incident opened before its number was its workflow id."""
     try:
-        return await find_incident(client, name)
+        return await find_older_incident(client, name)
     except IncidentNotFound as err:
         raise Refused(str(err)) from None
     except RPCError as err:
@@ -58,6 +63,7 @@ async def _handle(client: Client, name: str) -> Any:
 async def open_(client: Client, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from activities.numbers import reserve_number
     from domain.commands import OpenIncident
     from domain.enums import Source
     from starter.incidents import open_incident  # starts IncidentWorkflow: the one command that needs its class
@@ -70,6 +76,10 @@ async def open_(client: Client, args: argparse.Namespace) -> int:
                                source=Source.SUPPLIER if args.supplier else Source.ENGINEER)  # fmt: skip
     except ValidationError as err:
         raise validation_refusal(err) from None
+    # Checked before anything starts: a service outside the agreements leaves no workflow behind.
+    async with connected(settings.database_url) as conn:
+        await _check_agreement(conn, request, args)
+        request = request.model_copy(update={"number": await reserve_number(conn)})
     try:
         view = await open_incident(client, settings.task_queue, request, actor=args.actor)
     except WorkflowUpdateFailedError as err:
@@ -80,99 +90,127 @@ async def open_(client: Client, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _check_agreement(conn: Any, request: Any, args: argparse.Namespace) -> None:
+    import json
+
+    from activities.catalog_store import fetch_agreement
+
+    agreement = await fetch_agreement(conn, request.service)
+    if agreement is None:
+        reason = "service not in the agreed catalog"
+        await conn.execute("INSERT INTO rejected_events (dedup_key, source, service, reason, payload)"
+                           " VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (dedup_key) DO NOTHING",
+                           f"incidentctl-{args.request_id or os.urandom(8).hex()}", "incidentctl", request.service,
+                           reason, json.dumps({"summary": request.summary, "actor": args.actor}))  # fmt: skip
+        known = unknown_name("a service of the agreed catalog", request.service, await agreed_services(conn))
+        raise Refused(f"{known}: no incident opened; recorded as a rejected event")
+    categories = [c.name for c in agreement.categories]
+    if request.category is not None and request.category not in categories:
+        raise Refused(unknown_name(f"a category of {request.service}", request.category, categories))
+
+
 async def show(client: Client, args: argparse.Namespace) -> int:
-    handle = await _handle(client, args.incident)
+    handle = handle_for(client, args.incident)
     try:
-        view = await handle.query(VIEW, {"history": args.history}, result_type=dict)
+        view = await _query(handle, args.history)
     except RPCError as err:
-        raise _rpc_failure(client, err, args.incident) from None
+        if err.status is not RPCStatusCode.NOT_FOUND:
+            raise _rpc_failure(client, err, args.incident) from None
+        try:
+            view = await _query(await _older(client, args.incident), args.history)
+        except RPCError as again:
+            raise _rpc_failure(client, again, args.incident) from None
     _print(args, view, detailed=True)
     return 0
 
 
-async def update(client: Client, args: argparse.Namespace, name: str, model: str, payload: dict[str, Any],
+async def _query(handle: WorkflowHandle[Any, Any], history: bool) -> dict[str, Any]:
+    return await handle.query(VIEW, {"history": history}, result_type=dict)
+
+
+async def update(client: Client, args: argparse.Namespace, command: EngineerCommand, payload: dict[str, Any],
                  request_id: str) -> int:  # fmt: skip
-    handle = await _handle(client, args.incident)
-    # The update id makes the command idempotent: a retry with the same id returns the
-    # first result instead of acting twice.
-    update_id = f"{name}-{request_id}"
+    # The update id makes the command idempotent: a retry with the same id returns the first
+    # result instead of acting twice.
+    update_id = f"{command.update}-{request_id}"
+    handle = handle_for(client, args.incident)
+    for attempt in ("by number", "older incident"):
+        try:
+            view = await handle.execute_update(command.update, payload, id=update_id, result_type=dict)
+        except WorkflowUpdateFailedError as err:
+            raise _input_refusal(err, command, payload) or _refusal(err) from None
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise _rpc_failure(client, err, args.incident) from None
+            if await _readable(handle):  # the workflow has finished: the incident is closed
+                raise await _closed_refusal(handle, args) from None
+            if attempt == "older incident":
+                raise Refused(not_found(args.incident)) from None
+            handle = await _older(client, args.incident)
+            continue
+        _print(args, view)
+        return 0
+    raise AssertionError("unreachable")
+
+
+async def _readable(handle: WorkflowHandle[Any, Any]) -> bool:
     try:
-        view = await handle.execute_update(name, payload, id=update_id, result_type=dict)
-    except WorkflowUpdateFailedError as err:
-        raise _input_refusal(err, model, payload) or _refusal(err) from None
-    except RPCError as err:
-        if err.status is RPCStatusCode.NOT_FOUND:  # the workflow has finished: the incident is closed
-            raise await _closed_refusal(handle, args) from None
-        raise _rpc_failure(client, err, args.incident) from None
-    _print(args, view)
-    return 0
+        await _query(handle, False)
+    except RPCError:
+        return False
+    return True
 
 
-def _input_refusal(err: WorkflowUpdateFailedError, model: str, payload: dict[str, Any]) -> Refused | None:
-    """The workflow could not read the input (it failed its model): word it as pydantic does, in one line."""
+def _input_refusal(err: WorkflowUpdateFailedError, command: EngineerCommand,
+                   payload: dict[str, Any]) -> Refused | None:  # fmt: skip
+    """The workflow could not read the input (it failed its model): say which flag, in a sentence."""
+    from starter.incidentctl.inputs import refusal_of_invalid
+
     cause: BaseException | None = err
     while cause is not None and not (isinstance(cause, ApplicationError) and cause.type == "ValidationError"):
         cause = cause.__cause__ or getattr(cause, "cause", None)
     if cause is None:
         return None
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # only now: a refusal may cost what a command should not
 
     from domain import commands
 
     try:
-        getattr(commands, model).model_validate(payload)
+        getattr(commands, command.model).model_validate(payload)
     except ValidationError as invalid:
-        return validation_refusal(invalid)
+        return Refused(refusal_of_invalid(command, invalid.errors(include_input=False)))
     return None
 
 
-async def _closed_refusal(handle: Any, args: argparse.Namespace) -> Exception:
+async def _closed_refusal(handle: WorkflowHandle[Any, Any], args: argparse.Namespace) -> Exception:
     """Updates cannot reach a finished workflow; say why in the same words a validator would."""
     from domain.enums import Action
     from domain.lifecycle import allowed_states
 
-    try:
-        view = await handle.query(VIEW, {"history": False}, result_type=dict)
-    except RPCError:
-        return Refused(f"no incident {args.incident}")
+    view = await _query(handle, False)
     needs = " or ".join(allowed_states(Action(args.command)))
     return Refused(f"{view['number'] or view['workflow_id']} is {view['state']}: {args.command} needs {needs}")
 
 
-def _list_query(args: argparse.Namespace) -> str:
-    clauses = ['WorkflowType = "IncidentWorkflow"', "IncidentNumber IS NOT NULL"]
-    if not args.all:
-        clauses.append('ExecutionStatus = "Running"')
-    for attribute, value in (("IncidentState", args.state), ("IncidentPriority", args.priority),
-                             ("IncidentService", args.service)):  # fmt: skip
-        if value:
-            clauses.append(f'{attribute} = "{value.replace(chr(34), "")}"')
-    if args.breached:
-        clauses.append("SlaBreached = true")
-    return " AND ".join(clauses)
+async def list_(args: argparse.Namespace) -> int:
+    from starter.incidentctl.listing import list_incidents
 
-
-async def list_(client: Client, args: argparse.Namespace) -> int:
-    try:
-        executions = [e async for e in client.list_workflows(_list_query(args), limit=args.limit)]
-    except RPCError as err:
-        raise _rpc_failure(client, err, "list") from None
-    gate = asyncio.Semaphore(QUERY_CONCURRENCY)
-
-    async def view_of(execution: Any) -> dict[str, Any] | None:
-        async with gate:
-            handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
-            try:
-                return await handle.query(VIEW, {"history": False}, result_type=dict)
-            except RPCError:
-                return None  # finished between list and query, or no worker: leave it out
-
-    views = [render.with_fresh_remaining(v) for v in await asyncio.gather(*(view_of(e) for e in executions)) if v]
-    views.sort(key=lambda v: (v.get("priority") or "P9", v.get("logged_at") or ""))
+    if args.state is not None and args.state not in STATES:
+        raise Refused(unknown_name("a state", args.state, STATES))
+    settings = Settings.from_env(os.environ)
+    async with connected(settings.database_url) as conn:
+        if args.service is not None:
+            services = await agreed_services(conn)
+            if args.service not in services:
+                raise Refused(unknown_name("a service of the agreed catalog", args.service, services))
+        views, total = await list_incidents(conn, state=args.state, priority=args.priority, service=args.service,
+                                            breached=args.breached, all_=args.all, limit=args.limit)  # fmt: skip
     if args.output == "json":
         render.emit_json(views)
     else:
         print(render.table(views))
+    if total > len(views):  # on stderr: `-o json` stays one JSON document
+        sys.stderr.write(f"showing {len(views)} of {total} (use --limit)\n")
     return 0
 
 
@@ -183,14 +221,13 @@ async def report(args: argparse.Namespace) -> int:
     try:
         since = parse_duration(args.since)
     except ValueError as err:
-        raise Refused(str(err)) from None
+        raise Refused(f"--since: {err}") from None
     settings = Settings.from_env(os.environ)
-    try:
-        result = await build_report(settings.database_url, since, datetime.now(timezone.utc))
-    except (OSError, asyncio.TimeoutError) as err:
-        raise Unreachable(f"cannot reach the incident database: {err}") from None
+    async with connected(settings.database_url) as conn:
+        result = await build_report(conn, since, datetime.now(timezone.utc))
     if args.output == "json":
         render.emit_json(result)
     else:
         print(report_table(result))
     return 0
+

@@ -1,17 +1,17 @@
 """incidentctl entry point: parse, act, print, exit with the contract's code.
 
-Exit codes: 0 done, 1 refused (reason in one line), 2 usage error, 3 cannot reach Temporal.
-Imports stay inside functions so `--help` and usage errors do not pay for the SDK.
+Exit codes: 0 done, 1 refused (reason in one line), 2 usage error, 3 cannot reach Temporal or the
+incident database. Imports stay inside functions so `--help` and usage errors do not pay for the SDK.
 """
 
 import argparse
 import asyncio
-import os
+import re
 import sys
 import uuid
 from typing import Any
 
-from starter.incidentctl.parser import UPDATES, parse
+from starter.incidentctl.parser import parse
 from starter.process_exit import exit_now
 
 DONE, REFUSED, USAGE, UNREACHABLE = 0, 1, 2, 3
@@ -25,47 +25,32 @@ class Unreachable(Exception):
     pass
 
 
-def _update_input(args: argparse.Namespace) -> dict[str, Any]:
-    """The update's input as plain JSON fields. The workflow validates it against its model in
-    domain.commands (a bad value is rejected before history); the CLI imports that model, and
-    pydantic, only to word a rejection (actions.update), so a command costs little more than the SDK."""
-    actor = args.actor
-    match args.command:
-        case "ack" | "resume" | "confirm":
-            return {"actor": actor}
-        case "assign":
-            return {"actor": actor, "group": args.group, "person": args.person}
-        case "escalate":
-            return {"actor": actor, "to_group": args.to_group, "management": args.management, "reason": args.reason}
-        case "note":
-            return {"actor": actor, "text": args.text}
-        case "diagnose":
-            return {"actor": actor, "finding": args.finding, "category": args.category}
-        case "priority":
-            return {"actor": actor, "impact": args.impact, "urgency": args.urgency, "reason": args.reason}
-        case "hold":
-            kind, text = args.reason
-            if kind not in ("caller", "supplier"):
-                raise Refused(f"hold --reason must be caller or supplier (got {kind!r})")
-            return {"actor": actor, "reason": kind, "text": text}
-        case "workaround":
-            return {"actor": actor, "text": args.text}
-        case "resolve":
-            return {"actor": actor, "resolution": args.resolution, "problem": args.problem}
-        case "reopen" | "cancel":
-            return {"actor": actor, "reason": args.reason}
-    raise AssertionError(args.command)
-
-
 def validation_refusal(err: Any) -> "Refused":
     """A pydantic ValidationError, in one line."""
     first = err.errors()[0]
     return Refused(f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
 
 
+def why_unreachable(err: BaseException) -> str:
+    """What went wrong, in words: the SDK's transport errors carry Rust internals (tonic::transport...)."""
+    text = str(err) or type(err).__name__
+    lowered = text.lower()
+    for needle, words in (("connection refused", "connection refused"), ("dns error", "the name does not resolve"),
+                          ("failed to lookup", "the name does not resolve"), ("timed out", "no answer in time"),
+                          ("certificate", "its TLS certificate was refused"), ("tls", "the TLS handshake failed"),
+                          ("connection reset", "the connection was reset")):  # fmt: skip
+        if needle in lowered:
+            return words
+    if isinstance(err, TimeoutError | asyncio.TimeoutError):
+        return "no answer in time"
+    return re.sub(r"\s+", " ", re.sub(r"\b\w+::[\w:]+(\([^)]*\))?", "", text)).strip(" :,") or "unreachable"
+
+
 async def _connect(models: bool) -> Any:
     """`models`: the pydantic converter, for `open` (it sends domain models); every other command
     sends plain JSON and does without pydantic."""
+    import os
+
     from temporalio.client import Client
 
     from starter.temporal_connection import connect_config
@@ -83,7 +68,7 @@ async def _connect(models: bool) -> Any:
     try:
         return await asyncio.wait_for(Client.connect(**config), timeout=10)
     except (RuntimeError, OSError, asyncio.TimeoutError) as err:
-        raise Unreachable(f"cannot reach Temporal at {config['target_host']}: {err}") from None
+        raise Unreachable(f"cannot reach Temporal at {config['target_host']} ({why_unreachable(err)})") from None
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -91,16 +76,31 @@ async def _run(args: argparse.Namespace) -> int:
 
     if args.command == "report":
         return await actions.report(args)
-    client = await _connect(models=args.command == "open")
-    if args.command == "open":
-        return await actions.open_(client, args)
     if args.command == "list":
-        return await actions.list_(client, args)
+        return await actions.list_(args)
+    if args.command == "catalog":
+        from starter.incidentctl import catalog_commands
+
+        return await catalog_commands.run(args)
+    if args.command == "open":
+        return await actions.open_(await _connect(models=True), args)
     if args.command == "show":
-        return await actions.show(client, args)
-    name, model = UPDATES[args.command]
-    request_id = args.request_id or uuid.uuid4().hex
-    return await actions.update(client, args, name, model, _update_input(args), request_id)
+        return await actions.show(await _connect(models=False), args)
+    return await _update(args)
+
+
+async def _update(args: argparse.Namespace) -> int:
+    from domain.engineer_commands import BY_NAME
+    from starter.incidentctl import actions
+    from starter.incidentctl.inputs import InputRefused, update_input
+
+    command = BY_NAME[args.command]
+    try:
+        payload = update_input(command, args)  # before connecting: a bad value needs no server
+    except InputRefused as err:
+        raise Refused(str(err)) from None
+    client = await _connect(models=False)
+    return await actions.update(client, args, command, payload, args.request_id or uuid.uuid4().hex)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -69,7 +69,23 @@ def details(view: dict[str, Any]) -> str:
     for key in ("runbook", "workaround", "problem", "known_error", "previous_number"):
         if view.get(key):
             lines.append(f"  {key:<11} {view[key]}")
+    if view.get("responders"):
+        lines.append(f"  responders  {', '.join(view['responders'])}")
+    lines += _context_lines(view.get("alert_context"))
     for entry in view.get("history", []):
         move = f"{entry['from']} -> {entry['to']}" if entry["from"] != entry["to"] else entry["to"]
         lines.append(f"  {entry['at']}  {entry['actor']:<14} {entry['action']:<20} {move:<28} {entry['detail']}")
     return "\n".join(lines)
+
+
+def _context_lines(context: dict[str, Any] | None) -> list[str]:
+    """The alert's context, as the sender gave it (bounded by the receiver)."""
+    if not context:
+        return []
+    lines = [f"  {label:<11} {context[key]}" for key, label in (("runbook_url", "alert runbook"),
+             ("description", "description"), ("group", "alert group"), ("client_url", context.get("client") or "source"))
+             if context.get(key)]  # fmt: skip
+    lines += [f"  link        {link['text'] or '-'}: {link['href']}" for link in context.get("links", [])]
+    lines += [f"  image       {image['text'] or '-'}: {image['href']}" for image in context.get("images", [])]
+    lines += [f"  detail      {name} = {text}" for name, text in context.get("details", {}).items()]
+    return lines

@@ -22,14 +22,8 @@ ORDER BY service, priority
 """
 
 
-async def build_report(database_url: str, since: timedelta, now: datetime) -> dict[str, Any]:
-    import asyncpg
-
-    conn = await asyncpg.connect(database_url, timeout=10)
-    try:
-        rows = await conn.fetch(REPORT_SQL, now - since)
-    finally:
-        await conn.close()
+async def build_report(conn: Any, since: timedelta, now: datetime) -> dict[str, Any]:
+    rows = await conn.fetch(REPORT_SQL, now - since)
     groups = []
     for r in rows:
         judged = r["breached"] + r["restored_in_time"]

@@ -11,6 +11,7 @@ forwarder's pass in flight, exit 0; rows not yet forwarded wait in the inbox for
 import asyncio
 import os
 import signal
+import ssl
 from collections.abc import Mapping
 
 import asyncpg
@@ -32,8 +33,29 @@ DATABASE_POOL_SIZE = 8
 DRAIN_SECONDS = 30.0  # longer than the Temporal RPC timeout, so an in-flight call can finish
 
 
+class TlsMisconfigured(ValueError):
+    """INCIDENT_TLS_CERT / INCIDENT_TLS_KEY cannot be used; the message says which and why."""
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """HTTPS when both the certificate (chain, PEM) and its key are given; plain http when neither."""
+    if settings.tls_cert is None and settings.tls_key is None:
+        return None
+    if settings.tls_cert is None or settings.tls_key is None:
+        missing = "INCIDENT_TLS_CERT" if settings.tls_cert is None else "INCIDENT_TLS_KEY"
+        raise TlsMisconfigured(f"TLS needs both INCIDENT_TLS_CERT and INCIDENT_TLS_KEY; {missing} is not set")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    except (OSError, ssl.SSLError) as err:
+        raise TlsMisconfigured(f"cannot use {settings.tls_cert} with {settings.tls_key}: {err}") from None
+    return context
+
+
 async def serve(settings: Settings, env: Mapping[str, str]) -> int:
     config = ReceiverConfig.from_settings(settings, env)
+    tls = tls_context(settings)  # before anything starts: a bad certificate is a clear exit, not a half-up receiver
     if not config.ingest_token:
         log.warning("INCIDENT_INGEST_TOKEN is empty: every Alertmanager webhook will be refused with 401")
     client = await connect(env, lazy=True)
@@ -42,12 +64,13 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
                            handle_signals=False, access_log=None)  # fmt: skip
     await runner.setup()
     try:
-        await web.TCPSite(runner, settings.receiver_host, settings.receiver_port).start()
+        await web.TCPSite(runner, settings.receiver_host, settings.receiver_port, ssl_context=tls).start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         log.info("receiver listening", host=settings.receiver_host, port=settings.receiver_port,
+                 scheme="https" if tls else "http",
                  task_queue=config.task_queue, temporal=client.service_client.config.target_host)  # fmt: skip
         await stop.wait()
         log.info("receiver draining")
@@ -66,6 +89,9 @@ def main() -> None:
         code = asyncio.run(serve(settings, os.environ))
     except KeyboardInterrupt:
         code = 0
+    except TlsMisconfigured as err:
+        log.error("receiver not started", reason=str(err))
+        code = 2
     except Exception as err:
         log.error("receiver failed", **exception_fields(err))
         code = 1

@@ -10,6 +10,7 @@ from datetime import datetime
 from domain.alerts import AlertEvent
 from domain.commands import OpenIncident
 from domain.enums import Source
+from starter.receiver.alert_context import from_alertmanager
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import (
     ALERTMANAGER_ACTOR, DESCRIPTION_LIMIT, SUMMARY_LIMIT, Delivery, ServiceChoice, clip, scale_hint, stable_id,
@@ -57,7 +58,9 @@ def describe(alert: AlertmanagerAlert) -> str:
 
 def delivery_from_webhook(webhook: AlertmanagerWebhook, service: str, config: ReceiverConfig,
                           now: datetime) -> Delivery:  # fmt: skip
-    events = [AlertEvent(key=a.fingerprint, status=a.status, at=now, description=describe(a)) for a in webhook.alerts]
+    events = [AlertEvent(key=a.fingerprint, status=a.status, at=now, description=describe(a),
+                         context=from_alertmanager(webhook, a) if a.status == "firing" else None)
+              for a in webhook.alerts]  # fmt: skip
     opens = None
     # A group that is all resolved must not open a new incident: it only settles a running one.
     if any(a.status == "firing" for a in webhook.alerts):

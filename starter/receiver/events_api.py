@@ -10,6 +10,7 @@ from datetime import datetime
 from domain.alerts import AlertEvent
 from domain.commands import OpenIncident
 from domain.enums import Source
+from starter.receiver.alert_context import from_event
 from starter.receiver.deliveries import (
     DESCRIPTION_LIMIT, EVENTS_API_ACTOR, SUMMARY_LIMIT, Delivery, clip, scale_hint, stable_id,
 )  # fmt: skip
@@ -35,7 +36,8 @@ def _detail(payload: EventPayload, name: str) -> int | None:
 def delivery_from_event(event: PagerDutyEvent, dedup_key: str, service: str, now: datetime) -> Delivery:
     payload = event.payload
     description = clip(payload.summary, DESCRIPTION_LIMIT) if payload else event.event_action
-    alert = AlertEvent(key=dedup_key, status=STATUS_OF_ACTION[event.event_action], at=now, description=description)
+    alert = AlertEvent(key=dedup_key, status=STATUS_OF_ACTION[event.event_action], at=now, description=description,
+                       context=from_event(event))  # fmt: skip
     opens = None
     # Only a trigger may open an incident; acknowledge/resolve for an unknown key is a no-op, as in PagerDuty.
     if event.event_action == "trigger" and payload is not None:

@@ -1,6 +1,6 @@
 """The two ingest endpoints: Alertmanager's webhook and the PagerDuty-compatible events API.
 
-Each handler checks, in order: credential, size, shape, agreement; then commits its
+Each handler checks, in order: credential, JSON, size, shape, agreement; then commits its
 delivery to the inbox and answers 2xx only once the row is committed (the forwarder
 takes it to Temporal). Anything that stops short of that is a Refusal.
 """
@@ -23,7 +23,7 @@ from starter.receiver.metrics import Metrics
 from starter.receiver.payloads import AlertmanagerWebhook, MalformedBody, PagerDutyEvent, parse_body
 from starter.receiver.refusals import malformed, not_in_catalog, unauthorized, unavailable
 from starter.receiver.rejections import RejectionNotRecorded, record_rejection
-from starter.receiver.request_guards import check_bearer, read_body
+from starter.receiver.request_guards import check_bearer, check_json, read_body
 from starter.receiver.service_directory import CatalogService, CatalogUnavailable, ServiceDirectory
 
 log = structlog.get_logger("receiver")
@@ -75,6 +75,7 @@ class IngestRoutes:
     # -- steps shared by both endpoints ----------------------------------------------------
 
     async def _parse(self, request: web.Request, model: type[Model]) -> tuple[Model, Any]:
+        check_json(request)
         body = await read_body(request, self._config.max_body_bytes)
         try:
             return parse_body(model, body)

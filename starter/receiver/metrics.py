@@ -71,10 +71,11 @@ class Metrics:
     def answered(self, endpoint: str, seconds: float) -> None:
         self.latency.setdefault((("endpoint", endpoint),), Histogram()).observe(seconds)
 
-    def temporal_call(self, call: str, deliveries: int, failed: bool = False) -> None:
-        labels = (("call", call), ("outcome", "failed" if failed else "ok"))
+    def temporal_call(self, call: str, deliveries: int, failed: bool = False, declined: bool = False) -> None:
+        """`declined`: the incident is closed (or gone), so it took nothing and the next one opens."""
+        labels = (("call", call), ("outcome", "failed" if failed else "declined" if declined else "ok"))
         self.temporal_calls[labels] += 1
-        self.carried[labels] += deliveries
+        self.carried[labels] += 0 if failed or declined else deliveries
 
     def inbox_forwarded(self, rows: int) -> None:
         self.forwarded[()] += rows

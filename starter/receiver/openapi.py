@@ -1,10 +1,13 @@
 """The receiver's published contract (OpenAPI 3.1), served at GET /openapi.json.
 
-Written by hand to match payloads.py and refusals.py; a test checks that every
-route the app serves is described here.
+Request bodies are generated from the pydantic models of payloads.py; answers follow refusals.py.
+A test checks that every route the app serves is described here, and `make test` runs
+schemathesis against this document and the running receiver (tests/e2e/test_receiver_openapi.py).
 """
 
 from typing import Any
+
+from starter.receiver.payloads import AlertmanagerWebhook, PagerDutyEvent
 
 _LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
 _ERROR = {
@@ -48,74 +51,25 @@ _REFUSALS = {
                  " in any string, and a Content-Encoding that decodes."),
     "401": _json(_ERROR, "Missing or invalid credential. Do not retry."),
     "413": _json(_ERROR, "Body larger than 512 KB."),
+    "415": _json(_ERROR, "The body is not declared JSON: send Content-Type: application/json."),
     "422": _json(_ERROR, "Service outside the agreed catalog. The event is recorded in rejected_events."),
     "503": _json(_ERROR, "Postgres (the inbox, or the catalog) cannot take the event now; nothing was stored. Retry.",
                  {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}),
 }
 
-ALERTMANAGER_WEBHOOK = {
-    "type": "object",
-    "required": ["version", "groupKey", "status", "alerts"],
-    "properties": {
-        "version": {"type": "string", "enum": ["4"]},
-        "groupKey": {"type": "string", "description": "one incident per group key"},
-        "status": {"type": "string", "enum": ["firing", "resolved"]},
-        "receiver": {"type": "string"},
-        "groupLabels": _LABELS,
-        "commonLabels": _LABELS,
-        "commonAnnotations": _LABELS,
-        "externalURL": {"type": "string"},
-        "truncatedAlerts": {"type": "integer"},
-        "alerts": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["status", "fingerprint"],
-                "properties": {
-                    "status": {"type": "string", "enum": ["firing", "resolved"]},
-                    "labels": {**_LABELS, "description": "`service` picks the catalog service; `severity`, "
-                               "`impact` (1-3) and `urgency` (1-3) set the priority"},
-                    "annotations": {**_LABELS, "description": "`summary` becomes the incident summary"},
-                    "startsAt": {"type": "string", "format": "date-time"},
-                    "endsAt": {"type": "string", "format": "date-time"},
-                    "generatorURL": {"type": "string"},
-                    "fingerprint": {"type": "string", "description": "one occurrence inside the incident"},
-                },
-            },
-        },
-    },
-}
+REF = "#/components/schemas/{model}"
 
-PAGERDUTY_EVENT = {
-    "type": "object",
-    "required": ["routing_key", "event_action"],
-    "properties": {
-        "routing_key": {"type": "string", "description": "the service's integration key (catalog.toml); "
-                        "it is the credential"},
-        "event_action": {"type": "string", "enum": ["trigger", "acknowledge", "resolve"]},
-        "dedup_key": {"type": "string", "maxLength": 255,
-                      "description": "one incident per key; generated and returned when a trigger has none; "
-                      "required for acknowledge and resolve"},
-        "payload": {
-            "type": "object",
-            "description": "required for trigger",
-            "required": ["summary", "source", "severity"],
-            "properties": {
-                "summary": {"type": "string", "maxLength": 1024},
-                "source": {"type": "string"},
-                "severity": {"type": "string", "enum": ["critical", "error", "warning", "info"]},
-                "timestamp": {"type": "string", "format": "date-time"},
-                "component": {"type": "string"},
-                "group": {"type": "string"},
-                "class": {"type": "string", "description": "used as the category hint"},
-                "custom_details": {"description": "free form; `impact` and `urgency` (1-3) are honoured"},
-            },
-        },
-        "client": {"type": "string"},
-        "client_url": {"type": "string"},
-    },
-}
+
+def request_schemas() -> dict[str, Any]:
+    """The two request bodies, from the very models the server validates with (payloads.py), so the
+    published limits (lengths, enums, formats, required-when rules) cannot drift from the enforced ones."""
+    schemas: dict[str, Any] = {}
+    for model in (AlertmanagerWebhook, PagerDutyEvent):
+        schema = model.model_json_schema(ref_template=REF)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
 
 OPENAPI_DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -130,13 +84,14 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                        "description": "INCIDENT_INGEST_TOKEN"}},  # fmt: skip
+        "schemas": request_schemas(),
     },
     "paths": {
         "/v1/alerts/alertmanager": {
             "post": {
                 "summary": "Prometheus Alertmanager webhook (webhook_configs, payload version 4)",
                 "security": [{"bearer": []}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": ALERTMANAGER_WEBHOOK}}},
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model="AlertmanagerWebhook")}}}},
                 "responses": {
                     "202": _json({"type": "object", "properties": {
                         "status": {"type": "string", "example": "success"},
@@ -154,7 +109,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
             "post": {
                 "summary": "PagerDuty Events API v2 compatible (Alertmanager pagerduty_configs, Grafana, Zabbix...)",
                 "security": [],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": PAGERDUTY_EVENT}}},
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model="PagerDutyEvent")}}}},
                 "responses": {
                     "202": _json({"type": "object", "properties": {
                         "status": {"type": "string", "example": "success"},

@@ -15,9 +15,26 @@ import math
 import re
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 Labels = dict[str, str]
+
+
+def _rfc3339(text: str) -> str:
+    """A date-time with its offset, as RFC 3339 (and Alertmanager's Go encoder) writes it; kept as sent."""
+    try:
+        parsed = datetime.fromisoformat(text)  # Python 3.11: 'Z', and digits past microseconds are cut
+    except ValueError:
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2026-11-29T23:47:28Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError("must be an RFC 3339 date-time with its offset, e.g. 2026-11-29T23:47:28Z")
+    return text
+
+
+DateTime = Annotated[str, AfterValidator(_rfc3339), WithJsonSchema({"type": "string", "format": "date-time"})]
 Model = TypeVar("Model", bound=BaseModel)
 
 MAX_DEPTH = 64  # Alertmanager's webhook is 4 levels deep; custom_details may nest, but not like this
@@ -31,8 +48,8 @@ class AlertmanagerAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: Labels = {}
     annotations: Labels = {}
-    startsAt: str = ""
-    endsAt: str = ""
+    startsAt: DateTime | None = None
+    endsAt: DateTime | None = None  # 0001-01-01T00:00:00Z while firing
     generatorURL: str = ""
     fingerprint: str = Field(min_length=1, max_length=200)
 
@@ -62,24 +79,48 @@ class EventPayload(BaseModel):
     summary: str = Field(min_length=1, max_length=1024)
     source: str = Field(min_length=1, max_length=255)
     severity: Literal["critical", "error", "warning", "info"]
-    timestamp: str | None = None
+    timestamp: DateTime | None = None
     component: str | None = None
     group: str | None = None
     event_class: str | None = Field(default=None, alias="class")
     custom_details: Any = None
 
 
+class EventLink(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    href: str = Field(min_length=1, max_length=2048)
+    text: str = Field(default="", max_length=1024)
+
+
+class EventImage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    src: str = Field(min_length=1, max_length=2048)
+    href: str = Field(default="", max_length=2048)
+    alt: str = Field(default="", max_length=1024)
+
+
+# The rule _required_by_action enforces, stated in the published schema too (JSON Schema if/then)
+REQUIRED_BY_ACTION = {"allOf": [
+    {"if": {"properties": {"event_action": {"const": "trigger"}}}, "then": {"required": ["payload"]},
+     "else": {"required": ["dedup_key"]}},
+]}  # fmt: skip
+
+
 class PagerDutyEvent(BaseModel):
     """PagerDuty Events API v2 event (`POST /v2/enqueue`)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=REQUIRED_BY_ACTION)
 
     routing_key: str = Field(min_length=1, max_length=200)
     event_action: Literal["trigger", "acknowledge", "resolve"]
     dedup_key: str | None = Field(default=None, min_length=1, max_length=255)
     payload: EventPayload | None = None
-    client: str | None = None
+    client: str | None = None  # kept on the incident clipped (alert_context.py), never refused for length
     client_url: str | None = None
+    links: list[EventLink] = Field(default=[], max_length=50)
+    images: list[EventImage] = Field(default=[], max_length=50)
 
     @model_validator(mode="after")
     def _required_by_action(self) -> "PagerDutyEvent":

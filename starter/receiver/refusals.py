@@ -39,6 +39,11 @@ def unauthorized(message: str, *, bearer: bool) -> Refusal:
     return Refusal(401, "unauthorized", message, headers=headers)
 
 
+def not_json(content_type: str) -> Refusal:
+    return Refusal(415, "unsupported_media_type",
+                   f"the body must be JSON (Content-Type: application/json), not {content_type or 'unspecified'!r}")
+
+
 def too_large(limit: int) -> Refusal:
     return Refusal(413, "too_large", f"body larger than {limit} bytes")
 

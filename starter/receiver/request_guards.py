@@ -1,10 +1,11 @@
-"""Checks made before a payload is trusted: the credential, then the size (and that it can be read at all)."""
+"""Checks made before a payload is trusted: the credential, that it says it is JSON, then the size
+(and that it can be read at all)."""
 
 import hmac
 
 from aiohttp import web
 
-from starter.receiver.refusals import too_large, unauthorized, unreadable
+from starter.receiver.refusals import not_json, too_large, unauthorized, unreadable
 
 
 def check_bearer(request: web.Request, token: str) -> None:
@@ -16,6 +17,15 @@ def check_bearer(request: web.Request, token: str) -> None:
     # header bytes that are not UTF-8 as surrogate escapes: give those bytes back, never fail on them.
     if not token or not hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token.encode()):
         raise unauthorized("invalid bearer token", bearer=True)
+
+
+def check_json(request: web.Request) -> None:
+    """415 unless the body is declared JSON (application/json, or a +json type): a form post or text
+    sent here by mistake is told so, rather than answered "invalid JSON"."""
+    declared = request.headers.get("Content-Type", "")
+    kind = request.content_type.lower() if declared else ""
+    if kind != "application/json" and not (kind.startswith("application/") and kind.endswith("+json")):
+        raise not_json(declared.split(";")[0].strip())
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:

@@ -95,17 +95,17 @@ class TemporalFeed:
             await self._client.start_workflow(
                 IncidentWorkflow.run, request, id=route.workflow_id, task_queue=self._config.task_queue,
                 start_signal=ALERT_SIGNAL, start_signal_args=[batch],
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,  # a number names one incident, ever
+                # running already (an earlier attempt started it, then stopped before marking the
+                # route): the signal joins it; finished: refused, for a number names one incident, ever
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 static_summary=static_summary(request.service, request.summary, route.workflow_id),
                 search_attributes=initial_search_attributes(request.service, request.source, route.workflow_id),
                 rpc_timeout=self._config.temporal_rpc_timeout,
             )  # fmt: skip
             started = True
-        except WorkflowAlreadyStartedError:
-            # started by an earlier attempt that stopped before marking the route: deliver to it
-            # (rows it took then are applied once: they carry their inbox seqs)
-            started = await self._deliver(route.workflow_id, batch) == "applied"
+        except WorkflowAlreadyStartedError:  # started by an earlier attempt, and closed since
+            started = False
         await self._routes.mark_started(route_key, route.workflow_id)
         return started
 
@@ -121,7 +121,7 @@ class TemporalFeed:
         except RuntimeError as err:  # the SDK reports "cannot connect" as a RuntimeError, not an RPCError
             self._metrics.temporal_call(call, deliveries, failed=True)
             raise TemporalUnavailable(str(err)) from err
-        self._metrics.temporal_call(call, deliveries)
+        self._metrics.temporal_call(call, deliveries, declined=result in ("closed", "absent", False))
         return result
 
     @staticmethod

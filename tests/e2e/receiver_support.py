@@ -76,12 +76,13 @@ class Receiver:
             await response.read()
             return response
 
-    async def view(self, workflow_id: str) -> dict[str, Any]:
-        return await view_of(self.client, workflow_id)
+    async def view(self, route: str) -> dict[str, Any]:
+        """The current incident of an alert group (its route), or of an incident's workflow id."""
+        return await view_of(self.client, await incident_of(self.pool, route) or route)
 
-    async def view_when(self, workflow_id: str, ready: Callable[[dict[str, Any]], bool],
+    async def view_when(self, route: str, ready: Callable[[dict[str, Any]], bool],
                         timeout: float = 20.0) -> dict[str, Any]:  # fmt: skip
-        return await view_when(self.client, workflow_id, ready, timeout)
+        return await view_when(self.client, route, ready, timeout, self.pool)
 
     async def forwarded(self, timeout: float = 20.0) -> None:
         """A test that checks that something did NOT happen waits for this first, or it would pass vacuously."""
@@ -93,12 +94,28 @@ async def view_of(client: Client, workflow_id: str) -> dict[str, Any]:
     return await handle.query(IncidentWorkflow.view, ViewRequest(), rpc_timeout=QUERY_TIMEOUT)
 
 
-async def view_when(client: Client, workflow_id: str, ready: Callable[[dict[str, Any]], bool],
-                    timeout: float = 20.0) -> dict[str, Any]:  # fmt: skip
-    """A 2xx comes before the forwarder's signal, and registration after it: wait for the incident to get there."""
+async def incident_of(pool: asyncpg.Pool, route: str) -> str | None:
+    """The incident (INC-n) an alert group's route feeds now, once the forwarder opened it."""
+    if route.startswith("INC-"):
+        return route
+    return await pool.fetchval("SELECT workflow_id FROM alert_routes WHERE route = $1 AND started"
+                               " ORDER BY updated_at DESC LIMIT 1", route)  # fmt: skip
+
+
+async def view_when(client: Client, route: str, ready: Callable[[dict[str, Any]], bool],
+                    timeout: float = 20.0, pool: asyncpg.Pool | None = None) -> dict[str, Any]:  # fmt: skip
+    """A 2xx comes before the forwarder's call, and registration after it: wait for the incident to get there.
+
+    `route`: an alert group's (the receiver's answer says it), followed to its current incident
+    through alert_routes (so `pool` is needed), or an incident's own workflow id."""
     deadline = time.monotonic() + timeout
     view: dict[str, Any] = {}
     while time.monotonic() < deadline:
+        workflow_id = await incident_of(pool, route) if pool is not None else route
+        if workflow_id is None:
+            view = {"not yet opened": route}
+            await asyncio.sleep(0.05)
+            continue
         try:
             view = await view_of(client, workflow_id)
         except RPCError as err:
@@ -155,11 +172,11 @@ async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asy
 
 
 async def start_receiver_process(temporal: str, database_url: str, task_queue: str, token: str, port: int,
-                                 log_level: str = "info") -> asyncio.subprocess.Process:
+                                 log_level: str = "info", **extra_env: str) -> asyncio.subprocess.Process:
     """`python -m starter.receiver` as an operator runs it, on a loopback port."""
     env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "INCIDENT_DATABASE_URL": database_url,
            "INCIDENT_TASK_QUEUE": task_queue, "INCIDENT_INGEST_TOKEN": token, "INCIDENT_LOG_LEVEL": log_level,
-           "INCIDENT_RECEIVER_HOST": "127.0.0.1", "INCIDENT_RECEIVER_PORT": str(port)}  # fmt: skip
+           "INCIDENT_RECEIVER_HOST": "127.0.0.1", "INCIDENT_RECEIVER_PORT": str(port), **extra_env}  # fmt: skip
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "starter.receiver", cwd=Path(__file__).resolve().parents[2], env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

@@ -113,7 +113,7 @@ async def test_a_breach_is_visible_to_auditors_in_search_attributes_details_and_
         f'IncidentNumber = "{view["number"]}" AND SlaBreached = true')]  # fmt: skip
     assert found == [view["workflow_id"]]
     description = await handle.describe()
-    assert await description.static_summary() == f"{FAST_SERVICE}: mailbox quota full"
+    assert await description.static_summary() == f"{view['number']} {FAST_SERVICE}: mailbox quota full"
     metadata = await handle.query("__temporal_workflow_metadata")
     details = metadata.current_details
     assert view["number"] in details and "SLA breached" in details and " by system at " in details

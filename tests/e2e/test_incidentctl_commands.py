@@ -69,7 +69,7 @@ async def test_exit_codes_separate_refusal_usage_and_an_unreachable_server(cli: 
     unknown = await cli("show", "INC-999999")
     assert unknown.code == 1 and unknown.err.strip() == "no incident INC-999999" and "Traceback" not in unknown.err
     outside = await cli("open", "--service", "coffee-machine", "--summary", "no coffee")
-    assert outside.code == 1 and "not in the agreed catalog" in outside.err
+    assert outside.code == 1 and "is not a service of the agreed catalog" in outside.err
     usage = await cli("ack")
     assert usage.code == 2 and "usage:" in usage.err
     assert (await cli("open", "--service", "checkout", "--summary", "x", "--impact", "7")).code == 2

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.local_temporal import free_port
-from starter.receiver.alertmanager import group_workflow_id
-from starter.receiver.events_api import event_workflow_id
+from starter.receiver.alertmanager import group_route
+from starter.receiver.events_api import event_route
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import (
     Answer, Ledger, assert_clear_refusal, post, raw_exchange, run_property, still_serving,
@@ -34,7 +34,7 @@ PAYROLL_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # catalog.toml: payroll's inte
 async def assert_nothing_registered(receiver: Receiver, pool: asyncpg.Pool, workflow_id: str,
                                     before: tuple[int, int]) -> None:  # fmt: skip
     await Ledger(receiver, pool).assert_unchanged(before)  # waits for the forwarder first
-    assert await pool.fetchval("SELECT count(*) FROM incidents WHERE workflow_id = $1", workflow_id) == 0
+    assert await pool.fetchval("SELECT count(*) FROM alert_routes WHERE route = $1", workflow_id) == 0
     with pytest.raises(RPCError) as missing:
         await receiver.client.get_workflow_handle(workflow_id).describe()
     assert missing.value.status is RPCStatusCode.NOT_FOUND
@@ -44,14 +44,14 @@ async def send_webhook(receiver: Receiver, authorization: str | None) -> tuple[A
     group = fresh_group()  # valid, for checkout: the credential alone decides
     headers = {"Authorization": authorization} if authorization is not None else {}
     answer = await post(receiver.http, f"{receiver.url}/v1/alerts/alertmanager", json.dumps(group).encode(), headers)
-    return answer, group_workflow_id(AlertmanagerWebhook.model_validate(group))
+    return answer, group_route(AlertmanagerWebhook.model_validate(group))
 
 
 async def send_event(receiver: Receiver, routing_key: str, **changes: Any) -> tuple[Answer, str]:
     event = {**sample("alertmanager-pagerduty-v2-trigger"), "routing_key": routing_key,
              "dedup_key": uuid.uuid4().hex, **changes}  # fmt: skip
     answer = await post(receiver.http, f"{receiver.url}/v2/enqueue", json.dumps(event).encode())
-    return answer, event_workflow_id(routing_key, event["dedup_key"])
+    return answer, event_route(routing_key, event["dedup_key"])
 
 
 WRONG_BEARERS = {
@@ -139,7 +139,7 @@ async def test_an_event_is_filed_under_the_service_of_its_routing_key_whatever_i
     answer, workflow_id = await send_event(receiver, CHECKOUT_KEY, payload=payload)
     assert answer.status == 202
     deadline = time.monotonic() + 30
-    while (service := await pool.fetchval("SELECT service FROM incidents WHERE workflow_id = $1",
+    while (service := await pool.fetchval("SELECT service FROM incidents WHERE workflow_id IN (SELECT workflow_id FROM alert_routes WHERE route = $1)",
                                           workflow_id)) is None:  # fmt: skip
         assert time.monotonic() < deadline, "the accepted event never became an incident"
         await asyncio.sleep(0.1)

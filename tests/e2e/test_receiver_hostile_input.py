@@ -21,9 +21,9 @@ import pytest_asyncio
 from hypothesis import strategies as st
 from temporalio.client import Client
 
-from starter.receiver.alertmanager import group_workflow_id, rejection_key
+from starter.receiver.alertmanager import group_route, rejection_key
 from starter.receiver.deliveries import stable_id
-from starter.receiver.events_api import event_workflow_id
+from starter.receiver.events_api import event_route
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import (
     Answer, Ledger, assert_clear_refusal, hostile_text, json_values, post, raw_exchange, run_property, still_serving, storable,
@@ -263,7 +263,7 @@ async def test_hostile_strings_in_a_valid_event_are_recorded_verbatim_with_422_o
             assert assert_clear_refusal(answer, {401})["message"] == "Invalid routing key"
         else:
             assert assert_clear_refusal(answer, {422})["service"] == target.withdrawn_name
-            key = stable_id(event_workflow_id(event["routing_key"], event["dedup_key"]), event["event_action"])
+            key = stable_id(event_route(event["routing_key"], event["dedup_key"]), event["event_action"])
             row = await target.pool.fetchrow("SELECT service, payload FROM rejected_events WHERE dedup_key = $1", key)
             assert row["service"] == target.withdrawn_name
             assert json.loads(row["payload"]) == {**event, "routing_key": "<redacted>"}
@@ -346,6 +346,7 @@ async def test_a_compressed_body_is_limited_after_inflating_and_a_broken_one_is_
             # a connection of its own: aiohttp closes it after a broken body
             async with target.receiver.http.post(f"{target.receiver.url}{endpoint}", data=data,
                                                  headers={**BEARER, "Content-Encoding": encoding,
+                                                          "Content-Type": "application/json",
                                                           "Connection": "close"}) as response:  # fmt: skip
                 answer = Answer(response.status, dict(response.headers), await response.read())
             assert_clear_refusal(answer, {status})
@@ -423,7 +424,7 @@ async def summary_of(pool: asyncpg.Pool, workflow_id: str, timeout: float = 30.0
     """The incident row the worker writes after registration."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        row = await pool.fetchrow("SELECT service, summary FROM incidents WHERE workflow_id = $1", workflow_id)
+        row = await pool.fetchrow("SELECT service, summary FROM incidents WHERE workflow_id IN (SELECT workflow_id FROM alert_routes WHERE route = $1)", workflow_id)
         if row is not None:
             return row
         await asyncio.sleep(0.1)
@@ -436,8 +437,8 @@ async def test_sql_in_an_accepted_summary_is_stored_verbatim_and_the_tables_surv
     event = set_at(new_event(), ("payload", "summary"), SQL_SUMMARY)
     assert (await target.send(AM, dumps(group))).status == 202
     assert (await target.send(PD, dumps(event))).status == 202
-    for workflow_id in (group_workflow_id(AlertmanagerWebhook.model_validate(group)),
-                        event_workflow_id(CHECKOUT_KEY, event["dedup_key"])):  # fmt: skip
+    for workflow_id in (group_route(AlertmanagerWebhook.model_validate(group)),
+                        event_route(CHECKOUT_KEY, event["dedup_key"])):  # fmt: skip
         row = await summary_of(target.pool, workflow_id)
         assert (row["service"], row["summary"]) == ("checkout", SQL_SUMMARY)
     for table in ("incidents", "rejected_events", "services"):
@@ -449,7 +450,7 @@ async def test_a_service_label_written_as_sql_is_refused_with_422_recorded_verba
 ) -> None:
     opened = fresh_group()
     assert (await target.send(AM, dumps(opened))).status == 202
-    await summary_of(target.pool, group_workflow_id(AlertmanagerWebhook.model_validate(opened)))
+    await summary_of(target.pool, group_route(AlertmanagerWebhook.model_validate(opened)))
     numbers = {r["number"] for r in await target.pool.fetch("SELECT number FROM incidents")}
     for service in ("x'); DELETE FROM incidents; --", "'; DROP TABLE incidents; --", 'checkout" OR "1"="1',
                     "checkout' OR '1'='1", "checkout'--"):  # fmt: skip
@@ -471,7 +472,7 @@ async def test_a_withdrawn_catalog_service_whose_name_is_sql_is_refused_with_422
     event = {**new_event(), "routing_key": target.withdrawn_key}
     answer = assert_clear_refusal(await target.send(PD, dumps(event)), {422})
     assert answer["service"] == target.withdrawn_name and "withdrawn" in answer["message"]
-    key = stable_id(event_workflow_id(target.withdrawn_key, event["dedup_key"]), "trigger")
+    key = stable_id(event_route(target.withdrawn_key, event["dedup_key"]), "trigger")
     assert await target.pool.fetchval("SELECT service FROM rejected_events WHERE dedup_key = $1", key) == (
         target.withdrawn_name)  # fmt: skip
     assert await target.pool.fetchval("SELECT count(*) FROM services WHERE name = $1", target.withdrawn_name) == 1

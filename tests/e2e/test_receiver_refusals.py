@@ -37,7 +37,8 @@ async def errors_of(response: aiohttp.ClientResponse) -> list[dict[str, Any]]:
 
 async def test_a_body_that_is_not_json_is_refused_with_400_and_says_so(receiver: Receiver) -> None:
     async with receiver.http.post(f"{receiver.url}/v1/alerts/alertmanager", data=b"{not json",
-                                  headers={"Authorization": f"Bearer {TOKEN}"}) as response:  # fmt: skip
+                                  headers={"Authorization": f"Bearer {TOKEN}",
+                                           "Content-Type": "application/json"}) as response:  # fmt: skip
         errors = await errors_of(response)
     assert errors[0]["loc"] == [] and "not valid JSON" in errors[0]["msg"]
 
@@ -210,3 +211,33 @@ async def test_refusals_are_counted_by_endpoint_and_reason(receiver: Receiver) -
     async with receiver.http.get(f"{receiver.url}/metrics") as response:
         text = await response.text()
     assert 'incident_events_refused_total{endpoint="alertmanager",reason="unauthorized"}' in text
+
+
+async def test_a_body_not_declared_json_is_refused_with_415_and_nothing_is_stored(receiver: Receiver) -> None:
+    body = json.dumps(fresh_group()).encode()
+    before = await receiver.pool.fetchval("SELECT count(*) FROM alert_inbox")
+    for content_type in ("application/x-www-form-urlencoded", "text/plain", None):  # curl -d sends the first
+        headers = {"Authorization": f"Bearer {TOKEN}"} | ({"Content-Type": content_type} if content_type else {})
+        for path in ("/v1/alerts/alertmanager", "/v2/enqueue"):
+            async with receiver.http.post(f"{receiver.url}{path}", data=body, headers=headers) as response:
+                answer = await response.json()
+                assert response.status == 415, (path, content_type, answer)
+                assert "Content-Type: application/json" in answer["message"]
+    assert await receiver.pool.fetchval("SELECT count(*) FROM alert_inbox") <= before
+
+
+async def test_a_date_time_that_is_not_rfc_3339_is_refused_with_400_naming_the_field(receiver: Receiver) -> None:
+    group = fresh_group()
+    group["alerts"][0]["startsAt"] = "yesterday at noon"
+    answer = await receiver.alertmanager(group)
+    errors = (await answer.json())["errors"]
+    assert answer.status == 400 and errors[0]["loc"] == ["alerts", 0, "startsAt"]
+    assert "RFC 3339" in errors[0]["msg"]
+    event = {**sample("alertmanager-pagerduty-v2-trigger"), "dedup_key": "bad-time"}
+    event["payload"] = {**event["payload"], "timestamp": "2026-13-45T99:00:00"}
+    answer = await receiver.enqueue(event)
+    errors = (await answer.json())["errors"]
+    assert answer.status == 400 and errors[0]["loc"] == ["payload", "timestamp"]
+    nanoseconds = fresh_group()  # what Alertmanager's Go encoder really writes is accepted
+    nanoseconds["alerts"][0]["startsAt"] = "2026-11-29T23:47:28.123456789Z"
+    assert (await receiver.alertmanager(nanoseconds)).status == 202

@@ -1,7 +1,7 @@
 """The recorded Alertmanager captures, byte for byte, through the running receiver into real workflows."""
 
 from starter.receiver.alertmanager import WORKFLOW_PREFIX
-from starter.receiver.events_api import event_workflow_id
+from starter.receiver.events_api import event_route
 from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, prioritized, receiver, sample  # noqa: F401
 
 
@@ -11,7 +11,7 @@ async def test_the_recorded_webhook_opens_one_p1_incident_for_its_group_and_its_
     firing = await receiver.alertmanager(sample("alertmanager-v4-firing"))
     assert firing.status == 202
     answer = await firing.json()
-    workflow_id = answer["workflow_id"]
+    workflow_id = answer["route"]
     assert workflow_id.startswith(f"{WORKFLOW_PREFIX}-") and answer["alerts"] == 2
 
     view = await receiver.view_when(workflow_id, prioritized)
@@ -21,7 +21,7 @@ async def test_the_recorded_webhook_opens_one_p1_incident_for_its_group_and_its_
     assert view["alerts"] == {"firing": 2, "occurrences": 2, "keys": 2}
 
     resolved = await receiver.alertmanager(sample("alertmanager-v4-resolved"))
-    assert resolved.status == 202 and (await resolved.json())["workflow_id"] == workflow_id
+    assert resolved.status == 202 and (await resolved.json())["route"] == workflow_id
     view = await receiver.view_when(workflow_id, lambda v: v["state"] == "restored")
     assert view["alerts"]["firing"] == 0 and view["restored_at"] is not None
     assert view["sla"]["restore_left"] is None  # the restore clock stopped
@@ -36,7 +36,7 @@ async def test_the_recorded_pagerduty_notifier_events_open_and_restore_an_incide
     assert await answer.json() == {"status": "success", "message": "Event processed",
                                    "dedup_key": trigger["dedup_key"]}  # fmt: skip
 
-    workflow_id = event_workflow_id(CHECKOUT_KEY, trigger["dedup_key"])
+    workflow_id = event_route(CHECKOUT_KEY, trigger["dedup_key"])
     view = await receiver.view_when(workflow_id, prioritized)
     # the notifier's default severity "error" maps to impact 2 x urgency 1 in catalog.toml
     assert (view["service"], view["source"], view["priority"]) == ("checkout", "events_api", "P2")

@@ -22,10 +22,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 
 from starter.local_temporal import free_port, start_dev_server
-from starter.receiver.alertmanager import group_workflow_id
-from starter.receiver.events_api import event_workflow_id
+from starter.receiver.alertmanager import group_route
+from starter.receiver.events_api import event_route
 from starter.receiver.payloads import AlertmanagerWebhook
-from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, fresh_group, sample, serve
+from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, fresh_group, incident_of, sample, serve
 
 BACK_WITHIN = 45.0  # seconds for the restarted server to take events again (it starts in a few)
 # With the SDK's default retry config a call retries UNAVAILABLE for up to 10 s, so each 503 during
@@ -79,13 +79,20 @@ async def post_both(receiver: Receiver) -> list[tuple[str, aiohttp.ClientRespons
     """A new alert group and a new event: each would open an incident of its own."""
     group = fresh_group()
     event = {**sample("alertmanager-pagerduty-v2-trigger"), "dedup_key": uuid.uuid4().hex}
-    return [(group_workflow_id(AlertmanagerWebhook.model_validate(group)), await receiver.alertmanager(group)),
-            (event_workflow_id(CHECKOUT_KEY, event["dedup_key"]), await receiver.enqueue(event))]  # fmt: skip
+    return [(group_route(AlertmanagerWebhook.model_validate(group)), await receiver.alertmanager(group)),
+            (event_route(CHECKOUT_KEY, event["dedup_key"]), await receiver.enqueue(event))]  # fmt: skip
 
 
-async def workflows_on(client: Client, workflow_ids: list[str]) -> None:
-    for workflow_id in workflow_ids:
+async def workflows_on(client: Client, pool: asyncpg.Pool, routes: list[str]) -> set[str]:
+    """Each alert group's incident is in Temporal (numbered: INC-n); returns their workflow ids."""
+    found = set()
+    for route in routes:
+        workflow_id = await incident_of(pool, route)
+        assert workflow_id is not None and workflow_id.startswith("INC-"), f"{route} opened no incident"
         assert (await client.get_workflow_handle(workflow_id).describe()).id == workflow_id
+        found.add(workflow_id)
+    assert len(found) == len(routes)  # one incident per group, none twice
+    return found
 
 
 async def test_while_temporal_is_down_both_endpoints_keep_accepting_and_nothing_accepted_is_lost(
@@ -111,9 +118,9 @@ async def test_while_temporal_is_down_both_endpoints_keep_accepting_and_nothing_
 
         await temporal.start()  # same port, same database file
         await receiver.forwarded(BACK_WITHIN)
-        await workflows_on(client, [workflow_id for workflow_id, _ in before] + down)
+        opened = await workflows_on(client, pool, [route for route, _ in before] + down)
         listed = {w.id async for w in client.list_workflows(f"TaskQueue = '{task_queue}'")}
-        assert listed == {workflow_id for workflow_id, _ in before} | set(down)
+        assert listed == opened
 
 
 async def test_a_receiver_started_before_temporal_accepts_at_once_and_forwards_once_temporal_is_up(
@@ -128,6 +135,6 @@ async def test_a_receiver_started_before_temporal_accepts_at_once_and_forwards_o
             assert {r.status for _, r in early} == {202}
             await server.start()
             await receiver.forwarded(BACK_WITHIN)
-            await workflows_on(client, [workflow_id for workflow_id, _ in early])
+            await workflows_on(client, pool, [route for route, _ in early])
     finally:
         await server.stop()

@@ -1,6 +1,6 @@
 """`python -m starter.register_search_attributes` against the real dev server.
 
-The session's dev server already has the eleven attributes in `default` (make run registers
+The session's dev server already has the attributes in `default` (make run registers
 them the same way), so there the command must change nothing. Fresh namespaces stand in for a
 new cluster: each starts with no custom attribute, like a self-hosted cluster after set-up.
 The command runs as an asyncio subprocess: the session's in-process worker shares this loop.
@@ -101,22 +101,22 @@ async def test_on_a_cluster_that_has_them_the_command_changes_nothing_and_exits_
     before = await types_in(dev_client, "default")
     result = await command(dev_server, "default")
     assert result.code == DONE, result.err
-    assert "all 11 search attributes already present" in result.out
+    assert f"all {len(SEARCH_ATTRIBUTES)} search attributes already present" in result.out
     assert await types_in(dev_client, "default") == before
 
 
-async def test_on_a_namespace_without_them_it_adds_all_eleven_and_a_second_run_adds_nothing(
+async def test_on_a_namespace_without_them_it_adds_all_of_them_and_a_second_run_adds_nothing(
     dev_server: str, dev_client: Client
 ) -> None:
     namespace = await new_namespace(dev_client)
     first = await command(dev_server, namespace)
     assert first.code == DONE, first.err
-    assert f"namespace {namespace}: added 11, 0 already present" in first.out
+    assert f"namespace {namespace}: added {len(SEARCH_ATTRIBUTES)}, 0 already present" in first.out
     assert await types_in(dev_client, namespace) == SEARCH_ATTRIBUTES
 
     again = await command(dev_server, namespace)
     assert again.code == DONE, again.err
-    assert "all 11 search attributes already present" in again.out
+    assert f"all {len(SEARCH_ATTRIBUTES)} search attributes already present" in again.out
 
 
 async def test_given_a_map_with_one_more_attribute_it_adds_only_that_one(dev_server: str, dev_client: Client) -> None:
