@@ -7,8 +7,8 @@ the worker stops polling, lets running tasks finish, then exits 0.
 import asyncio
 import os
 import signal
-from datetime import timedelta
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -43,13 +43,21 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
-    registration, records, notifications = RegistrationActivities(pool), RecordActivities(pool), NotificationActivities(pool)
+    registration, records, notifications = (
+        RegistrationActivities(pool),
+        RecordActivities(pool),
+        NotificationActivities(pool),
+    )
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[IncidentWorkflow],
-        activities=[registration.register_incident, registration.find_known_error, records.record_timeline,
-                    notifications.deliver_notifications],
+        activities=[
+            registration.register_incident,
+            registration.find_known_error,
+            records.record_timeline,
+            notifications.deliver_notifications,
+        ],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
         ),
@@ -104,8 +112,12 @@ async def run(env: Mapping[str, str]) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker started", task_queue=settings.task_queue, temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"),
-             metrics=f"http://{settings.worker_metrics}/metrics" if settings.worker_metrics else None)
+    log.info(
+        "worker started",
+        task_queue=settings.task_queue,
+        temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"),
+        metrics=f"http://{settings.worker_metrics}/metrics" if settings.worker_metrics else None,
+    )
     async with worker:
         await stop.wait()
         log.info("worker draining")

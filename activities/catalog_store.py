@@ -55,8 +55,7 @@ async def load_catalog_on(conn: asyncpg.Connection, catalog: Catalog) -> None:
             )  # fmt: skip
         names = list(catalog.services)
         await conn.execute(
-            "UPDATE services SET agreement = jsonb_set(agreement, '{withdrawn}', 'true')"
-            " WHERE name <> ALL($1::text[])",
+            "UPDATE services SET agreement = jsonb_set(agreement, '{withdrawn}', 'true') WHERE name <> ALL($1::text[])",
             names,
         )
         await conn.execute("DELETE FROM known_errors")
@@ -81,8 +80,14 @@ async def fetch_agreement(conn: asyncpg.Connection, service: str) -> ServiceAgre
 async def fetch_known_errors(conn: asyncpg.Connection, service: str) -> list[KnownError]:
     rows = await conn.fetch("SELECT * FROM known_errors WHERE service = $1 ORDER BY id", service)
     return [
-        KnownError(id=r["id"], service=r["service"], title=r["title"], match=json.loads(r["match"]),
-                   workaround=r["workaround"], problem=r["problem"])  # fmt: skip
+        KnownError(
+            id=r["id"],
+            service=r["service"],
+            title=r["title"],
+            match=json.loads(r["match"]),
+            workaround=r["workaround"],
+            problem=r["problem"],
+        )  # fmt: skip
         for r in rows
     ]
 

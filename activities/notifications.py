@@ -11,11 +11,11 @@ delivery) are marked and logged together, in one statement.
 from typing import Any
 
 import aiohttp
-from yarl import URL
 import asyncpg
 import structlog
 from pydantic import BaseModel
 from temporalio import activity
+from yarl import URL
 
 from activities.catalog_store import fetch_notifications
 from domain.catalog import Notifications

@@ -44,11 +44,15 @@ async def main() -> dict[str, Any]:
     only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6").split(",")}
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
-    say(f"machine: {results['machine']['nproc']} x {results['machine']['cpu']}, load average "
-        f"{results['machine']['load_average_at_start']}, scale {scale}, sizes {sizes}")
+    say(
+        f"machine: {results['machine']['nproc']} x {results['machine']['cpu']}, load average "
+        f"{results['machine']['load_average_at_start']}, scale {scale}, sizes {sizes}"
+    )
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        say("PYTHONDONTWRITEBYTECODE is set here: unset for the bench's subprocesses, so project modules are "
-            "compiled once (__pycache__, ignored by git) as on a default Python")
+        say(
+            "PYTHONDONTWRITEBYTECODE is set here: unset for the bench's subprocesses, so project modules are "
+            "compiled once (__pycache__, ignored by git) as on a default Python"
+        )
     say("starting the dev server (temporary SQLite, WAL) and embedded Postgres")
     stack = await start_stack()
     try:
@@ -56,16 +60,22 @@ async def main() -> dict[str, Any]:
         await stack.start_bare_worker(BARE_QUEUE)
         say(f"stack up: Temporal {stack.temporal_address}, Postgres {stack.database_url}, worker and bare worker")
         if "b1" in only:
-            await _guarded("b1", results, lambda: b1_lifecycle.run(stack, PIPELINE_QUEUE, BARE_QUEUE,
-                                                                    sizes["b1_lifecycles"], B1_CONCURRENCY, B1_ROUNDS))
+            await _guarded(
+                "b1",
+                results,
+                lambda: b1_lifecycle.run(
+                    stack, PIPELINE_QUEUE, BARE_QUEUE, sizes["b1_lifecycles"], B1_CONCURRENCY, B1_ROUNDS
+                ),
+            )
         if "b3" in only:
             await _guarded("b3", results, lambda: b3_cli.run(stack, PIPELINE_QUEUE, B3_ROUNDS))
         if "b2" in only:
             await _guarded("b2", results, lambda: b2_alert_storm.run(
                 stack, PIPELINE_QUEUE, sizes["b2_deliveries"], sizes["b2_groups"], B2_SENDERS))  # fmt: skip
         if "b4" in only:
-            await _guarded("b4", results, lambda: b4_open_incidents.run(stack, BARE_QUEUE, sizes["b4_incidents"],
-                                                                         B4_RESTORE_S))
+            await _guarded(
+                "b4", results, lambda: b4_open_incidents.run(stack, BARE_QUEUE, sizes["b4_incidents"], B4_RESTORE_S)
+            )
         if "b6" in only:
             await _guarded("b6", results, lambda: b6_list.run(stack, PIPELINE_QUEUE, sizes["b6_listed"], B6_ROUNDS))
     finally:
@@ -84,9 +94,11 @@ def run() -> int:
     print()
     print(report.table(rows))
     machine = results["machine"]
-    print(f"\nmachine: {machine['nproc']} x {machine['cpu']}, load average {machine['load_average_at_start']} at "
-          f"start, {machine['load_average_at_end']} at end; total {results['total_seconds']:.0f}s; "
-          f"results in {report.RESULTS}")
+    print(
+        f"\nmachine: {machine['nproc']} x {machine['cpu']}, load average {machine['load_average_at_start']} at "
+        f"start, {machine['load_average_at_end']} at end; total {results['total_seconds']:.0f}s; "
+        f"results in {report.RESULTS}"
+    )
     results["table"] = rows
     report.write(results)
     # missed targets are results, not failures; a benchmark that could not run is a failure

@@ -145,7 +145,10 @@ async def shape(client: Client, ids: list[str]) -> dict[str, float]:
         if workflow_id not in _COUNTED:
             _COUNTED[workflow_id] = await _count(client, workflow_id)
         totals.update(_COUNTED[workflow_id])
-    return {name: round(totals[name] / len(ids), 2) for name in [*SHAPE_EVENTS, *ACTIVITY_KINDS, "extra_timers", "events", "history_kb"]}
+    return {
+        name: round(totals[name] / len(ids), 2)
+        for name in [*SHAPE_EVENTS, *ACTIVITY_KINDS, "extra_timers", "events", "history_kb"]
+    }
 
 
 async def _count(client: Client, workflow_id: str) -> Counter[str]:
@@ -157,8 +160,10 @@ async def _count(client: Client, workflow_id: str) -> Counter[str]:
     for event in history.events:
         if event.HasField("activity_task_scheduled_event_attributes"):
             counts[_activity_kind(event.activity_task_scheduled_event_attributes)] += 1
-        if (event.HasField("timer_started_event_attributes")
-                and event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == EXTRA_TIMER):
+        if (
+            event.HasField("timer_started_event_attributes")
+            and event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == EXTRA_TIMER
+        ):
             counts["extra_timers"] += 1  # fmt: skip
     return counts
 
@@ -185,8 +190,7 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
     # warming its task queues (with one batch of `concurrency` the first measured round still ran
     # 20% slower than the others).
     warm = max(2, 3 * concurrency)
-    say(f"B1 warm-up: {warm} lifecycles each, pipeline and bare; the pipeline's records, notifies and timers "
-        "counted")
+    say(f"B1 warm-up: {warm} lifecycles each, pipeline and bare; the pipeline's records, notifies and timers counted")
     drive_pipeline = PipelineDriver(stack.pool)
     await run_batch("warm-up pipeline", client, pipeline_queue, drive_pipeline, ids("p", "w", warm), concurrency)
     drive_bare = BareDriver(await shape(client, drive_pipeline.workflow_ids(ids("p", "w", warm))))
@@ -194,8 +198,10 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
     drive_bare.calibrate(await shape(client, drive_pipeline.workflow_ids(ids("p", "w", warm))),
                          await shape(client, ids("b", "w", warm)))  # fmt: skip
     segment = max(1, n // (2 * rounds))
-    drives: dict[str, tuple[str, Drive]] = {"bare": (bare_queue, drive_bare),
-                                            "pipeline": (pipeline_queue, drive_pipeline)}
+    drives: dict[str, tuple[str, Drive]] = {
+        "bare": (bare_queue, drive_bare),
+        "pipeline": (pipeline_queue, drive_pipeline),
+    }
     plan = [kind for _ in range(rounds) for kind in ("bare", "pipeline", "pipeline", "bare")]
     walls: Counter[str] = Counter()
     cpu: dict[str, Counter[str]] = {"bare": Counter(), "pipeline": Counter()}
@@ -216,12 +222,18 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
     per_lifecycle = {kind: {part: round(seconds / done, 4) for part, seconds in parts.items() if seconds >= 0.005}
                      for kind, parts in cpu.items()}  # fmt: skip
     cpu_total = {kind: round(sum(parts.values()), 4) for kind, parts in per_lifecycle.items()}
-    shapes = {"pipeline": await shape(client, drive_pipeline.workflow_ids(driven["pipeline"])),
-              "bare": await shape(client, driven["bare"])}
-    say(f"B1 pipeline {pipeline_rate:.1f}/s, bare {bare_rate:.1f}/s: {pipeline_rate / bare_rate:.2f}x; CPU s per "
-        f"lifecycle {cpu_total['pipeline']} vs {cpu_total['bare']}")
-    say("B1 shape per workflow (pipeline vs bare): "
-        + ", ".join(f"{k} {shapes['pipeline'][k]} vs {shapes['bare'][k]}" for k in shapes["pipeline"]))
+    shapes = {
+        "pipeline": await shape(client, drive_pipeline.workflow_ids(driven["pipeline"])),
+        "bare": await shape(client, driven["bare"]),
+    }
+    say(
+        f"B1 pipeline {pipeline_rate:.1f}/s, bare {bare_rate:.1f}/s: {pipeline_rate / bare_rate:.2f}x; CPU s per "
+        f"lifecycle {cpu_total['pipeline']} vs {cpu_total['bare']}"
+    )
+    say(
+        "B1 shape per workflow (pipeline vs bare): "
+        + ", ".join(f"{k} {shapes['pipeline'][k]} vs {shapes['bare'][k]}" for k in shapes["pipeline"])
+    )
     return {"n": done, "concurrency": concurrency, "segments": len(plan), "pipeline_per_s": round(pipeline_rate, 2),
             "bare_per_s": round(bare_rate, 2), "ratio": round(pipeline_rate / bare_rate, 3),
             "pipeline_wall_s": round(walls["pipeline"], 1), "bare_wall_s": round(walls["bare"], 1),

@@ -101,8 +101,10 @@ async def blast(label: str, order: list[tuple[int, int]], senders: int, send: Se
         reporter.cancel()
     wall = time.perf_counter() - started
     rate = len(latencies) / wall
-    say(f"B2 {label}: {len(latencies)}/{len(order)} accepted in {wall:.1f}s ({rate:.0f}/s, "
-        f"p50 {percentile(latencies, 50) * 1000:.0f} ms, p99 {percentile(latencies, 99) * 1000:.0f} ms)")
+    say(
+        f"B2 {label}: {len(latencies)}/{len(order)} accepted in {wall:.1f}s ({rate:.0f}/s, "
+        f"p50 {percentile(latencies, 50) * 1000:.0f} ms, p99 {percentile(latencies, 99) * 1000:.0f} ms)"
+    )
     return {"accepted": len(latencies), "wall_s": round(wall, 2), "per_s": round(rate, 1), "retries": retries,
             "p50_ms": round(percentile(latencies, 50) * 1000, 1), "p99_ms": round(percentile(latencies, 99) * 1000, 1),
             "workflow_ids": sorted(workflow_ids)}  # fmt: skip
@@ -216,7 +218,9 @@ async def run(stack: Stack, task_queue: str, deliveries: int, groups: int, sende
                 cpu_before, calls_before = stack.cpu(), await temporal_calls()
                 sent = await blast(label, order, senders, send)
                 # the floor's calls return once in Temporal; the receiver's rows get there through its inbox
-                sent["in_temporal_s"] = round(sent["wall_s"] + (await inbox_drained(stack) if key == "receiver" else 0), 2)
+                sent["in_temporal_s"] = round(
+                    sent["wall_s"] + (await inbox_drained(stack) if key == "receiver" else 0), 2
+                )
                 cpu_after, calls_after = stack.cpu(), await temporal_calls()
                 sent["cpu_s"] = {part: round(cpu_after[part] - cpu_before.get(part, 0.0), 1) for part in cpu_after}
                 if key == "receiver":

@@ -68,7 +68,7 @@ async def run(stack: Stack, task_queue: str, rounds: int) -> dict[str, Any]:
     times: dict[str, list[float]] = {name: [] for name in tools}
     names = list(tools)
     for round_ in range(rounds + 1):  # round 0 warms the page cache and is not counted
-        order = names[round_ % len(names):] + names[: round_ % len(names)]
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
         for name in order:
             incident = incidents.pop()
             elapsed = await _timed(tools[name](incident), env)

@@ -19,10 +19,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from activities.catalog_store import load_catalog, read_catalog_file
 from bench.bare_workflow import BareTimerWorkflow
 from bench.report import percentile, say
 from bench.stack import Stack
-from activities.catalog_store import load_catalog, read_catalog_file
 from domain.catalog import Targets
 from domain.commands import OpenIncident
 from domain.enums import Priority
@@ -69,16 +69,20 @@ async def timer_floor(stack: Stack, bare_queue: str, count: int = 40, seconds: f
 
 async def run(stack: Stack, bare_queue: str, n: int, restore_s: float, samples: int = 4) -> dict[str, Any]:
     floor = await timer_floor(stack, bare_queue)
-    say(f"B4 floor: bare timer lateness p50 {percentile(floor, 50) * 1000:.0f} ms, "
-        f"p99 {percentile(floor, 99) * 1000:.0f} ms")
+    say(
+        f"B4 floor: bare timer lateness p50 {percentile(floor, 50) * 1000:.0f} ms, "
+        f"p99 {percentile(floor, 99) * 1000:.0f} ms"
+    )
     queue = f"b4-{uuid.uuid4().hex[:6]}"
     worker = await stack.start_worker(queue, name="b4-worker")  # first: its start loads catalog.toml
     await load_fast_lane(stack, timedelta(seconds=restore_s))
     rss = [(0, round(worker.rss_mb(), 1))]
     checkpoints = {round(n * (i + 1) / samples) for i in range(samples)}
     firing = n // FIRING_EVERY
-    say(f"B4 opening {n} incidents on {FAST_LANE}: {n - firing} P4 (timers pending), then {firing} P3 (restore "
-        f"{restore_s:.0f}s: warning and breach fire), worker RSS {rss[0][1]} MB at N=0")
+    say(
+        f"B4 opening {n} incidents on {FAST_LANE}: {n - firing} P4 (timers pending), then {firing} P3 (restore "
+        f"{restore_s:.0f}s: warning and breach fire), worker RSS {rss[0][1]} MB at N=0"
+    )
     gate = asyncio.Semaphore(OPEN_CONCURRENCY)
     workflow_ids: list[str] = []
     opened = 0
@@ -103,15 +107,18 @@ async def run(stack: Stack, bare_queue: str, n: int, restore_s: float, samples: 
     behind_max, deadline, last_said = 0, time.monotonic() + restore_s + 60, 0.0
     while time.monotonic() < deadline:
         breached = await stack.pool.fetchval(
-            "SELECT count(*) FROM incidents WHERE workflow_id = ANY($1::text[]) AND breached", workflow_ids)
+            "SELECT count(*) FROM incidents WHERE workflow_id = ANY($1::text[]) AND breached", workflow_ids
+        )
         behind = await stack.pool.fetchval(BEHIND_SQL, workflow_ids)
         behind_max = max(behind_max, behind)
         if breached == firing:
             break
         if time.monotonic() - last_said >= 10:
             last_said = time.monotonic()
-            say(f"B4 {breached}/{firing} breaches recorded in Postgres, {behind} rows behind their workflow, "
-                f"worker RSS {worker.rss_mb():.0f} MB")
+            say(
+                f"B4 {breached}/{firing} breaches recorded in Postgres, {behind} rows behind their workflow, "
+                f"worker RSS {worker.rss_mb():.0f} MB"
+            )
         await asyncio.sleep(2)
     rss.append((n, round(worker.rss_mb(), 1)))  # after every timer fired: still N open incidents
     rows = await stack.pool.fetch(LATENESS_SQL, workflow_ids)
@@ -128,6 +135,8 @@ async def run(stack: Stack, bare_queue: str, n: int, restore_s: float, samples: 
               "projection_lag_s": {"p50": round(percentile(projected, 50), 3),
                                    "p99": round(percentile(projected, 99), 3)},
               "rows_behind_max": behind_max}  # fmt: skip
-    say(f"B4 lateness p50 {result['lateness_s']['p50']}s p99 {result['lateness_s']['p99']}s; projection lag "
-        f"p99 {result['projection_lag_s']['p99']}s; RSS {', '.join(f'{k}:{v}MB' for k, v in rss)}")
+    say(
+        f"B4 lateness p50 {result['lateness_s']['p50']}s p99 {result['lateness_s']['p99']}s; projection lag "
+        f"p99 {result['projection_lag_s']['p99']}s; RSS {', '.join(f'{k}:{v}MB' for k, v in rss)}"
+    )
     return result

@@ -100,8 +100,10 @@ async def run() -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 os.killpg(stack.pid, signal.SIGKILL)
         shutil.rmtree(data, ignore_errors=True)
-    say(f"B5 {number} visible in the Web UI's API {milestones['visible']:.1f}s after `{' '.join(argv)}` "
-        + ", ".join(f"{k} {v:.1f}s" for k, v in milestones.items()))
+    say(
+        f"B5 {number} visible in the Web UI's API {milestones['visible']:.1f}s after `{' '.join(argv)}` "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in milestones.items())
+    )
     return {"via": " ".join(argv[:1] + argv[-1:]) if via_make else "python -m starter.local_stack",
             "seconds": round(milestones["visible"], 2), "milestones_s": {k: round(v, 2) for k, v in milestones.items()},
             "incident": number}  # fmt: skip

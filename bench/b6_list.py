@@ -53,7 +53,7 @@ async def run(stack: Stack, task_queue: str, n: int, rounds: int) -> dict[str, A
                                                             " LIMIT $1", n)]  # fmt: skip
     ctl = Path(sys.executable).parent / "incidentctl"
     env = stack.env(task_queue, INCIDENT_USER="bench")
-    query = f"WorkflowType = 'IncidentWorkflow' AND IncidentNumber IS NOT NULL"
+    query = "WorkflowType = 'IncidentWorkflow' AND IncidentNumber IS NOT NULL"
     tools = {
         "incidentctl": [str(ctl), "-o", "json", "list", "--all", "--limit", str(n)],
         "temporal_cli": [str(temporal_binary()), "workflow", "list", "--address", stack.temporal_address,
@@ -62,7 +62,7 @@ async def run(stack: Stack, task_queue: str, n: int, rounds: int) -> dict[str, A
     times: dict[str, list[float]] = {name: [] for name in tools}
     listed: dict[str, int] = {}
     for round_ in range(rounds + 1):  # round 0 warms caches and is not counted
-        for name in (list(tools) if round_ % 2 else list(reversed(tools))):
+        for name in list(tools) if round_ % 2 else list(reversed(tools)):
             elapsed, out = await _timed(tools[name], env)
             if name == "incidentctl":
                 listed[name] = len(json.loads(out))

@@ -107,7 +107,7 @@ class BareWorkflow:
             extra = asyncio.create_task(workflow.sleep(EXTRA_TIMER))
         try:
             await workflow.wait_condition(lambda: self.changes != seen, timeout=timedelta(hours=2))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._changed(self.state, notify=False)
         finally:
             if extra is not None:
@@ -132,7 +132,7 @@ class BareWorkflow:
             await self._step("record")
             self.records_done += 1
             # as in the real workflow, a notification goes out once its entry is recorded
-            self.undelivered = self.undelivered or any(self.notifying[self.recorded:entries])
+            self.undelivered = self.undelivered or any(self.notifying[self.recorded : entries])
             self.recorded = entries
 
     def _start_delivery(self, final: bool = False) -> None:

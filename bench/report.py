@@ -1,8 +1,8 @@
 """Progress lines while the bench runs, the results table at the end, and bench/results.json."""
 
 import json
-import platform
 import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -99,9 +99,15 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _b6_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     m = r["median_s"]
-    return [_row("B6", f"`incidentctl list` of {r['incidents']} incidents / `temporal workflow list` of them",
-                 f"{m['incidentctl']:.3f} / {m['temporal_cli']:.3f} s = {r['ratio_to_temporal_cli']:.2f}x",
-                 "<= 1.5x (about the same)", r["ratio_to_temporal_cli"] <= 1.5)]
+    return [
+        _row(
+            "B6",
+            f"`incidentctl list` of {r['incidents']} incidents / `temporal workflow list` of them",
+            f"{m['incidentctl']:.3f} / {m['temporal_cli']:.3f} s = {r['ratio_to_temporal_cli']:.2f}x",
+            "<= 1.5x (about the same)",
+            r["ratio_to_temporal_cli"] <= 1.5,
+        )
+    ]
 
 
 def _b1_rows(r: dict[str, Any]) -> list[dict[str, Any]]:

@@ -169,7 +169,9 @@ def close(incident: Incident, actor: str, at: datetime, action: Action, outcome:
            notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
 
 
-def reopen(incident: Incident, actor: str, at: datetime, reason: str, unacknowledged_to_prioritized: bool = True) -> None:
+def reopen(
+    incident: Incident, actor: str, at: datetime, reason: str, unacknowledged_to_prioritized: bool = True
+) -> None:
     """Back to work in the same incident; the restore clock runs again from where it stopped.
 
     Nobody acknowledged it yet (alerts fired, resolved and fired again)? Then it goes back to

@@ -164,8 +164,9 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
         if merged.get("name") in services:
             raise ValueError(f"service {merged['name']!r} appears twice in the catalog")
         services[merged.get("name", "")] = merged
-    catalog = Catalog.model_validate({"services": services, "known_errors": raw.get("known_errors", [])},
-                                     context=CATALOG_FILE)
+    catalog = Catalog.model_validate(
+        {"services": services, "known_errors": raw.get("known_errors", [])}, context=CATALOG_FILE
+    )
     keys = [s.integration_key for s in catalog.services.values()]
     if len(set(keys)) != len(keys):
         raise ValueError("two services share an integration key")

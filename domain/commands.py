@@ -25,6 +25,8 @@ class CleanInput(BaseModel):
                 if isinstance(value, str) and "\x00" in value:
                     raise ValueError(f"{name} contains a NUL character")
         return data
+
+
 Scale = Field(default=None, ge=1, le=3)
 
 
@@ -197,7 +199,9 @@ class Reopen(EngineerInput):
     reason: str = Text
 
     def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
-        actions.reopen(incident, self.actor, now, self.reason, unacknowledged_to_prioritized=rules.reopen_unacknowledged)
+        actions.reopen(
+            incident, self.actor, now, self.reason, unacknowledged_to_prioritized=rules.reopen_unacknowledged
+        )
 
 
 class Cancel(EngineerInput):

@@ -7,7 +7,6 @@ from pydantic import AwareDatetime, BaseModel
 from domain.catalog import ServiceAgreement
 from domain.enums import Action, Outcome, Priority, Source, State
 
-
 # Actors that are not people: the workflow itself and the alert integrations (domain.enums.Source).
 NOT_PEOPLE = frozenset({"system", "alertmanager", "events_api"})
 

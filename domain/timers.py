@@ -56,7 +56,9 @@ def next_timer(incident: Incident, now: datetime) -> DueTimer | None:
         at = incident.last_stakeholder_update + agreement.major_update_interval
         due.append(DueTimer(kind=TimerKind.STAKEHOLDER_UPDATE, at=at))
     if incident.state is State.RESOLVED and incident.resolved_at:
-        due.append(DueTimer(kind=TimerKind.CONFIRMATION_WINDOW, at=incident.resolved_at + agreement.confirmation_window))
+        due.append(
+            DueTimer(kind=TimerKind.CONFIRMATION_WINDOW, at=incident.resolved_at + agreement.confirmation_window)
+        )
     if incident.state is State.RESTORED and incident.from_alerts and incident.firing_alerts == 0:
         assert incident.restored_at is not None
         quiet_from = max(incident.restored_at, incident.quiet_since or incident.restored_at)

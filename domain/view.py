@@ -44,9 +44,11 @@ def incident_view(incident: Incident, now: datetime, history: bool = False) -> d
         "previous_number": incident.previous_number,
         "alert_context": incident.alert_context.model_dump() if incident.alert_context else None,
         "responders": incident.responders(),
-        "alerts": {"firing": incident.firing_alerts,
-                   "occurrences": sum(o.count for o in incident.occurrences.values()),
-                   "keys": len(incident.occurrences)},  # fmt: skip
+        "alerts": {
+            "firing": incident.firing_alerts,
+            "occurrences": sum(o.count for o in incident.occurrences.values()),
+            "keys": len(incident.occurrences),
+        },  # fmt: skip
         "sla": {
             "response_due": _iso(due.response_due),
             "restore_due": _iso(due.restore_due),

@@ -85,7 +85,9 @@ def main() -> int:
     try:
         if len(children) > 1:
             wait_for_port("127.0.0.1", receiver_port, timeout=60, process=children[1][1])
-            print(f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True)
+            print(
+                f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True
+            )
         if env.get("INCIDENT_WORKER_METRICS"):
             print(f"Worker metrics  http://{env['INCIDENT_WORKER_METRICS']}/metrics  (Prometheus)", flush=True)
         print(f"Logs            {data}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "

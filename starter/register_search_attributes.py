@@ -40,9 +40,9 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.search_attributes import SEARCH_ATTRIBUTES
 from starter.process_exit import exit_now
 from starter.temporal_connection import connect, connect_config
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 DONE, REFUSED, USAGE, UNREACHABLE = 0, 1, 2, 3
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -207,8 +207,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--dry-run", action="store_true",
                         help="only check: list what is missing (exit 1 if anything is), add nothing")  # fmt: skip
-    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                        help="keep trying this long while Temporal or its namespace is not up yet (default 0: once)")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="keep trying this long while Temporal or its namespace is not up yet (default 0: once)",
+    )
     return parser.parse_args(argv)
 
 

@@ -58,4 +58,3 @@ class EngineerActions:
         reason = refusal(self.incident, action) or extra
         if reason is not None:
             raise ApplicationError(reason, type=ILLEGAL_TRANSITION, non_retryable=True)
-

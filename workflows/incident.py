@@ -26,10 +26,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.incident import Incident
     from domain.rules import Rules
     from workflows import visibility
-    from workflows.release_rules import PatchedRules
     from workflows.agreed_timer import AgreedTimer
     from workflows.engineer_actions import EngineerActions
     from workflows.patches import Patches
+    from workflows.release_rules import PatchedRules
 
 # Postgres may be down for a while (maintenance, failover): keep retrying, never give up on a record.
 DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
@@ -167,7 +167,7 @@ class IncidentWorkflow(EngineerActions):
         try:
             await workflow.wait_condition(lambda: self.changes != seen, timeout=wait,
                                           timeout_summary=timer.summary(self.incident))  # fmt: skip
-        except asyncio.TimeoutError:
+        except TimeoutError:
             timers.fire(self.incident, timer.kind, workflow.now())
             self._changed()
 

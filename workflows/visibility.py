@@ -6,8 +6,18 @@ from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from workflows.search_attributes import (
-    ALL_KEYS, INCIDENT_ASSIGNEE, INCIDENT_CATEGORY, INCIDENT_GROUP, INCIDENT_NUMBER, INCIDENT_PRIORITY,
-    INCIDENT_RESPONDERS, INCIDENT_SERVICE, INCIDENT_SOURCE, INCIDENT_STATE, MAJOR_INCIDENT, RESTORE_DEADLINE,
+    ALL_KEYS,
+    INCIDENT_ASSIGNEE,
+    INCIDENT_CATEGORY,
+    INCIDENT_GROUP,
+    INCIDENT_NUMBER,
+    INCIDENT_PRIORITY,
+    INCIDENT_RESPONDERS,
+    INCIDENT_SERVICE,
+    INCIDENT_SOURCE,
+    INCIDENT_STATE,
+    MAJOR_INCIDENT,
+    RESTORE_DEADLINE,
     SLA_BREACHED,
 )  # fmt: skip
 
@@ -16,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.sla import deadlines
 
 REJECTED = "rejected"  # IncidentState of a start that registration refused: visible as refused, never "logged"
+
 
 def search_attribute_values(incident: Incident, now: datetime, responders: bool = True) -> dict[str, object]:
     """Name -> value; values that are unknown yet are left out rather than blanked.

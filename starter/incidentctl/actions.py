@@ -3,7 +3,7 @@
 import argparse
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -224,10 +224,9 @@ async def report(args: argparse.Namespace) -> int:
         raise Refused(f"--since: {err}") from None
     settings = Settings.from_env(os.environ)
     async with connected(settings.database_url) as conn:
-        result = await build_report(conn, since, datetime.now(timezone.utc))
+        result = await build_report(conn, since, datetime.now(UTC))
     if args.output == "json":
         render.emit_json(result)
     else:
         print(report_table(result))
     return 0
-

@@ -45,8 +45,10 @@ async def reload(args: argparse.Namespace, path: Path, database_url: str) -> int
     for name, change in sorted(changes.items()):
         print(f"{name:<16} {change}")
     touched = sum(1 for c in changes.values() if not c.startswith("unchanged"))
-    print(f"{path}: {len(catalog.services)} services, {len(catalog.known_errors)} known errors;"
-          f" {touched} changed" + ("" if touched else " (already loaded)"))
+    print(
+        f"{path}: {len(catalog.services)} services, {len(catalog.known_errors)} known errors;"
+        f" {touched} changed" + ("" if touched else " (already loaded)")
+    )
     return 0
 
 
@@ -101,7 +103,10 @@ def _describe(name: str, a: dict[str, Any], errors: list[dict[str, Any]]) -> str
              f" {duration(a['major_update_interval'])}, confirmation {duration(a['confirmation_window'])},"
              f" quiet {duration(a['quiet_window'])}"]  # fmt: skip
     for c in a["categories"]:
-        lines.append(f"  category         {c['name']}: group {c['group']}" + (f", runbook {c['runbook']}" if c.get("runbook") else ""))
+        lines.append(
+            f"  category         {c['name']}: group {c['group']}"
+            + (f", runbook {c['runbook']}" if c.get("runbook") else "")
+        )
     for e in errors:
         lines.append(f"  known error      {e['id']} {e['title']} (matches {' + '.join(e['match'])})")
     return "\n".join(lines)

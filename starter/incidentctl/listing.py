@@ -6,7 +6,7 @@ cost about what one `temporal workflow list` of them costs (make bench B6), and 
 moments (the projection; `open` answers once its incident is in it).
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 LIST_SQL = """
@@ -51,5 +51,5 @@ async def list_incidents(conn: Any, *, state: str | None, priority: str | None, 
                          breached: bool, all_: bool, limit: int) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
     """The incidents (at most `limit`) and how many match in all."""
     rows = await conn.fetch(LIST_SQL, state, priority, service, breached, all_, limit)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [incident_object(r, now) for r in rows], int(rows[0]["total"]) if rows else 0

@@ -67,7 +67,7 @@ async def _connect(models: bool) -> Any:
     config["runtime"] = Runtime(telemetry=TelemetryConfig(logging=None))
     try:
         return await asyncio.wait_for(Client.connect(**config), timeout=10)
-    except (RuntimeError, OSError, asyncio.TimeoutError) as err:
+    except (TimeoutError, RuntimeError, OSError) as err:
         raise Unreachable(f"cannot reach Temporal at {config['target_host']} ({why_unreachable(err)})") from None
 
 

@@ -46,10 +46,19 @@ def _global_options(parser: argparse.ArgumentParser, env: Mapping[str, str], her
     parser.add_argument("--as", dest="actor", metavar="NAME", **({"default": actor} | keep),
                         help=f"who acts, recorded on every action (default: $INCIDENT_USER, else the login name;"
                              f" now {actor!r})")  # fmt: skip
-    parser.add_argument("-o", "--output", choices=("table", "json"), **({"default": "table"} | keep),
-                        help="table for people (default), json for scripts: the incident object of DESIGN section 5")
-    parser.add_argument("--request-id", metavar="ID", **({"default": None} | keep),
-                        help="idempotency key: a command retried with the same id is applied once (default: new per run)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=("table", "json"),
+        **({"default": "table"} | keep),
+        help="table for people (default), json for scripts: the incident object of DESIGN section 5",
+    )
+    parser.add_argument(
+        "--request-id",
+        metavar="ID",
+        **({"default": None} | keep),
+        help="idempotency key: a command retried with the same id is applied once (default: new per run)",
+    )
 
 
 def _add_option(parser: argparse.ArgumentParser | argparse._MutuallyExclusiveGroup, option: Option) -> None:
@@ -95,8 +104,12 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     _global_options(common, env, here=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("open", parents=[common], help="register a new incident and print it once prioritized",
-                       description="Register a new incident. Priority is impact x urgency (DESIGN section 4).")
+    p = sub.add_parser(
+        "open",
+        parents=[common],
+        help="register a new incident and print it once prioritized",
+        description="Register a new incident. Priority is impact x urgency (DESIGN section 4).",
+    )
     p.add_argument("--service", required=True, help="a service of the agreed catalog (incidentctl catalog show)")
     p.add_argument("--summary", required=True, help="what is wrong, in one line")
     p.add_argument("--impact", type=_scale, metavar="1..3",
@@ -108,44 +121,68 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     p.add_argument("--caller", default="", help="who reported it (default: you, --as)")
     p.add_argument("--supplier", default="", help="the failure is at this supplier (source supplier)")
     p.add_argument("--ci", default="", help="the affected configuration item, e.g. a host")
-    p.add_argument("--category", default=None,
-                   help="a category of the service (default: chosen from the summary by the catalog's keywords)")
+    p.add_argument(
+        "--category",
+        default=None,
+        help="a category of the service (default: chosen from the summary by the catalog's keywords)",
+    )
 
-    p = sub.add_parser("list", parents=[common], help="incidents from the record: open ones (all with --all)",
-                       description="Incidents from the Postgres record, highest priority first.")
+    p = sub.add_parser(
+        "list",
+        parents=[common],
+        help="incidents from the record: open ones (all with --all)",
+        description="Incidents from the Postgres record, highest priority first.",
+    )
     p.add_argument("--state", help=f"only this state: {', '.join(STATES)}")
     p.add_argument("--priority", type=str.upper, choices=PRIORITIES, help="only this priority")
     p.add_argument("--service", help="only this service")
     p.add_argument("--breached", action="store_true", help="only those that missed their restore target")
     p.add_argument("--all", action="store_true", help="closed incidents too (default: open ones only)")
-    p.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT, metavar="N",
-                   help=f"at most N incidents; says so when it cuts (default {DEFAULT_LIMIT})")
+    p.add_argument(
+        "--limit",
+        type=_limit,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"at most N incidents; says so when it cuts (default {DEFAULT_LIMIT})",
+    )
 
-    p = sub.add_parser("show", parents=[common], help="one incident, with its timeline (--history)",
-                       description="One incident as its workflow knows it now.")
+    p = sub.add_parser(
+        "show",
+        parents=[common],
+        help="one incident, with its timeline (--history)",
+        description="One incident as its workflow knows it now.",
+    )
     p.add_argument("incident", help="the incident: its number (INC-1042) or workflow id")
     p.add_argument("--history", action="store_true", help="add the timeline: who did what, when")
 
     _engineer_commands(sub, common)
 
-    p = sub.add_parser("report", parents=[common], help="MTTA, MTTR and SLA compliance per service and priority",
-                       description="From the Postgres record; known errors are not incidents and are left out.")
+    p = sub.add_parser(
+        "report",
+        parents=[common],
+        help="MTTA, MTTR and SLA compliance per service and priority",
+        description="From the Postgres record; known errors are not incidents and are left out.",
+    )
     p.add_argument("--since", default="30d", help="how far back, e.g. 7d, 12h, 4w (default 30d)")
 
-    p = sub.add_parser("catalog", parents=[common], help="the agreed catalog: show it, or reload catalog.toml",
-                       description="The agreements with the business, as loaded into Postgres.")
+    p = sub.add_parser(
+        "catalog",
+        parents=[common],
+        help="the agreed catalog: show it, or reload catalog.toml",
+        description="The agreements with the business, as loaded into Postgres.",
+    )
     what = p.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
     shown = what.add_parser("show", parents=[common], help="the loaded agreements (one service with SERVICE)")
     shown.add_argument("service", nargs="?", help="one service (default: all)")
     reload = what.add_parser("reload", parents=[common], help="validate and load the catalog file (idempotent)")
-    reload.add_argument("--file", default=None,
-                        help="the catalog file (default: $INCIDENT_CATALOG, else catalog.toml of the project)")
+    reload.add_argument(
+        "--file", default=None, help="the catalog file (default: $INCIDENT_CATALOG, else catalog.toml of the project)"
+    )
 
-    p = sub.add_parser("completion", help="print a shell completion script: eval \"$(incidentctl completion bash)\"")
+    p = sub.add_parser("completion", help='print a shell completion script: eval "$(incidentctl completion bash)"')
     p.add_argument("shell", choices=("bash",))
     return parser
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     return build_parser(dict(os.environ)).parse_args(argv)
-

@@ -4,7 +4,6 @@ One short connection per command. A database that cannot be reached is exit 3, n
 was looked for (never the password).
 """
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,7 +25,7 @@ async def connected(database_url: str) -> AsyncIterator[Any]:
 
     try:
         conn = await asyncpg.connect(database_url, timeout=CONNECT_TIMEOUT_SECONDS)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
         raise Unreachable(f"cannot reach the incident database at {where(database_url)} ({why_unreachable(err)})"
                           ) from None  # fmt: skip
     try:

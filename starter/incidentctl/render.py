@@ -2,7 +2,7 @@
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.durations import format_duration
@@ -15,7 +15,7 @@ def with_fresh_remaining(view: dict[str, Any]) -> dict[str, Any]:
     sla = view.get("sla") or {}
     if sla.get("restore_left") is not None and sla.get("restore_due") and not sla.get("restore_paused"):
         due = datetime.fromisoformat(sla["restore_due"])
-        sla["restore_left"] = format_duration(due - datetime.now(timezone.utc))
+        sla["restore_left"] = format_duration(due - datetime.now(UTC))
     return view
 
 

@@ -13,7 +13,14 @@ from domain.enums import Source
 from starter.receiver.alert_context import from_alertmanager
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import (
-    ALERTMANAGER_ACTOR, DESCRIPTION_LIMIT, SUMMARY_LIMIT, Delivery, ServiceChoice, clip, scale_hint, stable_id,
+    ALERTMANAGER_ACTOR,
+    DESCRIPTION_LIMIT,
+    SUMMARY_LIMIT,
+    Delivery,
+    ServiceChoice,
+    clip,
+    scale_hint,
+    stable_id,
 )  # fmt: skip
 from starter.receiver.payloads import AlertmanagerAlert, AlertmanagerWebhook
 

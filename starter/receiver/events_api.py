@@ -12,7 +12,13 @@ from domain.commands import OpenIncident
 from domain.enums import Source
 from starter.receiver.alert_context import from_event
 from starter.receiver.deliveries import (
-    DESCRIPTION_LIMIT, EVENTS_API_ACTOR, SUMMARY_LIMIT, Delivery, clip, scale_hint, stable_id,
+    DESCRIPTION_LIMIT,
+    EVENTS_API_ACTOR,
+    SUMMARY_LIMIT,
+    Delivery,
+    clip,
+    scale_hint,
+    stable_id,
 )  # fmt: skip
 from starter.receiver.payloads import EventPayload, PagerDutyEvent
 

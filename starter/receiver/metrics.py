@@ -86,14 +86,26 @@ class Metrics:
                       "Deliveries answered 2xx: committed to the inbox.", self.accepted)  # fmt: skip
         self._counter(out, "incident_alerts_accepted_total",
                       "Alerts (events) inside accepted deliveries.", self.alerts)  # fmt: skip
-        self._counter(out, "incident_events_refused_total",
-                      "Deliveries refused, by reason (the HTTP status tells the sender what to do).", self.refused)
-        self._counter(out, "incident_temporal_calls_total",
-                      "Signal(-with-start) calls to Temporal; fewer than deliveries under a burst.", self.temporal_calls)
+        self._counter(
+            out,
+            "incident_events_refused_total",
+            "Deliveries refused, by reason (the HTTP status tells the sender what to do).",
+            self.refused,
+        )
+        self._counter(
+            out,
+            "incident_temporal_calls_total",
+            "Signal(-with-start) calls to Temporal; fewer than deliveries under a burst.",
+            self.temporal_calls,
+        )
         self._counter(out, "incident_temporal_deliveries_total",
                       "Deliveries carried by those calls (coalesced per incident).", self.carried)  # fmt: skip
-        self._counter(out, "incident_inbox_forwarded_total",
-                      "Inbox rows Temporal took (accepted minus this: rows still waiting).", self.forwarded)
+        self._counter(
+            out,
+            "incident_inbox_forwarded_total",
+            "Inbox rows Temporal took (accepted minus this: rows still waiting).",
+            self.forwarded,
+        )
         name = "incident_receiver_answer_seconds"
         out += [f"# HELP {name} Time from request to answer on the ingest endpoints.", f"# TYPE {name} histogram"]
         for labels, histogram in sorted(self.latency.items()):

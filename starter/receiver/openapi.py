@@ -27,8 +27,11 @@ _FIELD_ERRORS = {
                 "type": "object",
                 "required": ["loc", "msg"],
                 "properties": {
-                    "loc": {"type": "array", "items": {"type": ["string", "integer"]},
-                            "description": "path to the field, e.g. [\"alerts\", 0, \"fingerprint\"]"},
+                    "loc": {
+                        "type": "array",
+                        "items": {"type": ["string", "integer"]},
+                        "description": 'path to the field, e.g. ["alerts", 0, "fingerprint"]',
+                    },
                     "msg": {"type": "string"},
                     "type": {"type": "string"},
                 },
@@ -46,15 +49,21 @@ def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | No
 
 
 _REFUSALS = {
-    "400": _json(_FIELD_ERRORS, "Malformed body: the list says which fields and why. Do not retry. Besides the"
-                 " schema: UTF-8 JSON only, at most 64 levels deep, no NaN/Infinity, no NUL or unpaired surrogate"
-                 " in any string, and a Content-Encoding that decodes."),
+    "400": _json(
+        _FIELD_ERRORS,
+        "Malformed body: the list says which fields and why. Do not retry. Besides the"
+        " schema: UTF-8 JSON only, at most 64 levels deep, no NaN/Infinity, no NUL or unpaired surrogate"
+        " in any string, and a Content-Encoding that decodes.",
+    ),
     "401": _json(_ERROR, "Missing or invalid credential. Do not retry."),
     "413": _json(_ERROR, "Body larger than 512 KB."),
     "415": _json(_ERROR, "The body is not declared JSON: send Content-Type: application/json."),
     "422": _json(_ERROR, "Service outside the agreed catalog. The event is recorded in rejected_events."),
-    "503": _json(_ERROR, "Postgres (the inbox, or the catalog) cannot take the event now; nothing was stored. Retry.",
-                 {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}),
+    "503": _json(
+        _ERROR,
+        "Postgres (the inbox, or the catalog) cannot take the event now; nothing was stored. Retry.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    ),
 }
 
 REF = "#/components/schemas/{model}"
@@ -82,8 +91,9 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
         "retry. Repeated deliveries never create a second incident.",
     },
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                       "description": "INCIDENT_INGEST_TOKEN"}},  # fmt: skip
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "INCIDENT_INGEST_TOKEN"}
+        },  # fmt: skip
         "schemas": request_schemas(),
     },
     "paths": {
@@ -91,16 +101,31 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
             "post": {
                 "summary": "Prometheus Alertmanager webhook (webhook_configs, payload version 4)",
                 "security": [{"bearer": []}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model="AlertmanagerWebhook")}}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": REF.format(model="AlertmanagerWebhook")}}},
+                },
                 "responses": {
-                    "202": _json({"type": "object", "properties": {
-                        "status": {"type": "string", "example": "success"},
-                        "message": {"type": "string"},
-                        "route": {"type": "string", "description": "the alert group: its deliveries feed one incident at a time"},
-                        "alerts": {"type": "integer"},
-                        "result": {"type": "string", "enum": ["queued"],
-                                   "description": "committed to the inbox; the forwarder takes it to Temporal"},
-                    }}, "Durably stored; it reaches the incident workflow in arrival order."),  # fmt: skip
+                    "202": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "status": {"type": "string", "example": "success"},
+                                "message": {"type": "string"},
+                                "route": {
+                                    "type": "string",
+                                    "description": "the alert group: its deliveries feed one incident at a time",
+                                },
+                                "alerts": {"type": "integer"},
+                                "result": {
+                                    "type": "string",
+                                    "enum": ["queued"],
+                                    "description": "committed to the inbox; the forwarder takes it to Temporal",
+                                },
+                            },
+                        },
+                        "Durably stored; it reaches the incident workflow in arrival order.",
+                    ),  # fmt: skip
                     **_REFUSALS,
                 },
             }
@@ -109,13 +134,22 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
             "post": {
                 "summary": "PagerDuty Events API v2 compatible (Alertmanager pagerduty_configs, Grafana, Zabbix...)",
                 "security": [],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model="PagerDutyEvent")}}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": REF.format(model="PagerDutyEvent")}}},
+                },
                 "responses": {
-                    "202": _json({"type": "object", "properties": {
-                        "status": {"type": "string", "example": "success"},
-                        "message": {"type": "string", "example": "Event processed"},
-                        "dedup_key": {"type": "string"},
-                    }}, "Durably stored (an acknowledge/resolve with no open incident for its key then changes nothing)."),  # fmt: skip
+                    "202": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "status": {"type": "string", "example": "success"},
+                                "message": {"type": "string", "example": "Event processed"},
+                                "dedup_key": {"type": "string"},
+                            },
+                        },
+                        "Durably stored (an acknowledge/resolve with no open incident for its key then changes nothing).",
+                    ),  # fmt: skip
                     **_REFUSALS,
                 },
             }
@@ -130,8 +164,12 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
         "/metrics": {
             "get": {
                 "summary": "Prometheus metrics",
-                "responses": {"200": {"description": "text format 0.0.4",
-                                      "content": {"text/plain": {"schema": {"type": "string"}}}}},  # fmt: skip
+                "responses": {
+                    "200": {
+                        "description": "text format 0.0.4",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },  # fmt: skip
             }
         },
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},

@@ -13,10 +13,8 @@ be answered 500, or 503 for ever because its rejection could not be recorded.
 import json
 import math
 import re
-from typing import Any, Literal, TypeVar
-
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 

@@ -40,8 +40,11 @@ def unauthorized(message: str, *, bearer: bool) -> Refusal:
 
 
 def not_json(content_type: str) -> Refusal:
-    return Refusal(415, "unsupported_media_type",
-                   f"the body must be JSON (Content-Type: application/json), not {content_type or 'unspecified'!r}")
+    return Refusal(
+        415,
+        "unsupported_media_type",
+        f"the body must be JSON (Content-Type: application/json), not {content_type or 'unspecified'!r}",
+    )
 
 
 def too_large(limit: int) -> Refusal:

@@ -45,4 +45,3 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     except web.RequestPayloadError as err:  # e.g. a `Content-Encoding: gzip` body that is not gzip
         raise unreadable(getattr(err.__cause__, "message", None) or "broken body") from None
     return bytes(body)
-

@@ -1,8 +1,8 @@
 """Run incidentctl as a user would: a subprocess with the environment pointing at the test stack."""
 
+import asyncio
 import json
 import os
-import asyncio
 import sys
 from dataclasses import dataclass
 from typing import Any

@@ -32,8 +32,11 @@ HOSTILE_STRINGS = [
     "\r\nX-Injected: yes", "\u202eevil", "\ufeff", "😀", "Ω≈ç√∫˜µ≤≥÷", "<script>alert(1)</script>",
     "null", "true", "[]", "{}", " ", "\t", "checkout ", "CHECKOUT", "../../etc/passwd", "a" * 5000,
 ]  # fmt: skip
-hostile_text = st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=60) | st.builds(
-    "".join, st.lists(st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=8), max_size=4))
+hostile_text = (
+    st.sampled_from(HOSTILE_STRINGS)
+    | st.text(max_size=60)
+    | st.builds("".join, st.lists(st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=8), max_size=4))
+)
 
 # floats within 1e15: jsonb keeps numbers as decimals, and a float like 1.5e300 reads back as an int
 json_scalars = (st.none() | st.booleans() | st.integers(-(2**70), 2**70)

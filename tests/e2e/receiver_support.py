@@ -171,8 +171,9 @@ async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asy
     raise AssertionError("receiver never answered /healthz")
 
 
-async def start_receiver_process(temporal: str, database_url: str, task_queue: str, token: str, port: int,
-                                 log_level: str = "info", **extra_env: str) -> asyncio.subprocess.Process:
+async def start_receiver_process(
+    temporal: str, database_url: str, task_queue: str, token: str, port: int, log_level: str = "info", **extra_env: str
+) -> asyncio.subprocess.Process:
     """`python -m starter.receiver` as an operator runs it, on a loopback port."""
     env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "INCIDENT_DATABASE_URL": database_url,
            "INCIDENT_TASK_QUEUE": task_queue, "INCIDENT_INGEST_TOKEN": token, "INCIDENT_LOG_LEVEL": log_level,

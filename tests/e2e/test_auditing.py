@@ -49,7 +49,8 @@ async def _settled(handle: WorkflowHandle, pool: asyncpg.Pool) -> tuple[list[dic
 async def _assert_trail_agrees(handle: WorkflowHandle, pool: asyncpg.Pool) -> list[asyncpg.Record]:
     timeline, rows = await _settled(handle, pool)
     assert [(e["actor"], e["action"], e["from"], e["to"], e["detail"]) for e in timeline] == [
-        (r["actor"], r["action"], r["from_state"], r["to_state"], r["detail"]) for r in rows]
+        (r["actor"], r["action"], r["from_state"], r["to_state"], r["detail"]) for r in rows
+    ]
     return rows
 
 
@@ -87,7 +88,9 @@ async def test_the_audit_trail_in_postgres_agrees_with_the_workflow_event_for_ev
     assert [a.replace("change_priority", "priority") for a in accepted[1:]] == engineer_rows
 
 
-async def test_search_attributes_find_incidents_by_each_attribute(dev_client: Client, dev_worker: str, pool: asyncpg.Pool):
+async def test_search_attributes_find_incidents_by_each_attribute(
+    dev_client: Client, dev_worker: str, pool: asyncpg.Pool
+):
     view, handle = await _open(dev_client, pool, dev_worker, "checkout", "card payments failing at PSP", (1, 1))
     await send(handle, c.Assign(actor="lead", group="platform-sre", person="ola"))
     number = view["number"]
@@ -138,8 +141,9 @@ async def test_the_readme_query_for_known_errors_finds_them_and_nothing_else(
     assert await _listed(dev_client, query) == [known["workflow_id"]]
 
 
-async def test_the_known_error_path_leaves_the_same_trail_in_postgres(dev_client: Client, dev_worker: str,
-                                                                     pool: asyncpg.Pool):
+async def test_the_known_error_path_leaves_the_same_trail_in_postgres(
+    dev_client: Client, dev_worker: str, pool: asyncpg.Pool
+):
     known, handle = await _open(dev_client, pool, dev_worker, "checkout", "coupon rejected for a VIP customer")
     assert (await handle.result()).outcome == "known_error"
     rows = await _assert_trail_agrees(handle, pool)

@@ -62,13 +62,19 @@ async def test_unknown_names_are_refused_with_the_valid_ones_and_the_closest_mat
     assert typo.err.strip() == (f"{number}: 'platfrom-sre' is not a support line of checkout: choose one of"
                                 " service-desk, checkout-oncall, platform-sre (did you mean platform-sre?)")  # fmt: skip
     service = await cli("list", "--service", "chekout")
-    assert service.code == 1 and "(did you mean checkout?)" in service.err and "choose one of checkout, email" in service.err
+    assert (
+        service.code == 1
+        and "(did you mean checkout?)" in service.err
+        and "choose one of checkout, email" in service.err
+    )
     state = await cli("list", "--state", "inprogress")
     assert state.code == 1 and "(did you mean in_progress?)" in state.err
     category = await cli("open", "--service", "checkout", "--summary", "slow", "--category", "perfromance")
     assert category.code == 1 and "(did you mean performance?)" in category.err
     digits = await cli("ack", number.removeprefix("INC-"))
-    assert digits.code == 1 and digits.err.strip() == f"no incident {number.removeprefix('INC-')} (did you mean {number}?)"
+    assert (
+        digits.code == 1 and digits.err.strip() == f"no incident {number.removeprefix('INC-')} (did you mean {number}?)"
+    )
     history = (await cli.ok_json("show", number, "--history"))["history"]
     assert [h["action"] for h in history][-1] == "ack"  # none of the refusals reached history
 

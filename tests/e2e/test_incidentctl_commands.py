@@ -1,6 +1,6 @@
 """Every incidentctl command, each refusal and exit code, idempotent retries and the report."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -62,7 +62,9 @@ async def test_a_p1_cannot_be_resolved_without_a_problem_record(cli: Cli):
     assert refused.code == 1 and "resolve needs --problem" in refused.err
     bad = await cli("resolve", number, "--resolution", "restarted", "--problem", "42")
     assert bad.code == 1 and "problem" in bad.err
-    assert (await cli.ok_json("resolve", number, "--resolution", "restarted", "--problem", "PRB-9"))["state"] == "resolved"
+    assert (await cli.ok_json("resolve", number, "--resolution", "restarted", "--problem", "PRB-9"))[
+        "state"
+    ] == "resolved"
 
 
 async def test_exit_codes_separate_refusal_usage_and_an_unreachable_server(cli: Cli):
@@ -90,7 +92,7 @@ async def test_a_retried_command_with_the_same_request_id_is_applied_once(cli: C
 
 
 async def test_report_computes_mtta_mttr_and_compliance_from_known_times(cli: Cli, pool: asyncpg.Pool):
-    logged = datetime.now(timezone.utc) - timedelta(days=2)
+    logged = datetime.now(UTC) - timedelta(days=2)
     rows = [  # (number, ack after, restore after, held seconds, breached)
         ("INC-900001", timedelta(minutes=10), timedelta(hours=2), 0.0, False),
         ("INC-900002", timedelta(minutes=30), timedelta(hours=6), 3600.0, True),

@@ -24,7 +24,9 @@ async def _projection(pool: asyncpg.Pool, number: str, state: str) -> asyncpg.Re
 async def test_an_engineer_drives_an_incident_from_open_to_closed_and_every_step_is_recorded(
     cli: Cli, pool: asyncpg.Pool, dev_client: Client
 ):
-    opened = await cli.ok_json("open", "--service", "checkout", "--summary", "5xx above 5%", "--impact", "1", "--urgency", "1")
+    opened = await cli.ok_json(
+        "open", "--service", "checkout", "--summary", "5xx above 5%", "--impact", "1", "--urgency", "1"
+    )
     number = opened["number"]
     assert number.startswith("INC-") and opened["priority"] == "P1" and opened["major"] is True
     assert INCIDENT_KEYS <= opened.keys() and {"response_due", "restore_due", "breached"} <= opened["sla"].keys()

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC
 
 import asyncpg
 import pytest
@@ -59,7 +60,9 @@ async def test_every_notification_is_delivered_once_even_after_the_webhook_fails
         await asyncio.sleep(0.1)
     # prioritize -> group; major escalation -> manager, stakeholders; workaround -> group, stakeholders
     assert expected == 5, rows
-    assert all(r['sent_at'] for r in rows), await pool.fetch('SELECT * FROM notification_outbox WHERE number = $1', number)
+    assert all(r["sent_at"] for r in rows), await pool.fetch(
+        "SELECT * FROM notification_outbox WHERE number = $1", number
+    )
     delivered = [m for m in recorder.accepted if m["incident"] == number]
     assert len(delivered) == 5 and len({m["key"] for m in delivered}) == 5  # each event once
     assert recorder.refused == 2
@@ -74,13 +77,13 @@ async def test_every_notification_is_delivered_once_even_after_the_webhook_fails
 async def test_an_alert_that_fires_after_its_incident_closed_opens_the_next_incident_linked_to_it(
     pool: asyncpg.Pool, dev_client, dev_worker: str, sink
 ):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from domain.alerts import AlertEvent
     from domain.commands import AlertBatch, Cancel, OpenIncident, ViewRequest
     from domain.enums import Source
-    from workflows.incident import IncidentWorkflow
     from tests.workflows.incident_driver import send
+    from workflows.incident import IncidentWorkflow
 
     recorder, url = sink
     recorder.failures = 1  # the closing notifications keep the closed run busy for a couple of seconds
@@ -88,7 +91,7 @@ async def test_an_alert_that_fires_after_its_incident_closed_opens_the_next_inci
 
     def fired(status: str) -> AlertBatch:
         return AlertBatch(actor="alertmanager", events=[
-            AlertEvent(key="fp-late", status=status, at=datetime.now(timezone.utc), description="relay down")])  # fmt: skip
+            AlertEvent(key="fp-late", status=status, at=datetime.now(UTC), description="relay down")])  # fmt: skip
 
     handle = await dev_client.start_workflow(
         IncidentWorkflow.run, OpenIncident(service="pager-relay", summary="relay down", source=Source.ALERTMANAGER,

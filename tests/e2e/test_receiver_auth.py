@@ -21,11 +21,25 @@ from starter.receiver.alertmanager import group_route
 from starter.receiver.events_api import event_route
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import (
-    Answer, Ledger, assert_clear_refusal, post, raw_exchange, run_property, still_serving,
+    Answer,
+    Ledger,
+    assert_clear_refusal,
+    post,
+    raw_exchange,
+    run_property,
+    still_serving,
 )
 from tests.e2e.receiver_support import (  # noqa: F401
-    CHECKOUT_KEY, TOKEN, Receiver, fresh_group, kill_receiver_process, receiver, sample, start_receiver_process,
-    stop_receiver_process, wait_until_healthy,
+    CHECKOUT_KEY,
+    TOKEN,
+    Receiver,
+    fresh_group,
+    kill_receiver_process,
+    receiver,
+    sample,
+    start_receiver_process,
+    stop_receiver_process,
+    wait_until_healthy,
 )
 
 PAYROLL_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # catalog.toml: payroll's integration key
@@ -163,7 +177,8 @@ async def test_no_generated_authorization_header_but_the_token_opens_the_webhook
 
     prefixes = st.sampled_from([f"Bearer {TOKEN[:n]}" for n in range(len(TOKEN))])
     wrong = (header_text | header_text.map(lambda t: f"Bearer {t}") | prefixes).filter(
-        lambda v: v.strip().partition(" ")[2].strip() != TOKEN)
+        lambda v: v.strip().partition(" ")[2].strip() != TOKEN
+    )
     await run_property(wrong, check, examples=300)
     await still_serving(receiver)
 
@@ -190,6 +205,7 @@ async def test_no_generated_routing_key_but_a_catalog_one_opens_an_incident(
 
 
 # -- the log of `python -m starter.receiver` ---------------------------------------------------
+
 
 def nested(value: Any, levels: int) -> Any:
     for _ in range(levels):
@@ -225,7 +241,7 @@ async def test_no_token_or_routing_key_right_or_wrong_ever_reaches_the_receiver_
             for guess in wrong:
                 await send(am, fresh_group(), {"Authorization": f"Bearer {guess}"})
             await send(f"{am}?token={token}&routing_key={CHECKOUT_KEY}", fresh_group(), {"X-Api-Key": token})
-            await send(am, b"{\"not json" + token.encode(), {"Authorization": f"Bearer {token}"})
+            await send(am, b'{"not json' + token.encode(), {"Authorization": f"Bearer {token}"})
             event = {**sample("alertmanager-pagerduty-v2-trigger"), "dedup_key": uuid.uuid4().hex}
             await send(pd, event)  # checkout's key: accepted
             await send(pd, {**event, "routing_key": unknown_key})

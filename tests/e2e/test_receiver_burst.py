@@ -31,8 +31,14 @@ async def test_twenty_concurrent_deliveries_of_one_group_make_exactly_one_incide
     assert view["alerts"] == {"firing": 2, "occurrences": 40, "keys": 2}  # every accepted alert counted once
     runs = [w async for w in receiver.client.list_workflows(f"WorkflowId = '{view['workflow_id']}'")]
     assert len(runs) == 1 and view["workflow_id"] == view["number"]
-    assert await pool.fetchval("SELECT count(*) FROM incidents WHERE workflow_id IN"
-                               " (SELECT workflow_id FROM alert_routes WHERE route = $1)", workflow_id) == 1
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM incidents WHERE workflow_id IN"
+            " (SELECT workflow_id FROM alert_routes WHERE route = $1)",
+            workflow_id,
+        )
+        == 1
+    )
     calls, carried = (after - earlier for after, earlier in zip(temporal_calls(receiver), before, strict=True))
     assert carried == 20 and 1 <= calls <= 20  # how few calls depends on timing; the coalescer tests pin the rule
     print(f"20 concurrent deliveries reached Temporal in {calls} call(s)")

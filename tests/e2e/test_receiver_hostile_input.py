@@ -26,7 +26,16 @@ from starter.receiver.deliveries import stable_id
 from starter.receiver.events_api import event_route
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import (
-    Answer, Ledger, assert_clear_refusal, hostile_text, json_values, post, raw_exchange, run_property, still_serving, storable,
+    Answer,
+    Ledger,
+    assert_clear_refusal,
+    hostile_text,
+    json_values,
+    post,
+    raw_exchange,
+    run_property,
+    still_serving,
+    storable,
 )  # fmt: skip
 from tests.e2e.receiver_support import CHECKOUT_KEY, TOKEN, Receiver, fresh_group, sample, serve
 
@@ -100,6 +109,7 @@ def set_at(body: Any, path: tuple[str | int, ...], value: Any) -> Any:
 
 
 # -- 1. malformed bodies: 400, always, on both endpoints --------------------------------------
+
 
 def not_str(v: Any) -> bool:
     return not isinstance(v, str)
@@ -197,6 +207,7 @@ async def test_thousands_of_malformed_bodies_are_each_refused_with_a_400_that_sa
 
 # -- 2. well-formed bodies full of hostile strings: recorded verbatim (422) or refused (400/401) --
 
+
 @st.composite
 def hostile_group(draw: st.DrawFn, names: frozenset[str]) -> tuple[dict[str, Any], str]:
     """A webhook of valid shape whose strings are hostile; its service is never one in the catalog."""
@@ -278,6 +289,7 @@ async def test_hostile_strings_in_a_valid_event_are_recorded_verbatim_with_422_o
 
 # -- 3. the cases named in the issue, one by one ----------------------------------------------
 
+
 @pytest.mark.parametrize("endpoint", [AM, PD], ids=["alertmanager", "events api"])
 async def test_a_body_nested_ten_thousand_levels_deep_is_refused_with_400_not_500(
     target: Target, endpoint: str
@@ -305,9 +317,7 @@ async def test_a_valid_alert_sent_as_utf16_or_latin1_is_refused_with_400_rather_
 
 @pytest.mark.parametrize("number", ["NaN", "-Infinity", "1e999", "1" * 5000],
                          ids=["NaN", "-Infinity", "1e999", "5000 digits"])  # fmt: skip
-async def test_a_number_postgres_cannot_store_is_refused_with_400_not_503_for_ever(
-    target: Target, number: str
-) -> None:
+async def test_a_number_postgres_cannot_store_is_refused_with_400_not_503_for_ever(target: Target, number: str) -> None:
     """Before: the 422 path could not record it (jsonb refuses NaN) and answered 503, so senders retried for ever."""
     body = fresh_group(service="billing")  # not in the catalog: would be recorded with 422
     data = dumps({**body, "extra": "@@"}).replace(b'"@@"', number.encode())
@@ -424,7 +434,10 @@ async def summary_of(pool: asyncpg.Pool, workflow_id: str, timeout: float = 30.0
     """The incident row the worker writes after registration."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        row = await pool.fetchrow("SELECT service, summary FROM incidents WHERE workflow_id IN (SELECT workflow_id FROM alert_routes WHERE route = $1)", workflow_id)
+        row = await pool.fetchrow(
+            "SELECT service, summary FROM incidents WHERE workflow_id IN (SELECT workflow_id FROM alert_routes WHERE route = $1)",
+            workflow_id,
+        )
         if row is not None:
             return row
         await asyncio.sleep(0.1)

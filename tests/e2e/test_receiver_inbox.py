@@ -18,17 +18,17 @@ import pytest_asyncio
 from temporalio.client import Client
 
 from domain.alerts import AlertEvent
+from starter.receiver import inbox_rows
 from starter.receiver.alertmanager import delivery_from_webhook
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import Delivery
 from starter.receiver.forwarder import InboxForwarder
 from starter.receiver.inbox import Inbox
-from starter.receiver import inbox_rows
 from starter.receiver.inbox_rows import chunks
 from starter.receiver.metrics import Metrics
 from starter.receiver.payloads import AlertmanagerWebhook
-from starter.receiver.temporal_feed import TemporalFeed
 from starter.receiver.routes import AlertRoutes
+from starter.receiver.temporal_feed import TemporalFeed
 from tests.e2e.receiver_support import TOKEN, fresh_group, inbox_drained, view_when, with_status
 
 
@@ -119,6 +119,7 @@ async def test_rows_of_one_incident_arriving_together_go_in_one_call_in_arrival_
     for delivery in deliveries:
         await by_hand.inbox.put(delivery)
     metrics = by_hand.forwarder._metrics  # noqa: SLF001 - the forwarder's own counters are what is checked
+
     def carrying() -> int:  # calls that took deliveries (a new group first asks an older incident: declined)
         return sum(n for labels, n in metrics.temporal_calls.items() if ("outcome", "ok") in labels)
 
@@ -196,7 +197,8 @@ async def test_a_batch_temporal_refuses_as_too_large_is_sent_again_row_by_row(
     assert await by_hand.forwarder.forward_pass() == 3
     calls = by_hand.forwarder._metrics.temporal_calls  # noqa: SLF001
     failed = sum(n for labels, n in calls.items() if ("outcome", "failed") in labels) - sum(
-        n for labels, n in calls_before.items() if ("outcome", "failed") in labels)
+        n for labels, n in calls_before.items() if ("outcome", "failed") in labels
+    )
     assert failed == 1  # the batch of three, refused once; then three single calls taken
     view = await by_hand.view_when(template.route, lambda v: v["alerts"]["occurrences"] >= 3)
     assert view["alerts"] == {"firing": 3, "occurrences": 3, "keys": 3}

@@ -10,15 +10,23 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.commands import Cancel
 from starter.receiver.events_api import event_route
 from tests.e2e.receiver_support import (  # noqa: F401
-    CHECKOUT_KEY, Receiver, fresh_group, prioritized, receiver, with_status,
+    CHECKOUT_KEY,
+    Receiver,
+    fresh_group,
+    prioritized,
+    receiver,
+    with_status,
 )  # fmt: skip
 from tests.workflows.incident_driver import send
 from workflows.incident import IncidentWorkflow
 
 
 def trigger(dedup_key: str | None = None, summary: str = "payment page timeout above 2s") -> dict[str, object]:
-    event: dict[str, object] = {"routing_key": CHECKOUT_KEY, "event_action": "trigger",
-                                "payload": {"summary": summary, "source": "synthetic-probe", "severity": "warning"}}
+    event: dict[str, object] = {
+        "routing_key": CHECKOUT_KEY,
+        "event_action": "trigger",
+        "payload": {"summary": summary, "source": "synthetic-probe", "severity": "warning"},
+    }
     if dedup_key is not None:
         event["dedup_key"] = dedup_key
     return event

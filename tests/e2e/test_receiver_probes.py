@@ -28,12 +28,12 @@ async def test_metrics_count_accepted_deliveries_and_alerts_and_time_the_answers
     assert re.search(r'^incident_events_accepted_total\{endpoint="alertmanager"\} [1-9]', text, re.M)
     assert re.search(r'^incident_alerts_accepted_total\{endpoint="alertmanager"\} [2-9]', text, re.M)
     assert re.search(r'^incident_temporal_calls_total\{call="signal_with_start",outcome="ok"\} [1-9]', text, re.M)
-    assert re.search(r'^incident_inbox_forwarded_total [1-9]', text, re.M)
-    assert '# TYPE incident_receiver_answer_seconds histogram' in text
+    assert re.search(r"^incident_inbox_forwarded_total [1-9]", text, re.M)
+    assert "# TYPE incident_receiver_answer_seconds histogram" in text
     assert re.search(r'^incident_receiver_answer_seconds_bucket\{endpoint="alertmanager",le="\+Inf"\} [1-9]',
                      text, re.M)  # fmt: skip
     for line in text.splitlines():  # every sample line is `name{labels} number`
-        assert line.startswith("#") or re.fullmatch(r'[a-z_]+(\{[^}]*\})? [0-9.e+-]+', line), line
+        assert line.startswith("#") or re.fullmatch(r"[a-z_]+(\{[^}]*\})? [0-9.e+-]+", line), line
 
 
 async def test_the_openapi_document_describes_every_route_the_receiver_serves(receiver: Receiver) -> None:

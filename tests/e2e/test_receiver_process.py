@@ -7,7 +7,11 @@ import aiohttp
 
 from starter.local_temporal import free_port
 from tests.e2e.receiver_support import (
-    fresh_group, kill_receiver_process, start_receiver_process, stop_receiver_process, wait_until_healthy,
+    fresh_group,
+    kill_receiver_process,
+    start_receiver_process,
+    stop_receiver_process,
+    wait_until_healthy,
 )
 
 

@@ -17,7 +17,13 @@ from starter.local_temporal import free_port
 from starter.receiver.alertmanager import rejection_key
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.receiver_support import (  # noqa: F401
-    CHECKOUT_KEY, TOKEN, Receiver, fresh_group, receiver, sample, serve,
+    CHECKOUT_KEY,
+    TOKEN,
+    Receiver,
+    fresh_group,
+    receiver,
+    sample,
+    serve,
 )  # fmt: skip
 
 

@@ -18,7 +18,11 @@ import trustme
 from starter.local_temporal import free_port
 from starter.receiver.events_api import event_route
 from tests.e2e.receiver_support import (
-    CHECKOUT_KEY, incident_of, kill_receiver_process, start_receiver_process, stop_receiver_process,
+    CHECKOUT_KEY,
+    incident_of,
+    kill_receiver_process,
+    start_receiver_process,
+    stop_receiver_process,
     wait_until_healthy,
 )  # fmt: skip
 

@@ -21,10 +21,19 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from starter.local_temporal import free_port
-from workflows.search_attributes import SEARCH_ATTRIBUTES
 from starter.register_search_attributes import (
-    DONE, REFUSED, UNREACHABLE, Conflict, custom_attributes, plan, register, run, type_name, type_value,
+    DONE,
+    REFUSED,
+    UNREACHABLE,
+    Conflict,
+    custom_attributes,
+    plan,
+    register,
+    run,
+    type_name,
+    type_value,
 )  # fmt: skip
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = {"IncidentRegistrationProbe": "Int"}  # a type the incident attributes leave free slots for
@@ -163,3 +172,10 @@ async def test_a_usage_error_exits_2_before_connecting() -> None:
     result = await command("127.0.0.1:1", "default", "--no-such-flag")
     assert result.code == 2
     assert "usage:" in result.err
+
+
+async def test_with_wait_it_keeps_trying_a_cluster_that_is_not_up_then_says_how_long_it_waited() -> None:
+    started = asyncio.get_running_loop().time()
+    result = await command(f"127.0.0.1:{free_port()}", "default", "--wait", "3")
+    assert result.code == 3 and "(waited 3s)" in result.err and "cannot reach Temporal at" in result.err
+    assert asyncio.get_running_loop().time() - started >= 3

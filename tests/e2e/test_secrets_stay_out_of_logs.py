@@ -10,7 +10,9 @@ from starter.settings import Settings
 
 
 def test_settings_do_not_show_the_token_or_the_database_url():
-    settings = Settings.from_env({"INCIDENT_INGEST_TOKEN": "s3cr3t-token", "INCIDENT_DATABASE_URL": "postgresql://u:pw@h/db"})
+    settings = Settings.from_env(
+        {"INCIDENT_INGEST_TOKEN": "s3cr3t-token", "INCIDENT_DATABASE_URL": "postgresql://u:pw@h/db"}
+    )
     assert "s3cr3t-token" not in repr(settings) and "pw@h" not in repr(settings)
     assert settings.ingest_token == "s3cr3t-token"
 

@@ -123,4 +123,3 @@ async def pool(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
     await migrate(pool)
     yield pool
     pool.terminate()
-

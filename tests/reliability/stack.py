@@ -159,7 +159,7 @@ class ChildProcess:
             self.process.send_signal(sig)
         try:
             return await asyncio.wait_for(self.process.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self.kill()
             raise AssertionError(f"{self.argv[-1]} did not exit within {timeout:.0f}s of {sig.name}") from None
 

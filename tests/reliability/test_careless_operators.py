@@ -81,7 +81,7 @@ async def test_two_engineers_sending_conflicting_updates_at_once_leave_one_consi
             winner = 0 if refusals[0] is None else 1
 
             view = await view_of(client, workflow_id)
-            added = view["history"][lengths[workflow_id]:]
+            added = view["history"][lengths[workflow_id] :]
             engineer_entries = [e for e in added if e["actor"] in ("alice", "bob")]
             assert [(e["actor"], e["action"]) for e in engineer_entries] == [
                 (("alice", "bob")[winner], (first_name, second_name)[winner])]  # fmt: skip

@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from temporalio.client import Client
@@ -44,9 +44,15 @@ async def test_incidentctl_exits_3_naming_the_address_while_temporal_is_down_and
 
         await stack.temporal.kill()
         try:
-            commands = (["show", number], ["ack", number], ["list"],
-                        ["open", "--service", "payroll", "--summary", "payslips missing"])  # fmt: skip
-            for args, result in zip(commands, await asyncio.gather(*(cli(*args) for args in commands))):
+            commands = (
+                ["show", number],
+                ["ack", number],
+                ["open", "--service", "payroll", "--summary", "payslips missing"],
+            )
+            listed, *results = await asyncio.gather(cli("list"), *(cli(*args) for args in commands))
+            # `list` reads the record in Postgres: engineers still see their incidents while Temporal is down
+            assert listed.code == 0 and number in listed.out, listed
+            for args, result in zip(commands, results):
                 assert (result.code, result.out) == (3, ""), (args, result)
                 assert result.err.startswith(f"cannot reach Temporal at {address} ("), (args, result.err)
                 assert result.err.count("\n") == 1, result.err  # one line, no traceback
@@ -88,11 +94,11 @@ async def test_open_incidents_and_sla_timers_survive_a_sigkill_of_the_server_and
         await eventually(settled, 20, "the projection catches up before the kill")
         before = {w: await steady_view(client, w) for w in ids}
         assert not before[fast["workflow_id"]]["sla"]["breached"]
-        assert datetime.now(timezone.utc) < restore_due - timedelta(seconds=1), "too slow: the breach came first"
+        assert datetime.now(UTC) < restore_due - timedelta(seconds=1), "too slow: the breach came first"
 
         await stack.temporal.kill()
         # the server is down when the restore target passes
-        await asyncio.sleep((restore_due - datetime.now(timezone.utc)).total_seconds() + 1)
+        await asyncio.sleep((restore_due - datetime.now(UTC)).total_seconds() + 1)
         await stack.temporal.start()
 
         async def breached() -> dict | None:

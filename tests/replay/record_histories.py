@@ -28,17 +28,28 @@ import asyncpg
 from temporalio.client import WorkflowUpdateFailedError
 
 from activities.catalog_store import load_catalog, read_catalog_file
+from activities.numbers import reserve_number
 from activities.schema import migrate
 from domain.alerts import AlertEvent
 from domain.commands import (
-    Ack, AlertBatch, Cancel, Confirm, Diagnose, Hold, Note, OpenIncident, Reopen, Resolve, Resume, Workaround,
+    Ack,
+    AlertBatch,
+    Cancel,
+    Confirm,
+    Diagnose,
+    Hold,
+    Note,
+    OpenIncident,
+    Reopen,
+    Resolve,
+    Resume,
+    Workaround,
 )  # fmt: skip
 from domain.enums import HoldReason, Source
-from activities.numbers import reserve_number
 from starter.incidents import open_incident
 from starter.local_postgres import LocalPostgres
 from starter.local_temporal import free_port
-from tests.workflows.incident_driver import Handle, continue_as_new_suggested_after, pass_time, state_becomes, send
+from tests.workflows.incident_driver import Handle, continue_as_new_suggested_after, pass_time, send, state_becomes
 from tests.workflows.skipping_server import SkippingEnv, skipping_environment
 from workflows.incident import IncidentWorkflow
 
@@ -79,8 +90,12 @@ async def known_error(skipping: SkippingEnv, path: str) -> Handle:
 async def rejected_service(skipping: SkippingEnv, path: str) -> Handle:
     number = await reserve_number(skipping.pool)
     try:
-        await open_incident(skipping.client, skipping.task_queue,
-                            OpenIncident(service="unknown-svc", summary="disk full", number=number), actor="alice")
+        await open_incident(
+            skipping.client,
+            skipping.task_queue,
+            OpenIncident(service="unknown-svc", summary="disk full", number=number),
+            actor="alice",
+        )
     except WorkflowUpdateFailedError:
         pass  # refused, as it must be
     return skipping.client.get_workflow_handle_for(W.run, number)

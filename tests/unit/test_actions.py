@@ -1,6 +1,6 @@
 """What engineers do to an incident: each action moves it and writes one timeline entry."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from domain.incident import Incident
 from domain.lifecycle import ENGINEER_RULES, refusal
 from domain.process import categorize, prioritize, register
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 PAUSED_STATES = {State.ON_HOLD, State.RESTORED, State.RESOLVED, State.CLOSED}
 

@@ -1,6 +1,6 @@
 """Alert events inside an incident: occurrences, restore when all resolve, reopen on re-fire."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +16,7 @@ from domain.lifecycle import refusal
 from domain.process import categorize, prioritize, register
 from domain.rules import FIRST_RELEASE, Rules
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 AM = "alertmanager"
 
@@ -257,11 +257,16 @@ def test_the_first_release_rule_drops_an_early_acknowledgement() -> None:
 
 def test_first_sight_passes_new_inbox_rows_and_events_without_a_row_and_drops_rows_seen_before():
     incident = Incident(workflow_id="w", service="checkout", summary="s", source=Source.ALERTMANAGER, logged_at=T0)
-    first = [AlertEvent(key="a", status="firing", at=T0, inbox_seq=1),
-             AlertEvent(key="b", status="firing", at=T0, inbox_seq=2)]
+    first = [
+        AlertEvent(key="a", status="firing", at=T0, inbox_seq=1),
+        AlertEvent(key="b", status="firing", at=T0, inbox_seq=2),
+    ]
     assert first_sight(incident, first) == first
-    again = [*first, AlertEvent(key="a", status="firing", at=T0, inbox_seq=3),
-             AlertEvent(key="a", status="firing", at=T0)]
+    again = [
+        *first,
+        AlertEvent(key="a", status="firing", at=T0, inbox_seq=3),
+        AlertEvent(key="a", status="firing", at=T0),
+    ]
     assert [e.inbox_seq for e in first_sight(incident, again)] == [3, None]
     assert incident.inbox_seen == [1, 2, 3]
 

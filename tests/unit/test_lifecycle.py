@@ -1,7 +1,7 @@
 """Which engineer action may happen in which state, and how a transition is written down."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +18,7 @@ from domain.lifecycle import (
     resume_restore_clock,
 )
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 S = State
 ALL = frozenset(State)
 

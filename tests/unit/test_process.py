@@ -1,6 +1,6 @@
 """The steps the workflow walks by itself: registration, categorization, known errors, prioritization."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from domain.process import DEFAULT_SCALE, categorize, choose_category, close_as_
 from domain.sla import deadlines
 from domain.timers import next_timer
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 AVAILABILITY = Category(name="availability", group="checkout-oncall", runbook="rb/5xx", keywords=["5xx", "Down"])
 PERFORMANCE = Category(name="performance", group="checkout-oncall", runbook="rb/slow", keywords=["latency", "slow"])

@@ -1,7 +1,7 @@
 """Deadline math: measured from the logged time, recomputed on a priority change, hold added back."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +15,7 @@ from domain.incident import Incident
 from domain.process import categorize, prioritize, register
 from tests.unit.builders import SCALE, agreement
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 H, MIN = timedelta(hours=1), timedelta(minutes=1)
 
 # DESIGN section 4, as agreed with the business.

@@ -1,7 +1,7 @@
 """Which agreed time comes next, and what happens when it comes."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -13,10 +13,10 @@ from domain.catalog import DEFAULT_TARGETS, ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Priority, Source, State
 from domain.incident import Incident
 from domain.process import categorize, prioritize, register
-from tests.unit.builders import SCALE, agreement
 from domain.timers import DueTimer, TimerKind, fire, next_timer
+from tests.unit.builders import SCALE, agreement
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 H, MIN = timedelta(hours=1), timedelta(minutes=1)
 RESTORE = {p: Targets(response=r, restore=s).restore for p, (r, s) in DEFAULT_TARGETS.items()}
 RESPONSE = {p: Targets(response=r, restore=s).response for p, (r, s) in DEFAULT_TARGETS.items()}
@@ -113,8 +113,13 @@ def test_a_group_outside_the_support_lines_escalates_to_the_first_line() -> None
     assert inc.group == "service-desk"
 
 
-@pytest.mark.parametrize("taken_on", [lambda inc: actions.acknowledge(inc, "bob", T0 + MIN),
-                                      lambda inc: actions.assign(inc, "lead", T0 + MIN, "checkout-oncall", "")])
+@pytest.mark.parametrize(
+    "taken_on",
+    [
+        lambda inc: actions.acknowledge(inc, "bob", T0 + MIN),
+        lambda inc: actions.assign(inc, "lead", T0 + MIN, "checkout-oncall", ""),
+    ],
+)
 def test_an_incident_taken_on_has_no_response_timer(taken_on: Callable[[Incident], None]) -> None:
     inc = incident(Priority.P3)
     taken_on(inc)

@@ -1,7 +1,7 @@
 """The incident object of the external contract (`incidentctl -o json`, DESIGN section 5)."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +15,7 @@ from domain.process import categorize, prioritize, register
 from domain.timers import TimerKind, fire
 from domain.view import incident_view
 
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 H, MIN = timedelta(hours=1), timedelta(minutes=1)
 CONTRACT_KEYS = {"number", "workflow_id", "state", "outcome", "priority", "impact", "urgency", "service", "category",
                  "group", "assignee", "summary", "source", "major", "logged_at", "sla"}  # fmt: skip
@@ -90,7 +90,7 @@ def test_a_view_with_history_lists_every_timeline_entry_in_order() -> None:
     assert history[0]["from"] == "logged" and history[0]["to"] == "logged"
 
 
-ZONES = [timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
+ZONES = [UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
 
 
 @pytest.mark.parametrize("zone", ZONES)

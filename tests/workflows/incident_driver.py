@@ -12,13 +12,12 @@ from typing import Any, TypeVar
 
 import asyncpg
 import pytest
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-
-from pydantic import BaseModel
 
 from domain.commands import OpenIncident, ViewRequest
 from domain.engineer_commands import UPDATE_OF_MODEL
@@ -157,11 +156,13 @@ async def settled_history_length(handle: Handle) -> int:
 
 # The test server has no speculative workflow tasks: a refused update leaves an empty
 # workflow task behind (the real server leaves nothing). Nothing else may appear.
-WORKFLOW_TASK_EVENTS = frozenset({
-    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-})
+WORKFLOW_TASK_EVENTS = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    }
+)
 
 
 async def events_since(handle: Handle, length: int) -> list[str]:

@@ -16,8 +16,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from starter.register_search_attributes import type_value
-from workflows.search_attributes import SEARCH_ATTRIBUTES
 from worker import build_worker
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 

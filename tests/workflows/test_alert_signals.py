@@ -8,7 +8,7 @@ import asyncpg
 from domain.alerts import AlertEvent
 from domain.commands import AlertBatch, OpenIncident, Reopen, Workaround
 from domain.enums import Source
-from tests.workflows.incident_driver import Handle, at, entries, near, pass_time, projected, show, state_becomes, send
+from tests.workflows.incident_driver import Handle, at, entries, near, pass_time, projected, send, show, state_becomes
 from tests.workflows.skipping_server import SkippingEnv
 from workflows.incident import IncidentWorkflow
 

@@ -13,8 +13,18 @@ import pytest
 
 from domain.commands import Ack, Confirm, Note, OpenIncident, Resolve, Workaround
 from tests.workflows.incident_driver import (
-    Handle, at, continue_as_new_suggested_after, current_details, entries, eventually, near, open_on, pass_time, send,
-    show, state_becomes,
+    Handle,
+    at,
+    continue_as_new_suggested_after,
+    current_details,
+    entries,
+    eventually,
+    near,
+    open_on,
+    pass_time,
+    send,
+    show,
+    state_becomes,
 )  # fmt: skip
 from tests.workflows.skipping_server import SkippingEnv
 from workflows.incident import IncidentWorkflow

@@ -7,12 +7,22 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from activities.numbers import reserve_number
 from domain.commands import Ack, Cancel, Confirm, Diagnose, Escalate, OpenIncident, Reopen, Resolve, Workaround
 from domain.enums import Source
-from activities.numbers import reserve_number
 from starter.incidents import open_incident, open_numbered
 from tests.workflows.incident_driver import (
-    actions, at, entries, near, open_on, outbox, pass_time, projected, show, state_becomes, send,
+    actions,
+    at,
+    entries,
+    near,
+    open_on,
+    outbox,
+    pass_time,
+    projected,
+    send,
+    show,
+    state_becomes,
 )  # fmt: skip
 from workflows.incident import IncidentWorkflow
 from workflows.search_attributes import INCIDENT_GROUP, INCIDENT_STATE
@@ -73,7 +83,9 @@ async def test_an_event_for_a_service_outside_the_catalog_is_refused_and_recorde
     # the auditors' list shows a refused start, never one that looks like a logged incident
     assert (await handle.describe()).typed_search_attributes.get(INCIDENT_STATE) == "rejected"
     history = await handle.fetch_history()
-    assert not any(e.HasField("activity_task_failed_event_attributes") for e in history.events)  # an answer, not a failure
+    assert not any(
+        e.HasField("activity_task_failed_event_attributes") for e in history.events
+    )  # an answer, not a failure
     assert await pool.fetchval("SELECT count(*) FROM rejected_events WHERE service = 'unknown-svc'") >= 1
     assert await pool.fetchval("SELECT count(*) FROM incidents WHERE workflow_id = $1", workflow_id) == 0
     assert result.rejected is not None and "unknown-svc" in result.rejected
@@ -115,7 +127,7 @@ async def test_a_resolved_incident_reopened_within_the_confirmation_window_goes_
     await pass_time(skipping, timedelta(days=4))  # the old confirmation window must not close it
     story = await show(handle)
     assert story["state"] == "in_progress" and not entries(story, "auto_close")
-    after_resolve = [e["action"] for e in story["history"]][[e["action"] for e in story["history"]].index("resolve"):]
+    after_resolve = [e["action"] for e in story["history"]][[e["action"] for e in story["history"]].index("resolve") :]
     assert after_resolve == ["resolve", "reopen", "restore_warning", "sla_breach"]
     # the restore clock resumed where the workaround stopped it: 18 h (75% of 24 h) after the reopen
     reopened_at = at(entries(story, "reopen")[0]["at"])

@@ -6,11 +6,30 @@ import pytest
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import (
-    Ack, Assign, Cancel, ChangePriority, Confirm, Diagnose, Escalate, Hold, Note, Reopen, Resolve, Resume, Workaround,
+    Ack,
+    Assign,
+    Cancel,
+    ChangePriority,
+    Confirm,
+    Diagnose,
+    Escalate,
+    Hold,
+    Note,
+    Reopen,
+    Resolve,
+    Resume,
+    Workaround,
 )  # fmt: skip
 from domain.enums import HoldReason
 from tests.workflows.incident_driver import (
-    Handle, events_since, history_length, settled_history_length, open_on, refused, show, send,
+    Handle,
+    events_since,
+    history_length,
+    open_on,
+    refused,
+    send,
+    settled_history_length,
+    show,
 )  # fmt: skip
 from workflows.incident import IncidentWorkflow
 
@@ -74,8 +93,12 @@ async def test_every_action_outside_its_states_is_refused_with_the_reason_and_le
     await assert_refused(handle, "cancel", Cancel(actor="a", reason="x"),
                          f"{inc} is resolved: cancel needs logged or categorized or prioritized or in_progress"
                          " or on_hold or restored")  # fmt: skip
-    await assert_refused(handle, "assign", Assign(actor="a", group="platform-sre"),
-                         f"{inc} is resolved: assign needs prioritized or in_progress or on_hold or restored")
+    await assert_refused(
+        handle,
+        "assign",
+        Assign(actor="a", group="platform-sre"),
+        f"{inc} is resolved: assign needs prioritized or in_progress or on_hold or restored",
+    )
     await assert_refused(handle, "change_priority", ChangePriority(actor="a", impact=1, urgency=1, reason="x"),
                          f"{inc} is resolved: priority needs prioritized or in_progress or on_hold")  # fmt: skip
     assert (await show(handle))["state"] == "resolved"

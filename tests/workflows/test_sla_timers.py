@@ -8,10 +8,19 @@ import pytest
 from domain.commands import Ack, ChangePriority, Hold, Resume, Workaround
 from domain.enums import HoldReason
 from tests.workflows.incident_driver import (
-    at, current_details, entries, near, open_on, outbox, pass_time, projected, show, send,
+    at,
+    current_details,
+    entries,
+    near,
+    open_on,
+    outbox,
+    pass_time,
+    projected,
+    send,
+    show,
 )  # fmt: skip
-from workflows.incident import IncidentWorkflow
 from workflows.search_attributes import INCIDENT_GROUP, MAJOR_INCIDENT, RESTORE_DEADLINE, SLA_BREACHED
+
 
 async def test_an_unacknowledged_p3_climbs_one_support_line_per_missed_2_hour_response_target(
     skipping, pool: asyncpg.Pool
