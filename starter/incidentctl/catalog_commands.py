@@ -87,12 +87,13 @@ async def show(args: argparse.Namespace, database_url: str) -> int:
 def _describe(name: str, a: dict[str, Any], errors: list[dict[str, Any]]) -> str:
     from datetime import timedelta
 
-    from domain.durations import format_duration
+    from pydantic import TypeAdapter
 
     def duration(iso: str) -> str:
-        from pydantic import TypeAdapter
-
-        return format_duration(TypeAdapter(timedelta).validate_python(iso))
+        """As the catalog writes it: 15m, 4h, 3d, 1h30m."""
+        seconds = int(TypeAdapter(timedelta).validate_python(iso).total_seconds())
+        parts = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "m")]
+        return "".join(f"{n}{unit}" for n, unit in parts if n) or f"{seconds}s"
 
     status = " (withdrawn: no new incidents)" if a.get("withdrawn") else ""
     lines = [f"{name}{status}", f"  owner group      {a['owner_group']}", f"  service manager  {a['service_manager']}",
