@@ -20,6 +20,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.catalog_store import load_catalog, read_catalog_file
 from activities.notifications import NotificationActivities
+from activities.page_channels import SmtpServer
+from activities.paging import PagingActivities, PagingSettings
 from activities.records import RecordActivities
 from activities.registration import RegistrationActivities
 from activities.schema import migrate
@@ -42,12 +44,19 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 # noise on 2 cores, and the default cache (1000 workflows, about 0.27 MB each) bounds RSS.
 
 
-def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
+def paging_settings(settings: Settings) -> PagingSettings:
+    return PagingSettings(
+        smtp=SmtpServer.from_url(settings.smtp_url), public_url=settings.public_url, secret=settings.page_secret
+    )
+
+
+def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, paging: PagingSettings | None = None) -> Worker:
     registration, records, notifications = (
         RegistrationActivities(pool),
         RecordActivities(pool),
         NotificationActivities(pool),
     )
+    pages = PagingActivities(pool, paging or PagingSettings(smtp=None, public_url="http://127.0.0.1:8080"))
     return Worker(
         client,
         task_queue=task_queue,
@@ -57,6 +66,8 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
             registration.find_known_error,
             records.record_timeline,
             notifications.deliver_notifications,
+            pages.page,
+            pages.deliver_pages,
         ],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
@@ -107,7 +118,7 @@ async def run(env: Mapping[str, str]) -> int:
     pool = await open_pool(settings.database_url)
     await prepare_database(pool, settings)
     client = await connect(env, **metrics_runtime(settings.worker_metrics))
-    worker = build_worker(client, pool, settings.task_queue)
+    worker = build_worker(client, pool, settings.task_queue, paging_settings(settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

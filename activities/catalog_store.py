@@ -8,22 +8,33 @@ import asyncpg
 from pydantic import ValidationError
 
 from domain.catalog import Catalog, KnownError, Notifications, ServiceAgreement, parse_catalog
+from domain.oncall_config import OnCallError
 
 
 class CatalogFileError(ValueError):
     """The catalog file cannot be used; the message names the file, the field and why."""
 
 
-def read_catalog_file(path: Path) -> Catalog:
-    """Parse and validate catalog.toml. Raises CatalogFileError naming the file and the field."""
+def _toml(path: Path) -> dict:  # type: ignore[type-arg]
     try:
         with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-        return parse_catalog(raw)
+            return tomllib.load(handle)
     except OSError as err:
         raise CatalogFileError(f"{path}: cannot be read: {err.strerror or err}") from None
     except tomllib.TOMLDecodeError as err:
         raise CatalogFileError(f"{path}: not valid TOML: {err}") from None
+
+
+def read_catalog_file(path: Path) -> Catalog:
+    """Parse and validate catalog.toml and the oncall file it names (`oncall = "oncall.toml"`,
+    relative to it). Raises CatalogFileError naming the file and the field."""
+    raw = _toml(path)
+    oncall_path = path.parent / raw.pop("oncall") if "oncall" in raw else None
+    oncall = _toml(oncall_path) if oncall_path is not None else None
+    try:
+        return parse_catalog(raw, oncall)
+    except OnCallError as err:
+        raise CatalogFileError(f"{oncall_path}: {err}") from None
     except ValidationError as err:
         problems = [f"{'.'.join(str(part) for part in e['loc']) or 'catalog'}: {e['msg'].removeprefix('Value error, ')}"
                     for e in err.errors(include_url=False)]  # fmt: skip
@@ -58,6 +69,7 @@ async def load_catalog_on(conn: asyncpg.Connection, catalog: Catalog) -> None:
             "UPDATE services SET agreement = jsonb_set(agreement, '{withdrawn}', 'true') WHERE name <> ALL($1::text[])",
             names,
         )
+        await _load_oncall(conn, catalog)
         await conn.execute("DELETE FROM known_errors")
         for known in catalog.known_errors:
             await conn.execute(
@@ -95,3 +107,22 @@ async def fetch_known_errors(conn: asyncpg.Connection, service: str) -> list[Kno
 async def fetch_notifications(conn: asyncpg.Connection, service: str) -> Notifications:
     raw = await conn.fetchval("SELECT notifications FROM services WHERE name = $1", service)
     return Notifications.model_validate_json(raw) if raw else Notifications()
+
+
+async def _load_oncall(conn: asyncpg.Connection, catalog: Catalog) -> None:
+    """People and schedules as the file says (run-time overrides are kept in their own table)."""
+    config = catalog.oncall
+    await conn.execute("DELETE FROM oncall_people WHERE name <> ALL($1::text[])", list(config.people))
+    await conn.execute("DELETE FROM oncall_schedules WHERE name <> ALL($1::text[])", list(config.schedules))
+    for name, person in config.people.items():
+        await conn.execute(
+            "INSERT INTO oncall_people (name, person) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE"
+            " SET person = EXCLUDED.person, loaded_at = now() WHERE oncall_people.person <> EXCLUDED.person",
+            name, person.model_dump_json(),
+        )  # fmt: skip
+    for name, schedule in config.schedules.items():
+        await conn.execute(
+            "INSERT INTO oncall_schedules (name, schedule) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE"
+            " SET schedule = EXCLUDED.schedule, loaded_at = now() WHERE oncall_schedules.schedule <> EXCLUDED.schedule",
+            name, schedule.model_dump_json(),
+        )  # fmt: skip

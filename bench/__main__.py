@@ -20,7 +20,15 @@ from bench import report
 from bench.report import say
 from starter.process_exit import exit_now
 
-SIZES = {"b1_lifecycles": 240, "b2_deliveries": 5000, "b2_groups": 200, "b4_incidents": 2000, "b6_listed": 1000}
+SIZES = {
+    "b1_lifecycles": 240,
+    "b2_deliveries": 5000,
+    "b2_groups": 200,
+    "b4_incidents": 2000,
+    "b6_listed": 1000,
+    "b7_probes": 40,
+    "b7_storm": 2000,
+}
 B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B3_ROUNDS, B4_RESTORE_S, B6_ROUNDS = 20, 3, 50, 10, 60.0, 6
 PIPELINE_QUEUE, BARE_QUEUE = "bench-incidents", "bench-bare"
 
@@ -37,11 +45,11 @@ async def _guarded(name: str, results: dict[str, Any], work: Callable[[], Awaita
 
 
 async def main() -> dict[str, Any]:
-    from bench import b1_lifecycle, b2_alert_storm, b3_cli, b4_open_incidents, b5_newcomer, b6_list
+    from bench import b1_lifecycle, b2_alert_storm, b3_cli, b4_open_incidents, b5_newcomer, b6_list, b7_paging
     from bench.stack import start_stack
 
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
-    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6").split(",")}
+    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7").split(",")}
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
     say(
@@ -78,6 +86,12 @@ async def main() -> dict[str, Any]:
             )
         if "b6" in only:
             await _guarded("b6", results, lambda: b6_list.run(stack, PIPELINE_QUEUE, sizes["b6_listed"], B6_ROUNDS))
+        if "b7" in only:
+            await _guarded(
+                "b7",
+                results,
+                lambda: b7_paging.run(stack, "bench-paging", sizes["b7_probes"], sizes["b7_probes"], sizes["b7_storm"]),
+            )
     finally:
         await stack.close()
     if "b5" in only:

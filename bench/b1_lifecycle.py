@@ -43,7 +43,7 @@ SHAPE_EVENTS = {
     "upserts": "upsert_workflow_search_attributes_event_attributes",
     "workflow_tasks": "workflow_task_completed_event_attributes",
 }
-ACTIVITY_KINDS = ("records", "notifies", "setup")
+ACTIVITY_KINDS = ("records", "notifies", "pages", "setup")
 
 
 class PipelineDriver:
@@ -77,12 +77,12 @@ class BareDriver:
     """
 
     def __init__(self, pipeline: dict[str, float]) -> None:
-        self.target = {"records": 0.0, "notifies": 0.0, "timers": 0.0, "extra_timers": 0.0}
+        self.target = {"records": 0.0, "notifies": 0.0, "pages": 0.0, "timers": 0.0, "extra_timers": 0.0}
         self.calibrate(pipeline, None)
         self.count = 0
 
     def calibrate(self, pipeline: dict[str, float], bare: dict[str, float] | None) -> None:
-        for kind in ("records", "notifies", "timers"):
+        for kind in ("records", "notifies", "pages", "timers"):
             self.target[kind] = pipeline[kind]
         if bare is not None:  # its loop may wait less often than the real one, even without a cap
             self.target["extra_timers"] = max(0.0, pipeline["timers"] - (bare["timers"] - bare["extra_timers"]))
@@ -174,7 +174,7 @@ def _activity_kind(scheduled: Any) -> str:
     if name == "bare_step":
         name = scheduled.input.payloads[0].data.decode().strip('"')
     return {"record_timeline": "records", "record": "records", "deliver_notifications": "notifies",
-            "notify": "notifies"}.get(name, "setup")  # fmt: skip
+            "notify": "notifies", "page": "pages", "deliver_pages": "pages"}.get(name, "setup")  # fmt: skip
 
 
 async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concurrency: int,

@@ -76,7 +76,11 @@ async def run() -> dict[str, Any]:
         if "ready" not in milestones:
             raise RuntimeError("make run never said Ready:\n" + "\n".join(lines[-15:]))
         say(f"B5 Ready. after {milestones['ready']:.1f}s; incidentctl open")
-        ctl_env = {**env, "TEMPORAL_ADDRESS": f"127.0.0.1:{ports['INCIDENT_TEMPORAL_PORT']}"}
+        ctl_env = {
+            **env,
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{ports['INCIDENT_TEMPORAL_PORT']}",  # as `make run` prints them
+            "INCIDENT_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{ports['INCIDENT_POSTGRES_PORT']}/incidents",
+        }
         opened = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).parent / "incidentctl"), "-o", "json", "open", "--service", "checkout",
             "--summary", "5xx above 5%", "--impact", "1", "--urgency", "1", env=ctl_env, cwd=PROJECT_ROOT,

@@ -37,6 +37,7 @@ class BareInput:
     notifies: int = 0  # notify activities in all (the last one at the end)
     timers: int = 0  # waits with a timer at most (the later ones wait without one)
     extra_timers: int = 0  # a second timer beside the first waits' own, when the real one makes more waits
+    pages: int = 0  # page activities (an urgent incident pages its on-call when prioritized), beside the loop
 
 
 @dataclass
@@ -79,12 +80,15 @@ class BareWorkflow:
         self.registered = True
         self._changed("prioritized", notify=True)
         workflow.patched("timers-beside-projection")  # a marker, as in the real workflow
+        pages = [workflow.start_activity(bare_step, "page", start_to_close_timeout=STEP_TIMEOUT)
+                 for _ in range(request.pages)]  # fmt: skip
         while not self.closed:
             self._start_projection()  # beside the timer, as the real record is
             self._start_delivery()
             if not self.closed:
                 await self._wait_for_change()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*pages)
         if self.projection is not None and not self.projection.done():
             await self.projection
         await self._project(final=True)

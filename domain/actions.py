@@ -26,6 +26,13 @@ def acknowledge(incident: Incident, actor: str, at: datetime, takes_it_on: bool 
            detail=f"acknowledged by {actor}; diagnosis under way")  # fmt: skip
 
 
+def acknowledge_page(incident: Incident, actor: str, at: datetime, page: int | None = None) -> None:
+    """Someone took the page of an incident already in work (escalated, reassigned): paging stops."""
+    which = f" {page}" if page else ""
+    record(incident, at=at, actor=actor, action=Action.PAGE_ACK,
+           detail=f"page{which} acknowledged by {actor}: paging stopped")  # fmt: skip
+
+
 def assign(incident: Incident, actor: str, at: datetime, group: str, person: str) -> None:
     incident.group = group
     incident.assignee = person

@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from domain.durations import parse_duration
 from domain.enums import Priority
+from domain.oncall_config import OnCallConfig, parse_oncall
+from domain.paging import EscalationPolicy
 
 DEFAULT_TARGETS: dict[Priority, tuple[str, str]] = {
     Priority.P1: ("15m", "4h"),
@@ -95,6 +97,9 @@ class ServiceAgreement(CatalogModel):
     confirmation_window: timedelta = timedelta(days=3)
     quiet_window: timedelta = timedelta(minutes=30)
     stakeholders: str = ""  # the business channel told about restore, breach and major incidents
+    # Who is paged, step by step, until someone acknowledges (oncall.toml): the default policy and
+    # any per category. Empty: page the group's on-call (domain.paging.DEFAULT_POLICY).
+    escalation: list[EscalationPolicy] = []
 
     def category(self, name: str | None) -> Category:
         for category in self.categories:
@@ -132,15 +137,17 @@ class ServiceEntry(ServiceAgreement):
 class Catalog(CatalogModel):
     services: dict[str, ServiceEntry]
     known_errors: list[KnownError] = []
+    oncall: OnCallConfig = OnCallConfig()
 
 
 _WINDOWS = ("major_update_interval", "confirmation_window", "quiet_window")
 
 
-def parse_catalog(raw: dict[str, Any]) -> Catalog:
-    """Merge each service over the defaults and validate the whole catalog.
+def parse_catalog(raw: dict[str, Any], oncall: dict[str, Any] | None = None) -> Catalog:
+    """Merge each service over the defaults and validate the whole catalog; `oncall` is the
+    parsed oncall.toml the catalog names (its policies join their services' agreements).
 
-    Raises pydantic.ValidationError (field paths name the service) or ValueError.
+    Raises pydantic.ValidationError (field paths name the service), OnCallError or ValueError.
     """
     defaults = raw.get("defaults", {})
     default_targets = {p: {"response": r, "restore": s} for p, (r, s) in DEFAULT_TARGETS.items()}
@@ -173,4 +180,9 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
     for known in catalog.known_errors:
         if known.service not in catalog.services:
             raise ValueError(f"known error {known.id} names unknown service {known.service!r}")
+    if oncall is not None:
+        config = parse_oncall(oncall, {name: [c.name for c in s.categories] for name, s in catalog.services.items()})
+        catalog.oncall = config
+        for name, policies in config.policies.items():
+            catalog.services[name].escalation = policies
     return catalog

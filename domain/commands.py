@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain import actions
 from domain.alerts import AlertEvent
 from domain.engineer_commands import PROBLEM_PATTERN, TEXT_LIMIT
-from domain.enums import Action, HoldReason, Outcome, Source
+from domain.enums import Action, HoldReason, Outcome, Source, State
 from domain.incident import Incident
 from domain.rules import Rules
 
@@ -93,7 +93,17 @@ class EngineerInput(ActorInput):
 
 class Ack(EngineerInput):
     def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
-        actions.acknowledge(incident, self.actor, now)
+        if incident.state is State.PRIORITIZED:
+            actions.acknowledge(incident, self.actor, now)
+        else:  # paged after an escalation or assignment: someone has it, the paging stops
+            actions.acknowledge_page(incident, self.actor, now)
+
+
+class PageAck(ActorInput):
+    """An acknowledgement link was used (the receiver, POST /v1/pages/<token>/ack): `actor` is the
+    paged person; `page` the page it answered."""
+
+    page: int = Field(ge=1)
 
 
 class Assign(EngineerInput):

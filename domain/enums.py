@@ -75,6 +75,10 @@ class Action(StrEnum):
     STAKEHOLDER_REMINDER = "stakeholder_reminder"
     AUTO_CLOSE = "auto_close"
     QUIET_CLOSE = "quiet_close"
+    # paging people until someone acknowledges (domain.paging)
+    PAGE = "page"
+    PAGE_ACK = "page_ack"
+    PAGING_EXHAUSTED = "paging_exhausted"
 
 
 OPEN_STATES = frozenset(State) - {State.CLOSED}

@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from domain.catalog import ServiceAgreement
 from domain.enums import Action, Outcome, Priority, Source, State
+from domain.paging import Paging
 
 # Actors that are not people: the workflow itself and the alert integrations (domain.enums.Source).
 NOT_PEOPLE = frozenset({"system", "alertmanager", "events_api"})
@@ -103,6 +104,9 @@ class Incident(BaseModel):
     alert_context: AlertContext | None = None
     quiet_since: AwareDatetime | None = None  # when the last firing alert resolved
     early_ack: str | None = None  # who acknowledged (events API) before prioritization
+    pagings: list[Paging] = []  # being paged now: the group's policy, and a service manager's warning page
+    paged_through: int = 0  # timeline entries already looked at by paging_rules.respond
+    pages_sent: int = 0  # pages issued so far: the next page's sequence number is this + 1
     inbox_seen: list[int] = []  # the receiver's inbox rows applied lately (alerts.first_sight), oldest first
     timeline: list[TimelineEntry] = []
 

@@ -46,6 +46,8 @@ def refusal(incident: Incident, action: Action) -> str | None:
     allowed, _ = ENGINEER_RULES[action]
     if incident.state in allowed:
         return None
+    if action is Action.ACK and incident.pagings:  # acknowledging the page of an escalated incident
+        return None
     needs = " or ".join(allowed_states(action))
     return f"{incident.display_name} is {incident.state}: {action} needs {needs}"
 

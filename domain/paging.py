@@ -61,7 +61,8 @@ class Paging(BaseModel):
     next_at: AwareDatetime  # when the next step pages
     step: int = 0  # the next step to page
     round: int = 0  # how many times the whole policy has run
-    pages: int = 0  # pages sent so far (their sequence numbers: 1, 2, ...)
+    pages: int = 0  # steps paged so far
+    finished: bool = False  # every round paged: at next_at, with nobody acknowledging, paging ends
 
 
 def policy_for(policies: list[EscalationPolicy], category: str | None) -> EscalationPolicy:
@@ -81,15 +82,23 @@ def due_step(paging: Paging) -> PageStep:
     return paging.policy.steps[paging.step]
 
 
-def advance(paging: Paging, at: datetime) -> Paging | None:
-    """After the due step paged at `at`: the next step after its wait, or None when every round is done."""
+def advance(paging: Paging, at: datetime) -> Paging:
+    """After the due step paged at `at`: the next step after its wait; after the last step of the last
+    round, its wait still runs (someone may yet acknowledge), then the paging is `finished`."""
     wait = due_step(paging).wait
     step, round_ = paging.step + 1, paging.round
     if step == len(paging.policy.steps):
         step, round_ = 0, round_ + 1
-    if round_ > paging.policy.repeat:
-        return None
-    return paging.model_copy(update={"step": step, "round": round_, "next_at": at + wait, "pages": paging.pages + 1})
+    finished = round_ > paging.policy.repeat
+    return paging.model_copy(
+        update={
+            "step": 0 if finished else step,
+            "round": min(round_, paging.policy.repeat),
+            "next_at": at + wait,
+            "pages": paging.pages + 1,
+            "finished": finished,
+        }
+    )
 
 
 def describe_step(paging: Paging) -> str:

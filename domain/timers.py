@@ -27,6 +27,7 @@ class TimerKind(StrEnum):
     STAKEHOLDER_UPDATE = "stakeholder update"
     CONFIRMATION_WINDOW = "confirmation window"
     QUIET_WINDOW = "quiet window"
+    PAGE = "page"  # the next step of an escalation policy: the workflow pages (an activity), not fire()
 
 
 class DueTimer(BaseModel):
@@ -63,6 +64,8 @@ def next_timer(incident: Incident, now: datetime) -> DueTimer | None:
         assert incident.restored_at is not None
         quiet_from = max(incident.restored_at, incident.quiet_since or incident.restored_at)
         due.append(DueTimer(kind=TimerKind.QUIET_WINDOW, at=quiet_from + agreement.quiet_window))
+    if incident.pagings:
+        due.append(DueTimer(kind=TimerKind.PAGE, at=min(p.next_at for p in incident.pagings)))
     return min(due, key=lambda timer: timer.at) if due else None
 
 

@@ -23,6 +23,7 @@ DATA = PROJECT_ROOT / ".data"
 TEMPORAL_PORT, UI_PORT, POSTGRES_PORT = 7233, 8233, 55432
 WORKER_METRICS_PORT = 9464  # the SDK's Prometheus metrics; skipped when a second stack runs beside
 DEV_INGEST_TOKEN = "dev-ingest-token"  # local only; set INCIDENT_INGEST_TOKEN for anything shared
+DEV_PAGE_SECRET = "dev-page-secret"  # local only, likewise: set INCIDENT_PAGE_SECRET
 
 
 def _free(port: int) -> bool:
@@ -61,6 +62,8 @@ def main() -> int:
     data.mkdir(parents=True, exist_ok=True)
     env.setdefault("TEMPORAL_ADDRESS", f"127.0.0.1:{temporal_port}")
     env.setdefault("INCIDENT_INGEST_TOKEN", DEV_INGEST_TOKEN)
+    env.setdefault("INCIDENT_PAGE_SECRET", DEV_PAGE_SECRET)  # signs the acknowledgement links of pages
+    env.setdefault("INCIDENT_PUBLIC_URL", f"http://127.0.0.1:{env.get('INCIDENT_RECEIVER_PORT', '8080')}")
     postgres = None
     if "INCIDENT_DATABASE_URL" not in env:
         postgres = LocalPostgres(data / "pg", postgres_port)

@@ -21,6 +21,9 @@ class Settings:
     receiver_port: int
     log_level: str
     # TLS on the receiver itself (the official PagerDuty clients refuse plain http): both or neither
+    smtp_url: str = field(default="", repr=False)  # pages by email (may hold a password)
+    public_url: str = "http://127.0.0.1:8080"  # the receiver as people reach it: acknowledgement links
+    page_secret: str = field(default="", repr=False)  # signs acknowledgement links; empty: pages carry none
     worker_metrics: str = ""  # host:port where the worker serves the SDK's Prometheus metrics; empty: none
     tls_cert: Path | None = None
     tls_key: Path | None = field(default=None, repr=False)
@@ -37,6 +40,9 @@ class Settings:
             receiver_host=env.get("INCIDENT_RECEIVER_HOST", "127.0.0.1"),
             receiver_port=int(env.get("INCIDENT_RECEIVER_PORT", "8080")),
             log_level=env.get("INCIDENT_LOG_LEVEL", "info"),
+            smtp_url=env.get("INCIDENT_SMTP_URL", ""),
+            public_url=env.get("INCIDENT_PUBLIC_URL", "http://127.0.0.1:8080"),
+            page_secret=env.get("INCIDENT_PAGE_SECRET", ""),
             worker_metrics=env.get("INCIDENT_WORKER_METRICS", ""),
             tls_cert=Path(env["INCIDENT_TLS_CERT"]) if env.get("INCIDENT_TLS_CERT") else None,
             tls_key=Path(env["INCIDENT_TLS_KEY"]) if env.get("INCIDENT_TLS_KEY") else None,

@@ -27,7 +27,9 @@ class AgreedTimer:
         """Keep the running timer if it is for `due`; otherwise cancel it and start one for `due`."""
         if due == self.due and self._task is not None:
             return
-        if self._task is not None and not self._task.done():
+        if self._task is not None and not self._task.done() and self.due is not None and self.due.at > workflow.now():
+            # a timer whose time has come may have fired in this very activation: cancelling it then
+            # is a command for a timer that is gone (the time-skipping server refuses the whole task)
             self._task.cancel()
         self.due, self._task = due, None
         if due is not None:

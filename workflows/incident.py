@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import DeliverNotifications, NotificationActivities
     from activities.records import RecordActivities, TimelineBatch, snapshot_of
     from activities.registration import KnownErrorQuery, RegisterIncident, RegistrationActivities
-    from domain import alerts, process, timers
+    from domain import alerts, paging_rules, process, timers
     from domain.alerts import AlertEvent
     from domain.commands import AlertBatch, IncidentResult, OpenIncident, ViewRequest, WaitRegistered
     from domain.incident import Incident
@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import visibility
     from workflows.agreed_timer import AgreedTimer
     from workflows.engineer_actions import EngineerActions
+    from workflows.paging_steps import PagingSteps
     from workflows.patches import Patches
     from workflows.release_rules import PatchedRules
 
@@ -45,7 +46,7 @@ HISTORY_HANDOVER_EVENTS = 10_000
 
 
 @workflow.defn
-class IncidentWorkflow(EngineerActions):
+class IncidentWorkflow(EngineerActions, PagingSteps):
     @workflow.init
     def __init__(self, request: OpenIncident) -> None:
         self.incident = request.continued or Incident(
@@ -66,6 +67,8 @@ class IncidentWorkflow(EngineerActions):
         self.delivery: asyncio.Task[Any] | None = None
         self.projection: asyncio.Task[None] | None = None
         self.timer = AgreedTimer()
+        self.page_tasks: list[asyncio.Task[Any]] = []
+        self.redeliveries: list[asyncio.Task[Any]] = []
         self.patched = Patches()
         self._register_engineer_updates()
 
@@ -172,6 +175,9 @@ class IncidentWorkflow(EngineerActions):
             self._changed()
 
     async def _wait_keeping_the_timer(self) -> None:
+        if self._pages_due():  # a page due now goes out now, not after a timer
+            self._page_due_steps()
+            return
         seen = self.changes
         self.timer.aim(timers.next_timer(self.incident, workflow.now()), self.incident)
         await workflow.wait_condition(lambda: self.changes != seen or self.timer.fired)
@@ -179,8 +185,11 @@ class IncidentWorkflow(EngineerActions):
             due = self.timer.take()
             # a change in the same task may have moved it: then the next aim() starts the right one
             if due is not None and due == timers.next_timer(self.incident, workflow.now()):
-                timers.fire(self.incident, due.kind, workflow.now())
-                self._changed()
+                if due.kind is timers.TimerKind.PAGE:
+                    self._page_due_steps()
+                else:
+                    timers.fire(self.incident, due.kind, workflow.now())
+                    self._changed()
 
     async def _project(self) -> None:
         """Write every timeline entry not yet in Postgres, in order, in batches."""
@@ -243,6 +252,7 @@ class IncidentWorkflow(EngineerActions):
         """Before this run ends: every update answered, every entry recorded, every message out
         (an activity still running would be orphaned by a new run)."""
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._finish_pages()  # before the record: a page's result is a timeline entry
         await self._drain_projection()
         await self._finish_delivery()
 
@@ -272,9 +282,11 @@ class IncidentWorkflow(EngineerActions):
         self.changes += 1
 
     def _changed(self) -> None:
-        """Every change wakes the main loop and refreshes what the Web UI shows."""
+        """Every change wakes the main loop, starts or stops paging, and refreshes what the Web UI shows."""
         self._wake()
         now = workflow.now()
+        if self.patched("paging"):
+            paging_rules.respond(self.incident, now)
         current = visibility.search_attribute_values(self.incident, now,
                                                      responders=self.patched("responders-search-attribute"))  # fmt: skip
         pairs = visibility.changed_pairs(current, self.upserted)

@@ -21,6 +21,10 @@ RELEASES: dict[str, frozenset[str]] = {
         "reopen-unacknowledged-to-prioritized", "integration-ack-not-assignee", "hand-over-keeps-generation",
         "open-answers-once-recorded",
     }),
+    "release-2026-12-oncall": frozenset({
+        # paging people by escalation policy until someone acknowledges (issue 12)
+        "paging",
+    }),
 }  # fmt: skip
 
 

@@ -78,6 +78,10 @@ async def _run(args: argparse.Namespace) -> int:
         return await actions.report(args)
     if args.command == "list":
         return await actions.list_(args)
+    if args.command == "oncall":
+        from starter.incidentctl import oncall_commands
+
+        return await oncall_commands.run(args)
     if args.command == "catalog":
         from starter.incidentctl import catalog_commands
 

@@ -179,6 +179,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         "--file", default=None, help="the catalog file (default: $INCIDENT_CATALOG, else catalog.toml of the project)"
     )
 
+    from starter.incidentctl.oncall_commands import add_parser as add_oncall
+
+    add_oncall(sub, common)
+
     p = sub.add_parser("completion", help='print a shell completion script: eval "$(incidentctl completion bash)"')
     p.add_argument("shell", choices=("bash",))
     return parser

@@ -18,6 +18,7 @@ from starter.receiver.forwarder import InboxForwarder
 from starter.receiver.inbox import Inbox, channel_of
 from starter.receiver.ingest_routes import ALERTMANAGER, EVENTS_API, IngestRoutes
 from starter.receiver.metrics import Metrics
+from starter.receiver.page_routes import PageRoutes
 from starter.receiver.probe_routes import ProbeRoutes
 from starter.receiver.refusals import Refusal
 from starter.receiver.routes import AlertRoutes
@@ -40,6 +41,7 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     inbox = Inbox(pool, channel, config, on_commit=forwarder.wake)
     ingest = IngestRoutes(pool, ServiceDirectory(pool, config), inbox, config, metrics)
     probes = ProbeRoutes(client, pool, config, metrics)
+    pages = PageRoutes(client, pool, config)
 
     # client_max_size: ingest handlers stream the body under their own 512 KB limit; this only
     # bounds what aiohttp itself would buffer for any other route.
@@ -52,6 +54,9 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     app.router.add_get("/readyz", probes.readyz)
     app.router.add_get("/metrics", probes.metrics)
     app.router.add_get("/openapi.json", probes.openapi)
+    app.router.add_get("/v1/pages/{token}", pages.confirm)
+    app.router.add_post("/v1/pages/{token}/ack", pages.acknowledge)
+    app.router.add_get("/v1/oncall/{schedule}.ics", pages.calendar)
 
     async def start_forwarding(app: web.Application) -> None:
         forwarder.start()

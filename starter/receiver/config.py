@@ -33,6 +33,8 @@ class ReceiverConfig:
     # The catalog changes rarely (a deploy); unknown keys re-read it at most this often.
     catalog_refresh: timedelta = timedelta(seconds=30)
     catalog_miss_refresh: timedelta = timedelta(seconds=2)
+    # verifies acknowledgement links (INCIDENT_PAGE_SECRET, shared with the worker that signs them)
+    page_secret: str = field(default="", repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, env: Mapping[str, str]) -> "ReceiverConfig":
@@ -40,6 +42,7 @@ class ReceiverConfig:
         return cls(
             ingest_token=settings.ingest_token,
             task_queue=settings.task_queue,
+            page_secret=settings.page_secret,
             service_label=env.get("INCIDENT_SERVICE_LABEL", "service"),
             severity_label=env.get("INCIDENT_SEVERITY_LABEL", "severity"),
         )

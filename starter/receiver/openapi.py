@@ -172,6 +172,38 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                 },  # fmt: skip
             }
         },
+        "/v1/pages/{token}": {
+            "get": {
+                "summary": "An acknowledgement link of a page: a page with one button (fetching it acknowledges nothing)",
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "the confirmation page", "content": {"text/html": {}}},
+                    "403": _json(_ERROR, "Not a valid link, or expired."),
+                },
+            }
+        },
+        "/v1/pages/{token}/ack": {
+            "post": {
+                "summary": "Acknowledge a page: the paged person takes the incident and the paging stops",
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json(_ERROR, "Acknowledged; the actor recorded is the paged person."),
+                    "403": _json(_ERROR, "Not a valid link, expired, or used already: nothing acknowledged."),
+                    "409": _json(_ERROR, "Nothing to acknowledge any more (e.g. someone else took it)."),
+                    "503": _json(_ERROR, "Postgres or Temporal cannot take it now; the link works again later."),
+                },
+            }
+        },
+        "/v1/oncall/{schedule}.ics": {
+            "get": {
+                "summary": "A schedule's shifts as iCalendar (a week back, 120 days ahead), to subscribe to",
+                "parameters": [{"name": "schedule", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "text/calendar", "content": {"text/calendar": {}}},
+                    "404": {"description": "no such schedule"},
+                },
+            }
+        },
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },
 }

@@ -137,8 +137,8 @@ async def inbox_drained(pool: asyncpg.Pool, channel: str, timeout: float = 20.0)
         await asyncio.sleep(0.05)
 
 
-async def serve(client: Client, pool: asyncpg.Pool, task_queue: str) -> AsyncIterator[Receiver]:
-    config = ReceiverConfig(ingest_token=TOKEN, task_queue=task_queue)
+async def serve(client: Client, pool: asyncpg.Pool, task_queue: str, page_secret: str = "") -> AsyncIterator[Receiver]:
+    config = ReceiverConfig(ingest_token=TOKEN, task_queue=task_queue, page_secret=page_secret)
     app = build_app(client, pool, config)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

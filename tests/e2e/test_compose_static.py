@@ -36,7 +36,7 @@ PROGRAMS = {
     "receiver": sorted((ROOT / "starter" / "receiver").glob("*.py")),
 }
 CONNECTS_TO_TEMPORAL = {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"}  # starter.temporal_connection reads them
-SECRETS = {"POSTGRES_PASSWORD", "INCIDENT_DB_PASSWORD", "INCIDENT_INGEST_TOKEN"}
+SECRETS = {"POSTGRES_PASSWORD", "INCIDENT_DB_PASSWORD", "INCIDENT_INGEST_TOKEN", "INCIDENT_PAGE_SECRET"}
 VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 PINNED_IMAGE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*:(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})$")
 

@@ -25,6 +25,21 @@ FAST_RESPONSE_SECONDS = 3
 FAST_RESTORE_SECONDS = 5
 
 # catalog.toml plus a service whose agreed times pass in seconds on the real server.
+# fast-lane pages dana, then erik two seconds later, once: paging steps pass in seconds on the real server
+FAST_PAGING_TOML = f"""
+[[escalation_policies]]
+name = "fast paging"
+service = "{FAST_SERVICE}"
+repeat = 0
+
+[[escalation_policies.steps]]
+page = "person:dana"
+wait = "2s"
+
+[[escalation_policies.steps]]
+page = "person:erik"
+wait = "60s"
+"""
 FAST_LANE_TOML = f"""
 [[services]]
 name = "{FAST_SERVICE}"
@@ -89,6 +104,9 @@ async def stack(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServ
     shutil.copyfile(CATALOG, catalog)
     with catalog.open("a") as handle:
         handle.write(FAST_LANE_TOML)
+    shutil.copyfile(CATALOG.parent / "oncall.toml", directory / "oncall.toml")  # the catalog names it
+    with (directory / "oncall.toml").open("a") as handle:
+        handle.write(FAST_PAGING_TOML)
     temporal = TemporalServer(directory / "temporal")
     temporal.directory.mkdir()
     await postgres.start()  # a no-op unless a test left it stopped

@@ -40,6 +40,7 @@ from domain.commands import (
     Hold,
     Note,
     OpenIncident,
+    PageAck,
     Reopen,
     Resolve,
     Resume,
@@ -246,6 +247,19 @@ async def second_generation_hand_over(skipping: SkippingEnv, path: str) -> Handl
     return handle
 
 
+async def paged_then_acknowledged(skipping: SkippingEnv, path: str) -> Handle:
+    """A P2 pages its on-call, then the next step; the paged person acknowledges by link; closed."""
+    handle = await _open(skipping, path, OpenIncident(service="checkout", summary="basket page slow for everyone",
+                                                      impact=1, urgency=2))  # fmt: skip
+    await state_becomes(handle, "prioritized")
+    await pass_time(skipping, timedelta(minutes=6))
+    await handle.execute_update(W.acknowledge_page, PageAck(actor="gus", page=2))
+    await send(handle, Workaround(actor="gus", text="cache flushed"))
+    await send(handle, Resolve(actor="gus", resolution="cache sized"))
+    await send(handle, Confirm(actor="bob"))
+    return handle
+
+
 async def hand_over(skipping: SkippingEnv, path: str) -> Handle:
     """A noisy incident continues as new (after 60 events here), then breaches and closes in the new run."""
     with continue_as_new_suggested_after():
@@ -280,6 +294,7 @@ PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
     "alert_quiet_close": alert_quiet_close,
     "alerts_from_inbox": alerts_from_inbox,
     "alert_refire_before_ack": alert_refire_before_ack,
+    "paged_then_acknowledged": paged_then_acknowledged,
     "hand_over": hand_over,
     "second_generation_hand_over": second_generation_hand_over,
     "cancel": cancel,

@@ -8,7 +8,8 @@ histories/<path>.json come from the current code; each subfolder keeps the set
 recorded before a patched change (before_notifications/: before `deliver-notifications`;
 before_incident_numbers/: before numbers reserved at intake, the `alerts` update, timers kept
 while unchanged, IncidentResponders, refusals visible as refused, reopen before ack,
-integration acks, the generation kept across hand-over),
+integration acks, the generation kept across hand-over; before_paging/: before paging by escalation
+policy),
 so the old branch of every `workflow.patched()` keeps being replayed too.
 """
 
@@ -43,6 +44,7 @@ ENDINGS = {
     "alert_quiet_close": ("closed", "resolved"),
     "alerts_from_inbox": ("closed", "resolved"),
     "alert_refire_before_ack": ("closed", "resolved"),
+    "paged_then_acknowledged": ("closed", "resolved"),
     "hand_over": ("closed", "resolved"),
     "second_generation_hand_over": ("closed", "resolved"),
     "second_generation_hand_over_first_run": ("continued_as_new", None),

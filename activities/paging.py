@@ -1,0 +1,163 @@
+"""Paging people: who a step means now, one row per person and channel, and the delivery of each.
+
+`page` runs when an escalation policy's step is due. It looks up who the step's target means at
+that moment (a shift hand-off while paging pages the new on-call), writes the rows in one
+transaction, keyed by (incident, page, person, channel), and tries each channel once. A retry, or a
+worker that crashed between the rows and the delivery, finds the rows already there: the same
+people, no page twice. Rows a channel did not take stay pending and `deliver_pages` retries them
+with backoff, beside the incident: paging never holds up its timers.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.oncall_store import fetch_person, people_to_page
+from activities.page_channels import DeliveryFailed, PageMessage, SmtpServer, send_email, send_webhook
+from activities.page_links import LINK_LIFETIME, PageToken, sign
+from domain.oncall import Person
+
+log = structlog.get_logger(__name__)
+LIVE_CHANNELS = frozenset({"email", "slack", "webhook"})  # `none`, `no-smtp`: written as failed, with the reason
+
+
+@dataclass(frozen=True)
+class PagingSettings:
+    smtp: SmtpServer | None
+    public_url: str  # where people reach the receiver: the acknowledgement links point there
+    secret: str = ""  # signs the links (INCIDENT_PAGE_SECRET); empty: pages carry no link
+
+
+class PageRequest(BaseModel):
+    incident_key: str
+    number: str
+    service: str
+    priority: str
+    summary: str
+    runbook: str
+    target: str  # schedule:X | person:P | group:G
+    step: str  # e.g. "step 1 of 3, round 1 of 3"
+    reason: str
+    page: int  # the incident's page sequence number
+    at: datetime  # when the step was due: who is on call is looked up for this moment
+
+
+class PageResult(BaseModel):
+    people: list[str]
+    channels: list[str]  # "dana:email", one per row
+    nobody: str | None = None  # why nobody was paged (a hole in the schedule, no schedule)
+    undelivered: int = 0  # rows left for deliver_pages
+
+
+class DeliverPages(BaseModel):
+    incident_key: str
+
+
+def channels_of(person: Person | None) -> list[tuple[str, str]]:
+    """(channel, address) pairs; `none` when there is no way to reach them (kept as a row: it shows)."""
+    if person is None:
+        return [("none", "")]
+    pairs = [(kind, address) for kind, address in (("email", person.email), ("slack", person.slack_webhook),
+                                                   ("webhook", person.webhook)) if address]  # fmt: skip
+    return pairs or [("none", "")]
+
+
+class PagingActivities:
+    def __init__(self, pool: asyncpg.Pool, settings: PagingSettings) -> None:
+        self._pool = pool
+        self._settings = settings
+
+    @activity.defn
+    async def page(self, request: PageRequest) -> PageResult:
+        async with self._pool.acquire() as conn:
+            rows = await self._rows(conn, request)
+            if not rows:
+                people, nobody = await people_to_page(conn, request.target, request.at)
+                async with conn.transaction():
+                    for person in people:
+                        for channel, _ in self._channels(await fetch_person(conn, person)):
+                            await conn.execute(
+                                "INSERT INTO pages (incident_key, page_seq, number, priority, service, summary, runbook,"
+                                " person, channel, step, reason, status)"
+                                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+                                request.incident_key, request.page, request.number, request.priority, request.service,
+                                request.summary, request.runbook, person, channel, f"{request.target}, {request.step}",
+                                request.reason, "pending" if channel in LIVE_CHANNELS else "failed",
+                            )  # fmt: skip
+                rows = await self._rows(conn, request)
+                if not rows:
+                    return PageResult(people=[], channels=[], nobody=nobody or f"nobody to page for {request.target}")
+            undelivered = await self._deliver(conn, [r["id"] for r in rows if r["status"] == "pending"])
+            rows = await self._rows(conn, request)
+        people = list(dict.fromkeys(r["person"] for r in rows))
+        return PageResult(people=people, channels=[f"{r['person']}:{r['channel']}" for r in rows],
+                          undelivered=undelivered)  # fmt: skip
+
+    def _channels(self, person: Person | None) -> list[tuple[str, str]]:
+        """As channels_of, with email marked unusable (`no-smtp`) when no SMTP server is configured:
+        a row that shows why, not a delivery retried for ever."""
+        return [("no-smtp" if c == "email" and self._settings.smtp is None else c, a) for c, a in channels_of(person)]
+
+    @activity.defn
+    async def deliver_pages(self, request: DeliverPages) -> int:
+        """Every pending page of the incident, again; raises while any is left, so Temporal retries."""
+        async with self._pool.acquire() as conn:
+            ids = [r["id"] for r in await conn.fetch(
+                "SELECT id FROM pages WHERE incident_key = $1 AND status = 'pending' ORDER BY id", request.incident_key)]  # fmt: skip
+            left = await self._deliver(conn, ids)
+        if left:
+            raise DeliveryFailed(f"{left} page(s) not delivered yet")
+        return len(ids)
+
+    async def _rows(self, conn: asyncpg.Connection, request: PageRequest) -> list[asyncpg.Record]:
+        return await conn.fetch("SELECT id, person, channel, status FROM pages WHERE incident_key = $1"
+                                " AND page_seq = $2 ORDER BY id", request.incident_key, request.page)  # fmt: skip
+
+    async def _deliver(self, conn: asyncpg.Connection, ids: list[int]) -> int:
+        """Send each row once (locked while it is sent); returns how many are still pending."""
+        left = 0
+        for row_id in ids:
+            async with conn.transaction():
+                row = await conn.fetchrow("SELECT * FROM pages WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED",
+                                          row_id)  # fmt: skip
+                if row is None:
+                    continue  # sent meanwhile by another attempt
+                try:
+                    await self._send(conn, row)
+                except DeliveryFailed as err:
+                    left += 1
+                    await conn.execute("UPDATE pages SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                                       row_id, str(err)[:500])  # fmt: skip
+                    log.warning("page not delivered", incident=row["number"], person=row["person"],
+                                channel=row["channel"], error=str(err))  # fmt: skip
+                    continue
+                await conn.execute("UPDATE pages SET status = 'sent', attempts = attempts + 1, sent_at = now(),"
+                                   " last_error = NULL WHERE id = $1", row_id)  # fmt: skip
+                log.info("page sent", incident=row["number"], person=row["person"], channel=row["channel"],
+                         page=row["page_seq"])  # fmt: skip
+        return left
+
+    async def _send(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+        person = await fetch_person(conn, row["person"])
+        message = PageMessage(number=row["number"], priority=row["priority"], service=row["service"],
+                              summary=row["summary"], runbook=row["runbook"], reason=row["reason"], step=row["step"],
+                              person=row["person"], ack_url=self._ack_url(row))  # fmt: skip
+        key = f"page-{row['id']}"
+        if person is None:
+            raise DeliveryFailed(f"{row['person']} is not in oncall_people")
+        if row["channel"] == "email":
+            await send_email(self._settings.smtp, person.email, message, key)
+        elif row["channel"] == "slack":
+            await send_webhook(person.slack_webhook, {"text": message.text}, key)
+        elif row["channel"] == "webhook":
+            await send_webhook(person.webhook, message.as_json(), key)
+
+    def _ack_url(self, row: asyncpg.Record) -> str:
+        if not self._settings.secret:
+            return ""
+        token = PageToken(row["number"], row["person"], row["page_seq"], datetime.now(UTC) + LINK_LIFETIME)
+        return f"{self._settings.public_url.rstrip('/')}/v1/pages/{sign(token, self._settings.secret)}/ack"

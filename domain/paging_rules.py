@@ -1,0 +1,97 @@
+"""When an incident pages people, and when it stops: decided from its timeline. Pure.
+
+After every change the workflow calls `respond()`, which looks at the timeline entries added since
+the last call. Only urgent incidents page (P1 to P3; P4 and P5 are told by notification alone):
+
+- prioritized, or reopened: page the group's on-call, by the service's policy for the category;
+- escalated to another support line (by an engineer, or by the response target): page that line's
+  on-call instead;
+- assigned: page the person it was assigned to, or the new group's on-call;
+- the restore target nearly due (the restore warning): page the service manager as well;
+- acknowledged (incidentctl ack, an acknowledgement link, an events-API acknowledge), restored,
+  resolved or closed: stop paging at once.
+"""
+
+from datetime import datetime
+
+from domain.enums import Action, Priority, State
+from domain.incident import Incident
+from domain.paging import EscalationPolicy, PageStep, Paging, policy_for, start
+
+URGENT = frozenset({Priority.P1, Priority.P2, Priority.P3})
+STOPS = frozenset({Action.ACK, Action.PAGE_ACK, Action.WORKAROUND, Action.RESOLVE})
+GROUP_PAGES = frozenset({Action.PRIORITIZE, Action.REOPEN, Action.ESCALATE, Action.RESPONSE_ESCALATION})
+QUIET_STATES = frozenset({State.RESTORED, State.RESOLVED, State.CLOSED})
+
+
+def respond(incident: Incident, at: datetime) -> None:
+    new = [e for e in incident.timeline if e.seq > incident.paged_through]
+    if not new:
+        return
+    incident.paged_through = new[-1].seq
+    policies = incident.agreement.escalation if incident.agreement else []
+    for entry in new:
+        if entry.action in STOPS:
+            incident.pagings = []
+        elif incident.priority not in URGENT:
+            continue
+        elif entry.action in GROUP_PAGES and _pages_group(entry.action, entry.detail):
+            _replace_group_paging(
+                incident, start(policies, incident.category, incident.group, _reason(entry.action, incident), at)
+            )
+        elif entry.action is Action.ASSIGN:
+            target = f"person:{incident.assignee}" if incident.assignee else None
+            policy = (EscalationPolicy(name=f"assigned to {incident.assignee}", steps=[PageStep(page=target)])
+                      if target else policy_for(policies, incident.category))  # fmt: skip
+            _replace_group_paging(
+                incident,
+                Paging(
+                    reason=f"assigned to {incident.assignee or incident.group}",
+                    group=incident.group,
+                    policy=policy,
+                    started_at=at,
+                    next_at=at,
+                ),
+            )
+        elif entry.action is Action.RESTORE_WARNING and incident.agreement is not None:
+            manager = incident.agreement.service_manager
+            warning = EscalationPolicy(name="restore warning", steps=[PageStep(page=f"person:{manager}")], repeat=0)
+            incident.pagings = [p for p in incident.pagings if p.policy.name != "restore warning"]
+            incident.pagings.append(
+                Paging(
+                    reason=f"restore target of {incident.priority} nearly due",
+                    group=incident.group,
+                    policy=warning,
+                    started_at=at,
+                    next_at=at,
+                )
+            )
+    if incident.state in QUIET_STATES:
+        incident.pagings = []
+
+
+def _pages_group(action: Action, detail: str) -> bool:
+    if action is Action.ESCALATE:
+        return detail.startswith("functional escalation")  # hierarchical: management is told, not paged
+    if action is Action.RESPONSE_ESCALATION:
+        return "->" in detail  # a support line was left; with none further, the manager is notified
+    return True
+
+
+def _reason(action: Action, incident: Incident) -> str:
+    return {Action.PRIORITIZE: f"{incident.priority} logged", Action.REOPEN: "reopened",
+            Action.ESCALATE: f"escalated to {incident.group}",
+            Action.RESPONSE_ESCALATION: f"response target missed: escalated to {incident.group}"}[action]  # fmt: skip
+
+
+def _replace_group_paging(incident: Incident, paging: Paging) -> None:
+    """One paging for the group at a time (a manager's warning page goes on beside it)."""
+    incident.pagings = [p for p in incident.pagings if p.policy.name == "restore warning"] + [paging]
+
+
+def due(incident: Incident, at: datetime) -> list[Paging]:
+    return [p for p in incident.pagings if p.next_at <= at]
+
+
+def next_page_at(incident: Incident) -> datetime | None:
+    return min((p.next_at for p in incident.pagings), default=None)
