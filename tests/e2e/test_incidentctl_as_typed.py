@@ -127,6 +127,7 @@ async def test_catalog_show_and_reload_with_a_clear_refusal_for_a_broken_file(cl
     assert "integration_key" not in str(as_json) and "notifications" not in str(as_json)  # credentials stay out
     broken = tmp_path / "catalog.toml"
     broken.write_text(CATALOG.read_text().replace('restore = "2h"', 'restore = "soon"'))
+    (tmp_path / "oncall.toml").write_text((CATALOG.parent / "oncall.toml").read_text())  # the catalog names it
     refused = await cli("catalog", "reload", "--file", str(broken))
     assert refused.code == 1 and str(broken) in refused.err and "not a duration: 'soon'" in refused.err
     assert "nothing changed" in refused.err

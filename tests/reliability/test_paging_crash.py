@@ -16,7 +16,10 @@ from tests.reliability.stack import eventually
 
 
 async def page_entries(client: Client, workflow_id: str) -> list[str]:
-    return [e["detail"] for e in (await view_of(client, workflow_id))["history"] if e["action"] == "page"]
+    """The pages of the policy started when the incident was logged (fast-lane's response and restore
+    targets, seconds long, start pagings of their own meanwhile)."""
+    return [e["detail"] for e in (await view_of(client, workflow_id))["history"]
+            if e["action"] == "page" and e["detail"].endswith(": P2 logged)")]  # fmt: skip
 
 
 async def test_a_worker_killed_between_two_steps_neither_loses_nor_doubles_a_page(
@@ -45,7 +48,7 @@ async def test_a_worker_killed_between_two_steps_neither_loses_nor_doubles_a_pag
         assert len(pages) == 2
         assert pages[0].startswith("paged dana:") and pages[1].startswith("paged erik:")
         rows = await pool.fetch("SELECT page_seq, person, count(*) AS n FROM pages WHERE number = $1"
-                                " GROUP BY page_seq, person ORDER BY page_seq", number)  # fmt: skip
-        assert [(r["page_seq"], r["person"], r["n"]) for r in rows] == [(1, "dana", 1), (2, "erik", 1)]
+                                " AND reason = 'P2 logged' GROUP BY page_seq, person ORDER BY page_seq", number)  # fmt: skip
+        assert [(r["person"], r["n"]) for r in rows] == [("dana", 1), ("erik", 1)]  # each once: none lost, none doubled
     finally:
         await second_worker.stop()
