@@ -91,6 +91,7 @@ def main() -> int:
             print(
                 f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True
             )
+            print(f"On-call feeds   http://127.0.0.1:{receiver_port}/v1/oncall/<group>.ics", flush=True)
         if env.get("INCIDENT_WORKER_METRICS"):
             print(f"Worker metrics  http://{env['INCIDENT_WORKER_METRICS']}/metrics  (Prometheus)", flush=True)
         print(f"Logs            {data}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "
