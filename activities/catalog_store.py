@@ -112,17 +112,12 @@ async def fetch_notifications(conn: asyncpg.Connection, service: str) -> Notific
 async def _load_oncall(conn: asyncpg.Connection, catalog: Catalog) -> None:
     """People and schedules as the file says (run-time overrides are kept in their own table)."""
     config = catalog.oncall
-    await conn.execute("DELETE FROM oncall_people WHERE name <> ALL($1::text[])", list(config.people))
-    await conn.execute("DELETE FROM oncall_schedules WHERE name <> ALL($1::text[])", list(config.schedules))
-    for name, person in config.people.items():
-        await conn.execute(
-            "INSERT INTO oncall_people (name, person) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE"
-            " SET person = EXCLUDED.person, loaded_at = now() WHERE oncall_people.person <> EXCLUDED.person",
-            name, person.model_dump_json(),
-        )  # fmt: skip
-    for name, schedule in config.schedules.items():
-        await conn.execute(
-            "INSERT INTO oncall_schedules (name, schedule) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE"
-            " SET schedule = EXCLUDED.schedule, loaded_at = now() WHERE oncall_schedules.schedule <> EXCLUDED.schedule",
-            name, schedule.model_dump_json(),
-        )  # fmt: skip
+    for table, column, items in (("oncall_people", "person", config.people),
+                                 ("oncall_schedules", "schedule", config.schedules)):  # fmt: skip
+        await conn.execute(f"DELETE FROM {table} WHERE name <> ALL($1::text[])", list(items))
+        for name, item in items.items():
+            await conn.execute(
+                f"INSERT INTO {table} (name, {column}) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE"
+                f" SET {column} = EXCLUDED.{column}, loaded_at = now() WHERE {table}.{column} <> EXCLUDED.{column}",
+                name, item.model_dump_json(),
+            )  # fmt: skip

@@ -73,9 +73,14 @@ def policy_for(policies: list[EscalationPolicy], category: str | None) -> Escala
     return next((p for p in policies if p.category is None), DEFAULT_POLICY)
 
 
+def begin(policy: EscalationPolicy, group: str, reason: str, at: datetime) -> Paging:
+    """Paging by `policy` from `at`: its first step is due at once."""
+    return Paging(reason=reason, group=group, policy=policy, started_at=at, next_at=at)
+
+
 def start(policies: list[EscalationPolicy], category: str | None, group: str, reason: str,
           at: datetime) -> Paging:  # fmt: skip
-    return Paging(reason=reason, group=group, policy=policy_for(policies, category), started_at=at, next_at=at)
+    return begin(policy_for(policies, category), group, reason, at)
 
 
 def due_step(paging: Paging) -> PageStep:

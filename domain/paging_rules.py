@@ -16,12 +16,13 @@ from datetime import datetime
 
 from domain.enums import Action, Priority, State
 from domain.incident import Incident
-from domain.paging import EscalationPolicy, PageStep, Paging, policy_for, start
+from domain.paging import EscalationPolicy, PageStep, Paging, begin, policy_for, start
 
 URGENT = frozenset({Priority.P1, Priority.P2, Priority.P3})
 STOPS = frozenset({Action.ACK, Action.PAGE_ACK, Action.WORKAROUND, Action.RESOLVE})
 GROUP_PAGES = frozenset({Action.PRIORITIZE, Action.REOPEN, Action.ESCALATE, Action.RESPONSE_ESCALATION})
 QUIET_STATES = frozenset({State.RESTORED, State.RESOLVED, State.CLOSED})
+WARNING_POLICY = "restore warning"  # the service manager's page beside the group's
 
 
 def respond(incident: Incident, at: datetime) -> None:
@@ -40,31 +41,18 @@ def respond(incident: Incident, at: datetime) -> None:
                 incident, start(policies, incident.category, incident.group, _reason(entry.action, incident), at)
             )
         elif entry.action is Action.ASSIGN:
-            target = f"person:{incident.assignee}" if incident.assignee else None
-            policy = (EscalationPolicy(name=f"assigned to {incident.assignee}", steps=[PageStep(page=target)])
-                      if target else policy_for(policies, incident.category))  # fmt: skip
+            person = incident.assignee
+            policy = (EscalationPolicy(name=f"assigned to {person}", steps=[PageStep(page=f"person:{person}")])
+                      if person else policy_for(policies, incident.category))  # fmt: skip
             _replace_group_paging(
-                incident,
-                Paging(
-                    reason=f"assigned to {incident.assignee or incident.group}",
-                    group=incident.group,
-                    policy=policy,
-                    started_at=at,
-                    next_at=at,
-                ),
+                incident, begin(policy, incident.group, f"assigned to {person or incident.group}", at)
             )
         elif entry.action is Action.RESTORE_WARNING and incident.agreement is not None:
-            manager = incident.agreement.service_manager
-            warning = EscalationPolicy(name="restore warning", steps=[PageStep(page=f"person:{manager}")], repeat=0)
-            incident.pagings = [p for p in incident.pagings if p.policy.name != "restore warning"]
+            manager = f"person:{incident.agreement.service_manager}"
+            warning = EscalationPolicy(name=WARNING_POLICY, steps=[PageStep(page=manager)], repeat=0)
+            incident.pagings = [p for p in incident.pagings if p.policy.name != WARNING_POLICY]
             incident.pagings.append(
-                Paging(
-                    reason=f"restore target of {incident.priority} nearly due",
-                    group=incident.group,
-                    policy=warning,
-                    started_at=at,
-                    next_at=at,
-                )
+                begin(warning, incident.group, f"restore target of {incident.priority} nearly due", at)
             )
     if incident.state in QUIET_STATES:
         incident.pagings = []
@@ -86,7 +74,7 @@ def _reason(action: Action, incident: Incident) -> str:
 
 def _replace_group_paging(incident: Incident, paging: Paging) -> None:
     """One paging for the group at a time (a manager's warning page goes on beside it)."""
-    incident.pagings = [p for p in incident.pagings if p.policy.name == "restore warning"] + [paging]
+    incident.pagings = [p for p in incident.pagings if p.policy.name == WARNING_POLICY] + [paging]
 
 
 def due(incident: Incident, at: datetime) -> list[Paging]:
