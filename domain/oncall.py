@@ -11,7 +11,7 @@ which `shifts()` reports as such.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -156,6 +156,9 @@ def _handoff(schedule: Schedule, layer: Layer, k: int) -> datetime:
 
 
 def _shift_index(schedule: Schedule, layer: Layer, at: datetime) -> int:
+    # In UTC: two datetimes of the same ZoneInfo compare by wall clock, and a hand-off in a
+    # spring-forward gap (02:30 on the night clocks jump to 03:00) would then sort after 03:29.
+    at = at.astimezone(UTC)
     local = at.astimezone(schedule.zone).replace(tzinfo=None)
     k = int((local - datetime.combine(layer.start, layer.handoff)) // layer.shift)
     while _handoff(schedule, layer, k) > at:  # near a DST change the wall-clock estimate is off by one
@@ -181,6 +184,7 @@ def _in_window(schedule: Schedule, layer: Layer, at: datetime) -> bool:
 
 
 def layer_on_call(schedule: Schedule, layer: Layer, at: datetime) -> str | None:
+    at = at.astimezone(UTC)  # compared with local hand-offs: by instant, never by wall clock
     if at < _handoff(schedule, layer, 0):
         return None
     if layer.end is not None and at >= _local(schedule, layer.end, layer.handoff):
@@ -192,6 +196,7 @@ def layer_on_call(schedule: Schedule, layer: Layer, at: datetime) -> str | None:
 
 def on_call(schedule: Schedule, at: datetime) -> OnCall:
     """Who is on call at `at`: an override, else the highest layer that has someone, else a hole."""
+    at = at.astimezone(UTC)
     for override in reversed(schedule.overrides):  # a later override wins over an earlier one
         if override.start <= at < override.end:
             return OnCall(override.person, "override")

@@ -135,3 +135,16 @@ def test_an_unknown_time_zone_and_an_override_that_ends_before_it_starts_are_ref
     start = datetime(2026, 1, 20, tzinfo=UTC)
     with pytest.raises(ValidationError, match="ends .* before it starts"):
         Override(person="ana", start=start, end=start - timedelta(hours=1))
+
+
+def test_a_handoff_in_the_spring_forward_gap_is_read_by_instant_not_by_wall_clock():
+    # 02:30 does not exist in New York on 2026-03-08: that hand-off is at 07:30 UTC (03:30 EDT).
+    # Found by the property above: asked in the schedule's own zone, 03:29 EDT compared by wall
+    # clock as after 02:30 and named the next person a minute early.
+    layer = Layer(name="rotation", people=["ana", "bo"], shift=timedelta(hours=8), handoff=time(2, 30),
+                  start=date(2026, 1, 1))  # fmt: skip
+    s = schedule("America/New_York", layer)
+    new_york = ZoneInfo("America/New_York")
+    just_before = datetime(2026, 3, 8, 3, 29, 59, tzinfo=new_york)
+    assert on_call(s, just_before).person == on_call(s, just_before.astimezone(UTC)).person == "bo"
+    assert on_call(s, datetime(2026, 3, 8, 3, 30, tzinfo=new_york)).person == "ana"
