@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.catalog_store import load_catalog, read_catalog_file
+from activities.known_error_links import KnownErrorLinkActivities
 from activities.notifications import NotificationActivities
 from activities.page_channels import SmtpServer
 from activities.paging import PagingActivities, PagingSettings
@@ -30,6 +31,7 @@ from starter.process_exit import exit_now
 from starter.settings import Settings
 from starter.temporal_connection import connect
 from workflows.incident import IncidentWorkflow
+from workflows.known_error_links import KnownErrorLinks
 
 log = structlog.get_logger("worker")
 
@@ -60,10 +62,12 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, paging: Pa
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[IncidentWorkflow],
+        workflows=[IncidentWorkflow, KnownErrorLinks],
         activities=[
             registration.register_incident,
             registration.find_known_error,
+            registration.recent_changes,
+            KnownErrorLinkActivities(pool).open_incidents_matching,
             records.record_timeline,
             notifications.deliver_notifications,
             pages.page,

@@ -7,7 +7,8 @@ from pathlib import Path
 import asyncpg
 from pydantic import ValidationError
 
-from domain.catalog import Catalog, KnownError, Notifications, ServiceAgreement, parse_catalog
+from activities.known_error_store import KnownErrorRefused, seed_from_catalog
+from domain.catalog import Catalog, Notifications, ServiceAgreement, parse_catalog
 from domain.oncall_config import OnCallError
 
 
@@ -70,13 +71,10 @@ async def load_catalog_on(conn: asyncpg.Connection, catalog: Catalog) -> None:
             names,
         )
         await _load_oncall(conn, catalog)
-        await conn.execute("DELETE FROM known_errors")
-        for known in catalog.known_errors:
-            await conn.execute(
-                "INSERT INTO known_errors (id, service, title, match, workaround, problem)"
-                " VALUES ($1, $2, $3, $4::jsonb, $5, $6)",
-                known.id, known.service, known.title, json.dumps(known.match), known.workaround, known.problem,
-            )  # fmt: skip
+        try:
+            await seed_from_catalog(conn, catalog.known_errors)
+        except KnownErrorRefused as err:
+            raise CatalogFileError(f"catalog.toml: {err}") from None
 
 
 async def fetch_agreement(conn: asyncpg.Connection, service: str) -> ServiceAgreement | None:
@@ -87,21 +85,6 @@ async def fetch_agreement(conn: asyncpg.Connection, service: str) -> ServiceAgre
     if stored.pop("withdrawn", False):  # dropped from catalog.toml: no new incidents
         return None
     return ServiceAgreement.model_validate(stored)
-
-
-async def fetch_known_errors(conn: asyncpg.Connection, service: str) -> list[KnownError]:
-    rows = await conn.fetch("SELECT * FROM known_errors WHERE service = $1 ORDER BY id", service)
-    return [
-        KnownError(
-            id=r["id"],
-            service=r["service"],
-            title=r["title"],
-            match=json.loads(r["match"]),
-            workaround=r["workaround"],
-            problem=r["problem"],
-        )  # fmt: skip
-        for r in rows
-    ]
 
 
 async def fetch_notifications(conn: asyncpg.Connection, service: str) -> Notifications:

@@ -1,16 +1,18 @@
-"""Registration and the known-error check: the first two steps of every incident."""
+"""Registration, the known-error check and the recent changes: the first steps of every incident."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import structlog
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.catalog_store import fetch_agreement, fetch_known_errors
+from activities.catalog_store import fetch_agreement
+from activities.known_error_store import fetch_live, version_of
 from activities.numbers import reserve_number
 from domain.catalog import KnownError, ServiceAgreement
+from domain.releases import RecentChange, first_match
 
 log = structlog.get_logger(__name__)
 
@@ -40,9 +42,26 @@ class KnownErrorQuery(BaseModel):
     text: str
 
 
+class RecentChangesQuery(BaseModel):
+    service: str
+    until: datetime  # when the incident was logged
+    window: timedelta
+
+
+class RecentChanges(BaseModel):
+    changes: list[RecentChange]  # newest first, at most RECENT_CHANGES_SHOWN
+    total: int
+
+
+RECENT_CHANGES_SHOWN = 5  # in the incident's history; `incidentctl changes` lists them all
+
+
 class RegistrationActivities:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        # The known errors of each service as of its audit version: one tiny query per event instead
+        # of loading every known error (1,000 of them take milliseconds to fetch and decode).
+        self._known: dict[str, tuple[int, list[KnownError]]] = {}
 
     @activity.defn
     async def register_incident(self, request: RegisterIncident) -> Registration:
@@ -90,6 +109,25 @@ class RegistrationActivities:
 
     @activity.defn
     async def find_known_error(self, request: KnownErrorQuery) -> KnownError | None:
+        """The live known-error database: one published a second ago matches, a retired one never."""
         async with self._pool.acquire() as conn:
-            known_errors = await fetch_known_errors(conn, request.service)
-        return next((k for k in known_errors if k.matches(request.service, request.text)), None)
+            version = await version_of(conn, request.service)
+            cached = self._known.get(request.service)
+            if cached is None or cached[0] != version:
+                cached = (version, await fetch_live(conn, request.service))
+                self._known[request.service] = cached
+        return first_match(cached[1], request.service, request.text)
+
+    @activity.defn
+    async def recent_changes(self, request: RecentChangesQuery) -> RecentChanges:
+        """What changed in the service (change events) in the window before the incident was logged."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT happened_at, summary, source, links->0->>'href' AS link, count(*) OVER () AS total"
+                " FROM change_events WHERE service = $1 AND happened_at BETWEEN $2 AND $3"
+                " ORDER BY happened_at DESC, id DESC LIMIT $4",
+                request.service, request.until - request.window, request.until, RECENT_CHANGES_SHOWN,
+            )  # fmt: skip
+        changes = [RecentChange(at=r["happened_at"], summary=r["summary"], source=r["source"], link=r["link"])
+                   for r in rows]  # fmt: skip
+        return RecentChanges(changes=changes, total=rows[0]["total"] if rows else 0)

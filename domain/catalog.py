@@ -6,9 +6,9 @@ deadlines it enforces are the ones that were agreed when the incident was logged
 """
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from domain.durations import parse_duration
 from domain.enums import Priority
@@ -24,6 +24,7 @@ DEFAULT_TARGETS: dict[Priority, tuple[str, str]] = {
 }
 
 
+MIN_PHRASE_LENGTH = 3  # a known error's match phrase, at least
 CATALOG_FILE = {"catalog_file": True}  # validation context: reading catalog.toml, not history
 
 
@@ -67,19 +68,40 @@ class Category(CatalogModel):
     keywords: list[str] = []
 
 
+def phrases_that_tell_events_apart(phrases: list[str]) -> list[str]:
+    # a phrase of one or two characters is in nearly every event: it would close real incidents
+    cleaned = [" ".join(p.split()) for p in phrases]
+    short = [p for p in cleaned if len(p) < MIN_PHRASE_LENGTH]
+    if short:
+        raise ValueError(f"match phrases must be at least {MIN_PHRASE_LENGTH} characters"
+                         f" (too short: {', '.join(repr(p) for p in short)})")  # fmt: skip
+    return cleaned
+
+
+Phrases = Annotated[list[str], Field(min_length=1, max_length=20), AfterValidator(phrases_that_tell_events_apart)]
+
+
 class KnownError(CatalogModel):
     """A documented error from release management: expected, so not an incident."""
 
     id: str
     service: str
     title: str
-    match: list[str] = Field(min_length=1)  # every phrase must appear in the event text
+    # every phrase must appear in the event text; checked as Phrases where one is written (the
+    # catalog, a draft), not where one is read back from workflow history
+    match: list[str] = Field(min_length=1)
     workaround: str
     problem: str | None = None
+    release: str | None = None  # the release whose testing found it (release management)
 
     def matches(self, service: str, text: str) -> bool:
         lowered = text.lower()
         return service == self.service and all(p.lower() in lowered for p in self.match)
+
+    def describe_match(self) -> str:
+        """What matched, for the record: which known error and on which phrases."""
+        phrases = " + ".join(f'"{p}"' for p in self.match)
+        return f"known error {self.id} ({self.title}) on {phrases}"
 
 
 class ServiceAgreement(CatalogModel):
@@ -96,6 +118,7 @@ class ServiceAgreement(CatalogModel):
     major_update_interval: timedelta = timedelta(minutes=30)
     confirmation_window: timedelta = timedelta(days=3)
     quiet_window: timedelta = timedelta(minutes=30)
+    change_window: timedelta = timedelta(hours=24)  # changes this long before an incident are shown on it
     stakeholders: str = ""  # the business channel told about restore, breach and major incidents
     # Who is paged, step by step, until someone acknowledges (oncall.toml): the default policy and
     # any per category. Empty: page the group's on-call (domain.paging.DEFAULT_POLICY).
@@ -140,7 +163,7 @@ class Catalog(CatalogModel):
     oncall: OnCallConfig = OnCallConfig()
 
 
-_WINDOWS = ("major_update_interval", "confirmation_window", "quiet_window")
+_WINDOWS = ("major_update_interval", "confirmation_window", "quiet_window", "change_window")
 
 
 def parse_catalog(raw: dict[str, Any], oncall: dict[str, Any] | None = None) -> Catalog:
@@ -180,6 +203,10 @@ def parse_catalog(raw: dict[str, Any], oncall: dict[str, Any] | None = None) -> 
     for known in catalog.known_errors:
         if known.service not in catalog.services:
             raise ValueError(f"known error {known.id} names unknown service {known.service!r}")
+        try:
+            known.match = phrases_that_tell_events_apart(known.match)
+        except ValueError as err:
+            raise ValueError(f"known error {known.id}: {err}") from None
     if oncall is not None:
         config = parse_oncall(oncall, {name: [c.name for c in s.categories] for name, s in catalog.services.items()})
         catalog.oncall = config

@@ -17,6 +17,8 @@ class State(StrEnum):
 class Outcome(StrEnum):
     RESOLVED = "resolved"
     KNOWN_ERROR = "known_error"
+    RECENT_CHANGES = "recent_changes"  # what release management deployed just before
+    KNOWN_ERROR_OFFERED = "known_error_offered"  # published while the incident was open
     DUPLICATE = "duplicate"
     CANCELLED = "cancelled"
 
@@ -49,6 +51,8 @@ class Action(StrEnum):
     CATEGORIZE = "categorize"
     PRIORITIZE = "prioritize"
     KNOWN_ERROR = "known_error"
+    RECENT_CHANGES = "recent_changes"  # what release management deployed just before
+    KNOWN_ERROR_OFFERED = "known_error_offered"  # published while the incident was open
     # what engineers do (incidentctl)
     ACK = "ack"
     ASSIGN = "assign"

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel
 from domain.catalog import ServiceAgreement
 from domain.enums import Action, Outcome, Priority, Source, State
 from domain.paging import Paging
+from domain.releases import RecentChange
 
 # Actors that are not people: the workflow itself and the alert integrations (domain.enums.Source).
 NOT_PEOPLE = frozenset({"system", "alertmanager", "events_api"})
@@ -96,7 +97,9 @@ class Incident(BaseModel):
     breached: bool = False
     last_stakeholder_update: AwareDatetime | None = None
 
-    known_error_id: str | None = None
+    known_error_id: str | None = None  # closed as this known error (outcome known_error)
+    offered_known_errors: list[str] = []  # published while it was open: their workarounds were offered
+    recent_changes: list[RecentChange] = []  # changes to the service just before it was logged
     workaround: str = ""
     resolution: str = ""
     problem: str | None = None

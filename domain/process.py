@@ -7,6 +7,7 @@ from domain.enums import Action, Outcome, State
 from domain.incident import Incident
 from domain.lifecycle import record
 from domain.priority import is_major, priority_for
+from domain.releases import RecentChange, changes_detail
 
 SYSTEM = "system"
 
@@ -52,8 +53,9 @@ def categorize(incident: Incident, category: Category, at: datetime) -> None:
     record(incident, at=at, actor=SYSTEM, action=Action.CATEGORIZE, to_state=State.CATEGORIZED, detail=detail)
 
 
-def close_as_known_error(incident: Incident, known: KnownError, at: datetime) -> None:
-    """Expected errors are not incidents: answer with the documented workaround, no SLA clock."""
+def close_as_known_error(incident: Incident, known: KnownError, at: datetime, phrases: bool = True) -> None:
+    """Expected errors are not incidents: answer with the documented workaround, no SLA clock.
+    `phrases`: the record says which phrases matched (incidents of the first releases did not)."""
     incident.known_error_id = known.id
     incident.workaround = known.workaround
     incident.problem = known.problem
@@ -65,9 +67,37 @@ def close_as_known_error(incident: Incident, known: KnownError, at: datetime) ->
         actor=SYSTEM,
         action=Action.KNOWN_ERROR,
         to_state=State.CLOSED,
-        detail=f"matches known error {known.id} ({known.title}); workaround: {known.workaround}",
+        detail=(f"matches {known.describe_match()}" if phrases else f"matches known error {known.id} ({known.title})")
+        + f"; workaround: {known.workaround}",
         notify=[f"group:{incident.group}"],
     )
+
+
+def offer_known_error(incident: Incident, known: KnownError, at: datetime) -> bool:
+    """A known error published while the incident is open and matching it: link it and offer its
+    workaround to whoever works on it. Not closed: someone is already on it. False: nothing to do."""
+    if (
+        incident.is_closed
+        or known.id in incident.offered_known_errors
+        or not known.matches(incident.service, incident.summary)
+    ):
+        return False
+    incident.offered_known_errors.append(known.id)
+    for_whom = f" for {incident.assignee}" if incident.assignee else ""
+    problem = f"; problem {known.problem}" if known.problem else ""
+    record(incident, at=at, actor=SYSTEM, action=Action.KNOWN_ERROR_OFFERED,
+           detail=f"matches {known.describe_match()}{problem}; workaround offered{for_whom}: {known.workaround}",
+           notify=[f"group:{incident.group}"])  # fmt: skip
+    return True
+
+
+def note_recent_changes(incident: Incident, changes: list[RecentChange], total: int, at: datetime) -> None:
+    """What changed just before it broke, on the record of the incident (none: nothing recorded)."""
+    if total == 0 or incident.agreement is None:
+        return
+    incident.recent_changes = changes
+    record(incident, at=at, actor=SYSTEM, action=Action.RECENT_CHANGES,
+           detail=changes_detail(changes, total, incident.agreement.change_window, incident.logged_at))  # fmt: skip
 
 
 DEFAULT_SCALE = (2, 2)  # an event that says nothing about its reach: P3, reviewed by a person

@@ -42,6 +42,11 @@ def incident_view(incident: Incident, now: datetime, history: bool = False) -> d
         "workaround": incident.workaround or None,
         "problem": incident.problem,
         "previous_number": incident.previous_number,
+        "offered_known_errors": incident.offered_known_errors,
+        "recent_changes": [
+            {"at": _iso(c.at), "summary": c.summary, "source": c.source or None, "link": c.link}
+            for c in incident.recent_changes
+        ],  # fmt: skip
         "alert_context": incident.alert_context.model_dump() if incident.alert_context else None,
         "responders": incident.responders(),
         "alerts": {

@@ -24,6 +24,7 @@ TEMPORAL_PORT, UI_PORT, POSTGRES_PORT = 7233, 8233, 55432
 WORKER_METRICS_PORT = 9464  # the SDK's Prometheus metrics; skipped when a second stack runs beside
 DEV_INGEST_TOKEN = "dev-ingest-token"  # local only; set INCIDENT_INGEST_TOKEN for anything shared
 DEV_PAGE_SECRET = "dev-page-secret"  # local only, likewise: set INCIDENT_PAGE_SECRET
+DEV_RELEASE_TOKEN = "dev-release-token"  # local only: a release pipeline's token for POST /v1/known-errors
 
 
 def _free(port: int) -> bool:
@@ -63,6 +64,7 @@ def main() -> int:
     env.setdefault("TEMPORAL_ADDRESS", f"127.0.0.1:{temporal_port}")
     env.setdefault("INCIDENT_INGEST_TOKEN", DEV_INGEST_TOKEN)
     env.setdefault("INCIDENT_PAGE_SECRET", DEV_PAGE_SECRET)  # signs the acknowledgement links of pages
+    env.setdefault("INCIDENT_RELEASE_TOKEN", DEV_RELEASE_TOKEN)
     env.setdefault("INCIDENT_PUBLIC_URL", f"http://127.0.0.1:{env.get('INCIDENT_RECEIVER_PORT', '8080')}")
     postgres = None
     if "INCIDENT_DATABASE_URL" not in env:
@@ -92,6 +94,8 @@ def main() -> int:
                 f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True
             )
             print(f"On-call feeds   http://127.0.0.1:{receiver_port}/v1/oncall/<group>.ics", flush=True)
+            print(f"Releases        http://127.0.0.1:{receiver_port}/v2/change/enqueue (routing key),"
+                  " /v1/known-errors (bearer token: $INCIDENT_RELEASE_TOKEN)", flush=True)  # fmt: skip
         if env.get("INCIDENT_WORKER_METRICS"):
             print(f"Worker metrics  http://{env['INCIDENT_WORKER_METRICS']}/metrics  (Prometheus)", flush=True)
         print(f"Logs            {data}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "

@@ -24,6 +24,8 @@ class Settings:
     smtp_url: str = field(default="", repr=False)  # pages by email (may hold a password)
     public_url: str = "http://127.0.0.1:8080"  # the receiver as people reach it: acknowledgement links
     page_secret: str = field(default="", repr=False)  # signs acknowledgement links; empty: pages carry none
+    # a release pipeline's bearer token for POST /v1/known-errors; empty: that endpoint refuses everyone
+    release_token: str = field(default="", repr=False)
     worker_metrics: str = ""  # host:port where the worker serves the SDK's Prometheus metrics; empty: none
     tls_cert: Path | None = None
     tls_key: Path | None = field(default=None, repr=False)
@@ -43,6 +45,7 @@ class Settings:
             smtp_url=env.get("INCIDENT_SMTP_URL", ""),
             public_url=env.get("INCIDENT_PUBLIC_URL", "http://127.0.0.1:8080"),
             page_secret=env.get("INCIDENT_PAGE_SECRET", ""),
+            release_token=env.get("INCIDENT_RELEASE_TOKEN", ""),
             worker_metrics=env.get("INCIDENT_WORKER_METRICS", ""),
             tls_cert=Path(env["INCIDENT_TLS_CERT"]) if env.get("INCIDENT_TLS_CERT") else None,
             tls_key=Path(env["INCIDENT_TLS_KEY"]) if env.get("INCIDENT_TLS_KEY") else None,

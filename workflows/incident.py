@@ -19,7 +19,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.errors import INCIDENT_CLOSED, SERVICE_NOT_IN_CATALOG
     from activities.notifications import DeliverNotifications, NotificationActivities
     from activities.records import RecordActivities, TimelineBatch, snapshot_of
-    from activities.registration import KnownErrorQuery, RegisterIncident, RegistrationActivities
+    from activities.registration import (
+        KnownErrorQuery,
+        RecentChangesQuery,
+        RegisterIncident,
+        RegistrationActivities,
+    )
     from domain import alerts, paging_rules, process, timers
     from domain.alerts import AlertEvent
     from domain.commands import AlertBatch, IncidentResult, OpenIncident, ViewRequest, WaitRegistered
@@ -28,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import visibility
     from workflows.agreed_timer import AgreedTimer
     from workflows.engineer_actions import EngineerActions
+    from workflows.known_error_offers import KnownErrorOffers
     from workflows.paging_steps import PagingSteps
     from workflows.patches import Patches
     from workflows.release_rules import PatchedRules
@@ -46,7 +52,7 @@ HISTORY_HANDOVER_EVENTS = 10_000
 
 
 @workflow.defn
-class IncidentWorkflow(EngineerActions, PagingSteps):
+class IncidentWorkflow(EngineerActions, PagingSteps, KnownErrorOffers):
     @workflow.init
     def __init__(self, request: OpenIncident) -> None:
         self.incident = request.continued or Incident(
@@ -80,6 +86,8 @@ class IncidentWorkflow(EngineerActions, PagingSteps):
             if not await self._register():
                 return IncidentResult(number=None, state="rejected", outcome=None, rejected=self.rejection)
             await self._categorize(request.category)
+            if not self.incident.is_closed and self.patched("recent-changes"):
+                await self._note_recent_changes()
             if not self.incident.is_closed:
                 process.prioritize(self.incident, workflow.now())
                 alerts.settle_alerts(self.incident, workflow.now(), str(self.incident.source), self._rules())
@@ -154,8 +162,21 @@ class IncidentWorkflow(EngineerActions, PagingSteps):
             summary=f"{incident.number}: known-error check",
         )  # fmt: skip
         if known is not None:
-            process.close_as_known_error(incident, known, workflow.now())
+            process.close_as_known_error(incident, known, workflow.now(), phrases=self.patched("known-error-phrases"))
         self._changed()
+
+    async def _note_recent_changes(self) -> None:
+        """Deploys and other changes to the service just before: often the cause (release management)."""
+        incident = self.incident
+        assert incident.agreement is not None
+        found = await workflow.execute_activity_method(
+            RegistrationActivities.recent_changes,
+            RecentChangesQuery(service=incident.service, until=incident.logged_at,
+                               window=incident.agreement.change_window),  # fmt: skip
+            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+            summary=f"{incident.number}: recent changes",
+        )  # fmt: skip
+        process.note_recent_changes(incident, found.changes, found.total, workflow.now())
 
     async def _wait_for_change_or_next_timer(self) -> None:
         if self.patched("timers-kept-when-unchanged"):

@@ -25,6 +25,10 @@ RELEASES: dict[str, frozenset[str]] = {
         # paging people by escalation policy until someone acknowledges (issue 12)
         "paging",
     }),
+    "release-2026-12-releases": frozenset({
+        # release management feeds incident management (issue 13): changes shown, known errors offered
+        "recent-changes", "known-error-phrases", "known-error-offers",
+    }),
 }  # fmt: skip
 
 

@@ -94,6 +94,9 @@ def current_details(incident: Incident, now: datetime) -> str:
     if incident.breached:
         lines.append("**SLA breached**")
     lines += _alert_context_lines(incident)
+    lines += [f"changed {change.line(incident.logged_at)}" for change in incident.recent_changes[:3]]
+    if incident.offered_known_errors:
+        lines.append(f"known error offered: {', '.join(incident.offered_known_errors)}")
     if incident.timeline:
         last = incident.timeline[-1]
         lines.append(f"last: {last.action} by {last.actor} at {last.at.isoformat(timespec='seconds')}")

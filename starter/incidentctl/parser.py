@@ -1,7 +1,8 @@
 """The command line of DESIGN section 5, as argparse. Usage errors exit 2 (argparse's own code).
 
 The engineer commands come from domain.engineer_commands (one table for the workflow and the CLI);
-`open`, `list`, `show`, `report`, `catalog` and `completion` are written out below. The global
+`open`, `list`, `show`, `report`, `catalog` and `completion` are written out below; `oncall`,
+`known-error` and `changes` in their own modules. The global
 options (--as, -o, --request-id) work before or after the command, as in the `temporal` CLI.
 """
 
@@ -182,6 +183,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     from starter.incidentctl.oncall_commands import add_parser as add_oncall
 
     add_oncall(sub, common)
+
+    from starter.incidentctl.release_commands import add_parser as add_releases
+
+    add_releases(sub, common)
 
     p = sub.add_parser("completion", help='print a shell completion script: eval "$(incidentctl completion bash)"')
     p.add_argument("shell", choices=("bash",))

@@ -72,6 +72,12 @@ def details(view: dict[str, Any]) -> str:
     if view.get("responders"):
         lines.append(f"  responders  {', '.join(view['responders'])}")
     lines += _context_lines(view.get("alert_context"))
+    if view.get("offered_known_errors"):
+        lines.append(f"  offered     {', '.join(view['offered_known_errors'])} (known-error list shows the workaround)")
+    for change in view.get("recent_changes") or []:  # what release management deployed just before
+        source = f" ({change['source']})" if change.get("source") else ""
+        link = f" {change['link']}" if change.get("link") else ""
+        lines.append(f"  changed     {change['at']}  {change['summary']}{source}{link}")
     for entry in view.get("history", []):
         move = f"{entry['from']} -> {entry['to']}" if entry["from"] != entry["to"] else entry["to"]
         lines.append(f"  {entry['at']}  {entry['actor']:<14} {entry['action']:<20} {move:<28} {entry['detail']}")

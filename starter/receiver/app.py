@@ -21,6 +21,7 @@ from starter.receiver.metrics import Metrics
 from starter.receiver.page_routes import PageRoutes
 from starter.receiver.probe_routes import ProbeRoutes
 from starter.receiver.refusals import Refusal
+from starter.receiver.release_routes import CHANGES, KNOWN_ERRORS, ReleaseRoutes
 from starter.receiver.routes import AlertRoutes
 from starter.receiver.safe_errors import exception_fields
 from starter.receiver.service_directory import ServiceDirectory
@@ -39,7 +40,9 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     routes = AlertRoutes(pool, channel, config.database_timeout.total_seconds())
     forwarder = InboxForwarder(pool, channel, TemporalFeed(client, routes, config, metrics), config, metrics)
     inbox = Inbox(pool, channel, config, on_commit=forwarder.wake)
-    ingest = IngestRoutes(pool, ServiceDirectory(pool, config), inbox, config, metrics)
+    directory = ServiceDirectory(pool, config)
+    ingest = IngestRoutes(pool, directory, inbox, config, metrics)
+    releases = ReleaseRoutes(client, pool, directory, config)
     probes = ProbeRoutes(client, pool, config, metrics)
     pages = PageRoutes(client, pool, config)
 
@@ -50,6 +53,8 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     app[FORWARDER_KEY] = forwarder
     app.router.add_post("/v1/alerts/alertmanager", ingest.alertmanager, name=ALERTMANAGER)
     app.router.add_post("/v2/enqueue", ingest.enqueue, name=EVENTS_API)
+    app.router.add_post("/v2/change/enqueue", releases.change, name=CHANGES)
+    app.router.add_post("/v1/known-errors", releases.known_errors, name=KNOWN_ERRORS)
     app.router.add_get("/healthz", probes.healthz)
     app.router.add_get("/readyz", probes.readyz)
     app.router.add_get("/metrics", probes.metrics)

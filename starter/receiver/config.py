@@ -35,6 +35,9 @@ class ReceiverConfig:
     catalog_miss_refresh: timedelta = timedelta(seconds=2)
     # verifies acknowledgement links (INCIDENT_PAGE_SECRET, shared with the worker that signs them)
     page_secret: str = field(default="", repr=False)
+    # a release pipeline's bearer token (INCIDENT_RELEASE_TOKEN): known errors stop incidents from
+    # opening, so publishing them takes a credential of its own, not Alertmanager's
+    release_token: str = field(default="", repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, env: Mapping[str, str]) -> "ReceiverConfig":
@@ -43,6 +46,7 @@ class ReceiverConfig:
             ingest_token=settings.ingest_token,
             task_queue=settings.task_queue,
             page_secret=settings.page_secret,
+            release_token=settings.release_token,
             service_label=env.get("INCIDENT_SERVICE_LABEL", "service"),
             severity_label=env.get("INCIDENT_SEVERITY_LABEL", "severity"),
         )

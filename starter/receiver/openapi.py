@@ -8,6 +8,7 @@ schemathesis against this document and the running receiver (tests/e2e/test_rece
 from typing import Any
 
 from starter.receiver.payloads import AlertmanagerWebhook, PagerDutyEvent
+from starter.receiver.release_payloads import ChangeEvent, KnownErrorRelease
 
 _LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
 _ERROR = {
@@ -67,13 +68,32 @@ _REFUSALS = {
 }
 
 REF = "#/components/schemas/{model}"
+_PUBLISHED = {
+    "type": "object",
+    "required": ["status", "release", "known_errors"],
+    "properties": {
+        "status": {"type": "string", "example": "success"},
+        "release": {"type": "string"},
+        "known_errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "description": "the pipeline's id, as sent"},
+                    "known_error": {"type": "string", "example": "KE-1000"},
+                    "created": {"type": "boolean", "description": "false: published before, unchanged"},
+                },
+            },
+        },
+    },
+}
 
 
 def request_schemas() -> dict[str, Any]:
-    """The two request bodies, from the very models the server validates with (payloads.py), so the
+    """The request bodies, from the very models the server validates with (payloads.py), so the
     published limits (lengths, enums, formats, required-when rules) cannot drift from the enforced ones."""
     schemas: dict[str, Any] = {}
-    for model in (AlertmanagerWebhook, PagerDutyEvent):
+    for model in (AlertmanagerWebhook, PagerDutyEvent, ChangeEvent, KnownErrorRelease):
         schema = model.model_json_schema(ref_template=REF)
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -92,7 +112,8 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
     },
     "components": {
         "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "INCIDENT_INGEST_TOKEN"}
+            "bearer": {"type": "http", "scheme": "bearer", "description": "INCIDENT_INGEST_TOKEN"},
+            "release": {"type": "http", "scheme": "bearer", "description": "INCIDENT_RELEASE_TOKEN"},
         },  # fmt: skip
         "schemas": request_schemas(),
     },
@@ -151,6 +172,45 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                         "Durably stored (an acknowledge/resolve with no open incident for its key then changes nothing).",
                     ),  # fmt: skip
                     **_REFUSALS,
+                },
+            }
+        },
+        "/v2/change/enqueue": {
+            "post": {
+                "summary": "PagerDuty Change Events API v2 compatible: a deploy or other change to a service",
+                "security": [],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": REF.format(model="ChangeEvent")}}},
+                },
+                "responses": {
+                    "202": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "status": {"type": "string", "example": "success"},
+                                "message": {"type": "string", "example": "Change event processed"},
+                            },
+                        },
+                        "Stored; shown on the incidents of the service logged within its change window.",
+                    ),  # fmt: skip
+                    **{code: _REFUSALS[code] for code in ("400", "401", "413", "415", "503")},
+                },
+            }
+        },
+        "/v1/known-errors": {
+            "post": {
+                "summary": "The known errors of a release: matching events end as known_error, not incidents",
+                "security": [{"release": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": REF.format(model="KnownErrorRelease")}}},
+                },
+                "responses": {
+                    "201": _json(_PUBLISHED, "Stored (some new); offered to the open incidents each matches."),
+                    "200": _json(_PUBLISHED, "This release had published every one already: nothing changed."),
+                    **{code: _REFUSALS[code] for code in ("400", "401", "413", "415")},
+                    "503": _json(_ERROR, "Postgres or Temporal cannot take it now; publish again (idempotent)."),
                 },
             }
         },

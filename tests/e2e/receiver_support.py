@@ -76,6 +76,12 @@ class Receiver:
             await response.read()
             return response
 
+    async def post(self, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+        """Any JSON endpoint: its status and its JSON answer."""
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        async with self.http.post(f"{self.url}{path}", json=body, headers=headers) as response:
+            return response.status, await response.json()
+
     async def view(self, route: str) -> dict[str, Any]:
         """The current incident of an alert group (its route), or of an incident's workflow id."""
         return await view_of(self.client, await incident_of(self.pool, route) or route)
@@ -138,7 +144,8 @@ async def inbox_drained(pool: asyncpg.Pool, channel: str, timeout: float = 20.0)
 
 
 async def serve(client: Client, pool: asyncpg.Pool, task_queue: str, page_secret: str = "") -> AsyncIterator[Receiver]:
-    config = ReceiverConfig(ingest_token=TOKEN, task_queue=task_queue, page_secret=page_secret)
+    # one token for both bearer endpoints, so schemathesis can send it to each
+    config = ReceiverConfig(ingest_token=TOKEN, task_queue=task_queue, page_secret=page_secret, release_token=TOKEN)
     app = build_app(client, pool, config)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

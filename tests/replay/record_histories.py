@@ -27,6 +27,7 @@ from pathlib import Path
 import asyncpg
 from temporalio.client import WorkflowUpdateFailedError
 
+from activities import known_error_store
 from activities.catalog_store import load_catalog, read_catalog_file
 from activities.numbers import reserve_number
 from activities.schema import migrate
@@ -47,12 +48,14 @@ from domain.commands import (
     Workaround,
 )  # fmt: skip
 from domain.enums import HoldReason, Source
+from domain.releases import KnownErrorDraft
 from starter.incidents import open_incident
 from starter.local_postgres import LocalPostgres
 from starter.local_temporal import free_port
 from tests.workflows.incident_driver import Handle, continue_as_new_suggested_after, pass_time, send, state_becomes
 from tests.workflows.skipping_server import SkippingEnv, skipping_environment
 from workflows.incident import IncidentWorkflow
+from workflows.known_error_offers import KnownErrorOffer
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 FIRST_RUN = "_first_run"  # suffix of the first run's history of a path that hands over
@@ -283,6 +286,35 @@ async def cancel(skipping: SkippingEnv, path: str) -> Handle:
     return handle
 
 
+async def known_error_offered_after_a_deploy(skipping: SkippingEnv, path: str) -> Handle:
+    """A deploy just before; the incident shows it. A known error published while it is open is offered
+    to it (not closed); then the usual way to closed. Recorded last: its change and known error go after."""
+    pool = skipping.pool
+    now = await pool.fetchval("SELECT now()")
+    await pool.execute("INSERT INTO change_events (event_key, service, summary, source, happened_at)"
+                       " VALUES ($1, 'checkout', 'deploy checkout 4.13', 'github-actions', $2)", path,
+                       now - timedelta(hours=1))  # fmt: skip
+    try:
+        handle = await _open(skipping, path, OpenIncident(service="checkout", summary="voucher service returns 502",
+                                                          impact=2, urgency=2))  # fmt: skip
+        async with pool.acquire() as conn:
+            added = await known_error_store.add(conn, KnownErrorDraft(
+                service="checkout", match=["voucher", "502"], workaround="pay without the voucher", release="4.13",
+                key=path), actor="deploy-bot", origin="pipeline")  # fmt: skip
+        await handle.signal("known_error_published", KnownErrorOffer(known_error=added.known_error))
+        await send(handle, Ack(actor="alice"))
+        await send(handle, Workaround(actor="alice", text="voucher disabled"))
+        await send(handle, Resolve(actor="alice", resolution="fixed in 4.14"))
+        await send(handle, Confirm(actor="bob"))
+        return handle
+    finally:
+        await pool.execute("DELETE FROM change_events WHERE event_key = $1", path)
+        async with pool.acquire() as conn:
+            ids = await conn.fetch("SELECT id FROM known_errors WHERE release_key = $1", path)
+            for row in ids:
+                await known_error_store.retire(conn, row["id"], "recorder", "recorded")
+
+
 PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
     "happy_path": happy_path,
     "known_error": known_error,
@@ -298,6 +330,7 @@ PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
     "hand_over": hand_over,
     "second_generation_hand_over": second_generation_hand_over,
     "cancel": cancel,
+    "known_error_offered_after_a_deploy": known_error_offered_after_a_deploy,
 }
 
 

@@ -9,7 +9,8 @@ recorded before a patched change (before_notifications/: before `deliver-notific
 before_incident_numbers/: before numbers reserved at intake, the `alerts` update, timers kept
 while unchanged, IncidentResponders, refusals visible as refused, reopen before ack,
 integration acks, the generation kept across hand-over; before_paging/: before paging by escalation
-policy),
+policy; before_releases/: before recent changes, the phrases of a known-error match and known errors
+offered to open incidents),
 so the old branch of every `workflow.patched()` keeps being replayed too.
 """
 
@@ -50,6 +51,7 @@ ENDINGS = {
     "second_generation_hand_over_first_run": ("continued_as_new", None),
     "hand_over_first_run": ("continued_as_new", None),
     "cancel": ("closed", "cancelled"),
+    "known_error_offered_after_a_deploy": ("closed", "resolved"),
 }
 
 

@@ -1,0 +1,218 @@
+"""`incidentctl known-error` and `incidentctl changes`: what release management told us.
+
+known-error add --service S --match PHRASE... --workaround TEXT [--title T] [--problem PRB-n] [--release R]
+known-error list [--service S] [--all]
+known-error show KE-n                  the known error and its audit trail (who, when, why)
+known-error retire KE-n --reason TEXT  it no longer matches new events
+known-error test --service S "TEXT"    what an event with this text would match
+changes [--service S] [--since 24h]    change events (POST /v2/change/enqueue), newest first
+"""
+
+import argparse
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.names import unknown_name
+from starter.incidentctl import render
+from starter.incidentctl.main import Refused
+from starter.incidentctl.record import agreed_services, connected
+from starter.settings import Settings
+
+FLAGS = {"match": "--match", "workaround": "--workaround", "problem": "--problem", "title": "--title",
+         "release": "--release", "service": "--service"}  # fmt: skip
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("known-error", parents=[common], help="the known-error database: add, list, retire, test",
+                       description="Known errors (release management): an event that matches one is answered with"
+                                   " its workaround and ends as known_error, not as an incident.")  # fmt: skip
+    what = p.add_subparsers(dest="known_error_command", required=True, metavar="ACTION")
+    add = what.add_parser("add", parents=[common], help="add a known error; open incidents it matches are offered it")
+    add.add_argument("--service", required=True, help="a service of the agreed catalog")
+    add.add_argument("--match", nargs="+", required=True, metavar="PHRASE",
+                     help="phrases (3 characters or more) that must all appear in an event's text")  # fmt: skip
+    add.add_argument("--workaround", required=True, help="what the caller or the engineer does meanwhile")
+    add.add_argument("--title", default="", help="one line on the error (default: the phrases)")
+    add.add_argument("--problem", default=None, help="the problem record, e.g. PRB-77")
+    add.add_argument("--release", default=None, help="the release whose testing found it, e.g. 4.13")
+    listed = what.add_parser("list", parents=[common], help="the known errors (retired ones too with --all)")
+    listed.add_argument("--service", help="only this service")
+    listed.add_argument("--all", action="store_true", help="retired ones too")
+    show = what.add_parser("show", parents=[common], help="one known error and its audit trail")
+    show.add_argument("id", help="e.g. KE-1000")
+    retire = what.add_parser("retire", parents=[common], help="stop matching it (fixed by a later release)")
+    retire.add_argument("id", help="e.g. KE-1000")
+    retire.add_argument("--reason", required=True, help="why, kept in the audit trail (e.g. fixed in 4.13)")
+    test = what.add_parser("test", parents=[common], help="what an event with this text would match")
+    test.add_argument("--service", required=True, help="a service of the agreed catalog")
+    test.add_argument("text", help="the event's text (its summary)")
+
+    p = sub.add_parser("changes", parents=[common], help="changes deployed to the services, newest first",
+                       description="Change events sent to POST /v2/change/enqueue (PagerDuty Change Events API v2).")  # fmt: skip
+    p.add_argument("--service", help="only this service")
+    p.add_argument("--since", default="24h", help="how far back, e.g. 2h, 24h, 7d (default 24h)")
+
+
+async def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(os.environ)
+    async with connected(settings.database_url) as conn:
+        service = getattr(args, "service", None)
+        if service is not None:
+            services = await agreed_services(conn)
+            if service not in services:
+                raise Refused(unknown_name("a service", service, services))
+        if args.command == "changes":
+            return await _changes(args, conn)
+        command = args.known_error_command
+        if command == "add":
+            return await _add(args, conn, settings)
+        if command == "retire":
+            return await _retire(args, conn)
+        if command == "test":
+            return await _test(args, conn)
+        if command == "show":
+            return await _show(args, conn)
+        return await _list(args, conn)
+
+
+def _draft(args: argparse.Namespace) -> Any:
+    from domain.releases import KnownErrorDraft
+
+    try:
+        # the request id names it: the same command run again (after "not offered yet") adds nothing new
+        return KnownErrorDraft(service=args.service, match=args.match, workaround=args.workaround, title=args.title,
+                               problem=args.problem, release=args.release, key=args.request_id)  # fmt: skip
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        message = first["msg"].removeprefix("Value error, ")
+        if field == "problem":
+            message = "must look like PRB-123"
+        raise Refused(f"{FLAGS.get(field, field)}: {message}") from None
+
+
+async def _add(args: argparse.Namespace, conn: Any, settings: Settings) -> int:
+    from activities.known_error_store import KnownErrorRefused
+    from starter.incidentctl.main import _connect
+    from starter.known_error_publishing import NotOfferedYet, publish
+
+    args.request_id = args.request_id or f"incidentctl-{uuid.uuid4().hex}"
+    draft = _draft(args)  # before connecting: a bad value needs no server
+    client = await _connect(models=False)
+    try:
+        [added] = await publish(conn, client, settings.task_queue, [draft], args.actor, origin="incidentctl")
+    except KnownErrorRefused as err:
+        raise Refused(str(err)) from None
+    except NotOfferedYet as err:
+        raise Refused(f"{err}: run the same command again with --request-id {args.request_id}") from None
+    known = added.known_error
+    if args.output == "json":
+        render.emit_json({**known.model_dump(), "created": added.created})
+        return 0
+    verb = "added" if added.created else "was added already"
+    print(f"{known.id} {verb}: {known.service} events matching {' + '.join(repr(p) for p in known.match)}"
+          " end as known_error; open incidents that match are offered its workaround")  # fmt: skip
+    return 0
+
+
+async def _retire(args: argparse.Namespace, conn: Any) -> int:
+    from activities.known_error_store import KnownErrorRefused, retire
+
+    try:
+        known = await retire(conn, args.id.upper(), args.actor, args.reason)
+    except KnownErrorRefused as err:
+        raise Refused(str(err)) from None
+    if args.output == "json":
+        render.emit_json(known.model_dump())
+        return 0
+    print(f"{known.id} retired: new {known.service} events matching it open incidents again;"
+          " incidents it closed keep their history")  # fmt: skip
+    return 0
+
+
+async def _test(args: argparse.Namespace, conn: Any) -> int:
+    from activities.known_error_store import fetch_live
+    from domain.releases import first_match
+
+    known = first_match(await fetch_live(conn, args.service), args.service, args.text)
+    if args.output == "json":
+        render.emit_json({"matches": known.model_dump() if known else None})
+        return 0
+    if known is None:
+        print(f"no known error of {args.service} matches: this event would open an incident")
+    else:
+        print(f"matches {known.describe_match()}: the event would end as known_error\n  workaround: {known.workaround}")
+    return 0
+
+
+async def _list(args: argparse.Namespace, conn: Any) -> int:
+    from activities.known_error_store import listing
+
+    rows = await listing(conn, args.service, retired=args.all)
+    if args.output == "json":
+        render.emit_json(rows)
+        return 0
+    if not rows:
+        print("no known errors" + (f" for {args.service}" if args.service else ""))
+    for row in rows:
+        state = f"RETIRED {row['retired_at'][:16]} by {row['retired_by']}: {row['retired_reason']}" \
+            if row["retired_at"] else f"added by {row['added_by']} ({row['origin']})"  # fmt: skip
+        release = f" release {row['release']}" if row["release"] else ""
+        print(f"{row['id']:<8} {row['service']:<10} {' + '.join(row['match'])!s:<32} {row['title']}{release}\n"
+              f"{'':<8} workaround: {row['workaround']}\n{'':<8} {state}")  # fmt: skip
+    return 0
+
+
+async def _show(args: argparse.Namespace, conn: Any) -> int:
+    from activities.known_error_store import audit_trail, listing
+
+    known_id = args.id.upper()
+    found = [row for row in await listing(conn, None, retired=True) if row["id"] == known_id]
+    if not found:
+        raise Refused(f"no known error {known_id} (incidentctl known-error list --all)")
+    row = {**found[0], "audit": await audit_trail(conn, known_id)}
+    if args.output == "json":
+        render.emit_json(row)
+        return 0
+    print(f"{row['id']} {row['service']}: {row['title']}\n  match       {' + '.join(row['match'])}\n"
+          f"  workaround  {row['workaround']}")  # fmt: skip
+    for key in ("problem", "release", "retired_reason"):
+        if row.get(key):
+            print(f"  {key.replace('_', ' '):<11} {row[key]}")
+    for entry in row["audit"]:
+        reason = f"  ({entry['reason']})" if entry["reason"] else ""
+        print(f"  {entry['at'][:19]}  {entry['action']:<8} by {entry['actor']}{reason}")
+    return 0
+
+
+async def _changes(args: argparse.Namespace, conn: Any) -> int:
+    from domain.durations import parse_duration
+
+    try:
+        since = parse_duration(args.since)
+    except ValueError as err:
+        raise Refused(f"--since: {err}") from None
+    rows = await conn.fetch(
+        "SELECT service, summary, source, happened_at, links, custom_details FROM change_events"
+        " WHERE ($1::text IS NULL OR service = $1) AND happened_at >= $2 ORDER BY happened_at DESC, id DESC",
+        args.service, datetime.now(UTC) - since,
+    )  # fmt: skip
+    import json
+
+    changes = [{"service": r["service"], "summary": r["summary"], "source": r["source"] or None,
+                "at": r["happened_at"].isoformat(), "links": json.loads(r["links"]),
+                "custom_details": json.loads(r["custom_details"])} for r in rows]  # fmt: skip
+    if args.output == "json":
+        render.emit_json(changes)
+        return 0
+    if not changes:
+        print(f"no changes in the last {args.since}" + (f" to {args.service}" if args.service else ""))
+    for change in changes:
+        link = f"  {change['links'][0]['href']}" if change["links"] else ""
+        source = f" ({change['source']})" if change["source"] else ""
+        print(f"{change['at'][:19]}  {change['service']:<10} {change['summary']}{source}{link}")
+    return 0

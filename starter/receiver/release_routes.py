@@ -1,0 +1,101 @@
+"""Release management's endpoints: change events (PagerDuty Change Events API v2) and known errors.
+
+Both answer 2xx only once what they were sent is committed to Postgres, as the ingest endpoints do.
+A change event's routing key is its credential (as PagerDuty's); known errors need the release
+pipeline's bearer token (INCIDENT_RELEASE_TOKEN), since a known error stops incidents from opening.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import asyncpg
+import structlog
+from aiohttp import web
+from pydantic import BaseModel
+from temporalio.client import Client
+
+from activities.known_error_store import KnownErrorRefused
+from starter.known_error_publishing import NotOfferedYet, publish
+from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
+from starter.receiver.payloads import MalformedBody, parse_body
+from starter.receiver.refusals import Refusal, malformed, unauthorized, unavailable
+from starter.receiver.release_payloads import ChangeEvent, KnownErrorRelease
+from starter.receiver.request_guards import check_bearer, check_json, read_body
+from starter.receiver.service_directory import CatalogUnavailable, ServiceDirectory
+
+log = structlog.get_logger("receiver")
+Model = TypeVar("Model", bound=BaseModel)
+
+CHANGES = "change_events"  # endpoint names: metrics labels
+KNOWN_ERRORS = "known_errors"
+
+
+class ReleaseRoutes:
+    def __init__(self, client: Client, pool: asyncpg.Pool, directory: ServiceDirectory,
+                 config: ReceiverConfig) -> None:  # fmt: skip
+        self._client = client
+        self._pool = pool
+        self._directory = directory
+        self._config = config
+
+    async def change(self, request: web.Request) -> web.Response:
+        event = await self._parse(request, ChangeEvent)
+        try:
+            service = await self._directory.by_integration_key(event.routing_key)
+        except CatalogUnavailable as err:
+            raise unavailable(str(err), self._config.retry_after_seconds) from None
+        if service is None:
+            raise unauthorized("Invalid routing key", bearer=False)
+        at = datetime.fromisoformat(event.payload.timestamp) if event.payload.timestamp else datetime.now(UTC)
+        details = json.dumps(event.payload.custom_details)
+        links = json.dumps([link.model_dump() for link in event.links])
+        # a sender's retry of the same change (same time, text and details) is stored once
+        key = hashlib.sha256("\n".join([service.name, at.isoformat(), event.payload.summary, event.payload.source,
+                                        details]).encode()).hexdigest()  # fmt: skip
+        try:
+            await self._pool.execute(
+                "INSERT INTO change_events (event_key, service, summary, source, happened_at, custom_details, links)"
+                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (event_key) DO NOTHING",
+                key, service.name, event.payload.summary, event.payload.source, at, details, links,
+                timeout=self._config.database_timeout.total_seconds(),
+            )  # fmt: skip
+        except DATABASE_ERRORS as err:
+            log.warning("change event not stored", service=service.name, error=str(err))
+            raise unavailable("the change could not be stored", self._config.retry_after_seconds) from None
+        log.info("change event stored", service=service.name, source=event.payload.source)
+        # PagerDuty's answer to a change event, word for word
+        return web.json_response({"status": "success", "message": "Change event processed"}, status=202)
+
+    async def known_errors(self, request: web.Request) -> web.Response:
+        check_bearer(request, self._config.release_token)
+        release = await self._parse(request, KnownErrorRelease)
+        try:
+            async with self._pool.acquire(timeout=self._config.database_timeout.total_seconds()) as conn:
+                added = await publish(conn, self._client, self._config.task_queue, release.drafts(),
+                                      release.actor, origin="pipeline")  # fmt: skip
+        except KnownErrorRefused as err:
+            raise Refusal(400, "invalid_known_error", str(err)) from None
+        except NotOfferedYet as err:
+            raise unavailable(str(err), self._config.retry_after_seconds) from None
+        except DATABASE_ERRORS as err:
+            log.warning("known errors not stored", release=release.release, error=str(err))
+            raise unavailable("the known errors could not be stored", self._config.retry_after_seconds) from None
+        answers: list[dict[str, Any]] = [
+            {"id": draft.key, "known_error": a.known_error.id, "created": a.created}
+            for draft, a in zip(release.drafts(), added, strict=True)
+        ]
+        log.info("known errors published", release=release.release, actor=release.actor,
+                 created=sum(a.created for a in added), known_errors=[a["known_error"] for a in answers])  # fmt: skip
+        created = any(a.created for a in added)
+        return web.json_response({"status": "success", "release": release.release, "known_errors": answers},
+                                 status=201 if created else 200)  # fmt: skip
+
+    async def _parse(self, request: web.Request, model: type[Model]) -> Model:
+        check_json(request)
+        body = await read_body(request, self._config.max_body_bytes)
+        try:
+            return parse_body(model, body)[0]
+        except MalformedBody as err:
+            raise malformed(err.errors) from None
