@@ -109,7 +109,7 @@ async def retire(conn: asyncpg.Connection, known_error_id: str, actor: str, reas
     async with conn.transaction():
         row = await conn.fetchrow("SELECT * FROM known_errors WHERE id = $1 FOR UPDATE", known_error_id)
         if row is None:
-            ids = [r["id"] for r in await conn.fetch("SELECT id FROM known_errors ORDER BY id")]
+            ids = [r["id"] for r in await conn.fetch("SELECT id FROM known_errors ORDER BY length(id), id")]
             raise KnownErrorRefused(f"no known error {known_error_id} (known: {', '.join(ids) or 'none'})")
         known = known_error_of(row)
         if row["retired_at"] is None:

@@ -12,7 +12,7 @@ from activities.catalog_store import fetch_agreement
 from activities.known_error_store import fetch_live, version_of
 from activities.numbers import reserve_number
 from domain.catalog import KnownError, ServiceAgreement
-from domain.releases import RecentChange, first_match
+from domain.releases import KnownErrorIndex, RecentChange
 
 log = structlog.get_logger(__name__)
 
@@ -61,7 +61,7 @@ class RegistrationActivities:
         self._pool = pool
         # The known errors of each service as of its audit version: one tiny query per event instead
         # of loading every known error (1,000 of them take milliseconds to fetch and decode).
-        self._known: dict[str, tuple[int, list[KnownError]]] = {}
+        self._known: dict[str, tuple[int, KnownErrorIndex]] = {}
 
     @activity.defn
     async def register_incident(self, request: RegisterIncident) -> Registration:
@@ -114,9 +114,9 @@ class RegistrationActivities:
             version = await version_of(conn, request.service)
             cached = self._known.get(request.service)
             if cached is None or cached[0] != version:
-                cached = (version, await fetch_live(conn, request.service))
+                cached = (version, KnownErrorIndex(request.service, await fetch_live(conn, request.service)))
                 self._known[request.service] = cached
-        return first_match(cached[1], request.service, request.text)
+        return cached[1].first_match(request.text)
 
     @activity.defn
     async def recent_changes(self, request: RecentChangesQuery) -> RecentChanges:

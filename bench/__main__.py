@@ -45,11 +45,20 @@ async def _guarded(name: str, results: dict[str, Any], work: Callable[[], Awaita
 
 
 async def main() -> dict[str, Any]:
-    from bench import b1_lifecycle, b2_alert_storm, b3_cli, b4_open_incidents, b5_newcomer, b6_list, b7_paging
+    from bench import (
+        b1_lifecycle,
+        b2_alert_storm,
+        b3_cli,
+        b4_open_incidents,
+        b5_newcomer,
+        b6_list,
+        b7_paging,
+        b8_known_errors,
+    )
     from bench.stack import start_stack
 
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
-    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7").split(",")}
+    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8").split(",")}
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
     say(
@@ -92,6 +101,8 @@ async def main() -> dict[str, Any]:
                 results,
                 lambda: b7_paging.run(stack, "bench-paging", sizes["b7_probes"], sizes["b7_probes"], sizes["b7_storm"]),
             )
+        if "b8" in only:
+            await _guarded("b8", results, lambda: b8_known_errors.run(stack))
     finally:
         await stack.close()
     if "b5" in only:

@@ -34,6 +34,27 @@ def first_match(known_errors: list[KnownError], service: str, text: str) -> Know
     return next((k for k in known_errors if k.matches(service, text)), None)
 
 
+class KnownErrorIndex:
+    """The known errors of one service, ready to match many events: the same answer as first_match,
+    with the phrases lowered once and the rarest-looking (longest) phrase tried first, since most
+    events match nothing. 1,000 known errors are checked well under a millisecond (make bench B8)."""
+
+    def __init__(self, service: str, known_errors: list[KnownError]) -> None:
+        self.service = service
+        self._entries = [
+            (known, tuple(sorted((p.lower() for p in known.match), key=len, reverse=True)))
+            for known in known_errors
+            if known.service == service
+        ]
+
+    def first_match(self, text: str) -> KnownError | None:
+        lowered = text.lower()
+        for known, phrases in self._entries:
+            if phrases[0] in lowered and all(p in lowered for p in phrases[1:]):
+                return known
+        return None
+
+
 class RecentChange(BaseModel):
     """A change to a service (a deploy, a config push) shown on the incidents that follow it."""
 

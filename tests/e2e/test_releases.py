@@ -13,6 +13,7 @@ import pytest_asyncio
 from starter.receiver.events_api import event_route
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import CHECKOUT_KEY, TOKEN, Receiver, receiver  # noqa: F401
+from tests.workflows.incident_driver import current_details
 
 
 def trigger(summary: str) -> dict[str, Any]:
@@ -64,6 +65,9 @@ async def test_a_deploy_shows_on_the_incident_that_follows_it(changes_cleaned: R
     assert len(noted) == 1 and f"e2e deploy checkout 4.13 {tag} (github-actions)" in noted[0]["detail"]
     shown_text = await cli("show", view["number"])
     assert shown_text.code == 0 and "changed     " in shown_text.out and tag in shown_text.out
+    handle = receiver.client.get_workflow_handle(view["number"])
+    details = await current_details(handle)  # what the Web UI shows on the incident's page
+    assert f"changed 5m before: e2e deploy checkout 4.13 {tag} (github-actions)" in details, details
     listed = await cli.ok_json("changes", "--service", "checkout", "--since", "1h")
     assert [c["custom_details"] for c in listed if tag in c["summary"]] == [{"commit": "9f2c1e0", "actor": "ci"}]
 
