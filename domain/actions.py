@@ -98,6 +98,14 @@ def note(incident: Incident, actor: str, at: datetime, text: str) -> None:
     record(incident, at=at, actor=actor, action=Action.NOTE, detail=text)
 
 
+def public_update(incident: Incident, actor: str, at: datetime, text: str) -> None:
+    """Words for the business (the status page), written by a person. For a major incident it is the
+    stakeholder update the reminder asks for, so the next reminder is due an interval from now."""
+    if incident.major:
+        incident.last_stakeholder_update = at
+    record(incident, at=at, actor=actor, action=Action.PUBLIC_UPDATE, detail=text, notify=["stakeholders"])
+
+
 def diagnose(incident: Incident, actor: str, at: datetime, finding: str, category: Category | None) -> None:
     detail = finding
     if category is not None and category.name != incident.category:

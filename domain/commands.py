@@ -145,6 +145,13 @@ class Note(EngineerInput):
         actions.note(incident, self.actor, now, self.text)
 
 
+class PublicUpdate(EngineerInput):
+    text: str = Field(min_length=1, max_length=1000)
+
+    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+        actions.public_update(incident, self.actor, now, self.text)
+
+
 class Diagnose(EngineerInput):
     finding: str = Text
     category: str | None = None

@@ -75,6 +75,10 @@ ENGINEER_COMMANDS: tuple[EngineerCommand, ...] = (
     EngineerCommand("note", "note", "Note", "add a note to the timeline", (
         _text("text", "text", "the note"),
     )),
+    EngineerCommand("update", "public_update", "PublicUpdate",
+                    "a business-facing update on the status page (people write it: never hosts, alerts or names)", (
+        _text("--public", "text", "what the business reads, e.g. \"We are restoring card payments\""),
+    )),
     EngineerCommand("diagnose", "diagnose", "Diagnose", "record a finding; --category recategorizes", (
         _text("--finding", "finding", "what was found"),
         Option(("--category",), ("category",), "a category of the service (default: keep the current one)"),

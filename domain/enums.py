@@ -58,6 +58,7 @@ class Action(StrEnum):
     ASSIGN = "assign"
     ESCALATE = "escalate"
     NOTE = "note"
+    PUBLIC_UPDATE = "update"  # business-facing, on the status page (incidentctl update --public)
     DIAGNOSE = "diagnose"
     CHANGE_PRIORITY = "priority"
     HOLD = "hold"

@@ -19,6 +19,7 @@ ENGINEER_RULES: dict[Action, tuple[frozenset[State], State | None]] = {
     Action.ASSIGN: (WORKING | {S.RESTORED}, None),
     Action.ESCALATE: (WORKING, None),
     Action.NOTE: (frozenset(State) - {S.CLOSED}, None),
+    Action.PUBLIC_UPDATE: (frozenset(State) - {S.CLOSED}, None),
     Action.DIAGNOSE: (frozenset({S.IN_PROGRESS}), None),
     Action.CHANGE_PRIORITY: (WORKING, None),
     Action.HOLD: (frozenset({S.IN_PROGRESS}), S.ON_HOLD),

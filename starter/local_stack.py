@@ -94,6 +94,8 @@ def main() -> int:
                 f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True
             )
             print(f"On-call feeds   http://127.0.0.1:{receiver_port}/v1/oncall/<group>.ics", flush=True)
+            print(f"Status page     http://127.0.0.1:{receiver_port}/status  (Statuspage JSON under /status/api/v2/)",
+                  flush=True)  # fmt: skip
             print(f"Releases        http://127.0.0.1:{receiver_port}/v2/change/enqueue (routing key),"
                   " /v1/known-errors (bearer token: $INCIDENT_RELEASE_TOKEN)", flush=True)  # fmt: skip
         if env.get("INCIDENT_WORKER_METRICS"):

@@ -192,7 +192,7 @@ class IncidentWorkflow(EngineerActions, PagingSteps, KnownErrorOffers):
             await workflow.wait_condition(lambda: self.changes != seen, timeout=wait,
                                           timeout_summary=timer.summary(self.incident))  # fmt: skip
         except TimeoutError:
-            timers.fire(self.incident, timer.kind, workflow.now())
+            timers.fire(self.incident, timer.kind, workflow.now(), ask_public=self._asks_public(timer.kind))
             self._changed()
 
     async def _wait_keeping_the_timer(self) -> None:
@@ -209,8 +209,12 @@ class IncidentWorkflow(EngineerActions, PagingSteps, KnownErrorOffers):
                 if due.kind is timers.TimerKind.PAGE:
                     self._page_due_steps()
                 else:
-                    timers.fire(self.incident, due.kind, workflow.now())
+                    timers.fire(self.incident, due.kind, workflow.now(), ask_public=self._asks_public(due.kind))
                     self._changed()
+
+    def _asks_public(self, kind: timers.TimerKind) -> bool:
+        # asked only of the reminder, so other timers of a running incident record no marker
+        return kind is timers.TimerKind.STAKEHOLDER_UPDATE and self.patched("public-update-reminder")
 
     async def _project(self) -> None:
         """Write every timeline entry not yet in Postgres, in order, in batches."""

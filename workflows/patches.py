@@ -29,6 +29,10 @@ RELEASES: dict[str, frozenset[str]] = {
         # release management feeds incident management (issue 13): changes shown, known errors offered
         "recent-changes", "known-error-phrases", "known-error-offers",
     }),
+    "release-2026-12-status": frozenset({
+        # the status page (issue 14): a major incident's reminder asks for a public update
+        "public-update-reminder",
+    }),
 }  # fmt: skip
 
 

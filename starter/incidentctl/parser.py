@@ -188,6 +188,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
 
     add_releases(sub, common)
 
+    from starter.incidentctl.maintenance_commands import add_parser as add_maintenance
+
+    add_maintenance(sub, common)
+
     p = sub.add_parser("completion", help='print a shell completion script: eval "$(incidentctl completion bash)"')
     p.add_argument("shell", choices=("bash",))
     return parser

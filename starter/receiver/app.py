@@ -26,6 +26,8 @@ from starter.receiver.routes import AlertRoutes
 from starter.receiver.safe_errors import exception_fields
 from starter.receiver.service_directory import ServiceDirectory
 from starter.receiver.temporal_feed import TemporalFeed
+from starter.status.board import StatusBoard
+from starter.status.routes import StatusRoutes
 
 log = structlog.get_logger("receiver")
 
@@ -62,6 +64,7 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     app.router.add_get("/v1/pages/{token}", pages.confirm)
     app.router.add_post("/v1/pages/{token}/ack", pages.acknowledge)
     app.router.add_get("/v1/oncall/{schedule}.ics", pages.calendar)
+    StatusRoutes(StatusBoard(pool, config.database_timeout.total_seconds()), config.public_url).add_to(app)
 
     async def start_forwarding(app: web.Application) -> None:
         forwarder.start()

@@ -38,6 +38,7 @@ class ReceiverConfig:
     # a release pipeline's bearer token (INCIDENT_RELEASE_TOKEN): known errors stop incidents from
     # opening, so publishing them takes a credential of its own, not Alertmanager's
     release_token: str = field(default="", repr=False)
+    public_url: str = "http://127.0.0.1:8080"  # INCIDENT_PUBLIC_URL: where people reach the receiver (links)
 
     @classmethod
     def from_settings(cls, settings: Settings, env: Mapping[str, str]) -> "ReceiverConfig":
@@ -47,6 +48,7 @@ class ReceiverConfig:
             task_queue=settings.task_queue,
             page_secret=settings.page_secret,
             release_token=settings.release_token,
+            public_url=settings.public_url,
             service_label=env.get("INCIDENT_SERVICE_LABEL", "service"),
             severity_label=env.get("INCIDENT_SEVERITY_LABEL", "severity"),
         )

@@ -16,9 +16,12 @@ from pydantic import BaseModel
 
 from starter.receiver import alertmanager, events_api
 from starter.receiver.coalescer import CoalescerClosed
-from starter.receiver.config import ReceiverConfig
+from activities.maintenance_store import attach
+from domain.status import Maintenance
+from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.deliveries import Delivery, stable_id
 from starter.receiver.inbox import Inbox, InboxUnavailable
+from starter.receiver.maintenance import MaintenanceUnavailable, MaintenanceWindows
 from starter.receiver.metrics import Metrics
 from starter.receiver.payloads import AlertmanagerWebhook, MalformedBody, PagerDutyEvent, parse_body
 from starter.receiver.refusals import malformed, not_in_catalog, unauthorized, unavailable
@@ -41,6 +44,7 @@ class IngestRoutes:
         self._inbox = inbox
         self._config = config
         self._metrics = metrics
+        self._maintenance = MaintenanceWindows(pool, config.database_timeout.total_seconds())
 
     async def alertmanager(self, request: web.Request) -> web.Response:
         check_bearer(request, self._config.ingest_token)  # before reading anything an outsider sent
@@ -51,6 +55,9 @@ class IngestRoutes:
             reason = choice.why_none or _outside(choice.name, service)
             await self._reject(alertmanager.rejection_key(webhook), ALERTMANAGER, choice.name, reason, raw)
         delivery = alertmanager.delivery_from_webhook(webhook, service.name, self._config, _now())
+        window = await self._in_maintenance(service.name)
+        if window is not None:
+            return await self._attach(window, delivery, ALERTMANAGER, raw)
         await self._feed(delivery, ALERTMANAGER)
         return web.json_response({"status": "success", "message": "Event processed", "result": "queued",
                                   "route": delivery.route, "alerts": len(delivery.events)},
@@ -67,6 +74,10 @@ class IngestRoutes:
             await self._reject(key, EVENTS_API, service.name, _outside(service.name, service),
                                {**raw, "routing_key": "<redacted>"})  # fmt: skip
         delivery = events_api.delivery_from_event(event, dedup_key, service.name, _now())
+        window = await self._in_maintenance(service.name)
+        if window is not None:
+            return await self._attach(window, delivery, EVENTS_API, {**raw, "routing_key": "<redacted>"},
+                                      dedup_key=dedup_key)  # fmt: skip
         await self._feed(delivery, EVENTS_API)
         # PagerDuty's answer, word for word: senders built for PagerDuty parse it
         return web.json_response({"status": "success", "message": "Event processed", "dedup_key": dedup_key},
@@ -105,6 +116,26 @@ class IngestRoutes:
             raise unavailable("the rejected event could not be recorded", self._config.retry_after_seconds) from None
         log.info("event rejected", endpoint=source, service=service, reason=reason, dedup_key=dedup_key)
         raise not_in_catalog(f"{reason}: no incident opened; the event is recorded as rejected", service)
+
+    async def _in_maintenance(self, service: str) -> Maintenance | None:
+        try:
+            return await self._maintenance.active(service)
+        except MaintenanceUnavailable as err:
+            raise unavailable(str(err), self._config.retry_after_seconds) from None
+
+    async def _attach(self, window: Maintenance, delivery: Delivery, endpoint: str, payload: Any,
+                      **extra: str) -> web.Response:  # fmt: skip
+        """Inside an announced maintenance window: recorded against the window, no incident opened."""
+        try:
+            await attach(self._pool, window.id, endpoint, delivery.route, len(delivery.events), payload,
+                         self._config.database_timeout.total_seconds())  # fmt: skip
+        except DATABASE_ERRORS as err:
+            log.warning("maintenance event not recorded", endpoint=endpoint, error=str(err))
+            raise unavailable("the event could not be recorded", self._config.retry_after_seconds) from None
+        self._metrics.accept(endpoint, len(delivery.events))
+        log.info("event inside maintenance", endpoint=endpoint, service=window.service, maintenance=window.id)
+        return web.json_response({"status": "success", "message": "Event processed", "result": "maintenance",
+                                  "maintenance": window.id, **extra}, status=202)  # fmt: skip
 
     async def _feed(self, delivery: Delivery, endpoint: str) -> None:
         try:

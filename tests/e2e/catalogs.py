@@ -36,3 +36,13 @@ async def load_service_with_webhook(pool: asyncpg.Pool, name: str, integration_k
     service.notifications.webhook = webhook
     catalog.services[name] = service
     await load_catalog(pool, catalog)
+
+
+async def load_service_like(pool: asyncpg.Pool, name: str, integration_key: str, like: str = "checkout") -> None:
+    """catalog.toml plus a copy of `like` named `name`: a service of its own, whose state no other test's
+    incidents change (the status page tests read a service's state)."""
+    catalog = read_catalog_file(CATALOG)
+    service = catalog.services[like].model_copy(deep=True)
+    service.name, service.integration_key = name, integration_key
+    catalog.services[name] = service
+    await load_catalog(pool, catalog)

@@ -7,32 +7,14 @@ read too. `make test` installs chromium with apt-get when it is missing and can 
 where it cannot, these tests are skipped and say why.
 """
 
-import shutil
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-import pytest_asyncio
 from temporalio.client import Client
 
+from tests.e2e.browser_support import browser, needs_chromium  # noqa: F401
 from tests.e2e.cli import Cli
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed here (make test "
-                                "installs it with apt-get when it can: apt-get install chromium)")  # fmt: skip
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        await chromium.close()
+pytestmark = needs_chromium
 
 
 async def page_text(page: Any) -> str:

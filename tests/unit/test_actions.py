@@ -247,6 +247,7 @@ def perform(inc: Incident, action: Action, at: datetime) -> None:
         Action.ASSIGN: lambda: actions.assign(inc, "bob", at, "checkout-oncall", "carl"),
         Action.ESCALATE: lambda: actions.escalate(inc, "bob", at, None, "decision needed"),
         Action.NOTE: lambda: actions.note(inc, "bob", at, "still looking"),
+        Action.PUBLIC_UPDATE: lambda: actions.public_update(inc, "bob", at, "We are restoring card payments"),
         Action.DIAGNOSE: lambda: actions.diagnose(inc, "bob", at, "found it", None),
         Action.CHANGE_PRIORITY: lambda: actions.change_priority(inc, "bob", at, inc.impact % 3 + 1, inc.urgency, "why"),
         Action.HOLD: lambda: actions.hold(inc, "bob", at, HoldReason.CALLER, "waiting"),

@@ -28,6 +28,7 @@ EXPECTED_RULES: dict[Action, tuple[frozenset[State], State | None]] = {
     Action.ASSIGN: (frozenset({S.PRIORITIZED, S.IN_PROGRESS, S.ON_HOLD, S.RESTORED}), None),
     Action.ESCALATE: (frozenset({S.PRIORITIZED, S.IN_PROGRESS, S.ON_HOLD}), None),
     Action.NOTE: (ALL - {S.CLOSED}, None),
+    Action.PUBLIC_UPDATE: (ALL - {S.CLOSED}, None),
     Action.DIAGNOSE: (frozenset({S.IN_PROGRESS}), None),
     Action.CHANGE_PRIORITY: (frozenset({S.PRIORITIZED, S.IN_PROGRESS, S.ON_HOLD}), None),
     Action.HOLD: (frozenset({S.IN_PROGRESS}), S.ON_HOLD),

@@ -1,0 +1,103 @@
+"""`incidentctl maintenance`: windows announced on the status page, inside which a service's alerts
+are recorded against the window and open no incident.
+
+    maintenance add --service S --from TIME --to TIME --summary TEXT
+    maintenance list                       current and upcoming, with the alerts each took
+    maintenance cancel ID
+"""
+
+import argparse
+import os
+from typing import Any
+
+from domain.names import unknown_name
+from starter.incidentctl import render
+from starter.incidentctl.main import Refused
+from starter.incidentctl.oncall_commands import WHEN, _instant, _zone
+from starter.incidentctl.record import agreed_services, connected
+from starter.settings import Settings
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("maintenance", parents=[common], help="maintenance windows on the status page",
+                       description="Announced maintenance: shown on the status page; the service's alerts inside"
+                                   " a window are recorded against it and open no incident.")  # fmt: skip
+    what = p.add_subparsers(dest="maintenance_command", required=True, metavar="ACTION")
+    zone = argparse.ArgumentParser(add_help=False)
+    zone.add_argument("--tz", default=None, help="read and show times in this zone (default: this machine's)")
+    add = what.add_parser("add", parents=[common, zone], help="announce a window", conflict_handler="resolve")
+    add.add_argument("--service", required=True, help="a service of the agreed catalog")
+    add.add_argument("--from", dest="start", required=True, help="when it begins, e.g. 2026-12-24T22:00")
+    add.add_argument("--to", dest="end", required=True, help="when it ends")
+    add.add_argument("--summary", required=True, help="what the business reads, e.g. \"Database upgrade\"")
+    what.add_parser("list", parents=[common, zone], help="current and upcoming windows", conflict_handler="resolve")
+    cancel = what.add_parser("cancel", parents=[common], help="cancel a window by its id")
+    cancel.add_argument("id", type=int, help="the id `maintenance list` shows")
+
+
+async def run(args: argparse.Namespace) -> int:
+    from activities.maintenance_store import MaintenanceRefused
+
+    settings = Settings.from_env(os.environ)
+    async with connected(settings.database_url) as conn:
+        try:
+            if args.maintenance_command == "add":
+                return await _add(args, conn)
+            if args.maintenance_command == "cancel":
+                return await _cancel(args, conn)
+            return await _list(args, conn)
+        except MaintenanceRefused as err:
+            raise Refused(str(err)) from None
+
+
+async def _add(args: argparse.Namespace, conn: Any) -> int:
+    from activities.maintenance_store import add
+
+    services = await agreed_services(conn)
+    if args.service not in services:
+        raise Refused(unknown_name("a service", args.service, services))
+    zone = _zone(args)
+    window = await add(conn, args.service, _instant(args.start, zone, "--from"), _instant(args.end, zone, "--to"),
+                       args.summary, args.actor)  # fmt: skip
+    if args.output == "json":
+        render.emit_json(_row(window, 0))
+        return 0
+    print(f"maintenance {window.id}: {window.service} from {window.starts_at.astimezone(zone).strftime(WHEN)} to"
+          f" {window.ends_at.astimezone(zone).strftime(WHEN)}: {window.summary} (on the status page; alerts inside"
+          " it open no incident)")  # fmt: skip
+    return 0
+
+
+async def _cancel(args: argparse.Namespace, conn: Any) -> int:
+    from activities.maintenance_store import cancel
+
+    window = await cancel(conn, args.id, args.actor)
+    print(f"maintenance {window.id} cancelled: {window.service} alerts open incidents again")
+    return 0
+
+
+async def _list(args: argparse.Namespace, conn: Any) -> int:
+    from datetime import UTC, datetime
+
+    from activities.maintenance_store import windows
+
+    listed = await windows(conn, datetime.now(UTC))
+    counts = {r["window_id"]: r["n"] for r in await conn.fetch(
+        "SELECT window_id, sum(events)::int AS n FROM maintenance_events WHERE window_id = ANY($1::bigint[])"
+        " GROUP BY window_id", [w.id for w in listed])}  # fmt: skip
+    rows = [_row(w, counts.get(w.id, 0)) for w in listed]
+    if args.output == "json":
+        render.emit_json(rows)
+        return 0
+    zone = _zone(args)
+    if not rows:
+        print("no maintenance windows current or ahead")
+    for w in listed:
+        print(f"{w.id:<5} {w.service:<12} {w.starts_at.astimezone(zone).strftime(WHEN)} - "
+              f"{w.ends_at.astimezone(zone).strftime(WHEN)}  {w.summary}  ({counts.get(w.id, 0)} alerts taken)")  # fmt: skip
+    return 0
+
+
+def _row(window: Any, events: int) -> dict[str, Any]:
+    return {"id": window.id, "service": window.service, "from": window.starts_at.isoformat(),
+            "to": window.ends_at.isoformat(), "summary": window.summary, "events": events}  # fmt: skip

@@ -1,0 +1,82 @@
+"""The status page's routes on the receiver: /status (server-rendered HTML, refreshed in place by a few
+lines of JavaScript), /status/board (the part that changes), /status/api/v2/*.json (Statuspage) and
+/status/feed.atom. Public and read-only: no credential, nothing written. Each snapshot is rendered
+once and the bytes served to every request until the next one."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from starter.status import statuspage
+from starter.status.board import REFRESH_SECONDS, Snapshot, StatusBoard
+
+TEMPLATES = Path(__file__).parent / "templates"
+POLL_MS = 2000  # how often an open page asks for the board
+
+
+class StatusRoutes:
+    def __init__(self, board: StatusBoard, public_url: str) -> None:
+        self._board = board
+        self._base = public_url.rstrip("/")
+        self._jinja = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(("html", "atom")),
+                                  trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+        self._rendered: dict[str, bytes] = {}
+        self._version = 0
+
+    def add_to(self, app: web.Application) -> None:
+        app.router.add_get("/status", self.page)
+        app.router.add_get("/status/board", self.board)
+        app.router.add_get("/status/feed.atom", self.feed)
+        app.router.add_get("/status/api/v2/{document:.+\\.json}", self.api)
+
+    async def page(self, request: web.Request) -> web.Response:
+        return await self._serve("page", "text/html")
+
+    async def board(self, request: web.Request) -> web.Response:
+        return await self._serve("board", "text/html")
+
+    async def feed(self, request: web.Request) -> web.Response:
+        return await self._serve("feed", "application/atom+xml")
+
+    async def api(self, request: web.Request) -> web.Response:
+        name = request.match_info["document"]
+        snapshot = await self._fresh()
+        if name not in self._rendered:
+            documents = statuspage.documents(snapshot, f"{self._base}/status")
+            if name not in documents:
+                raise web.HTTPNotFound(text=f"no such document; try {', '.join(sorted(documents))}")
+            for path, document in documents.items():
+                self._rendered[path] = json.dumps(document).encode()
+        return web.Response(body=self._rendered[name], content_type="application/json", headers=_cache_headers())
+
+    async def _serve(self, what: str, content_type: str) -> web.Response:
+        snapshot = await self._fresh()
+        if what not in self._rendered:
+            self._rendered[what] = self._render(what, snapshot).encode()
+        return web.Response(body=self._rendered[what], content_type=content_type, charset="utf-8",
+                            headers=_cache_headers())  # fmt: skip
+
+    async def _fresh(self) -> Snapshot:
+        snapshot = await self._board.snapshot()
+        if snapshot.version != self._version:  # a new snapshot: everything is rendered again, once
+            self._rendered, self._version = {}, snapshot.version
+        return snapshot
+
+    def _render(self, what: str, snapshot: Snapshot) -> str:
+        template = {"page": "status.html", "board": "board.html", "feed": "feed.atom"}[what]
+        return self._jinja.get_template(template).render(**self._context(snapshot))
+
+    def _context(self, snapshot: Snapshot) -> dict[str, Any]:
+        return {"base": self._base, "now": snapshot.at, "services": snapshot.services,
+                "status": statuspage.status(snapshot), "refresh_ms": POLL_MS,
+                "active": [i for i in snapshot.incidents if i.unresolved],
+                "resolved": [i for i in snapshot.incidents if not i.unresolved],
+                "incidents": snapshot.incidents,
+                "maintenances": [m for m in snapshot.maintenances if m.status(snapshot.at) != "completed"]}  # fmt: skip
+
+
+def _cache_headers() -> dict[str, str]:
+    return {"Cache-Control": f"public, max-age={int(REFRESH_SECONDS)}", "Access-Control-Allow-Origin": "*"}
