@@ -54,11 +54,12 @@ async def main() -> dict[str, Any]:
         b6_list,
         b7_paging,
         b8_known_errors,
+        b9_status_page,
     )
     from bench.stack import start_stack
 
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
-    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8").split(",")}
+    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9").split(",")}
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
     say(
@@ -103,6 +104,8 @@ async def main() -> dict[str, Any]:
             )
         if "b8" in only:
             await _guarded("b8", results, lambda: b8_known_errors.run(stack))
+        if "b9" in only:
+            await _guarded("b9", results, lambda: b9_status_page.run(stack, "bench-status"))
     finally:
         await stack.close()
     if "b5" in only:

@@ -14,10 +14,10 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel
 
-from starter.receiver import alertmanager, events_api
-from starter.receiver.coalescer import CoalescerClosed
 from activities.maintenance_store import attach
 from domain.status import Maintenance
+from starter.receiver import alertmanager, events_api
+from starter.receiver.coalescer import CoalescerClosed
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.deliveries import Delivery, stable_id
 from starter.receiver.inbox import Inbox, InboxUnavailable

@@ -264,6 +264,35 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                 },
             }
         },
+        "/status": {
+            "get": {
+                "summary": "The public status page (HTML, refreshed in place; readable without JavaScript)",
+                "responses": {"200": {"description": "text/html", "content": {"text/html": {}}}},
+            }
+        },
+        "/status/board": {
+            "get": {
+                "summary": "The part of the status page that changes (HTML), fetched by the page",
+                "responses": {"200": {"description": "text/html", "content": {"text/html": {}}}},
+            }
+        },
+        "/status/feed.atom": {
+            "get": {
+                "summary": "Public updates as an Atom feed",
+                "responses": {"200": {"description": "application/atom+xml", "content": {"application/atom+xml": {}}}},
+            }
+        },
+        "/status/api/v2/{document}": {
+            "get": {
+                "summary": "Atlassian Statuspage API v2: summary.json, status.json, components.json, incidents.json,"
+                " incidents/unresolved.json, scheduled-maintenances.json",
+                "parameters": [{"name": "document", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "the document", "content": {"application/json": {}}},
+                    "404": {"description": "no such document"},
+                },
+            }
+        },
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },
 }

@@ -127,7 +127,9 @@ async def test_alerts_inside_a_maintenance_window_open_no_incident(status_receiv
     added = await cli.ok_json("maintenance", "add", "--service", STATUS_SERVICE, "--from", start.isoformat(),
                               "--to", end.isoformat(), "--summary", "Database upgrade")  # fmt: skip
     try:
-        summary = await summary_when(receiver, lambda s: component(s)["status"] in ("under_maintenance", "major_outage"))
+        summary = await summary_when(
+            receiver, lambda s: component(s)["status"] in ("under_maintenance", "major_outage")
+        )
         [window] = [m for m in summary["scheduled_maintenances"] if m["id"] == f"maintenance-{added['id']}"]
         assert (window["status"], window["name"], window["impact"]) == ("in_progress", "Database upgrade",
                                                                          "maintenance")  # fmt: skip

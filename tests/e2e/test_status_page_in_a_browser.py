@@ -56,7 +56,10 @@ async def shot(page: Any, folder: Path, name: str) -> None:
 
 
 async def test_an_outage_appears_updates_and_clears_without_a_reload(
-    status_receiver: Receiver, cli: Cli, browser: Any, tmp_path: Path  # noqa: F811
+    status_receiver: Receiver,
+    cli: Cli,
+    browser: Any,
+    tmp_path: Path,  # noqa: F811
 ) -> None:
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     try:
@@ -92,7 +95,9 @@ async def test_an_outage_appears_updates_and_clears_without_a_reload(
 
 
 async def test_the_page_fits_a_phone_and_reads_without_javascript(
-    status_receiver: Receiver, browser: Any, tmp_path: Path  # noqa: F811
+    status_receiver: Receiver,
+    browser: Any,
+    tmp_path: Path,  # noqa: F811
 ) -> None:
     phone = await browser.new_page(viewport={"width": 375, "height": 740})
     try:

@@ -42,6 +42,7 @@ from domain.commands import (
     Note,
     OpenIncident,
     PageAck,
+    PublicUpdate,
     Reopen,
     Resolve,
     Resume,
@@ -149,6 +150,21 @@ async def major_incident(skipping: SkippingEnv, path: str) -> Handle:
     handle = await _open(skipping, path, OpenIncident(service="checkout", summary="checkout down", impact=1, urgency=1))
     await send(handle, Ack(actor="alice"))
     await pass_time(skipping, timedelta(minutes=65))
+    await send(handle, Workaround(actor="alice", text="failover to region b"))
+    await send(handle, Resolve(actor="alice", resolution="db fixed", problem="PRB-9"))
+    await send(handle, Confirm(actor="bob"))
+    return handle
+
+
+async def public_updates_on_a_major_incident(skipping: SkippingEnv, path: str) -> Handle:
+    """A P1 whose stakeholder reminder asks for a status-page update; one is posted (it moves the next
+    reminder), then restored and closed."""
+    handle = await _open(skipping, path, OpenIncident(service="checkout", summary="card payments failing",
+                                                      impact=1, urgency=1))  # fmt: skip
+    await send(handle, Ack(actor="alice"))
+    await pass_time(skipping, timedelta(minutes=31))  # the reminder: 30 min after the major declaration
+    await send(handle, PublicUpdate(actor="alice", text="We are restoring card payments"))
+    await pass_time(skipping, timedelta(minutes=10))
     await send(handle, Workaround(actor="alice", text="failover to region b"))
     await send(handle, Resolve(actor="alice", resolution="db fixed", problem="PRB-9"))
     await send(handle, Confirm(actor="bob"))
@@ -330,6 +346,7 @@ PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
     "hand_over": hand_over,
     "second_generation_hand_over": second_generation_hand_over,
     "cancel": cancel,
+    "public_updates_on_a_major_incident": public_updates_on_a_major_incident,
     "known_error_offered_after_a_deploy": known_error_offered_after_a_deploy,
 }
 

@@ -10,7 +10,8 @@ before_incident_numbers/: before numbers reserved at intake, the `alerts` update
 while unchanged, IncidentResponders, refusals visible as refused, reopen before ack,
 integration acks, the generation kept across hand-over; before_paging/: before paging by escalation
 policy; before_releases/: before recent changes, the phrases of a known-error match and known errors
-offered to open incidents),
+offered to open incidents; before_status/: before the status page's public updates and the reminder
+that asks for one),
 so the old branch of every `workflow.patched()` keeps being replayed too.
 """
 
@@ -52,6 +53,7 @@ ENDINGS = {
     "hand_over_first_run": ("continued_as_new", None),
     "cancel": ("closed", "cancelled"),
     "known_error_offered_after_a_deploy": ("closed", "resolved"),
+    "public_updates_on_a_major_incident": ("closed", "resolved"),
 }
 
 
