@@ -1,6 +1,7 @@
 """The floor for B1: a bare Temporal workflow of the same shape as IncidentWorkflow, no-op bodies.
 
-Same control flow as workflows/incident.py: two setup activities (register, known-error check),
+Same control flow as workflows/incident.py: three setup activities (register, known-error check,
+recent changes),
 then a main loop that starts one `record` activity (in the background, beside the timers) and one
 `notify` activity when notifying entries are pending, and sleeps on a condition with a timeout (a
 timer, as the real agreed times are) between passes; six updates (registered, ack, diagnose, workaround, resolve, confirm); a search-attribute
@@ -72,11 +73,14 @@ class BareWorkflow:
 
     @workflow.run
     async def run(self, request: BareInput) -> str:
+        for release in ("release-markers-3", "release-markers-4"):  # the real one records one per release
+            workflow.patched(release)  # (workflows/patches.py: four now, two more below)
         await self._step("register")
         workflow.upsert_memo({"service_manager": "nobody"})
         self._changed("registered", notify=False)
         await self._step("known_error")
         self._changed("categorized", notify=False)
+        await self._step("recent_changes")  # the changes to the service before it was logged
         self.registered = True
         self._changed("prioritized", notify=True)
         workflow.patched("timers-beside-projection")  # a marker, as in the real workflow
