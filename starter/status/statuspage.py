@@ -36,7 +36,8 @@ def components(snapshot: Snapshot) -> list[dict[str, Any]]:
 
 
 def incident(item: PublicIncident, snapshot: Snapshot, url: str) -> dict[str, Any]:
-    component = next(c for c in components(snapshot) if c["id"] == item.service)
+    # a service withdrawn from the catalog is not a component any more; its incidents are still listed
+    component = [c for c in components(snapshot) if c["id"] == item.service]
     return {
         "id": item.number, "name": item.name, "status": item.status, "impact": item.impact,
         "created_at": _iso(item.started_at), "updated_at": _iso(item.updated_at), "started_at": _iso(item.started_at),
@@ -50,7 +51,7 @@ def incident(item: PublicIncident, snapshot: Snapshot, url: str) -> dict[str, An
              "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
             for n, u in enumerate(item.updates)
         ],
-        "components": [component],
+        "components": component,
     }  # fmt: skip
 
 

@@ -151,3 +151,20 @@ async def test_alerts_inside_a_maintenance_window_open_no_incident(status_receiv
     unknown = await cli("maintenance", "add", "--service", "storefrnt", "--from", start.isoformat(), "--to",
                         end.isoformat(), "--summary", "x")  # fmt: skip
     assert unknown.code == 1 and STATUS_SERVICE in unknown.err
+
+
+async def test_an_open_incident_of_a_withdrawn_service_is_still_listed(status_receiver: Receiver) -> None:
+    """Found by the full suite: a service dropped from the catalog while its incident was open made
+    every JSON document answer 500 (it was no component any more)."""
+    receiver, key = status_receiver, "3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d"
+    await load_service_like(receiver.pool, "leaving-soon", key)
+    try:
+        view = await receiver.view_when(
+            await raise_alert(receiver, "withdrawn", key), lambda v: v["priority"] is not None
+        )
+    finally:
+        await load_service_like(receiver.pool, STATUS_SERVICE, STATUS_KEY)  # leaving-soon withdrawn
+    incidents = await summary_when(receiver, lambda s: all(c["name"] != "leaving-soon" for c in s["components"]))
+    listed = mine(await json_of(receiver, "/status/api/v2/incidents.json"), view["number"])
+    assert listed["components"] == [] and listed["status"] == "investigating"
+    assert incidents["status"]["indicator"] == "critical"

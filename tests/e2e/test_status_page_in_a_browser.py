@@ -12,10 +12,10 @@ from tests.e2e.browser_support import browser, needs_chromium  # noqa: F401
 from tests.e2e.catalogs import load_service_like
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import Receiver, receiver  # noqa: F401
-from tests.e2e.status_support import STATUS_KEY, STATUS_SERVICE, raise_alert
+from tests.e2e.status_support import BROWSER_KEY, BROWSER_SERVICE, raise_alert
 
 pytestmark = needs_chromium
-ROW = f"#service-{STATUS_SERVICE}"
+ROW = f"#service-{BROWSER_SERVICE}"
 WAIT_MS = 20_000  # generous on a loaded CI machine; how fast it really is, is measured by make bench (B9)
 
 # An accessibility check run in the page (axe-core is an npm package, and nothing here may be fetched
@@ -47,7 +47,7 @@ A11Y_CHECK = """() => {
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def status_receiver(receiver: Receiver) -> Receiver:  # noqa: F811
-    await load_service_like(receiver.pool, STATUS_SERVICE, STATUS_KEY)
+    await load_service_like(receiver.pool, BROWSER_SERVICE, BROWSER_KEY)
     return receiver
 
 
@@ -70,12 +70,12 @@ async def test_an_outage_appears_updates_and_clears_without_a_reload(
         assert [] == await page.evaluate(A11Y_CHECK)
         await shot(page, tmp_path, "1-operational")
 
-        view = await status_receiver.view_when(await raise_alert(status_receiver, "browser"),
+        view = await status_receiver.view_when(await raise_alert(status_receiver, "browser", BROWSER_KEY),
                                                lambda v: v["priority"] is not None)  # fmt: skip
         number = view["number"]
         await page.wait_for_selector(f'{ROW}[data-status="major_outage"]', timeout=WAIT_MS)  # no reload
         assert "Major outage" in await page.inner_text(ROW)
-        assert f"We are investigating a problem with {STATUS_SERVICE}." in await page.inner_text(f"#{number}")
+        assert f"We are investigating a problem with {BROWSER_SERVICE}." in await page.inner_text(f"#{number}")
         assert [] == await page.evaluate(A11Y_CHECK)
         await shot(page, tmp_path, "2-outage")
 
@@ -115,6 +115,6 @@ async def test_the_page_fits_a_phone_and_reads_without_javascript(
         plain = await context.new_page()
         await plain.goto(f"{status_receiver.url}/status")
         text = await plain.inner_text("body")
-        assert STATUS_SERVICE in text and "uptime" in text and "Service status" in text
+        assert BROWSER_SERVICE in text and "uptime" in text and "Service status" in text
     finally:
         await context.close()
