@@ -77,6 +77,8 @@ async def main() -> dict[str, Any]:
         await stack.start_worker(PIPELINE_QUEUE)
         await stack.start_bare_worker(BARE_QUEUE)
         say(f"stack up: Temporal {stack.temporal_address}, Postgres {stack.database_url}, worker and bare worker")
+        if "b9" in only:  # first: the page is measured with its own 50 open incidents, not every bench's
+            await _guarded("b9", results, lambda: b9_status_page.run(stack, "bench-status"))
         if "b1" in only:
             await _guarded(
                 "b1",
@@ -104,8 +106,6 @@ async def main() -> dict[str, Any]:
             )
         if "b8" in only:
             await _guarded("b8", results, lambda: b8_known_errors.run(stack))
-        if "b9" in only:
-            await _guarded("b9", results, lambda: b9_status_page.run(stack, "bench-status"))
     finally:
         await stack.close()
     if "b5" in only:
