@@ -55,11 +55,12 @@ async def main() -> dict[str, Any]:
         b7_paging,
         b8_known_errors,
         b9_status_page,
+        b10_forecast,
     )
     from bench.stack import start_stack
 
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
-    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9").split(",")}
+    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10").split(",")}
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
     say(
@@ -108,6 +109,8 @@ async def main() -> dict[str, Any]:
             await _guarded("b8", results, lambda: b8_known_errors.run(stack))
     finally:
         await stack.close()
+    if "b10" in only:  # no servers: after the stack is down
+        await _guarded("b10", results, b10_forecast.run)
     if "b5" in only:
         await _guarded("b5", results, b5_newcomer.run)
     return results

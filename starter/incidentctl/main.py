@@ -82,6 +82,10 @@ async def _run(args: argparse.Namespace) -> int:
         from starter.incidentctl import oncall_commands
 
         return await oncall_commands.run(args)
+    if args.command == "forecast":
+        from starter.incidentctl import forecast_commands
+
+        return await forecast_commands.run(args)
     if args.command == "maintenance":
         from starter.incidentctl import maintenance_commands
 

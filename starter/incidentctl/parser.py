@@ -192,6 +192,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
 
     add_maintenance(sub, common)
 
+    from starter.incidentctl.forecast_commands import add_parser as add_forecast
+
+    add_forecast(sub, common)
+
     p = sub.add_parser("completion", help='print a shell completion script: eval "$(incidentctl completion bash)"')
     p.add_argument("shell", choices=("bash",))
     return parser

@@ -1,0 +1,96 @@
+"""What the domain says of one class of incident (a service and a priority), asked once per class.
+
+A forecast simulates a million incidents; the rules are asked once per class instead of once per
+incident, and the answer is a timeline relative to the logged time. A template incident is
+registered, categorized and prioritized by domain.process, and then left alone: domain.timers fires
+each agreed time and domain.paging_rules pages, as IncidentWorkflow's loop does, until the restore
+target has passed. What an acknowledgement at offset `a` would have stopped is everything of the
+group's paging and response escalation at or after `a`; the restore warning's page to the service
+manager happens when restore is later than it. tests/forecast/test_against_the_workflow.py checks
+this against the real IncidentWorkflow.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from domain import paging, paging_rules, process, timers
+from domain.catalog import ServiceAgreement, Targets
+from domain.enums import Priority, Source
+from domain.incident import Incident
+from domain.paging_rules import WARNING_POLICY
+from domain.sla import response_due, restore_due
+
+T0 = datetime(2026, 1, 5, tzinfo=UTC)  # any instant: the answers are offsets from it
+SCALE = {Priority.P1: (1, 1), Priority.P2: (1, 2), Priority.P3: (2, 2), Priority.P4: (2, 3), Priority.P5: (3, 3)}
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: float  # seconds after logging
+    target: str  # schedule:G, person:P or group:G
+    warning: bool  # the restore warning's page to the service manager (not stopped by the ack)
+
+
+@dataclass(frozen=True)
+class IncidentClass:
+    service: str
+    priority: Priority
+    group: str  # who takes it (the categorized group); its engineers are the simulation's servers
+    response_target: float  # seconds
+    restore_target: float  # seconds, before time on hold
+    escalations: tuple[float, ...]  # offsets of response escalations while nobody acknowledges
+    pages: tuple[Page, ...]  # offsets of pages while nobody acknowledges, and the manager's warning page
+
+    def escalations_before(self, ack: float) -> int:
+        return sum(1 for at in self.escalations if at < ack)
+
+    def pages_sent(self, ack: float, restore: float) -> list[Page]:
+        return [p for p in self.pages if p.offset < (restore if p.warning else ack)]
+
+
+def with_targets(agreement: ServiceAgreement, overrides: dict[str, float]) -> ServiceAgreement:
+    """The agreement with what-if targets ("P2.restore" -> seconds)."""
+    targets = dict(agreement.targets)
+    for key, seconds in overrides.items():
+        priority, _, which = key.partition(".")
+        current = targets[Priority(priority)]
+        targets[Priority(priority)] = Targets(**{**current.model_dump(), which: timedelta(seconds=seconds)})
+    return agreement.model_copy(update={"targets": targets})
+
+
+def incident_class(agreement: ServiceAgreement, priority: Priority) -> IncidentClass:
+    impact, urgency = SCALE[priority]
+    incident = Incident(workflow_id="forecast", service=agreement.name, summary="forecast", source=Source.ENGINEER,
+                        impact=impact, urgency=urgency, logged_at=T0)  # fmt: skip
+    process.register(incident, number="INC-0", agreement=agreement, previous_number=None, at=T0)
+    process.categorize(incident, process.choose_category(agreement, incident.summary, None), T0)
+    process.prioritize(incident, T0)
+    group = incident.group
+    respond_by, restore_by = response_due(incident), restore_due(incident, T0)
+    assert respond_by is not None and restore_by is not None
+    horizon = restore_by + timedelta(seconds=1)
+    escalations: list[float] = []
+    pages: list[Page] = []
+    now = T0
+    paging_rules.respond(incident, now)
+    while True:
+        for due in paging_rules.due(incident, now):  # as IncidentWorkflow._page_due_steps
+            if due.finished:
+                incident.pagings = [p for p in incident.pagings if p is not due]
+                continue
+            pages.append(Page((now - T0).total_seconds(), paging.due_step(due).target(due.group),
+                              due.policy.name == WARNING_POLICY))  # fmt: skip
+            incident.pagings = [paging.advance(due, now) if p is due else p for p in incident.pagings]
+        timer = timers.next_timer(incident, now)
+        if timer is None or timer.at > horizon:
+            break
+        now = timer.at
+        if timer.kind is not timers.TimerKind.PAGE:
+            timers.fire(incident, timer.kind, now)
+            if timer.kind is timers.TimerKind.RESPONSE:
+                escalations.append((now - T0).total_seconds())
+            paging_rules.respond(incident, now)
+    return IncidentClass(service=agreement.name, priority=priority, group=group,
+                         response_target=(respond_by - T0).total_seconds(),
+                         restore_target=(restore_by - T0).total_seconds(),
+                         escalations=tuple(escalations), pages=tuple(pages))  # fmt: skip
