@@ -73,7 +73,8 @@ async def test_the_forecast_counts_what_the_workflow_does(skipping, pool: asyncp
             "response_due": logged + timedelta(seconds=cls.response_target),
             "restore_due": logged + timedelta(seconds=cls.restore_target),
         }
-        story = await eventually(lambda: show(handle), lambda v: len(entries(v, "page")) >= expected["pages"])
+        pages = expected["pages"]
+        story = await eventually(lambda h=handle: show(h), lambda v, n=pages: len(entries(v, "page")) >= n)
         seen = {
             "response_escalations": len(entries(story, "response_escalation")),
             "pages": len(entries(story, "page")),
