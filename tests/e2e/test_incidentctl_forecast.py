@@ -1,0 +1,48 @@
+"""`incidentctl forecast` as typed, on the session's Postgres record: fitted from history, from a
+scenario file with a what-if and a picture, and refusals that say what to change."""
+
+import asyncio
+from pathlib import Path
+
+from tests.e2e.cli import Cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "forecast.toml"
+
+
+async def test_a_forecast_fitted_from_the_record(cli: Cli) -> None:
+    opened = await cli.ok_json("open", "--service", "payroll", "--summary", "payslips slow", "--impact", "2",
+                               "--urgency", "2")  # fmt: skip
+    await cli.ok_json("ack", opened["number"])
+    await cli.ok_json("workaround", opened["number"], "cache warmed")  # acknowledge and restore times to learn
+    for _ in range(50):  # the workaround reaches the record a moment after the command returns
+        result = await cli("-o", "json", "forecast", "--from-history", "30d", "--days", "30", "--replications", "5")
+        if "restore time to learn" not in result.err:
+            break
+        await asyncio.sleep(0.2)
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["inputs"]["source"] == "the record of the last 30d" and report["today"]["rows"]
+    assert all(0 <= row["restore_compliance"] <= 1 for row in report["today"]["rows"])
+
+
+async def test_a_scenario_with_a_what_if_and_its_picture(cli: Cli, tmp_path: Path) -> None:
+    picture = tmp_path / "forecast.html"
+    result = await cli("forecast", "--scenario", str(EXAMPLE), "--replications", "10", "--target", "P2.restore=6h",
+                       "--html", str(picture))  # fmt: skip
+    assert result.code == 0, result.err
+    assert "WHAT IF" in result.out and "checkout   P2" in result.out and "replication 10/10" in result.err
+    assert picture.read_text().count("<rect ") >= 2
+
+
+async def test_refusals_say_what_to_change(cli: Cli, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("[services.chekout]\narrivals = { P3 = 4 }\n")
+    unknown = await cli("forecast", "--scenario", str(wrong))
+    assert unknown.code == 1 and "unknown service(s) chekout" in unknown.err
+    wrong.write_text("[services.checkout]\narrivals = { P3 = -4 }\n")
+    negative = await cli("forecast", "--scenario", str(wrong))
+    assert negative.code == 1 and "arrival rates must be 0 or more" in negative.err
+    staff = await cli("forecast", "--scenario", str(EXAMPLE), "--staff", "checkout-oncall=lots")
+    assert staff.code == 1 and "use GROUP=+1" in staff.err
+    both = await cli("forecast", "--scenario", str(EXAMPLE), "--from-history", "90d")
+    assert both.code == 2  # one source or the other (argparse)
