@@ -42,11 +42,16 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--html", type=Path, help="also write the picture (self-contained HTML) to this file")
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, int]:
+    """--days, --replications and --seed, where given: over the scenario file's or the fit's."""
+    return {k: v for k, v in (("days", args.days), ("replications", args.replications), ("seed", args.seed))
+            if v is not None}  # fmt: skip
+
+
 def _scenario(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     from domain.forecast.scenario import Scenario
 
-    overrides = {k: v for k, v in (("days", args.days), ("replications", args.replications), ("seed", args.seed))
-                 if v is not None}  # fmt: skip
+    overrides = _overrides(args)
     if args.scenario is not None:
         try:
             raw = tomllib.loads(args.scenario.read_text())
@@ -79,8 +84,7 @@ async def _from_history(args: argparse.Namespace, settings: Settings) -> Any:
         rows = [dict(r) for r in await conn.fetch(
             "SELECT service, priority, outcome, logged_at, acknowledged_at, restored_at, resolved_at, paused_seconds"
             " FROM incidents WHERE logged_at >= $1", until - period)]  # fmt: skip
-    overrides = {k: v for k, v in (("days", args.days), ("replications", args.replications), ("seed", args.seed))
-                 if v is not None}  # fmt: skip
+    overrides = _overrides(args)
     return fit(rows, until - period, until, **overrides)
 
 
