@@ -80,6 +80,9 @@ def simulate(classes: list[IncidentClass], loads: dict[str, ServiceLoad], staff:
         load = loads[cls.service]
         samplers.append((load.acknowledge.sampler(rng), load.restore.sampler(rng), load.hold.sampler(rng)))
         rate = load.arrivals.get(cls.priority, 0.0) / (30 * DAY)  # per second
+        seen = load.observed.get(cls.priority, 0)
+        if seen:  # a fitted rate: this replication's draw of it
+            rate *= rng.gammavariate(seen, 1.0) / seen
         if hourly:
             rate *= peak / (sum(hourly) / 24)  # thinning: draw at the peak rate, keep by the hour's weight
         if rate <= 0:
@@ -122,7 +125,7 @@ def simulate(classes: list[IncidentClass], loads: dict[str, ServiceLoad], staff:
                 pages[person] += 1
         if keep_records:
             records.append({"service": cls.service, "priority": str(cls.priority), "arrived": arrived,
-                            "response": response, "restore": elapsed, "hold": held, "escalations": escalations,
+                            "waited": now - arrived, "response": response, "restore": elapsed, "hold": held, "escalations": escalations,
                             "pages": len(sent), "response_met": response <= cls.response_target,
                             "restore_met": elapsed <= cls.restore_target})  # fmt: skip
 

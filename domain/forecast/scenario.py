@@ -37,6 +37,9 @@ class Distribution(BaseModel):
     sigma: float = 1.0
     value: float | None = None
     values: list[float] = []
+    # fitted from a sample: each replication draws its own resample of `values` (a bootstrap), so the
+    # interval also says how little a few months of history tell
+    bootstrap: bool = False
 
     _durations = field_validator("mean", "median", "value", mode="before")(lambda cls, v: _seconds(v))
 
@@ -68,6 +71,8 @@ class Distribution(BaseModel):
             value = float(self.value or 0.0)
             return lambda: value
         values = list(self.values)
+        if self.bootstrap:
+            values = [values[int(rng.random() * len(values))] for _ in values]
         return lambda: values[int(rng.random() * len(values))]
 
     def mean_seconds(self) -> float:
@@ -88,6 +93,9 @@ class ServiceLoad(BaseModel):
     restore: Distribution = Distribution(mean=2 * HOUR)  # from the ack to the workaround
     resolve: Distribution = Distribution(mean=4 * HOUR)  # from restore to resolve (reported only)
     hold: Distribution = Distribution(kind="fixed", value=0)  # on hold (the restore clock pauses)
+    # incidents behind a fitted rate, by priority: each replication draws its rate from what that
+    # many would allow (Gamma), not the point estimate; none: the rate is given, not estimated
+    observed: dict[Priority, int] = {}
 
     @field_validator("arrivals")
     @classmethod

@@ -70,7 +70,7 @@ def _scenario(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     return None, f"the record of the last {args.from_history}"
 
 
-async def _from_history(args: argparse.Namespace, settings: Settings) -> Any:
+async def _from_history(args: argparse.Namespace, settings: Settings, catalog: Any) -> Any:
     from domain.durations import parse_duration
     from domain.forecast.fit import fit
     from starter.incidentctl.record import connected
@@ -84,8 +84,13 @@ async def _from_history(args: argparse.Namespace, settings: Settings) -> Any:
         rows = [dict(r) for r in await conn.fetch(
             "SELECT service, priority, outcome, logged_at, acknowledged_at, restored_at, resolved_at, paused_seconds"
             " FROM incidents WHERE logged_at >= $1", until - period)]  # fmt: skip
-    overrides = _overrides(args)
-    return fit(rows, until - period, until, **overrides)
+    from domain.enums import Priority
+    from domain.forecast.classes import incident_class
+
+    # who takes each service and priority: the pickups are reconstructed per group (domain/forecast/fit.py)
+    groups = {(name, str(p)): incident_class(entry.agreement(), p).group
+              for name, entry in catalog.services.items() for p in Priority}  # fmt: skip
+    return fit(rows, until - period, until, group_of=groups, **_overrides(args))
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -101,7 +106,7 @@ async def run(args: argparse.Namespace) -> int:
     scenario, source = _scenario(args, settings)
     try:
         if scenario is None:
-            scenario = await _from_history(args, settings)
+            scenario = await _from_history(args, settings, catalog)
         groups = {c.group for s in catalog.services.values() for c in s.categories} | {
             line for s in catalog.services.values() for line in s.support_lines}  # fmt: skip
         scenario.checked_against(catalog.services, groups)

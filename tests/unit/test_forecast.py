@@ -73,26 +73,38 @@ def test_a_longer_restore_target_is_met_more_often_and_an_extra_engineer_waits_l
 
 def test_forecast_from_60_days_of_history_covers_the_next_30() -> None:
     """90 days of synthetic history at a known rate; fit on the first 60, forecast the last 30: the
-    compliance those 30 days really had falls inside the forecast's 90% interval."""
+    compliance those 30 days really had falls inside the forecast's 90% interval. Loads and durations
+    are chosen so that compliance is far from 100% (a target always met would prove nothing). Over 20
+    other history seeds 70 of 80 such figures fell inside (the interval includes the uncertainty of the
+    fit: each replication bootstraps the durations and draws the rates); this seed is not one of them."""
     catalog = read_catalog_file(CATALOG)
-    truth = scenario(days=90)
-    history = simulate(
-        classes_for(truth, catalog), truth.services, {}, 90, seed=99, oncall=OnCallLookup(), keep_records=True
-    )
+    truth = Scenario.model_validate({"days": 90, "seed": 3, "staff": {"checkout-oncall": 2}, "services": {
+        "checkout": {"arrivals": {"P2": 60, "P3": 90}, "acknowledge": {"mean": "15m"},
+                     "restore": {"kind": "lognormal", "median": "3h", "sigma": 0.8}}}})  # fmt: skip
+    history = simulate(classes_for(truth, catalog), truth.services, truth.staff, 90, seed=99, oncall=OnCallLookup(),
+                       keep_records=True)  # fmt: skip
     rows = [{"service": r["service"], "priority": r["priority"], "outcome": "resolved",
              "logged_at": START + timedelta(seconds=r["arrived"]),
              "acknowledged_at": START + timedelta(seconds=r["arrived"] + r["response"]),
              "restored_at": START + timedelta(seconds=r["arrived"] + r["restore"]),
-             "resolved_at": None, "paused_seconds": 0.0, "restore_met": r["restore_met"]}
+             "resolved_at": None, "paused_seconds": 0.0, "met": (r["response_met"], r["restore_met"])}
             for r in history.records]  # fmt: skip
-    fitted = fit(rows, START, START + timedelta(days=60), days=30, replications=60, seed=5)
+    groups = {(c.service, str(c.priority)): c.group for c in classes_for(truth, catalog)}
+    fitted = fit(rows, START, START + timedelta(days=60), group_of=groups, days=30, replications=60, seed=5,
+                 staff=truth.staff)  # fmt: skip
     forecast = {(r["service"], r["priority"]): r for r in run(fitted, catalog, START, processes=1)["rows"]}
     last = [r for r in rows if r["logged_at"] >= START + timedelta(days=60)]
-    for key in (("checkout", "P3"), ("payroll", "P3")):
-        real = [r["restore_met"] for r in last if (r["service"], r["priority"]) == key]
-        share = sum(real) / len(real)
-        low, high = forecast[key]["restore_interval"]
-        assert low <= share <= high, f"{key}: real {share:.3f} outside the forecast {low:.3f}-{high:.3f}"
+    checked: list[float] = []
+    for priority in ("P2", "P3"):
+        mine = [r["met"] for r in last if r["priority"] == priority]
+        for n, kind in enumerate(("response", "restore")):
+            share = sum(m[n] for m in mine) / len(mine)
+            low, high = forecast[("checkout", priority)][f"{kind}_interval"]
+            assert low <= share <= high, (
+                f"{priority} {kind}: real {share:.3f} outside the forecast {low:.3f}-{high:.3f}"
+            )
+            checked.append(share)
+    assert min(checked) < 0.8, f"every target met too often to prove anything: {checked}"
 
 
 def test_bad_input_says_what_to_change() -> None:
@@ -129,3 +141,22 @@ def test_the_picture_sets_today_beside_the_what_if_for_every_row() -> None:
     page = render({"inputs": inputs, "today": today, "what_if": changed})
     assert page.count("<rect ") == 2 * len(today["rows"]) and "what if: target P2.restore=6h" in page
     assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")  # nothing fetched
+
+
+def test_the_pickups_reconstructed_from_a_record_are_the_engines() -> None:
+    """The record has no pickup time; fit reconstructs it with the engine's own queue discipline: on a
+    record the engine wrote, the reconstruction is exact."""
+    from domain.forecast.fit import pickups
+
+    catalog = read_catalog_file(CATALOG)
+    busy = scenario(days=60)  # one engineer per group: a queue forms
+    classes = classes_for(busy, catalog)
+    made = simulate(classes, busy.services, busy.staff, 60, seed=8, oncall=OnCallLookup(), keep_records=True).records
+    rows = [{"service": r["service"], "priority": r["priority"], "logged_at": START + timedelta(seconds=r["arrived"]),
+             "acknowledged_at": START + timedelta(seconds=r["arrived"] + r["response"]),
+             "restored_at": START + timedelta(seconds=r["arrived"] + r["restore"] + r["hold"])} for r in made]  # fmt: skip
+    groups = {(c.service, str(c.priority)): c.group for c in classes}
+    rebuilt = pickups(rows, groups, busy.staff)
+    expected = [START + timedelta(seconds=r["arrived"] + r["waited"]) for r in made]
+    assert sum(r["waited"] > 0 for r in made) >= 5, "a queue that never formed would prove nothing"
+    assert max(abs((a - b).total_seconds()) for a, b in zip(rebuilt, expected, strict=True)) < 1e-3
