@@ -55,6 +55,17 @@ async def wait(skipping: object, seconds: float) -> None:
         seconds -= step
 
 
+async def caught_up(handle: object, cls: object, ack: float, now: float) -> dict:  # type: ignore[type-arg]
+    """Before the next step of the script: the workflow has handled every timer the clock passed (a
+    slow worker may get the timer and the next update in one activation, and the update would then
+    win). Waits for at least what the forecast expects by now; more, or fewer after the wait, still
+    fail the comparison below."""
+    pages = len(cls.pages_sent(ack, now))  # type: ignore[attr-defined]
+    escalations = cls.escalations_before(min(ack, now))  # type: ignore[attr-defined]
+    return await eventually(lambda: show(handle), lambda v: len(entries(v, "page")) >= pages
+                            and len(entries(v, "response_escalation")) >= escalations)  # fmt: skip
+
+
 async def test_the_forecast_counts_what_the_workflow_does(skipping, pool: asyncpg.Pool) -> None:
     disagreements = []
     checked: dict[str, int] = {}
@@ -63,8 +74,10 @@ async def test_the_forecast_counts_what_the_workflow_does(skipping, pool: asyncp
         view, handle = await open_on(skipping, "checkout", f"forecast check {n}", impact=impact, urgency=urgency)
         logged = at(view["logged_at"])
         await wait(skipping, response)
+        await caught_up(handle, cls, response, response)
         await send(handle, Ack(actor="alice"))
         await wait(skipping, restore - response)
+        before_restore = await caught_up(handle, cls, response, restore)
         await send(handle, Workaround(actor="alice", text="restored"))
         expected = {
             "response_escalations": cls.escalations_before(response),
@@ -80,7 +93,9 @@ async def test_the_forecast_counts_what_the_workflow_does(skipping, pool: asyncp
             "pages": len(entries(story, "page")),
             "breached": story["sla"]["breached"],
             "response_due": at(story["sla"]["response_due"]),
-            "restore_due": at(story["sla"]["restore_due"]),
+            # read before the workaround: once restored the clock is paused, and the due time a view
+            # shows grows by however long after the restore it is asked (milliseconds on a busy machine)
+            "restore_due": at(before_restore["sla"]["restore_due"]),
         }
         if seen != expected:
             disagreements.append((n, str(cls.priority), response, restore, expected, seen))
@@ -90,5 +105,5 @@ async def test_the_forecast_counts_what_the_workflow_does(skipping, pool: asyncp
         await send(handle, Resolve(actor="alice", resolution="checked", problem="PRB-1"))
         await send(handle, Confirm(actor="bob"))
         await handle.result()
-    assert not disagreements, disagreements[:3]
+    assert not disagreements, "\n".join(str(d) for d in disagreements[:3])
     assert sum(checked.values()) == CHECKS and len(checked) >= 3, checked  # P1-P4 all exercised
