@@ -13,18 +13,12 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import INCIDENT_CLOSED, SERVICE_NOT_IN_CATALOG
     from activities.notifications import DeliverNotifications, NotificationActivities
     from activities.records import RecordActivities, TimelineBatch, snapshot_of
-    from activities.registration import (
-        KnownErrorQuery,
-        RecentChangesQuery,
-        RegisterIncident,
-        RegistrationActivities,
-    )
     from domain import alerts, paging_rules, process, timers
     from domain.alerts import AlertEvent
     from domain.commands import AlertBatch, IncidentResult, OpenIncident, ViewRequest, WaitRegistered
@@ -36,13 +30,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.known_error_offers import KnownErrorOffers
     from workflows.paging_steps import PagingSteps
     from workflows.patches import Patches
+    from workflows.registration_steps import RegistrationSteps
     from workflows.release_rules import PatchedRules
+    from workflows.timeouts import DATABASE_RETRY, DATABASE_TIMEOUT
 
-# Postgres may be down for a while (maintenance, failover): keep retrying, never give up on a record.
-DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                             maximum_interval=timedelta(seconds=30),
-                             non_retryable_error_types=[SERVICE_NOT_IN_CATALOG])  # fmt: skip
-DATABASE_TIMEOUT = timedelta(seconds=10)  # one short transaction; a crashed worker's attempt is retried this soon
 # A webhook may be down for hours: keep trying, gently, without holding up the incident.
 NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                            maximum_interval=timedelta(minutes=5))  # fmt: skip
@@ -52,7 +43,7 @@ HISTORY_HANDOVER_EVENTS = 10_000
 
 
 @workflow.defn
-class IncidentWorkflow(EngineerActions, PagingSteps, KnownErrorOffers):
+class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErrorOffers):
     @workflow.init
     def __init__(self, request: OpenIncident) -> None:
         self.incident = request.continued or Incident(
@@ -113,70 +104,6 @@ class IncidentWorkflow(EngineerActions, PagingSteps, KnownErrorOffers):
                               outcome=self.incident.outcome)  # fmt: skip
 
     # -- the process steps -------------------------------------------------------------------
-
-    async def _register(self) -> bool:
-        incident = self.incident
-        try:
-            registration = await workflow.execute_activity_method(
-                RegistrationActivities.register_incident,
-                RegisterIncident(incident_key=self._incident_key(), workflow_id=incident.workflow_id,
-                                 service=incident.service, summary=incident.summary, source=incident.source,
-                                 logged_at=incident.logged_at, number=self.reserved_number,
-                                 previous_workflow_id=self.previous_workflow_id),  # fmt: skip
-                start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
-                summary=f"register {self.reserved_number or incident.service} incident",
-            )  # fmt: skip
-        except ActivityError as err:  # how the first releases refused (a failed activity: a traceback in the log)
-            if isinstance(err.cause, ApplicationError) and err.cause.type == SERVICE_NOT_IN_CATALOG:
-                self._refuse(err.cause.message)
-                return False
-            raise
-        if registration.refused is not None:
-            self._refuse(registration.refused)
-            return False
-        assert registration.number is not None and registration.agreement is not None
-        process.register(incident, number=registration.number, agreement=registration.agreement,
-                         previous_number=registration.previous_number, at=workflow.now())  # fmt: skip
-        workflow.upsert_memo({"service_manager": registration.agreement.service_manager,
-                              "support_lines": registration.agreement.support_lines,
-                              "previous_incident": registration.previous_number})  # fmt: skip
-        self._changed()
-        return True
-
-    def _refuse(self, reason: str) -> None:
-        """Outside the agreements: no incident. The auditors' list shows the start as refused, not logged."""
-        self.rejection = reason
-        if self.patched("rejected-visible-as-refused"):
-            workflow.upsert_search_attributes(visibility.refused_pairs())
-        workflow.set_current_details(f"refused: {reason}")
-
-    async def _categorize(self, hint: str | None) -> None:
-        incident = self.incident
-        assert incident.agreement is not None
-        process.categorize(incident, process.choose_category(incident.agreement, incident.summary, hint),
-                           workflow.now())  # fmt: skip
-        known = await workflow.execute_activity_method(
-            RegistrationActivities.find_known_error,
-            KnownErrorQuery(service=incident.service, text=incident.summary),
-            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
-            summary=f"{incident.number}: known-error check",
-        )  # fmt: skip
-        if known is not None:
-            process.close_as_known_error(incident, known, workflow.now(), phrases=self.patched("known-error-phrases"))
-        self._changed()
-
-    async def _note_recent_changes(self) -> None:
-        """Deploys and other changes to the service just before: often the cause (release management)."""
-        incident = self.incident
-        assert incident.agreement is not None
-        found = await workflow.execute_activity_method(
-            RegistrationActivities.recent_changes,
-            RecentChangesQuery(service=incident.service, until=incident.logged_at,
-                               window=incident.agreement.change_window),  # fmt: skip
-            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
-            summary=f"{incident.number}: recent changes",
-        )  # fmt: skip
-        process.note_recent_changes(incident, found.changes, found.total, workflow.now())
 
     async def _wait_for_change_or_next_timer(self) -> None:
         if self.patched("timers-kept-when-unchanged"):

@@ -7,8 +7,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.known_error_links import KnownErrorLinkActivities
-    from workflows.incident import DATABASE_RETRY, DATABASE_TIMEOUT
     from workflows.known_error_offers import KnownErrorOffer
+    from workflows.timeouts import DATABASE_RETRY, DATABASE_TIMEOUT
 
 
 @workflow.defn

@@ -1,0 +1,98 @@
+"""The first steps of every incident, as IncidentWorkflow takes them: registration (its number, or a
+refusal that is visible as refused), categorization with the known-error check, and the changes made
+to the service just before it was logged. A mixin: IncidentWorkflow owns the state and the loop."""
+
+from collections.abc import Callable
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.errors import SERVICE_NOT_IN_CATALOG
+    from activities.registration import (
+        KnownErrorQuery,
+        RecentChangesQuery,
+        RegisterIncident,
+        RegistrationActivities,
+    )
+    from domain import process
+    from domain.incident import Incident
+    from workflows import visibility
+    from workflows.timeouts import DATABASE_RETRY, DATABASE_TIMEOUT
+
+
+class RegistrationSteps:
+    """Mixed into IncidentWorkflow, which owns `incident`, `patched`, `rejection`, `reserved_number`,
+    `previous_workflow_id`, `_incident_key()` and `_changed()`."""
+
+    incident: Incident
+    patched: Callable[[str], bool]
+    rejection: str | None
+    reserved_number: str | None
+    previous_workflow_id: str | None
+    _incident_key: Callable[[], str]
+    _changed: Callable[[], None]
+
+    async def _register(self) -> bool:
+        incident = self.incident
+        try:
+            registration = await workflow.execute_activity_method(
+                RegistrationActivities.register_incident,
+                RegisterIncident(incident_key=self._incident_key(), workflow_id=incident.workflow_id,
+                                 service=incident.service, summary=incident.summary, source=incident.source,
+                                 logged_at=incident.logged_at, number=self.reserved_number,
+                                 previous_workflow_id=self.previous_workflow_id),  # fmt: skip
+                start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+                summary=f"register {self.reserved_number or incident.service} incident",
+            )  # fmt: skip
+        except ActivityError as err:  # how the first releases refused (a failed activity: a traceback in the log)
+            if isinstance(err.cause, ApplicationError) and err.cause.type == SERVICE_NOT_IN_CATALOG:
+                self._refuse(err.cause.message)
+                return False
+            raise
+        if registration.refused is not None:
+            self._refuse(registration.refused)
+            return False
+        assert registration.number is not None and registration.agreement is not None
+        process.register(incident, number=registration.number, agreement=registration.agreement,
+                         previous_number=registration.previous_number, at=workflow.now())  # fmt: skip
+        workflow.upsert_memo({"service_manager": registration.agreement.service_manager,
+                              "support_lines": registration.agreement.support_lines,
+                              "previous_incident": registration.previous_number})  # fmt: skip
+        self._changed()
+        return True
+
+    def _refuse(self, reason: str) -> None:
+        """Outside the agreements: no incident. The auditors' list shows the start as refused, not logged."""
+        self.rejection = reason
+        if self.patched("rejected-visible-as-refused"):
+            workflow.upsert_search_attributes(visibility.refused_pairs())
+        workflow.set_current_details(f"refused: {reason}")
+
+    async def _categorize(self, hint: str | None) -> None:
+        incident = self.incident
+        assert incident.agreement is not None
+        process.categorize(incident, process.choose_category(incident.agreement, incident.summary, hint),
+                           workflow.now())  # fmt: skip
+        known = await workflow.execute_activity_method(
+            RegistrationActivities.find_known_error,
+            KnownErrorQuery(service=incident.service, text=incident.summary),
+            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+            summary=f"{incident.number}: known-error check",
+        )  # fmt: skip
+        if known is not None:
+            process.close_as_known_error(incident, known, workflow.now(), phrases=self.patched("known-error-phrases"))
+        self._changed()
+
+    async def _note_recent_changes(self) -> None:
+        """Deploys and other changes to the service just before: often the cause (release management)."""
+        incident = self.incident
+        assert incident.agreement is not None
+        found = await workflow.execute_activity_method(
+            RegistrationActivities.recent_changes,
+            RecentChangesQuery(service=incident.service, until=incident.logged_at,
+                               window=incident.agreement.change_window),  # fmt: skip
+            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+            summary=f"{incident.number}: recent changes",
+        )  # fmt: skip
+        process.note_recent_changes(incident, found.changes, found.total, workflow.now())
