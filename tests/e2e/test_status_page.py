@@ -86,11 +86,16 @@ def mine(document: dict[str, Any], number: str) -> dict[str, Any]:
     return next(i for i in document["incidents"] if i["id"] == number)
 
 
+def lists(document: dict[str, Any], number: str) -> bool:
+    """The workflow's view has the priority before its activity writes it to the record the page reads."""
+    return any(i["id"] == number for i in document["incidents"])
+
+
 async def test_an_incident_on_the_page_as_the_business_reads_it(status_receiver: Receiver, cli: Cli) -> None:
     receiver, marker = status_receiver, uuid.uuid4().hex[:8]
     view = await receiver.view_when(await raise_alert(receiver, marker), lambda v: v["priority"] is not None)
     number = view["number"]
-    summary = await summary_when(receiver, lambda s: component(s)["status"] == "major_outage")  # a P1
+    summary = await summary_when(receiver, lambda s: lists(s, number) and component(s)["status"] == "major_outage")
     incident = mine(summary, number)
     assert (incident["impact"], incident["status"], incident["name"]) == ("critical", "investigating",
                                                                            f"Major outage of {STATUS_SERVICE}")  # fmt: skip
@@ -164,7 +169,9 @@ async def test_an_open_incident_of_a_withdrawn_service_is_still_listed(status_re
         )
     finally:
         await load_service_like(receiver.pool, STATUS_SERVICE, STATUS_KEY)  # leaving-soon withdrawn
-    incidents = await summary_when(receiver, lambda s: all(c["name"] != "leaving-soon" for c in s["components"]))
+    incidents = await summary_when(
+        receiver, lambda s: lists(s, view["number"]) and all(c["name"] != "leaving-soon" for c in s["components"])
+    )
     listed = mine(await json_of(receiver, "/status/api/v2/incidents.json"), view["number"])
     assert listed["components"] == [] and listed["status"] == "investigating"
     assert incidents["status"]["indicator"] == "critical"
