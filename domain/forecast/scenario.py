@@ -166,8 +166,10 @@ def what_if(scenario: Scenario, targets: list[str], staff: list[str], arrivals: 
             scale = float(factor)
         except ValueError:
             raise ScenarioError(f"--arrivals {arrivals}: use a factor, e.g. x1.5") from None
-        if scale < 0:
-            raise ScenarioError(f"--arrivals {arrivals}: the factor cannot be negative")
+        if scale < 0 or not math.isfinite(scale):
+            raise ScenarioError(f"--arrivals {arrivals}: the factor must be a number, 0 or more")
         for load in changed.services.values():
             load.arrivals = {p: rate * scale for p, rate in load.arrivals.items()}
+            if not all(math.isfinite(rate) for rate in load.arrivals.values()):  # x1e308 overflows
+                raise ScenarioError(f"--arrivals {arrivals}: the factor is too large")
     return changed

@@ -26,6 +26,10 @@ def _url(text: str | None) -> str:
     return (text or "").strip()[:MAX_URL]
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
 def flatten(value: Any, prefix: str = "", depth: int = 0) -> dict[str, str]:
     """{"db": {"host": "a"}} -> {"db.host": "a"}; lists and deep parts become JSON text; at most MAX_DETAILS."""
     out: dict[str, str] = {}
@@ -35,8 +39,7 @@ def flatten(value: Any, prefix: str = "", depth: int = 0) -> dict[str, str]:
                 if len(out) < MAX_DETAILS:
                     out[name[:100]] = text
     else:
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        out[prefix or "details"] = text[:MAX_TEXT]
+        out[prefix or "details"] = _text(value)[:MAX_TEXT]
     return out
 
 
@@ -56,10 +59,13 @@ def from_event(event: PagerDutyEvent) -> AlertContext | None:
     payload = event.payload
     if payload is None:
         return None  # acknowledge and resolve carry no context
-    details = flatten(payload.custom_details) if payload.custom_details not in (None, {}, "") else {}
-    runbook = next((details.pop(k) for k in RUNBOOK_KEYS if k in details), "")
+    raw = dict(payload.custom_details) if isinstance(payload.custom_details, dict) else payload.custom_details
+    # the description and runbook first: the details are bounded, and must not crowd them out
+    named = {k: _text(raw.pop(k)) for k in ("description", *RUNBOOK_KEYS) if k in raw} if isinstance(raw, dict) else {}
+    details = flatten(raw) if raw not in (None, {}, "") else {}
+    runbook = next((named[k] for k in RUNBOOK_KEYS if named.get(k)), "")
     return AlertContext(
-        description=clip(details.pop("description", ""), MAX_TEXT * 2), runbook_url=_url(runbook),
+        description=clip(named.get("description", ""), MAX_TEXT * 2), runbook_url=_url(runbook),
         group=clip(payload.group or "", 200), client=clip(event.client or "", 200), client_url=_url(event.client_url),
         links=[Link(href=_url(link.href), text=clip(link.text, 200)) for link in event.links[:MAX_LINKS]],
         images=[Link(href=_url(image.src), text=clip(image.alt, 200)) for image in event.images[:MAX_LINKS]],

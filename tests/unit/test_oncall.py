@@ -45,8 +45,11 @@ def test_shifts_cover_every_instant_once_with_no_gap_and_no_overlap(zone, layers
         assert before.end == after.start  # no gap, no overlap
         assert (before.person, before.source) != (after.person, after.source)  # merged where nothing changes
     for piece in cut:
-        assert piece.end > piece.start
-        for probe in (piece.start, piece.start + (piece.end - piece.start) / 2, piece.end - timedelta(seconds=1)):
+        # as instants: same-zone arithmetic is wall-clock, and a second before a hand-off just after a
+        # spring-forward gap (Lord Howe, 02:30) would be a wall time inside the gap, half an hour later
+        begins, ends = piece.start.astimezone(UTC), piece.end.astimezone(UTC)
+        assert ends > begins
+        for probe in (begins, begins + (ends - begins) / 2, ends - timedelta(seconds=1)):
             assert on_call(s, probe).person == piece.person  # what shifts() says is what on_call() says
 
 
