@@ -1,8 +1,7 @@
 """The floor for B1: a bare Temporal workflow of the same shape as IncidentWorkflow, no-op bodies.
 
-Same control flow as workflows/incident.py: three setup activities (register, known-error check,
-recent changes),
-then a main loop that starts one `record` activity (in the background, beside the timers) and one
+Same control flow as workflows/incident.py: one setup activity (registration, known-error check
+and recent changes, as release-2026-12-03 takes them), then a main loop that starts one `record` activity (in the background, beside the timers) and one
 `notify` activity when notifying entries are pending, and sleeps on a condition with a timeout (a
 timer, as the real agreed times are) between passes; six updates (registered, ack, diagnose, workaround, resolve, confirm); a search-attribute
 upsert and a memo upsert where the incident makes them. No Postgres, no pydantic, no domain rules:
@@ -73,14 +72,12 @@ class BareWorkflow:
 
     @workflow.run
     async def run(self, request: BareInput) -> str:
-        for release in ("release-markers-3", "release-markers-4"):  # the real one records one per release
-            workflow.patched(release)  # (workflows/patches.py: four now, two more below)
-        await self._step("register")
+        for release in ("release-markers-3", "release-markers-4", "release-markers-5"):  # one per release
+            workflow.patched(release)  # (workflows/patches.py: five now, two more below)
+        await self._step("first_steps")  # registration, the known-error check and the recent changes
         workflow.upsert_memo({"service_manager": "nobody"})
         self._changed("registered", notify=False)
-        await self._step("known_error")
         self._changed("categorized", notify=False)
-        await self._step("recent_changes")  # the changes to the service before it was logged
         self.registered = True
         self._changed("prioritized", notify=True)
         workflow.patched("timers-beside-projection")  # a marker, as in the real workflow

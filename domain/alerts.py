@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel
 
-from domain.actions import acknowledge, reopen
+from domain.actions import acknowledge, acknowledge_page, reopen
 from domain.enums import Action, State
 from domain.incident import AlertContext, Incident, Occurrence
 from domain.lifecycle import WORKING, pause_restore_clock, record
@@ -55,6 +55,12 @@ def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str, rules
                 acknowledge(incident, actor, event.at, takes_it_on=rules.integration_ack_assigns)
             elif rules.remember_early_ack and incident.state in (State.LOGGED, State.CATEGORIZED):
                 incident.early_ack = actor  # applied by settle_alerts once prioritized
+            elif (
+                incident.pagings
+                and incident.state in (State.IN_PROGRESS, State.ON_HOLD)
+                and rules.integration_ack_stops_paging
+            ):
+                acknowledge_page(incident, actor, event.at)  # escalated or reassigned, and paging again
             continue
         occurrence = incident.occurrences.get(event.key)
         if occurrence is None:

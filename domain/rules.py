@@ -20,6 +20,10 @@ class Rules:
     # integration-ack-not-assignee: an acknowledgement from an integration (events API) records
     # it as the actor but leaves the assignee alone: an assignee is a person or a group
     integration_ack_assigns: bool = False
+    # integration-ack-stops-paging: an events-API acknowledge of an incident already in work that is
+    # paging again (escalated, reassigned) stops the paging, as `incidentctl ack` and the link do
+    # (before: ignored outside prioritized, and the pages went on)
+    integration_ack_stops_paging: bool = True
 
     def __init__(self, **flags: bool) -> None:
         for name, value in flags.items():
@@ -29,4 +33,4 @@ class Rules:
 
 
 FIRST_RELEASE = Rules(quiet_from_last_resolve=False, remember_early_ack=False, reopen_unacknowledged=False,
-                      integration_ack_assigns=True)  # fmt: skip
+                      integration_ack_assigns=True, integration_ack_stops_paging=False)  # fmt: skip

@@ -74,11 +74,8 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
         if request.continued is None:
             if request.late_alerts:  # the alerts that re-fired after the previous incident closed
                 alerts.apply_alerts(self.incident, request.late_alerts, str(self.incident.source))
-            if not await self._register():
+            if not await self._first_steps(request.category):
                 return IncidentResult(number=None, state="rejected", outcome=None, rejected=self.rejection)
-            await self._categorize(request.category)
-            if not self.incident.is_closed and self.patched("recent-changes"):
-                await self._note_recent_changes()
             if not self.incident.is_closed:
                 process.prioritize(self.incident, workflow.now())
                 alerts.settle_alerts(self.incident, workflow.now(), str(self.incident.source), self._rules())

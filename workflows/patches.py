@@ -33,6 +33,11 @@ RELEASES: dict[str, frozenset[str]] = {
         # the status page (issue 14): a major incident's reminder asks for a public update
         "public-update-reminder",
     }),
+    "release-2026-12-03": frozenset({
+        # registration, the known-error check and the recent changes in one activity (make bench B7);
+        # an events-API acknowledge stops the paging of an incident already in work
+        "first-steps-in-one-activity", "integration-ack-stops-paging",
+    }),
 }  # fmt: skip
 
 

@@ -1,6 +1,9 @@
 """The first steps of every incident, as IncidentWorkflow takes them: registration (its number, or a
 refusal that is visible as refused), categorization with the known-error check, and the changes made
-to the service just before it was logged. A mixin: IncidentWorkflow owns the state and the loop."""
+to the service just before it was logged. A mixin: IncidentWorkflow owns the state and the loop.
+
+Since release-2026-12-03 the database answers all three in one activity (one round trip
+before the incident is prioritized and paged); incidents begun earlier take them one by one."""
 
 from collections.abc import Callable
 
@@ -10,12 +13,15 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.errors import SERVICE_NOT_IN_CATALOG
     from activities.registration import (
+        FirstSteps,
         KnownErrorQuery,
         RecentChangesQuery,
         RegisterIncident,
+        Registration,
         RegistrationActivities,
     )
     from domain import process
+    from domain.catalog import KnownError
     from domain.incident import Incident
     from workflows import visibility
     from workflows.timeouts import DATABASE_RETRY, DATABASE_TIMEOUT
@@ -33,23 +39,55 @@ class RegistrationSteps:
     _incident_key: Callable[[], str]
     _changed: Callable[[], None]
 
-    async def _register(self) -> bool:
+    async def _first_steps(self, category_hint: str | None) -> bool:
+        """Registered, categorized (closed at once when a known error matches) and the recent changes
+        noted; False when the service is outside the agreements (refused: no incident)."""
+        if not self.patched("first-steps-in-one-activity"):
+            if not await self._register():
+                return False
+            await self._categorize(category_hint)
+            if not self.incident.is_closed and self.patched("recent-changes"):
+                await self._note_recent_changes()
+            return True
         incident = self.incident
+        steps: FirstSteps = await workflow.execute_activity_method(
+            RegistrationActivities.register_and_look_up, self._registration_request(),
+            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+            summary=f"register {self.reserved_number or incident.service} incident, known-error check, recent changes",
+        )  # fmt: skip
+        if not self._take_registration(steps.registration):
+            return False
+        self._categorize_by_summary(category_hint)
+        self._take_known_error(steps.known_error)
+        if not incident.is_closed and steps.recent is not None:
+            process.note_recent_changes(incident, steps.recent.changes, steps.recent.total, workflow.now())
+        return True
+
+    def _registration_request(self) -> RegisterIncident:
+        incident = self.incident
+        return RegisterIncident(incident_key=self._incident_key(), workflow_id=incident.workflow_id,
+                                service=incident.service, summary=incident.summary, source=incident.source,
+                                logged_at=incident.logged_at, number=self.reserved_number,
+                                previous_workflow_id=self.previous_workflow_id)  # fmt: skip
+
+    # -- before release-2026-12-03: one activity per step ---------------------------
+
+    async def _register(self) -> bool:
         try:
             registration = await workflow.execute_activity_method(
-                RegistrationActivities.register_incident,
-                RegisterIncident(incident_key=self._incident_key(), workflow_id=incident.workflow_id,
-                                 service=incident.service, summary=incident.summary, source=incident.source,
-                                 logged_at=incident.logged_at, number=self.reserved_number,
-                                 previous_workflow_id=self.previous_workflow_id),  # fmt: skip
+                RegistrationActivities.register_incident, self._registration_request(),
                 start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
-                summary=f"register {self.reserved_number or incident.service} incident",
+                summary=f"register {self.reserved_number or self.incident.service} incident",
             )  # fmt: skip
         except ActivityError as err:  # how the first releases refused (a failed activity: a traceback in the log)
             if isinstance(err.cause, ApplicationError) and err.cause.type == SERVICE_NOT_IN_CATALOG:
                 self._refuse(err.cause.message)
                 return False
             raise
+        return self._take_registration(registration)
+
+    def _take_registration(self, registration: Registration) -> bool:
+        incident = self.incident
         if registration.refused is not None:
             self._refuse(registration.refused)
             return False
@@ -71,15 +109,23 @@ class RegistrationSteps:
 
     async def _categorize(self, hint: str | None) -> None:
         incident = self.incident
-        assert incident.agreement is not None
-        process.categorize(incident, process.choose_category(incident.agreement, incident.summary, hint),
-                           workflow.now())  # fmt: skip
+        self._categorize_by_summary(hint)
         known = await workflow.execute_activity_method(
             RegistrationActivities.find_known_error,
             KnownErrorQuery(service=incident.service, text=incident.summary),
             start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
             summary=f"{incident.number}: known-error check",
         )  # fmt: skip
+        self._take_known_error(known)
+
+    def _categorize_by_summary(self, hint: str | None) -> None:
+        incident = self.incident
+        assert incident.agreement is not None
+        process.categorize(incident, process.choose_category(incident.agreement, incident.summary, hint),
+                           workflow.now())  # fmt: skip
+
+    def _take_known_error(self, known: KnownError | None) -> None:
+        incident = self.incident
         if known is not None:
             process.close_as_known_error(incident, known, workflow.now(), phrases=self.patched("known-error-phrases"))
         self._changed()

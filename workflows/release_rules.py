@@ -31,3 +31,7 @@ class PatchedRules(Rules):
     @property  # type: ignore[override]
     def integration_ack_assigns(self) -> bool:
         return not self._patched("integration-ack-not-assignee")
+
+    @property  # type: ignore[override]
+    def integration_ack_stops_paging(self) -> bool:
+        return self._patched("integration-ack-stops-paging")

@@ -38,6 +38,7 @@ from domain.commands import (
     Cancel,
     Confirm,
     Diagnose,
+    Escalate,
     Hold,
     Note,
     OpenIncident,
@@ -279,6 +280,28 @@ async def paged_then_acknowledged(skipping: SkippingEnv, path: str) -> Handle:
     return handle
 
 
+async def escalated_then_acknowledged_by_integration(skipping: SkippingEnv, path: str) -> Handle:
+    """An alert incident is acknowledged, escalated to platform-sre (whose on-call is paged), and the
+    events-API acknowledge stops that paging; the alert resolves and the incident closes when quiet."""
+    handle = await _alert_incident(skipping, path)
+
+    async def deliver(status: str) -> None:
+        now = await skipping.env.get_current_time()
+        batch = AlertBatch(actor="events_api", events=[AlertEvent(key="fp-a", status=status, at=now)])  # type: ignore[arg-type]
+        await handle.execute_update(W.alerts, batch)
+
+    await deliver("firing")
+    await send(handle, Ack(actor="dana"))
+    await send(handle, Escalate(actor="dana", to_group="platform-sre", reason="network path"))
+    await pass_time(skipping, timedelta(minutes=1))
+    await deliver("acknowledged")
+    await pass_time(skipping, timedelta(minutes=20))  # no further page step
+    await deliver("resolved")
+    await state_becomes(handle, "restored")
+    await pass_time(skipping, timedelta(minutes=31))
+    return handle
+
+
 async def hand_over(skipping: SkippingEnv, path: str) -> Handle:
     """A noisy incident continues as new (after 60 events here), then breaches and closes in the new run."""
     with continue_as_new_suggested_after():
@@ -343,6 +366,7 @@ PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
     "alerts_from_inbox": alerts_from_inbox,
     "alert_refire_before_ack": alert_refire_before_ack,
     "paged_then_acknowledged": paged_then_acknowledged,
+    "escalated_then_acknowledged_by_integration": escalated_then_acknowledged_by_integration,
     "hand_over": hand_over,
     "second_generation_hand_over": second_generation_hand_over,
     "cancel": cancel,

@@ -11,7 +11,9 @@ while unchanged, IncidentResponders, refusals visible as refused, reopen before 
 integration acks, the generation kept across hand-over; before_paging/: before paging by escalation
 policy; before_releases/: before recent changes, the phrases of a known-error match and known errors
 offered to open incidents; before_status/: before the status page's public updates and the reminder
-that asks for one),
+that asks for one; before_first_steps/: before registration, the known-error check and the recent
+changes were one activity, and before an events-API acknowledge stopped the paging of an
+incident in work),
 so the old branch of every `workflow.patched()` keeps being replayed too.
 """
 
@@ -28,7 +30,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from temporalio.workflow import NondeterminismError
 
 from domain.commands import IncidentResult
-from tests.replay.incompatible_workflow import IncidentWorkflowWithoutKnownErrorCheck
+from tests.replay.incompatible_workflow import IncidentWorkflowWithStepsOneByOne
 from tests.replay.record_histories import FIRST_RUN, HISTORIES, PATHS, workflow_id
 from tests.workflows.incident_driver import continue_as_new_suggested_after
 from worker import PASSTHROUGH_MODULES
@@ -47,6 +49,7 @@ ENDINGS = {
     "alerts_from_inbox": ("closed", "resolved"),
     "alert_refire_before_ack": ("closed", "resolved"),
     "paged_then_acknowledged": ("closed", "resolved"),
+    "escalated_then_acknowledged_by_integration": ("closed", "resolved"),
     "hand_over": ("closed", "resolved"),
     "second_generation_hand_over": ("closed", "resolved"),
     "second_generation_hand_over_first_run": ("continued_as_new", None),
@@ -99,7 +102,7 @@ async def test_a_saved_lifecycle_history_replays_with_todays_code(file: Path):
 
 async def test_replay_fails_when_the_workflow_code_changes_incompatibly():
     with pytest.raises(NondeterminismError, match="Nondeterminism error"):
-        await replayer(IncidentWorkflowWithoutKnownErrorCheck).replay_workflow(saved("happy_path"))
+        await replayer(IncidentWorkflowWithStepsOneByOne).replay_workflow(saved("happy_path"))
 
 
 async def test_replay_fails_on_a_history_whose_commands_the_code_does_not_make():
