@@ -7,6 +7,7 @@ credentials optional), or `smtps://` for TLS from the first byte.
 """
 
 import asyncio
+import functools
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -95,13 +96,19 @@ async def send_email(server: SmtpServer | None, to: str, message: PageMessage, i
         raise DeliveryFailed(f"SMTP {server.host}:{server.port}: {err}") from err
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One context for every send: building one reads the system's CA bundle, which cost half the
+    worker's CPU during the B7 storm when it was built per email (and even without TLS)."""
+    return ssl.create_default_context()
+
+
 def _smtp_send(server: SmtpServer, mail: EmailMessage) -> None:
-    context = ssl.create_default_context()
     smtp_class = smtplib.SMTP_SSL if server.implicit_tls else smtplib.SMTP
-    kwargs: dict[str, Any] = {"context": context} if server.implicit_tls else {}
+    kwargs: dict[str, Any] = {"context": _tls()} if server.implicit_tls else {}
     with smtp_class(server.host, server.port, timeout=SEND_TIMEOUT_SECONDS, **kwargs) as smtp:
         if server.starttls:
-            smtp.starttls(context=context)
+            smtp.starttls(context=_tls())
         if server.username:
             smtp.login(server.username, server.password)
         smtp.send_message(mail)

@@ -217,8 +217,11 @@ async def _serve() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     # SDK defaults, as worker.build_worker: the ratio measures the product, not the tuning
+    from worker import ACTIVITY_SLOTS, WORKFLOW_TASK_SLOTS  # the same slots as the pipeline's worker
+
     async with Worker(client, task_queue=os.environ["INCIDENT_TASK_QUEUE"], workflows=[BareWorkflow, BareTimerWorkflow],
-                      activities=[bare_step]):  # fmt: skip
+                      activities=[bare_step], max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
+                      max_concurrent_activities=ACTIVITY_SLOTS):  # fmt: skip
         print("bare worker started", flush=True)
         await stop.wait()
 

@@ -4,10 +4,11 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import Priority, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.numbers import reserve_number
 from domain.commands import OpenIncident, WaitRegistered
+from domain.priority import queue_priority
 from workflows.incident import IncidentWorkflow
 from workflows.visibility import initial_search_attributes, static_summary
 
@@ -29,6 +30,7 @@ async def open_incident(client: Client, task_queue: str, request: OpenIncident, 
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,  # a number names one incident, ever
         static_summary=static_summary(request.service, request.summary, request.number),
         search_attributes=initial_search_attributes(request.service, request.source, request.number),
+        priority=Priority(priority_key=queue_priority(request.impact, request.urgency, request.severity)),
     )
     return await client.execute_update_with_start_workflow(
         IncidentWorkflow.registered, WaitRegistered(actor=actor), start_workflow_operation=start

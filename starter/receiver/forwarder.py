@@ -1,10 +1,12 @@
 """Hands the inbox's rows to their incident workflows, oldest first, and deletes each once taken.
 
-One pass reads the oldest rows (up to PASS_ROWS), groups them by alert group (route), and sends
-each group as one Temporal call (TemporalFeed.send: the `alerts` update to the group's incident, or
-signal-with-start of its next one), groups in parallel, one call at a time per group so an
-incident sees its alerts in arrival order. Under a storm rows pile up during a pass, so the next pass carries more per call:
-the batching adapts to the load by itself.
+The leader reads the oldest rows, groups them by alert group (route), and sends each group as one
+Temporal call (TemporalFeed.send: the `alerts` update to the group's incident, or signal-with-start
+of its next one), groups in parallel, one call at a time per group so an incident sees its alerts
+in arrival order. Under a storm rows pile up behind a group's call in flight, so its next call
+carries more: the batching adapts to the load by itself. `forward_pass` is one whole round of that
+(tests drive it by hand); the background loop does not wait for a round to end before a group's
+next call (`_forward_continuously`).
 
 - Temporal unavailable: the rows stay, their attempts are counted, the pass ends and the next
   one starts after a pause; nothing is lost and nothing overtakes (rows are re-read by seq).
@@ -21,7 +23,9 @@ the batching adapts to the load by itself.
 """
 
 import asyncio
+import time
 from collections import defaultdict
+from typing import Any
 
 import asyncpg
 import structlog
@@ -131,19 +135,89 @@ class InboxForwarder:
             await self._pause(IDLE_POLL_SECONDS)  # another receiver forwards
         try:
             while not self._stopped.is_set():
-                self._new_rows.clear()
                 try:
-                    moved = await self.forward_pass(conn)
+                    await self._forward_continuously(conn)
                 except TemporalUnavailable as err:
                     log.warning("inbox forwarder: Temporal unavailable, rows kept", error=str(err))
                     await self._pause(self._backoff, on_new_rows=False)  # new rows must not make it hammer
-                    continue
-                if moved == 0:
-                    await self._pause(IDLE_POLL_SECONDS)
         finally:
             if not conn.is_closed():
                 await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _LEADER_LOCK, self._channel,
                                    timeout=self._timeout)  # fmt: skip
+
+    async def _forward_continuously(self, leader: asyncpg.Connection) -> None:
+        """forward_pass without the pass: an incident's next rows go as soon as its previous call returns,
+        so a new incident's first alert never waits for a busy incident's call (make bench B7: during a
+        storm, a pass lasted as long as its slowest update). Each incident still has one call at a
+        time, in seq order; rows are read once (seq > the last read: seqs commit in order per channel)
+        and deleted on the leader's session as their calls return. Temporal unavailable: no new calls,
+        the calls in flight finish, then it raises and the caller starts over from the table."""
+        calls: dict[asyncio.Task[tuple[list[int], BaseException | None]], str] = {}  # in flight -> route
+        try:
+            failure = await self._forward_until_stopped(leader, calls)
+        finally:  # Postgres went away mid-way, or cancelled: the rows not deleted are sent again, applied once
+            for call in calls:
+                call.cancel()
+        if failure is not None:
+            raise failure  # TemporalUnavailable: the rows not taken wait; anything else: a bug, logged by _run
+
+    async def _forward_until_stopped(self, leader: asyncpg.Connection,
+                                     calls: dict[asyncio.Task[tuple[list[int], BaseException | None]], str],
+                                     ) -> BaseException | None:  # fmt: skip
+        pending: dict[str, list[Row]] = defaultdict(list)  # read, not yet sent: per incident, oldest first
+        last_read, failure, next_read = 0, None, 0.0
+        while calls or not (self._stopped.is_set() or failure):
+            taking = not (self._stopped.is_set() or failure)
+            room = taking and sum(map(len, pending.values())) < PASS_ROWS
+            if room and (self._new_rows.is_set() or time.monotonic() >= next_read):  # others' rows: polled
+                self._new_rows.clear()
+                next_read = time.monotonic() + IDLE_POLL_SECONDS
+                rows = await leader.fetch("SELECT seq, workflow_id, delivery FROM alert_inbox WHERE channel = $1"
+                                          " AND seq > $2 ORDER BY seq LIMIT $3", self._channel, last_read, PASS_ROWS,
+                                          timeout=self._timeout)  # fmt: skip
+                for row in rows:
+                    pending[row["workflow_id"]].append(row)
+                last_read = rows[-1]["seq"] if rows else last_read
+            busy = set(calls.values())
+            for route in [r for r in pending if r not in busy]:
+                if len(calls) >= PARALLEL_CALLS or not taking:
+                    break
+                group, rest = pending[route][:ROWS_PER_INCIDENT], pending[route][ROWS_PER_INCIDENT:]
+                pending[route] = rest
+                if not rest:
+                    del pending[route]
+                calls[asyncio.create_task(self._forward_group(route, group))] = route
+            if not calls:
+                if taking:
+                    await self._pause(max(0.0, next_read - time.monotonic()))
+                continue
+            done = await self._first_to_end(calls, wake=room, until=next_read)
+            taken: list[int] = []
+            for call in done:
+                del calls[call]
+                try:
+                    seqs, error = call.result()
+                except Exception as err:  # a bug, or Postgres while setting a row aside: after the rest finish
+                    seqs, error = [], err
+                taken += seqs
+                failure = failure or error
+            if taken:
+                await leader.execute("DELETE FROM alert_inbox WHERE seq = ANY($1::bigint[])", taken,
+                                     timeout=self._timeout)  # fmt: skip
+                self._metrics.inbox_forwarded(len(taken))
+        return failure
+
+    async def _first_to_end(
+        self, calls: dict[asyncio.Task[Any], str], wake: bool, until: float
+    ) -> list[asyncio.Task[Any]]:
+        """The calls that ended; returns early (with none) on new rows or at the next poll when `wake`."""
+        woken = asyncio.ensure_future(self._new_rows.wait())
+        try:
+            done, _ = await asyncio.wait([*calls, woken] if wake else [*calls], return_when=asyncio.FIRST_COMPLETED,
+                                         timeout=max(0.0, until - time.monotonic()) if wake else None)  # fmt: skip
+        finally:
+            woken.cancel()
+        return [call for call in done if call in calls]
 
     async def _pause(self, seconds: float, on_new_rows: bool = True) -> None:
         """Sleep for `seconds`, or until stopped, or (on_new_rows) until rows are committed."""

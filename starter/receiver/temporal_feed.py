@@ -16,12 +16,13 @@ from typing import Literal
 
 import structlog
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import Priority, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import INCIDENT_CLOSED
 from domain.commands import AlertBatch, OpenIncident
+from domain.priority import queue_priority
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import Delivery
 from starter.receiver.metrics import Metrics
@@ -101,6 +102,8 @@ class TemporalFeed:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 static_summary=static_summary(request.service, request.summary, route.workflow_id),
                 search_attributes=initial_search_attributes(request.service, request.source, route.workflow_id),
+                # a critical alert's steps go before a warning storm's when the worker is behind
+                priority=Priority(priority_key=queue_priority(request.impact, request.urgency, request.severity)),
                 rpc_timeout=self._config.temporal_rpc_timeout,
             )  # fmt: skip
             started = True

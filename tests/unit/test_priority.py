@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from domain.catalog import ImpactUrgency
 from domain.commands import ChangePriority, OpenIncident
 from domain.enums import Priority
-from domain.priority import PRIORITY_MATRIX, InvalidScale, is_major, priority_for
+from domain.priority import PRIORITY_MATRIX, SEVERITY_SCALE, InvalidScale, is_major, priority_for, queue_priority
 
 # DESIGN section 4, read row by row: impact 1..3 down, urgency 1..3 across.
 DESIGN_MATRIX = [
@@ -100,3 +100,25 @@ def test_opening_an_incident_refuses_a_scale_outside_one_to_three(impact: int | 
 def test_opening_an_incident_may_leave_the_scale_to_the_catalog() -> None:
     opened = OpenIncident(service="checkout", summary="5xx")
     assert (opened.impact, opened.urgency) == (None, None)
+
+
+@pytest.mark.parametrize(("impact", "urgency", "severity", "key"), [
+    (None, None, "critical", 1), (None, None, "CRITICAL", 1), (None, None, "error", 2), (None, None, "warning", 3),
+    (None, None, "info", 5), (None, None, "", 3), (None, None, "sev-unknown", 3),
+    (1, 1, "info", 1),  # what the sender said about impact and urgency wins over its severity word
+    (3, None, "critical", 3),  # impact 3 with critical's urgency 1: P3
+])  # fmt: skip
+def test_a_new_incidents_queue_priority_is_its_likely_priority_from_what_the_sender_said(
+    impact: int | None, urgency: int | None, severity: str, key: int
+) -> None:
+    assert queue_priority(impact, urgency, severity) == key
+
+
+def test_the_severity_guess_is_the_catalogs_default_severity_map() -> None:
+    """The guess is made before the catalog is read: it must say what catalog.toml's defaults say."""
+    from activities.catalog_store import read_catalog_file
+    from tests.conftest import CATALOG
+
+    checkout = read_catalog_file(CATALOG).services["checkout"]
+    for severity, (impact, urgency) in SEVERITY_SCALE.items():
+        assert (checkout.severity[severity].impact, checkout.severity[severity].urgency) == (impact, urgency)
