@@ -1,5 +1,6 @@
 """Every lifecycle path on the time-skipping server, against the real Postgres record."""
 
+import logging
 from datetime import timedelta
 
 import asyncpg
@@ -69,8 +70,9 @@ async def test_an_event_matching_a_known_error_closes_as_known_error_with_the_do
 
 
 async def test_an_event_for_a_service_outside_the_catalog_is_refused_and_recorded_as_rejected(
-    skipping, pool: asyncpg.Pool
+    skipping, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
 ):
+    caplog.set_level(logging.WARNING)  # the worker runs in this process
     workflow_id = await reserve_number(pool)
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await open_incident(skipping.client, skipping.task_queue,
@@ -88,6 +90,8 @@ async def test_an_event_for_a_service_outside_the_catalog_is_refused_and_recorde
     assert not any(
         e.HasField("activity_task_failed_event_attributes") for e in history.events
     )  # an answer, not a failure
+    # nor a failed attempt (retries leave no event in history): no traceback in the worker's log
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
     assert await pool.fetchval("SELECT count(*) FROM rejected_events WHERE service = 'unknown-svc'") >= 1
     assert await pool.fetchval("SELECT count(*) FROM incidents WHERE workflow_id = $1", workflow_id) == 0
     assert result.rejected is not None and "unknown-svc" in result.rejected
