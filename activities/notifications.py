@@ -63,11 +63,12 @@ class NotificationActivities:
     async def deliver_notifications(self, request: DeliverNotifications) -> int:
         """Send every unsent message of the incident, oldest first. Returns how many were sent now."""
         async with self._pool.acquire() as conn:
-            targets = await fetch_notifications(conn, request.service)
             unsent = await conn.fetch(
                 "SELECT id, audience FROM notification_outbox WHERE incident_key = $1 AND sent_at IS NULL ORDER BY id",
                 request.incident_key,
             )
+            targets = Targets(await fetch_notifications(conn, request.service),
+                              await _person_webhooks(conn, [row["audience"] for row in unsent]))  # fmt: skip
             to_log = {row["id"] for row in unsent if not targets.webhook_for(row["audience"])}
             sent = await self._log_all(conn, sorted(to_log)) if to_log else 0
             for row in unsent:
@@ -91,7 +92,7 @@ class NotificationActivities:
             _log_sent(row)
         return len(rows)
 
-    async def _deliver_one(self, conn: asyncpg.Connection, targets: Notifications, outbox_id: int) -> int:
+    async def _deliver_one(self, conn: asyncpg.Connection, targets: "Targets", outbox_id: int) -> int:
         """One message to its webhook (messages with no webhook go through _log_all)."""
         async with conn.transaction():
             row = await conn.fetchrow(
@@ -121,6 +122,27 @@ class NotificationActivities:
             async with http.post(url, json=slack_message(row), headers=headers) as answer:
                 if answer.status >= 300:
                     raise WebhookRefused(f"webhook answered {answer.status}")
+
+
+class Targets:
+    """Where each audience's messages go: a group's or the service's webhook (the catalog), or a
+    person's own Slack-compatible webhook (oncall.toml); a person without one: the message log."""
+
+    def __init__(self, service: Notifications, people: dict[str, str]) -> None:
+        self._service, self._people = service, people
+
+    def webhook_for(self, audience: str) -> str:
+        kind, _, name = audience.partition(":")
+        return self._people.get(name, "") if kind == "person" else self._service.webhook_for(audience)
+
+
+async def _person_webhooks(conn: asyncpg.Connection, audiences: list[str]) -> dict[str, str]:
+    names = sorted({a.partition(":")[2] for a in audiences if a.startswith("person:")})
+    if not names:
+        return {}
+    rows = await conn.fetch("SELECT name, person->>'slack_webhook' AS hook FROM oncall_people WHERE name = ANY($1)"
+                            " AND coalesce(person->>'slack_webhook', '') <> ''", names)  # fmt: skip
+    return {row["name"]: row["hook"] for row in rows}
 
 
 def _log_sent(row: asyncpg.Record) -> None:

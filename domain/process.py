@@ -73,9 +73,11 @@ def close_as_known_error(incident: Incident, known: KnownError, at: datetime, ph
     )
 
 
-def offer_known_error(incident: Incident, known: KnownError, at: datetime) -> bool:
+def offer_known_error(incident: Incident, known: KnownError, at: datetime, to_assignee: bool = True) -> bool:
     """A known error published while the incident is open and matching it: link it and offer its
-    workaround to whoever works on it. Not closed: someone is already on it. False: nothing to do."""
+    workaround to whoever works on it, its group and its assignee (`to_assignee=False`: incidents of
+    release-2026-12-releases told the group only). Not closed: someone is already on it. False:
+    nothing to do."""
     if (
         incident.is_closed
         or known.id in incident.offered_known_errors
@@ -87,7 +89,8 @@ def offer_known_error(incident: Incident, known: KnownError, at: datetime) -> bo
     problem = f"; problem {known.problem}" if known.problem else ""
     record(incident, at=at, actor=SYSTEM, action=Action.KNOWN_ERROR_OFFERED,
            detail=f"matches {known.describe_match()}{problem}; workaround offered{for_whom}: {known.workaround}",
-           notify=[f"group:{incident.group}"])  # fmt: skip
+           notify=[f"group:{incident.group}"] + ([f"person:{incident.assignee}"] if to_assignee and
+                                                  incident.assignee else []))  # fmt: skip
     return True
 
 

@@ -28,6 +28,7 @@ class KnownErrorOffers:
     def known_error_published(self, offer: KnownErrorOffer) -> None:
         # matched again here, on the incident as it is now: the publisher read the record a moment ago
         if self.patched("known-error-offers") and process.offer_known_error(
-            self.incident, offer.known_error, workflow.now()
-        ):
+            self.incident, offer.known_error, workflow.now(),
+            to_assignee=bool(self.incident.assignee) and self.patched("known-error-offer-to-assignee"),
+        ):  # fmt: skip
             self._changed()

@@ -35,8 +35,9 @@ RELEASES: dict[str, frozenset[str]] = {
     }),
     "release-2026-12-03": frozenset({
         # registration, the known-error check and the recent changes in one activity (make bench B7);
-        # an events-API acknowledge stops the paging of an incident already in work
-        "first-steps-in-one-activity", "integration-ack-stops-paging",
+        # an events-API acknowledge stops the paging of an incident already in work; a published known
+        # error's offer is sent to the incident's assignee too
+        "first-steps-in-one-activity", "integration-ack-stops-paging", "known-error-offer-to-assignee",
     }),
 }  # fmt: skip
 

@@ -90,12 +90,20 @@ def test_a_published_known_error_is_offered_once_to_a_matching_open_incident_for
     assert offer_known_error(incident, ke, T0 + timedelta(minutes=5))
     entry = incident.timeline[-1]
     assert (entry.action, entry.to_state, entry.notify) == (Action.KNOWN_ERROR_OFFERED, State.LOGGED,
-                                                            ["group:checkout-oncall"])  # fmt: skip
+                                                            ["group:checkout-oncall", "person:alice"])  # fmt: skip
     assert entry.detail == ('matches known error KE-1000 (KE-1000 title) on "voucher" + "502";'
                             " workaround offered for alice: do what KE-1000 says")  # fmt: skip
     assert incident.offered_known_errors == ["KE-1000"] and incident.outcome is None, "offered, not closed"
     assert not offer_known_error(incident, ke, T0 + timedelta(minutes=6)), "a second offer records nothing"
     assert len(incident.timeline) == 2
+
+
+def test_an_offer_without_an_assignee_or_by_the_earlier_release_tells_the_group_only() -> None:
+    nobody = open_incident("voucher service returns 502")
+    assert offer_known_error(nobody, known("KE-1000", "voucher"), T0)
+    earlier = open_incident("voucher service returns 502", assignee="alice")
+    assert offer_known_error(earlier, known("KE-1000", "voucher"), T0, to_assignee=False)
+    assert nobody.timeline[-1].notify == earlier.timeline[-1].notify == ["group:checkout-oncall"]
 
 
 def test_an_incident_that_does_not_match_or_is_closed_is_not_offered() -> None:
