@@ -12,8 +12,8 @@ integration acks, the generation kept across hand-over; before_paging/: before p
 policy; before_releases/: before recent changes, the phrases of a known-error match and known errors
 offered to open incidents; before_status/: before the status page's public updates and the reminder
 that asks for one; before_first_steps/: before registration, the known-error check and the recent
-changes were one activity, and before an events-API acknowledge stopped the paging of an
-incident in work),
+changes were one activity, before an events-API acknowledge stopped the paging of an
+incident in work and before a known error's offer reached the assignee),
 so the old branch of every `workflow.patched()` keeps being replayed too.
 """
 
