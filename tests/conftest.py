@@ -5,6 +5,7 @@ environments are per test (they start in about half a second) because the test
 server is reliable for one incident's timers at a time.
 """
 
+import asyncio
 import os
 import sys
 import uuid
@@ -46,7 +47,10 @@ async def pool(postgres_url: str) -> AsyncIterator[asyncpg.Pool]:
     await migrate(pool)
     await load_catalog(pool, read_catalog_file(CATALOG))
     yield pool
-    await pool.close()
+    try:  # a failed test may leave a connection held (a receiver's forwarder, say): never hang the session on it
+        await asyncio.wait_for(pool.close(), 10)
+    except TimeoutError:
+        pool.terminate()
 
 
 @pytest.fixture(scope="session")
