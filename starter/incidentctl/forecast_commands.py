@@ -83,7 +83,8 @@ async def _from_history(args: argparse.Namespace, settings: Settings, catalog: A
     async with connected(settings.database_url) as conn:
         rows = [dict(r) for r in await conn.fetch(
             "SELECT service, priority, outcome, logged_at, acknowledged_at, restored_at, resolved_at, paused_seconds"
-            " FROM incidents WHERE logged_at >= $1", until - period)]  # fmt: skip
+            " FROM incidents WHERE logged_at >= $1 AND service = ANY($2::text[])", until - period,
+            list(catalog.services))]  # fmt: skip  # a service withdrawn from the catalog takes no more incidents
     from domain.enums import Priority
     from domain.forecast.classes import incident_class
 

@@ -30,7 +30,8 @@ WINDOWS = {
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def windowed(receiver: Receiver) -> AsyncIterator[Receiver]:  # noqa: F811
-    """catalog.toml plus copies of checkout with their own change windows; their change events removed after."""
+    """catalog.toml plus copies of checkout with their own change windows; their change events removed and
+    the copies withdrawn after."""
     catalog = read_catalog_file(CATALOG)
     for name, (key, window, _, _) in WINDOWS.items():
         service = catalog.services["checkout"].model_copy(deep=True)
@@ -39,6 +40,7 @@ async def windowed(receiver: Receiver) -> AsyncIterator[Receiver]:  # noqa: F811
     await load_catalog(receiver.pool, catalog)
     yield receiver
     await receiver.pool.execute("DELETE FROM change_events WHERE service = ANY($1::text[])", list(WINDOWS))
+    await load_catalog(receiver.pool, read_catalog_file(CATALOG))  # withdrawn again: others list the services
 
 
 async def change(receiver: Receiver, key: str, summary: str, at: datetime, tag: str) -> None:

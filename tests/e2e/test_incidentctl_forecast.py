@@ -2,8 +2,15 @@
 scenario file with a what-if and a picture, and refusals that say what to change."""
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
+
+from activities.catalog_store import load_catalog, read_catalog_file
+from tests.conftest import CATALOG
+from tests.e2e.catalogs import load_service_like
 from tests.e2e.cli import Cli
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "forecast.toml"
@@ -23,6 +30,37 @@ async def test_a_forecast_fitted_from_the_record(cli: Cli) -> None:
     report = result.json()
     assert report["inputs"]["source"] == "the record of the last 30d" and report["today"]["rows"]
     assert all(0 <= row["restore_compliance"] <= 1 for row in report["today"]["rows"])
+
+
+async def test_a_service_withdrawn_from_the_catalog_is_left_out_of_a_forecast_from_history(
+    cli: Cli, pool: asyncpg.Pool
+) -> None:
+    """Its incidents stay in the record, but it takes no more: it must neither be forecast nor, having
+    no acknowledge time to learn from, stop the forecast of the others."""
+    await load_service_like(pool, "retired-svc", "0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e")
+    number = f"RETIRED-{uuid.uuid4().hex[:6]}"
+    await pool.execute(
+        "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state, priority,"
+        " logged_at) VALUES ($1, $1, $1, 'retired-svc', 'never acknowledged', 'incidentctl', 'prioritized', 'P3', $2)",
+        number, datetime.now(UTC),
+    )  # fmt: skip
+    try:
+        await load_catalog(pool, read_catalog_file(CATALOG))  # withdrawn: catalog.toml does not name it
+        opened = await cli.ok_json("open", "--service", "payroll", "--summary", "payslips slow again", "--impact",
+                                   "2", "--urgency", "2")  # fmt: skip
+        await cli.ok_json("ack", opened["number"])
+        await cli.ok_json("workaround", opened["number"], "cache warmed")
+        for _ in range(50):  # the workaround reaches the record a moment after the command returns
+            result = await cli("-o", "json", "forecast", "--from-history", "30d", "--days", "30", "--replications",
+                               "5")  # fmt: skip
+            if "restore time to learn" not in result.err:
+                break
+            await asyncio.sleep(0.2)
+        assert result.code == 0, result.err
+        rows = result.json()["today"]["rows"]
+        assert "retired-svc" not in result.out and any(row["service"] == "payroll" for row in rows)
+    finally:  # a row no workflow owns must not stay in other tests' record
+        await pool.execute("DELETE FROM incidents WHERE number = $1", number)
 
 
 async def test_a_scenario_with_a_what_if_and_its_picture(cli: Cli, tmp_path: Path) -> None:

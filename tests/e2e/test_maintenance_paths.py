@@ -34,14 +34,17 @@ SHOWN_KEY = "5e0e5e0e5e0e5e0e5e0e5e0e5e0e5e0e"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def own_services(pool: asyncpg.Pool) -> None:
-    """catalog.toml plus two copies of checkout: services whose state no other test's incidents change."""
+async def own_services(pool: asyncpg.Pool) -> AsyncIterator[None]:
+    """catalog.toml plus two copies of checkout: services whose state no other test's incidents change;
+    withdrawn again after (other tests list the catalog's services)."""
     catalog = read_catalog_file(CATALOG)
     for name, key in ((SILENCED, SILENCED_KEY), (SHOWN, SHOWN_KEY)):
         service = catalog.services["checkout"].model_copy(deep=True)
         service.name, service.integration_key = name, key
         catalog.services[name] = service
     await load_catalog(pool, catalog)
+    yield
+    await load_catalog(pool, read_catalog_file(CATALOG))
 
 
 @asynccontextmanager
