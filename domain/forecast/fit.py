@@ -88,12 +88,12 @@ def fit(rows: list[dict[str, Any]], since: datetime, until: datetime,
                 steps[service]["hold"].append(held)
         if restored is not None and resolved is not None:
             steps[service]["resolve"].append(max(0.0, (resolved - restored).total_seconds()))
-    services = {}
+    services, left_out = {}, {}
     for service, by_priority in counts.items():
         missing = [step for step in ("acknowledge", "restore") if not steps[service][step]]
-        if missing:
-            raise ScenarioError(f"{service}: no incident in the period has a {' and '.join(missing)} time to learn"
-                                " from; give --scenario FILE with distributions for it")  # fmt: skip
+        if missing:  # its incidents are all still open, say: the others can still be forecast
+            left_out[service] = f"no incident in the period has a {' and '.join(missing)} time to learn from"
+            continue
         dists = {step: Distribution(kind="empirical", values=values, bootstrap=True)
                  for step, values in steps[service].items()}  # fmt: skip
         services[service] = ServiceLoad(
@@ -105,4 +105,7 @@ def fit(rows: list[dict[str, Any]], since: datetime, until: datetime,
     # shrunk toward a flat day by the mean count per hour: a few incidents must not make a peak that
     # the thinning would turn into bursts (and queueing) the record never had
     prior = sum(hours) / 24
-    return Scenario(services=services, hourly=[h + prior for h in hours], **settings)
+    if not services:
+        raise ScenarioError("; ".join(f"{service}: {why}" for service, why in sorted(left_out.items()))
+                            + "; give --scenario FILE with distributions for them")  # fmt: skip
+    return Scenario(services=services, hourly=[h + prior for h in hours], left_out=left_out, **settings)

@@ -114,6 +114,8 @@ class Scenario(BaseModel):
     staff: dict[str, int] = {}  # engineers a group has on call at once (default 1: its schedule's one)
     targets: dict[str, float] = {}  # "P2.restore" -> seconds, applied over the catalog's
     hourly: list[float] = Field(default=[], description="24 weights of arrivals by hour of day (UTC)")
+    # fitted from history: services of the record it could not learn from, and why (they are not forecast)
+    left_out: dict[str, str] = {}
 
     _targets = field_validator("targets", mode="before")(
         lambda cls, v: {k: _seconds(x) for k, x in v.items()} if isinstance(v, dict) else v

@@ -108,6 +108,9 @@ async def run(args: argparse.Namespace) -> int:
     try:
         if scenario is None:
             scenario = await _from_history(args, settings, catalog)
+            for service, why in sorted(scenario.left_out.items()):  # said, never dropped silently
+                print(f"left out {service}: {why} (give --scenario FILE to forecast it)", file=sys.stderr)
+                source += f"; left out {service} ({why})"
         groups = {c.group for s in catalog.services.values() for c in s.categories} | {
             line for s in catalog.services.values() for line in s.support_lines}  # fmt: skip
         scenario.checked_against(catalog.services, groups)

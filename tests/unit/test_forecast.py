@@ -127,6 +127,22 @@ def test_bad_input_says_what_to_change() -> None:
         scenario(targets={"P2.fix": "4h"}).checked_against(catalog.services, groups)
 
 
+def test_a_service_with_nothing_to_learn_from_is_left_out_and_said_and_with_none_it_is_refused() -> None:
+    def row(service: str, hours_to_ack: float | None, hours_to_restore: float | None) -> dict[str, object]:
+        at = START + timedelta(days=1)
+        return {"service": service, "priority": "P3", "outcome": None, "logged_at": at, "resolved_at": None,
+                "acknowledged_at": None if hours_to_ack is None else at + timedelta(hours=hours_to_ack),
+                "restored_at": None if hours_to_restore is None else at + timedelta(hours=hours_to_restore),
+                "paused_seconds": 0.0}  # fmt: skip
+
+    fitted = fit([row("checkout", 0.1, 2), row("email", 0.2, None)], START, START + timedelta(days=30))
+    assert set(fitted.services) == {"checkout"}
+    assert fitted.left_out == {"email": "no incident in the period has a restore time to learn from"}
+    with pytest.raises(ScenarioError, match="email: no incident in the period has a acknowledge and restore time.*"
+                                            "payroll: .*give --scenario FILE"):  # fmt: skip
+        fit([row("email", None, None), row("payroll", None, None)], START, START + timedelta(days=30))
+
+
 def test_the_interval_is_the_central_90_percent() -> None:
     assert interval([x / 100 for x in range(101)]) == (0.05, 0.95)
 
