@@ -18,6 +18,7 @@ from temporalio import activity
 from yarl import URL
 
 from activities.catalog_store import fetch_notifications
+from activities.oncall_store import fetch_person
 from domain.catalog import Notifications
 
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -137,12 +138,13 @@ class Targets:
 
 
 async def _person_webhooks(conn: asyncpg.Connection, audiences: list[str]) -> dict[str, str]:
-    names = sorted({a.partition(":")[2] for a in audiences if a.startswith("person:")})
-    if not names:
-        return {}
-    rows = await conn.fetch("SELECT name, person->>'slack_webhook' AS hook FROM oncall_people WHERE name = ANY($1)"
-                            " AND coalesce(person->>'slack_webhook', '') <> ''", names)  # fmt: skip
-    return {row["name"]: row["hook"] for row in rows}
+    """The Slack-compatible webhooks of the people the messages are for (oncall.toml, as paging reads it)."""
+    hooks: dict[str, str] = {}
+    for name in {audience.partition(":")[2] for audience in audiences if audience.startswith("person:")}:
+        person = await fetch_person(conn, name)
+        if person is not None and person.slack_webhook:
+            hooks[name] = person.slack_webhook
+    return hooks
 
 
 def _log_sent(row: asyncpg.Record) -> None:

@@ -93,8 +93,7 @@ class InboxForwarder:
         `leader`: the connection holding the channel's lock (the rows are read and deleted on it).
         """
         db = leader or self._pool
-        rows = await db.fetch("SELECT seq, workflow_id, delivery FROM alert_inbox WHERE channel = $1"
-                              " ORDER BY seq LIMIT $2", self._channel, PASS_ROWS, timeout=self._timeout)  # fmt: skip
+        rows = await self._read(db, after=0)
         groups: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
             if len(groups[row["workflow_id"]]) < ROWS_PER_INCIDENT:  # the rest: next pass, still in order
@@ -107,9 +106,7 @@ class InboxForwarder:
 
         results = await asyncio.gather(*(one(w, g) for w, g in groups.items()), return_exceptions=True)
         taken = [seq for result in results if isinstance(result, tuple) for seq in result[0]]
-        if taken:  # one delete (one commit) per pass, for every incident, however far each got
-            await db.execute("DELETE FROM alert_inbox WHERE seq = ANY($1::bigint[])", taken, timeout=self._timeout)
-        self._metrics.inbox_forwarded(len(taken))
+        await self._delete(db, taken)  # one delete (one commit) per pass, for every incident, however far each got
         for result in results:
             error = result if isinstance(result, BaseException) else result[1]
             if error is not None:
@@ -178,9 +175,7 @@ class InboxForwarder:
             if room and (self._new_rows.is_set() or time.monotonic() >= next_read):  # others' rows: polled
                 self._new_rows.clear()
                 next_read = time.monotonic() + IDLE_POLL_SECONDS
-                rows = await leader.fetch("SELECT seq, workflow_id, delivery FROM alert_inbox WHERE channel = $1"
-                                          " AND seq > $2 ORDER BY seq LIMIT $3", self._channel, last_read, PASS_ROWS,
-                                          timeout=self._timeout)  # fmt: skip
+                rows = await self._read(leader, after=last_read)
                 for row in rows:
                     pending[row["workflow_id"]].append(row)
                 last_read = rows[-1]["seq"] if rows else last_read
@@ -214,11 +209,19 @@ class InboxForwarder:
                     seqs, error = [], err
                 taken += seqs
                 failure = failure or error
-            if taken:
-                await leader.execute("DELETE FROM alert_inbox WHERE seq = ANY($1::bigint[])", taken,
-                                     timeout=self._timeout)  # fmt: skip
-                self._metrics.inbox_forwarded(len(taken))
+            await self._delete(leader, taken)
         return failure
+
+    async def _read(self, db: asyncpg.Connection | asyncpg.Pool, after: int) -> list[Row]:
+        """The channel's oldest rows after seq `after` (seqs commit in order per channel)."""
+        return await db.fetch("SELECT seq, workflow_id, delivery FROM alert_inbox WHERE channel = $1 AND seq > $2"
+                              " ORDER BY seq LIMIT $3", self._channel, after, PASS_ROWS, timeout=self._timeout)  # fmt: skip
+
+    async def _delete(self, db: asyncpg.Connection | asyncpg.Pool, taken: list[int]) -> None:
+        """The rows Temporal took, in one statement."""
+        if taken:
+            await db.execute("DELETE FROM alert_inbox WHERE seq = ANY($1::bigint[])", taken, timeout=self._timeout)
+        self._metrics.inbox_forwarded(len(taken))
 
     async def _first_to_end(
         self, calls: dict[asyncio.Task[Any], str], on_new_rows: bool, until: float | None

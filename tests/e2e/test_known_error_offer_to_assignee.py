@@ -5,40 +5,27 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest_asyncio
-from aiohttp import web
 
 from domain.oncall import Person
-from starter.local_temporal import free_port
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import TOKEN, Receiver, receiver  # noqa: F401
 from tests.e2e.test_releases import alert, settled
+from tests.e2e.webhook_sink import WebhookSink, serving
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def assignee_with_a_webhook(receiver: Receiver) -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:  # noqa: F811
+async def assignee_with_a_webhook(receiver: Receiver) -> AsyncIterator[tuple[str, WebhookSink]]:  # noqa: F811
     """A person of nobody's schedule (so no page reaches the sink), whose webhook is a loopback sink."""
-    received: list[dict[str, Any]] = []
-
-    async def take(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/kim", take)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    name = f"kim-{uuid.uuid4().hex[:6]}"
-    person = Person(name=name, slack_webhook=f"http://127.0.0.1:{port}/kim")
-    await receiver.pool.execute("INSERT INTO oncall_people (name, person) VALUES ($1, $2::jsonb)", name,
-                                person.model_dump_json())  # fmt: skip
-    yield name, received
-    await receiver.pool.execute("DELETE FROM oncall_people WHERE name = $1", name)
-    await runner.cleanup()
+    sink, name = WebhookSink(), f"kim-{uuid.uuid4().hex[:6]}"
+    async with serving(sink) as url:
+        await receiver.pool.execute("INSERT INTO oncall_people (name, person) VALUES ($1, $2::jsonb)", name,
+                                    Person(name=name, slack_webhook=url).model_dump_json())  # fmt: skip
+        try:
+            yield name, sink
+        finally:
+            await receiver.pool.execute("DELETE FROM oncall_people WHERE name = $1", name)
 
 
 async def test_a_published_known_error_is_sent_to_the_assignee_of_the_incident_it_matches(
@@ -46,7 +33,7 @@ async def test_a_published_known_error_is_sent_to_the_assignee_of_the_incident_i
     receiver: Receiver,
     cli: Cli,  # noqa: F811
 ) -> None:
-    name, received = assignee_with_a_webhook
+    name, sink = assignee_with_a_webhook
     phrase = f"banner-{uuid.uuid4().hex[:8]}"
     view = await receiver.view_when(await alert(receiver, f"{phrase} banner missing on the payment page"), settled)
     assert (await cli("ack", view["number"], "--as", name)).code == 0
@@ -56,10 +43,10 @@ async def test_a_published_known_error_is_sent_to_the_assignee_of_the_incident_i
     status, answer = await receiver.post("/v1/known-errors", release, token=TOKEN)
     assert status == 201, answer
     for _ in range(100):  # the offer is a signal, then the workflow's record and delivery activities
-        if received:
+        if sink.accepted:
             break
         await asyncio.sleep(0.1)
-    [message] = received
+    [message] = sink.accepted
     assert view["number"] in json.dumps(message) and "Apply the coupon by hand." in json.dumps(message)
     rows = await receiver.pool.fetch(
         "SELECT audience, sent_at IS NOT NULL AS sent FROM notification_outbox o JOIN incidents i"

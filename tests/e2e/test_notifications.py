@@ -6,41 +6,17 @@ from datetime import UTC
 
 import asyncpg
 import pytest
-from aiohttp import web
 
 from tests.e2e.catalogs import load_service_with_webhook
 from tests.e2e.cli import Cli
-
-
-class WebhookSink:
-    """The far edge, faked: a chat webhook on loopback that fails its first `failures` posts."""
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.accepted: list[dict] = []
-        self.refused = 0
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        if self.refused < self.failures:
-            self.refused += 1
-            return web.Response(status=500)
-        self.accepted.append({**body, "key": request.headers["Idempotency-Key"]})
-        return web.Response(text="ok")
+from tests.e2e.webhook_sink import WebhookSink, serving
 
 
 @pytest.fixture
 async def sink() -> AsyncIterator[tuple[WebhookSink, str]]:
     sink = WebhookSink(failures=2)
-    app = web.Application()
-    app.router.add_post("/hook", sink.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield sink, f"http://127.0.0.1:{port}/hook"
-    await runner.cleanup()
+    async with serving(sink) as url:
+        yield sink, url
 
 
 async def test_every_notification_is_delivered_once_even_after_the_webhook_fails(cli: Cli, pool: asyncpg.Pool, sink):

@@ -3,18 +3,18 @@ a certificate from a test authority), a Slack-compatible or generic webhook (aio
 INCIDENT_SMTP_URL may say. The paging activity's rows and retries are tested in tests/workflows."""
 
 import ssl
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 import trustme
-from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from activities import page_channels
 from activities.page_channels import DeliveryFailed, PageMessage, SmtpServer, send_email, send_webhook
 from starter.local_temporal import free_port
+from tests.e2e.webhook_sink import WebhookSink, serving
 
 MESSAGE = PageMessage(number="INC-1042", priority="P1", service="checkout", summary="checkout down",
                       runbook="https://runbooks.example/checkout", reason="P1 logged", step="step 1 of 3",
@@ -90,37 +90,26 @@ async def test_wrong_credentials_or_no_starttls_fail_the_page_and_send_nothing(t
 
 
 @pytest.fixture
-async def webhook_sink() -> Any:
-    """A loopback webhook: what it was sent, and the status it answers (settable)."""
-    sink: dict[str, Any] = {"received": [], "status": 200}
-
-    async def take(request: web.Request) -> web.Response:
-        sink["received"].append((await request.json(), request.headers.get("Idempotency-Key")))
-        return web.Response(status=sink["status"])
-
-    app = web.Application()
-    app.router.add_post("/hook", take)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    sink["url"] = f"http://127.0.0.1:{port}/hook"
-    yield sink
-    await runner.cleanup()
+async def webhook_sink() -> AsyncIterator[tuple[WebhookSink, str]]:
+    sink = WebhookSink()
+    async with serving(sink) as url:
+        yield sink, url
 
 
 async def test_a_slack_and_a_generic_webhook_page_carry_the_message_and_an_idempotency_key(webhook_sink) -> None:
-    await send_webhook(webhook_sink["url"], {"text": MESSAGE.text}, "page-9")  # how paging sends to Slack
-    await send_webhook(webhook_sink["url"], MESSAGE.as_json(), "page-10")  # and to a generic webhook
-    (slack, slack_key), (generic, generic_key) = webhook_sink["received"]
-    assert slack == {"text": MESSAGE.text} and slack_key == "page-9"
-    assert generic["incident"] == "INC-1042" and generic["ack_url"] == MESSAGE.ack_url and generic_key == "page-10"
+    sink, url = webhook_sink
+    await send_webhook(url, {"text": MESSAGE.text}, "page-9")  # how paging sends to Slack
+    await send_webhook(url, MESSAGE.as_json(), "page-10")  # and to a generic webhook
+    slack, generic = sink.accepted
+    assert slack == {"text": MESSAGE.text, "key": "page-9"}
+    assert generic["incident"] == "INC-1042" and generic["ack_url"] == MESSAGE.ack_url and generic["key"] == "page-10"
     assert "Acknowledge (stops the paging): https://incidents.example/v1/pages/token/ack" in slack["text"]
 
 
 async def test_a_webhook_that_answers_an_error_or_is_not_there_fails_the_page(webhook_sink) -> None:
-    webhook_sink["status"] = 503
+    sink, url = webhook_sink
+    sink.status = 503
     with pytest.raises(DeliveryFailed, match="webhook answered 503"):
-        await send_webhook(webhook_sink["url"], MESSAGE.as_json(), "page-11")
+        await send_webhook(url, MESSAGE.as_json(), "page-11")
     with pytest.raises(DeliveryFailed, match="webhook: "):
         await send_webhook(f"http://127.0.0.1:{free_port()}/hook", MESSAGE.as_json(), "page-12")

@@ -54,7 +54,14 @@ from domain.releases import KnownErrorDraft
 from starter.incidents import open_incident
 from starter.local_postgres import LocalPostgres
 from starter.local_temporal import free_port
-from tests.workflows.incident_driver import Handle, continue_as_new_suggested_after, pass_time, send, state_becomes
+from tests.workflows.incident_driver import (
+    Handle,
+    continue_as_new_suggested_after,
+    deliver,
+    pass_time,
+    send,
+    state_becomes,
+)
 from tests.workflows.skipping_server import SkippingEnv, skipping_environment
 from workflows.incident import IncidentWorkflow
 from workflows.known_error_offers import KnownErrorOffer
@@ -284,19 +291,13 @@ async def escalated_then_acknowledged_by_integration(skipping: SkippingEnv, path
     """An alert incident is acknowledged, escalated to platform-sre (whose on-call is paged), and the
     events-API acknowledge stops that paging; the alert resolves and the incident closes when quiet."""
     handle = await _alert_incident(skipping, path)
-
-    async def deliver(status: str) -> None:
-        now = await skipping.env.get_current_time()
-        batch = AlertBatch(actor="events_api", events=[AlertEvent(key="fp-a", status=status, at=now)])  # type: ignore[arg-type]
-        await handle.execute_update(W.alerts, batch)
-
-    await deliver("firing")
+    await deliver(skipping, handle, "firing", key="fp-a")
     await send(handle, Ack(actor="dana"))
     await send(handle, Escalate(actor="dana", to_group="platform-sre", reason="network path"))
     await pass_time(skipping, timedelta(minutes=1))
-    await deliver("acknowledged")
+    await deliver(skipping, handle, "acknowledged", key="fp-a")
     await pass_time(skipping, timedelta(minutes=20))  # no further page step
-    await deliver("resolved")
+    await deliver(skipping, handle, "resolved", key="fp-a")
     await state_becomes(handle, "restored")
     await pass_time(skipping, timedelta(minutes=31))
     return handle

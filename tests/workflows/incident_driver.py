@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import asyncpg
 import pytest
@@ -19,8 +19,11 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from domain.commands import OpenIncident, ViewRequest
+from activities.numbers import reserve_number
+from domain.alerts import AlertEvent
+from domain.commands import AlertBatch, OpenIncident, ViewRequest
 from domain.engineer_commands import UPDATE_OF_MODEL
+from domain.enums import Source
 from starter.incidents import open_numbered
 from tests.workflows.skipping_server import SkippingEnv
 from workflows.incident import IncidentWorkflow
@@ -28,6 +31,7 @@ from workflows.incident import IncidentWorkflow
 T = TypeVar("T")
 Handle = WorkflowHandle[IncidentWorkflow, Any]
 POLL_SECONDS = 5.0
+Status = Literal["firing", "resolved", "acknowledged"]
 
 
 async def open_on(skipping: SkippingEnv, service: str, summary: str, impact: int | None = None,
@@ -177,3 +181,26 @@ async def events_since(handle: Handle, length: int) -> list[str]:
     """The events after the first `length` that are more than workflow task bookkeeping."""
     events = (await handle.fetch_history()).events[length:]
     return [EventType.Name(e.event_type) for e in events if e.event_type not in WORKFLOW_TASK_EVENTS]
+
+
+async def alert_incident(skipping: SkippingEnv, severity: str = "error") -> Handle:
+    """As the receiver opens one: numbered, started with the first firing alert (signal-with-start).
+    Checkout, severity error: impact 2 x urgency 1 = P2."""
+    number = await reserve_number(skipping.pool)
+    now = await skipping.env.get_current_time()
+    handle = await skipping.client.start_workflow(
+        IncidentWorkflow.run,
+        OpenIncident(service="checkout", summary="HighErrorRate", source=Source.EVENTS_API, severity=severity,
+                     number=number),  # fmt: skip
+        id=number, task_queue=skipping.task_queue, start_signal="alert",
+        start_signal_args=[AlertBatch(actor="events_api", events=[AlertEvent(key="k1", status="firing", at=now)])],
+    )  # fmt: skip
+    await state_becomes(handle, "prioritized")
+    return handle
+
+
+async def deliver(skipping: SkippingEnv, handle: Handle, status: Status, key: str = "k1") -> str:
+    """An events-API delivery through the `alerts` update, as the receiver's forwarder makes it."""
+    now = await skipping.env.get_current_time()
+    batch = AlertBatch(actor="events_api", events=[AlertEvent(key=key, status=status, at=now)])
+    return await handle.execute_update(IncidentWorkflow.alerts, batch)

@@ -15,6 +15,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.paging import PagingSettings
 from starter.register_search_attributes import type_value
 from worker import build_worker
 from workflows.search_attributes import SEARCH_ATTRIBUTES
@@ -31,7 +32,8 @@ class SkippingEnv:
 
 
 @asynccontextmanager
-async def skipping_environment(pool: asyncpg.Pool) -> AsyncIterator[SkippingEnv]:
+async def skipping_environment(pool: asyncpg.Pool, paging: PagingSettings | None = None) -> AsyncIterator[SkippingEnv]:
+    """`paging`: how the worker's pages are sent (default: no SMTP server, pages recorded as no-smtp)."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
     )
@@ -42,7 +44,7 @@ async def skipping_environment(pool: asyncpg.Pool) -> AsyncIterator[SkippingEnv]
                                        search_attributes={n: type_value(t) for n, t in SEARCH_ATTRIBUTES.items()})
         )  # fmt: skip
         task_queue = f"incidents-{uuid.uuid4().hex[:8]}"
-        async with build_worker(env.client, pool, task_queue):
+        async with build_worker(env.client, pool, task_queue, paging):
             yield SkippingEnv(env, task_queue, pool)
     finally:
         await env.shutdown()

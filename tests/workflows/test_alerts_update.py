@@ -6,42 +6,13 @@ the response escalation was gone.
 """
 
 from datetime import timedelta
-from typing import Literal
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from activities.numbers import reserve_number
-from domain.alerts import AlertEvent
-from domain.commands import Ack, AlertBatch, Cancel, OpenIncident
-from domain.enums import Source
-from tests.workflows.incident_driver import Handle, entries, pass_time, send, show, state_becomes
-from tests.workflows.skipping_server import SkippingEnv
-from workflows.incident import IncidentWorkflow
-
-Status = Literal["firing", "resolved", "acknowledged"]
-
-
-async def alert_incident(skipping: SkippingEnv, severity: str = "error") -> Handle:
-    """As the receiver opens one: numbered, started with the first firing alert (signal-with-start)."""
-    number = await reserve_number(skipping.pool)
-    now = await skipping.env.get_current_time()
-    handle = await skipping.client.start_workflow(
-        IncidentWorkflow.run,
-        OpenIncident(service="checkout", summary="HighErrorRate", source=Source.EVENTS_API, severity=severity,
-                     number=number),  # fmt: skip
-        id=number, task_queue=skipping.task_queue, start_signal="alert",
-        start_signal_args=[AlertBatch(actor="events_api", events=[AlertEvent(key="k1", status="firing", at=now)])],
-    )  # fmt: skip
-    await state_becomes(handle, "prioritized")
-    return handle
-
-
-async def deliver(skipping: SkippingEnv, handle: Handle, status: Status, key: str = "k1") -> str:
-    now = await skipping.env.get_current_time()
-    batch = AlertBatch(actor="events_api", events=[AlertEvent(key=key, status=status, at=now)])
-    return await handle.execute_update(IncidentWorkflow.alerts, batch)
+from domain.commands import Ack, Cancel
+from tests.workflows.incident_driver import alert_incident, deliver, entries, pass_time, send, show, state_becomes
 
 
 async def test_an_alert_that_fires_resolves_and_fires_again_before_an_ack_can_still_be_acknowledged(skipping):

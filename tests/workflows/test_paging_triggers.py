@@ -5,7 +5,6 @@ group's on-call (or the person), the restore warning pages the service manager, 
 Who is on call is looked up with the same domain functions the paging activity uses.
 """
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,24 +12,19 @@ from typing import Any
 import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
-from activities.numbers import reserve_number
 from activities.oncall_store import fetch_schedule
 from activities.page_channels import SmtpServer
 from activities.paging import PagingSettings
-from domain.alerts import AlertEvent
-from domain.commands import Ack, AlertBatch, Assign, Escalate, OpenIncident, Reopen, Resolve
-from domain.enums import Source
+from domain.commands import Ack, Assign, Escalate, Reopen, Resolve
 from domain.oncall import on_call
 from starter.local_temporal import free_port
-from starter.register_search_attributes import type_value
 from tests.workflows.incident_driver import (
     Handle,
+    alert_incident,
     at,
+    deliver,
     entries,
     eventually,
     near,
@@ -40,10 +34,7 @@ from tests.workflows.incident_driver import (
     show,
     state_becomes,
 )
-from tests.workflows.skipping_server import TEST_SERVER, SkippingEnv
-from worker import build_worker
-from workflows.incident import IncidentWorkflow
-from workflows.search_attributes import SEARCH_ATTRIBUTES
+from tests.workflows.skipping_server import SkippingEnv, skipping_environment
 
 
 async def pages(handle: Handle, count: int) -> list[dict[str, Any]]:
@@ -74,28 +65,6 @@ async def opened(skipping: SkippingEnv) -> AsyncIterator[list[Handle]]:
     handles: list[Handle] = []
     yield handles
     await end(*handles)
-
-
-async def alert_incident(skipping: SkippingEnv) -> Handle:
-    """As the receiver opens one: numbered, started with the first firing alert (signal-with-start).
-    Checkout, severity error: impact 2 x urgency 1 = P2."""
-    number = await reserve_number(skipping.pool)
-    now = await skipping.env.get_current_time()
-    handle = await skipping.client.start_workflow(
-        IncidentWorkflow.run,
-        OpenIncident(service="checkout", summary="HighErrorRate", source=Source.EVENTS_API, severity="error",
-                     number=number),  # fmt: skip
-        id=number, task_queue=skipping.task_queue, start_signal="alert",
-        start_signal_args=[AlertBatch(actor="events_api", events=[AlertEvent(key="k1", status="firing", at=now)])],
-    )  # fmt: skip
-    await state_becomes(handle, "prioritized")
-    return handle
-
-
-async def deliver(skipping: SkippingEnv, handle: Handle, status: str, key: str = "k1") -> str:
-    now = await skipping.env.get_current_time()
-    batch = AlertBatch(actor="events_api", events=[AlertEvent(key=key, status=status, at=now)])  # type: ignore[arg-type]
-    return await handle.execute_update(IncidentWorkflow.alerts, batch)
 
 
 # -- 1. a reopen pages the on-call again ------------------------------------------------------------
@@ -287,40 +256,28 @@ async def test_a_channel_that_fails_then_succeeds_is_retried_and_the_row_ends_se
     """The page's own try fails, so does the first redelivery (an activity failure, retried by its
     retry policy); the next try is taken. One row, sent, after three attempts; one email delivered."""
     inbox, port = flaky_smtp
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
-    )
-    try:
-        await env.client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=env.client.namespace,
-                                       search_attributes={n: type_value(t) for n, t in SEARCH_ATTRIBUTES.items()})
-        )  # fmt: skip
-        task_queue = f"incidents-{uuid.uuid4().hex[:8]}"
-        settings = PagingSettings(smtp=SmtpServer(host="127.0.0.1", port=port, sender="pager@example.com"),
-                                  public_url="http://127.0.0.1:8080", secret="test-page-secret")  # fmt: skip
-        async with build_worker(env.client, pool, task_queue, settings):
-            skipping = SkippingEnv(env, task_queue, pool)
-            view, handle = await open_on(skipping, "checkout", "basket page slow for everyone", impact=1, urgency=2)
-            try:
-                person = await on_call_at(pool, "checkout-oncall", at(view["logged_at"]))
-                [first] = await pages(handle, 1)
-                assert first["detail"].startswith(f"paged {person}:email (schedule:checkout-oncall, step 1 of 3")
-                await pass_time(skipping, timedelta(seconds=30))  # the redelivery's retry backoff (5 s)
-                row = await eventually(
-                    lambda: pool.fetchrow("SELECT * FROM pages WHERE number = $1 AND page_seq = 1", view["number"]),
-                    lambda r: r is not None and r["status"] == "sent", seconds=20,
-                )  # fmt: skip
-                assert row is not None and row["person"] == person and row["channel"] == "email"
-                assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 3, None), dict(row)
-                assert row["sent_at"] is not None
-                assert len(inbox.refused) == 2 and len(inbox.accepted) == 1  # delivered once, not doubled
-                address = await pool.fetchval("SELECT person->>'email' FROM oncall_people WHERE name = $1", person)
-                assert inbox.accepted[0].rcpt_tos == [address]
-                assert f"Message-ID: <page-{row['id']}@incident-pipeline>".encode() in inbox.accepted[0].content
-                rows = await pool.fetch("SELECT status FROM pages WHERE number = $1", view["number"])
-                assert [r["status"] for r in rows] == ["sent"]  # one row: the retries wrote no other
-                await send(handle, Ack(actor=person or "dana"))
-            finally:
-                await end(handle)
-    finally:
-        await env.shutdown()
+    settings = PagingSettings(smtp=SmtpServer(host="127.0.0.1", port=port, sender="pager@example.com"),
+                              public_url="http://127.0.0.1:8080", secret="test-page-secret")  # fmt: skip
+    async with skipping_environment(pool, settings) as skipping:
+        view, handle = await open_on(skipping, "checkout", "basket page slow for everyone", impact=1, urgency=2)
+        try:
+            person = await on_call_at(pool, "checkout-oncall", at(view["logged_at"]))
+            [first] = await pages(handle, 1)
+            assert first["detail"].startswith(f"paged {person}:email (schedule:checkout-oncall, step 1 of 3")
+            await pass_time(skipping, timedelta(seconds=30))  # the redelivery's retry backoff (5 s)
+            row = await eventually(
+                lambda: pool.fetchrow("SELECT * FROM pages WHERE number = $1 AND page_seq = 1", view["number"]),
+                lambda r: r is not None and r["status"] == "sent", seconds=20,
+            )  # fmt: skip
+            assert row is not None and row["person"] == person and row["channel"] == "email"
+            assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 3, None), dict(row)
+            assert row["sent_at"] is not None
+            assert len(inbox.refused) == 2 and len(inbox.accepted) == 1  # delivered once, not doubled
+            address = await pool.fetchval("SELECT person->>'email' FROM oncall_people WHERE name = $1", person)
+            assert inbox.accepted[0].rcpt_tos == [address]
+            assert f"Message-ID: <page-{row['id']}@incident-pipeline>".encode() in inbox.accepted[0].content
+            rows = await pool.fetch("SELECT status FROM pages WHERE number = $1", view["number"])
+            assert [r["status"] for r in rows] == ["sent"]  # one row: the retries wrote no other
+            await send(handle, Ack(actor=person or "dana"))
+        finally:
+            await end(handle)
