@@ -1,4 +1,5 @@
-"""Acknowledgement links in pages: `POST /v1/pages/<token>/ack` on the receiver.
+"""Acknowledgement links in pages: `/v1/pages/<token>/ack` on the receiver (a GET opens a page with one
+button, which POSTs to it).
 
 The token names one incident, one person and one page, expires, and is signed (HMAC-SHA256 with
 INCIDENT_PAGE_SECRET), so it cannot be made up or altered. The receiver lets each page's link

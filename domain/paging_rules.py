@@ -83,3 +83,10 @@ def due(incident: Incident, at: datetime) -> list[Paging]:
 
 def next_page_at(incident: Incident) -> datetime | None:
     return min((p.next_at for p in incident.pagings), default=None)
+
+
+def runbook(incident: Incident) -> str:
+    """The runbook a page carries: the alert's own (its `runbook_url` annotation, PagerDuty's runbook
+    link or custom detail) says how to handle this very alert; the category's is the fallback."""
+    own = incident.alert_context.runbook_url if incident.alert_context else ""
+    return own or incident.runbook

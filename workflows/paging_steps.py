@@ -60,7 +60,7 @@ class PagingSteps:
             request = PageRequest(
                 incident_key=self._incident_key(), number=incident.number or incident.workflow_id,
                 service=incident.service, priority=str(incident.priority or "-"), summary=incident.summary,
-                runbook=incident.runbook, target=step.target(due.group), step=paging.describe_step(due),
+                runbook=paging_rules.runbook(incident), target=step.target(due.group), step=paging.describe_step(due),
                 reason=due.reason, page=incident.pages_sent, at=due.next_at,
             )  # fmt: skip
             task = workflow.start_activity_method(

@@ -63,7 +63,7 @@ def from_event(event: PagerDutyEvent) -> AlertContext | None:
     # the description and runbook first: the details are bounded, and must not crowd them out
     named = {k: _text(raw.pop(k)) for k in ("description", *RUNBOOK_KEYS) if k in raw} if isinstance(raw, dict) else {}
     details = flatten(raw) if raw not in (None, {}, "") else {}
-    runbook = next((named[k] for k in RUNBOOK_KEYS if named.get(k)), "")
+    runbook = next((named[k] for k in RUNBOOK_KEYS if named.get(k)), "") or _runbook_link(event)
     return AlertContext(
         description=clip(named.get("description", ""), MAX_TEXT * 2), runbook_url=_url(runbook),
         group=clip(payload.group or "", 200), client=clip(event.client or "", 200), client_url=_url(event.client_url),
@@ -71,3 +71,8 @@ def from_event(event: PagerDutyEvent) -> AlertContext | None:
         images=[Link(href=_url(image.src), text=clip(image.alt, 200)) for image in event.images[:MAX_LINKS]],
         details=details,
     )  # fmt: skip
+
+
+def _runbook_link(event: PagerDutyEvent) -> str:
+    """PagerDuty has no runbook field: senders put it among `links`, named so ("Runbook", "runbook: db")."""
+    return next((_url(link.href) for link in event.links if "runbook" in (link.text or "").lower()), "")

@@ -62,6 +62,7 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     app.router.add_get("/metrics", probes.metrics)
     app.router.add_get("/openapi.json", probes.openapi)
     app.router.add_get("/v1/pages/{token}", pages.confirm)
+    app.router.add_get("/v1/pages/{token}/ack", pages.confirm)  # the link as clicked: the page, never an ack
     app.router.add_post("/v1/pages/{token}/ack", pages.acknowledge)
     app.router.add_get("/v1/oncall/{schedule}.ics", pages.calendar)
     StatusRoutes(StatusBoard(pool, config.database_timeout.total_seconds()), config.public_url).add_to(app)

@@ -243,6 +243,14 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
             }
         },
         "/v1/pages/{token}/ack": {
+            "get": {
+                "summary": "The link a page carries, as clicked: a page with one button (GET and HEAD acknowledge nothing)",
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "the confirmation page", "content": {"text/html": {}}},
+                    "403": _json(_ERROR, "Not a valid link, or expired."),
+                },
+            },
             "post": {
                 "summary": "Acknowledge a page: the paged person takes the incident and the paging stops",
                 "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -252,7 +260,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                     "409": _json(_ERROR, "Nothing to acknowledge any more (e.g. someone else took it)."),
                     "503": _json(_ERROR, "Postgres or Temporal cannot take it now; the link works again later."),
                 },
-            }
+            },
         },
         "/v1/oncall/{schedule}.ics": {
             "get": {

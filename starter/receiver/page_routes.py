@@ -1,15 +1,16 @@
 """Acknowledgement links and on-call calendars, on the receiver.
 
-- `GET /v1/pages/<token>`: a page with one button (a link checker or mail scanner that fetches the
-  link acknowledges nothing); `POST /v1/pages/<token>/ack`: acknowledges. The token is signed,
-  bound to one incident, one person and one page, and expires (activities/page_links.py). Each
-  page acknowledges once: a wrong, expired or reused token gets 403 and acknowledges nothing.
-  The actor recorded is the paged person.
-- `GET /v1/oncall/<schedule>.ics`: the schedule's shifts as iCalendar, from a week ago to 120 days
-  ahead, to subscribe to in a calendar. Names and times only: never contact details.
+- `GET /v1/pages/<token>/ack` (the link every page carries) and `GET /v1/pages/<token>`: a page with
+  one button; a GET or HEAD changes nothing, so a mail scanner or link checker that fetches the
+  link acknowledges nothing. The button POSTs to `/v1/pages/<token>/ack`, which acknowledges. The
+  token is signed, bound to one incident, one person and one page, and expires
+  (activities/page_links.py). Each page acknowledges once: a wrong, expired or reused token gets
+  403 and acknowledges nothing. The actor recorded is the paged person.
+- `GET /v1/oncall/<schedule>.ics`: the schedule's shifts as iCalendar, from the shift under way a
+  week ago to 120 days ahead, to subscribe to in a calendar; each shift keeps its UID from fetch to
+  fetch (domain/oncall_calendar.py). Names and times only: never contact details.
 """
 
-import html
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -21,12 +22,15 @@ from temporalio.service import RPCError
 
 from activities.oncall_store import fetch_schedule
 from activities.page_links import BadToken, PageToken, verify
-from domain.oncall import shifts
+from domain.oncall_calendar import CalendarShift, calendar_shifts
+from starter.receiver import ack_page
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 
 log = structlog.get_logger("receiver")
 
 CALENDAR_BEHIND, CALENDAR_AHEAD = timedelta(days=7), timedelta(days=120)
+# the link is a credential: never cached, never sent on as a Referer, never indexed
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
 class PageRoutes:
@@ -44,16 +48,33 @@ class PageRoutes:
             return _answer(request, 403, "refused", "this acknowledgement link is not valid or has expired")
 
     async def confirm(self, request: web.Request) -> web.Response:
+        """The link's page (GET and HEAD): reads only, so a prefetch acknowledges nothing."""
         token = self._token(request)
         if isinstance(token, web.Response):
             return token
-        action = html.escape(f"/v1/pages/{request.match_info['token']}/ack")
-        body = (f"<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-                f"<title>Acknowledge {html.escape(token.number)}</title><main><h1>{html.escape(token.number)}</h1>"
-                f"<p>Paged: {html.escape(token.person)} (page {token.page}).</p>"
-                f"<form method=post action='{action}'><button type=submit>Acknowledge: I am on it</button></form>"
-                f"</main></html>")  # fmt: skip
-        return web.Response(text=body, content_type="text/html")
+        # relative, so the form works behind a proxy that serves the receiver under a path prefix
+        action = "ack" if request.path.endswith("/ack") else f"{request.match_info['token']}/ack"
+        headline, used = await self._about(token)
+        if used:
+            body = ack_page.answer("acknowledged", f"{token.number}: this link was used already; the paging stopped")
+        else:
+            body = ack_page.confirmation(token.number, token.person, token.page, action, headline)
+        return web.Response(text=body, content_type="text/html", headers=PRIVATE)
+
+    async def _about(self, token: PageToken) -> tuple[str, bool]:
+        """The page's "P1 checkout: summary", and whether its link was used; ("", False) when the
+        record cannot be read (the button still works, or says why not)."""
+        try:
+            row = await self._pool.fetchrow(
+                "SELECT (SELECT priority || ' ' || service || ': ' || summary FROM pages WHERE number = $1"
+                " AND page_seq = $2 AND person = $3 LIMIT 1) AS headline,"
+                " EXISTS (SELECT 1 FROM page_acks WHERE token_id = $4) AS used",
+                token.number, token.page, token.person, token.token_id,
+                timeout=self._config.database_timeout.total_seconds(),
+            )  # fmt: skip
+        except DATABASE_ERRORS:
+            return "", False
+        return row["headline"] or "", bool(row["used"])
 
     async def acknowledge(self, request: web.Request) -> web.Response:
         token = self._token(request)
@@ -89,18 +110,19 @@ class PageRoutes:
         now = datetime.now(UTC)
         start, end = now - CALENDAR_BEHIND, now + CALENDAR_AHEAD
         async with self._pool.acquire() as conn:
-            schedule = await fetch_schedule(conn, name, start, end)
+            # every earlier override too: the shift under way a week ago is shown from its own start
+            schedule = await fetch_schedule(conn, name, None, end)
         if schedule is None:
             raise web.HTTPNotFound(text=f"no on-call schedule {name!r}")
-        return web.Response(body=ics(name, shifts(schedule, start, end), now).encode(), content_type="text/calendar",
-                            charset="utf-8")  # fmt: skip
+        return web.Response(body=ics(name, calendar_shifts(schedule, start, end), now).encode(),
+                            content_type="text/calendar", charset="utf-8")  # fmt: skip
 
 
 def _answer(request: web.Request, status: int, kind: str, message: str, **extra: object) -> web.Response:
     """JSON for programs, a line of HTML for a person who pressed the button."""
     if "text/html" in request.headers.get("Accept", ""):
-        text = f"<!doctype html><html lang=en><meta charset=utf-8><title>{kind}</title><p>{html.escape(message)}</p>"
-        return web.Response(text=text, content_type="text/html", status=status)
+        return web.Response(text=ack_page.answer(kind, message), content_type="text/html", status=status,
+                            headers=PRIVATE)  # fmt: skip
     return web.json_response({"status": kind, "message": message, **extra}, status=status)
 
 
@@ -125,12 +147,12 @@ def _fold(line: str) -> list[str]:
     return [out[0], *(" " + part for part in out[1:])]
 
 
-def ics(name: str, cut: list, now: datetime) -> str:  # type: ignore[type-arg]
+def ics(name: str, cut: list[CalendarShift], now: datetime) -> str:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//incident-pipeline//on call//EN", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_escape(f'On call: {name}')}", "X-PUBLISHED-TTL:PT1H"]  # fmt: skip
-    for shift in cut:
+    for shift, uid in ((c.shift, c.uid) for c in cut):
         who = shift.person or "NOBODY (a hole in the schedule)"
-        lines += ["BEGIN:VEVENT", f"UID:{name}-{_stamp(shift.start)}@incident-pipeline", f"DTSTAMP:{_stamp(now)}",
+        lines += ["BEGIN:VEVENT", f"UID:{_escape(uid)}", f"DTSTAMP:{_stamp(now)}",
                   f"DTSTART:{_stamp(shift.start)}", f"DTEND:{_stamp(shift.end)}",
                   f"SUMMARY:{_escape(f'On call: {who} ({name})')}", f"DESCRIPTION:{_escape(f'from {shift.source}')}",
                   "TRANSP:TRANSPARENT", "END:VEVENT"]  # fmt: skip

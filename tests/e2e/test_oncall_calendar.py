@@ -1,6 +1,7 @@
 """The on-call calendar feed: iCalendar that a calendar subscribes to, equal to `oncall who` at every
-instant sampled, at least 90 days ahead."""
+instant sampled, at least 90 days ahead, each shift under the same UID at every fetch."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -13,7 +14,8 @@ from tests.e2e.receiver_support import Receiver, receiver  # noqa: F401
 
 
 async def feed(receiver: Receiver, schedule: str) -> icalendar.Calendar:
-    async with receiver.http.get(f"{receiver.url}/v1/oncall/{schedule}.ics") as answer:
+    headers = {"Accept": "text/calendar", "User-Agent": "calendar-subscription-test"}  # as a calendar app asks
+    async with receiver.http.get(f"{receiver.url}/v1/oncall/{schedule}.ics", headers=headers) as answer:
         assert answer.status == 200 and answer.content_type == "text/calendar"
         return icalendar.Calendar.from_ical(await answer.read())
 
@@ -51,3 +53,20 @@ async def test_oncall_who_and_shifts_say_the_same_as_the_feed(receiver: Receiver
     assert unknown.code == 1 and "(did you mean platform-sre?)" in unknown.err
     async with receiver.http.get(f"{receiver.url}/v1/oncall/nobody.ics") as missing:
         assert missing.status == 404
+
+
+async def test_a_calendar_fetching_the_feed_again_finds_each_shift_under_the_same_uid(receiver: Receiver):
+    first = await feed(receiver, "checkout-oncall")
+    [stamp] = {e["DTSTAMP"].dt for e in first.walk("VEVENT")}
+    while datetime.now(UTC).replace(microsecond=0) <= stamp:  # the next fetch's window starts a second later
+        await asyncio.sleep(0.05)
+    again = await feed(receiver, "checkout-oncall")
+    settled = stamp + timedelta(days=119)  # a shift that came into view a second later at the far end is new
+    before = {str(e["UID"]): e["DTSTART"].dt for e in first.walk("VEVENT") if e["DTSTART"].dt < settled}
+    after = {str(e["UID"]): e["DTSTART"].dt for e in again.walk("VEVENT") if e["DTSTART"].dt < settled}
+    assert {e["DTSTAMP"].dt for e in again.walk("VEVENT")} != {stamp}
+    assert len({str(e["UID"]) for e in first.walk("VEVENT")}) == len(first.walk("VEVENT"))  # each its own UID
+    assert before.keys() == after.keys()  # the same shifts, each under its UID
+    for uid, start in before.items():  # from the same start; the hole before a schedule began has none of its own
+        assert after[uid] == start or "/until-" in uid, uid
+    assert min(before.values()) <= stamp - timedelta(days=7)  # the first shift whole, from its own start
