@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from domain.enums import Outcome, State
+from domain.enums import Action, Outcome, State
 
 
 class ComponentStatus(StrEnum):
@@ -74,11 +74,25 @@ class RecordedIncident:
     logged_at: datetime
     acknowledged_at: datetime | None
     restored_at: datetime | None
+    resolved_at: datetime | None
     closed_at: datetime | None
 
 
 @dataclass(frozen=True)
+class RecordedStep:
+    """An entry of the incident's timeline as the page may use it: where it sits, when, what it did to
+    the state, and the words only of a public update (no other entry's detail is ever read)."""
+
+    seq: int
+    at: datetime
+    action: str
+    to_state: str
+    public_text: str = ""
+
+
+@dataclass(frozen=True)
 class PublicUpdate:
+    id: str  # names this update for ever: its body and time never change, a new update gets a new id
     at: datetime
     status: str
     body: str
@@ -102,42 +116,62 @@ class PublicIncident:
         return self.status != "resolved"
 
 
+# What the page says by itself when the incident's public status changes and nobody has to write it
+DEFAULT_LINES = {
+    "investigating": "We are investigating a problem with {service}.",
+    "identified": "The problem has been identified and we are working on it.",
+    "monitoring": "Service restored. We are monitoring.",
+    "resolved": "This incident has been resolved.",
+}
+ACKNOWLEDGED_STATES = {State.IN_PROGRESS.value, State.ON_HOLD.value}
+
+
 def on_the_page(record: RecordedIncident) -> bool:
     return record.outcome not in NOT_OUTAGES and record.priority in BY_PRIORITY
 
 
-def public_incident(record: RecordedIncident, written: list[tuple[datetime, str]]) -> PublicIncident:
-    """The incident as the business reads it: the updates people wrote, with the process's own default
-    lines where none was written (investigating when logged, restored, resolved)."""
+def resolved_at(record: RecordedIncident) -> datetime | None:
+    """When it was resolved (not when the resolution was confirmed and it closed)."""
+    if record.state not in (State.RESOLVED, State.CLOSED):
+        return None
+    return record.resolved_at or record.closed_at
+
+
+def still_listed(record: RecordedIncident, now: datetime, recent: timedelta) -> bool:
+    """Unresolved, or resolved (closed or not) within `recent` of now."""
+    resolved = resolved_at(record)
+    return resolved is None or now - resolved < recent
+
+
+def public_updates(record: RecordedIncident, steps: list[RecordedStep]) -> list[PublicUpdate]:
+    """Newest first: every public update people wrote, and the page's own line at each step that changed
+    the incident's public status. Each is named by its timeline entry, which is never rewritten, so an
+    id once published keeps its words and time, and a reopened incident's new steps get new ids."""
+    updates: list[PublicUpdate] = []
+    shown, acknowledged = None, False
+    for step in sorted(steps, key=lambda s: s.seq):
+        acknowledged = acknowledged or step.to_state in ACKNOWLEDGED_STATES
+        status = incident_status(step.to_state, acknowledged)
+        uid = f"{record.number}-{step.seq}"
+        if step.action == Action.PUBLIC_UPDATE:
+            updates.append(PublicUpdate(uid, step.at, status, step.public_text))
+        elif status != shown:
+            updates.append(PublicUpdate(uid, step.at, status, DEFAULT_LINES[status].format(service=record.service)))
+        shown = status
+    return updates[::-1]  # the timeline's order, which is the order things happened
+
+
+def public_incident(record: RecordedIncident, steps: list[RecordedStep]) -> PublicIncident:
+    """The incident as the business reads it, from the record's named fields and the public steps."""
     status_now = incident_status(record.state, record.acknowledged_at is not None)
     component = affects_service(record.priority, record.impact)
     impact = BY_PRIORITY[record.priority or "P3"][1]
-    updates = [PublicUpdate(at, _status_at(record, at), body) for at, body in written]
-    defaults = [(record.logged_at, "investigating", f"We are investigating a problem with {record.service}.")]
-    resolved_at = record.closed_at if record.state == State.CLOSED else None
-    if record.restored_at is not None:
-        defaults.append((record.restored_at, "monitoring", "Service restored. We are monitoring."))
-    if resolved_at is not None:
-        defaults.append((resolved_at, "resolved", "This incident has been resolved."))
-    for at, status, body in defaults:
-        # a default line only where nobody wrote one for that step
-        if not any(u.status == status for u in updates):
-            updates.append(PublicUpdate(at, status, body))
-    updates.sort(key=lambda u: u.at, reverse=True)
+    updates = public_updates(record, steps)
     name = f"{component.words} of {record.service}" if status_now != "resolved" else f"{record.service} incident"
     return PublicIncident(number=record.number, service=record.service, name=name, status=status_now, impact=impact,
                           component_status=component, started_at=record.logged_at,
-                          updated_at=updates[0].at, resolved_at=resolved_at, updates=updates)  # fmt: skip
-
-
-def _status_at(record: RecordedIncident, at: datetime) -> str:
-    if record.closed_at is not None and record.state == State.CLOSED and at >= record.closed_at:
-        return "resolved"
-    if record.restored_at is not None and at >= record.restored_at:
-        return "monitoring"
-    if record.acknowledged_at is not None and at >= record.acknowledged_at:
-        return "identified"
-    return "investigating"
+                          updated_at=updates[0].at if updates else record.logged_at,
+                          resolved_at=resolved_at(record), updates=updates)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -178,33 +212,62 @@ def page_indicator(incidents: list[PublicIncident]) -> str:
 class DayBar:
     day: date
     status: ComponentStatus
-    uptime: float  # share of the day not in partial or major outage, 0..1
+    down_seconds: float  # in partial or major outage, counted once however many incidents overlap
+    seconds: float  # the part of the day that has happened: all of it, or up to now for today
+
+    @property
+    def uptime(self) -> float:
+        """Share of the day so far not in partial or major outage, 0..1."""
+        return 1 - self.down_seconds / self.seconds if self.seconds > 0 else 1.0
 
 
-def day_bars(service: str, records: list[RecordedIncident], today: date, days: int = 90) -> list[DayBar]:
-    """A bar per day, oldest first, coloured by its worst state; outage time counts against uptime
-    from logged to restored (or now-ish: the end of today for one still open)."""
+def outage_spans(service: str, records: list[RecordedIncident], now: datetime) -> list[tuple[datetime, datetime]]:
+    """When the service was in partial or major outage, as the union of its incidents' spans (logged to
+    restored, or to now for one still down): a second incident inside a running outage adds nothing."""
+    spans = []
+    for record in records:
+        if record.service != service or not on_the_page(record):
+            continue
+        if affects_service(record.priority, record.impact).rank < ComponentStatus.PARTIAL_OUTAGE.rank:
+            continue
+        end = min(record.restored_at or record.closed_at or now, now)
+        if end > record.logged_at:
+            spans.append((record.logged_at, end))
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def day_bars(service: str, records: list[RecordedIncident], now: datetime, days: int = 90) -> list[DayBar]:
+    """A bar per UTC day up to today, oldest first, coloured by the worst state of any incident that day;
+    its outage time is the union of outage spans within the day, and nothing after now counts."""
+    today = now.date()
     first = today - timedelta(days=days - 1)
     worst = {first + timedelta(days=n): ComponentStatus.OPERATIONAL for n in range(days)}
-    down = dict.fromkeys(worst, 0.0)
     for record in records:
         if record.service != service or not on_the_page(record):
             continue
         status = affects_service(record.priority, record.impact)
-        start = record.logged_at
-        end = record.restored_at or record.closed_at or datetime.combine(today + timedelta(days=1), time(),
-                                                                          tzinfo=start.tzinfo)  # fmt: skip
-        day = start.date()
-        while day <= end.date() and day <= today:
-            if day in worst:
-                worst[day] = max(worst[day], status, key=lambda s: s.rank)
-                if status.rank >= ComponentStatus.PARTIAL_OUTAGE.rank:
-                    begins = max(start, datetime.combine(day, time(), tzinfo=start.tzinfo))
-                    ends = min(end, datetime.combine(day + timedelta(days=1), time(), tzinfo=start.tzinfo))
-                    down[day] += max((ends - begins).total_seconds(), 0.0)
+        end = min(record.restored_at or record.closed_at or now, now)
+        day = max(record.logged_at.astimezone(now.tzinfo).date(), first)
+        while day <= min(end.astimezone(now.tzinfo).date(), today):
+            worst[day] = max(worst[day], status, key=lambda s: s.rank)
             day += timedelta(days=1)
-    return [DayBar(day, worst[day], max(0.0, 1 - down[day] / 86400)) for day in sorted(worst)]
+    spans = outage_spans(service, records, now)
+    bars = []
+    for day in sorted(worst):
+        begins = datetime.combine(day, time(), tzinfo=now.tzinfo)
+        ends = min(begins + timedelta(days=1), now)
+        down = sum(max((min(e, ends) - max(s, begins)).total_seconds(), 0.0) for s, e in spans)
+        bars.append(DayBar(day, worst[day], down, max((ends - begins).total_seconds(), 0.0)))
+    return bars
 
 
 def uptime(bars: list[DayBar]) -> float:
-    return sum(b.uptime for b in bars) / len(bars) if bars else 1.0
+    """Over the whole period up to now (today weighs what has happened of it)."""
+    total = sum(b.seconds for b in bars)
+    return 1 - sum(b.down_seconds for b in bars) / total if total > 0 else 1.0

@@ -16,10 +16,12 @@ from domain.status import (
     Maintenance,
     PublicIncident,
     RecordedIncident,
+    RecordedStep,
     day_bars,
     on_the_page,
     public_incident,
     service_status,
+    still_listed,
     uptime,
 )
 
@@ -31,6 +33,7 @@ RECENT_RESOLVED = timedelta(days=7)  # resolved incidents stay listed on the pag
 @dataclass(frozen=True)
 class ServiceRow:
     name: str
+    listed_since: datetime  # when the service first appeared in the catalog
     status: Any  # ComponentStatus
     bars: list[DayBar]
     uptime: float
@@ -47,10 +50,18 @@ class Snapshot:
 
 INCIDENTS_SQL = (
     "SELECT number, service, state, outcome, priority, impact, logged_at, acknowledged_at, restored_at,"
-    " closed_at FROM incidents WHERE logged_at >= $1 OR state <> 'closed'"
+    " resolved_at, closed_at FROM incidents WHERE logged_at >= $1 OR state <> 'closed'"
 )
-UPDATES_SQL = (
-    "SELECT number, at, detail FROM incident_events WHERE action = 'update' AND number = ANY($1::text[]) ORDER BY at"
+# The steps that can change what the page says (its first entry, public updates, state changes), by the
+# partial index of migration 008; no entry's detail but a public update's leaves the database.
+STEPS_SQL = (
+    "SELECT number, seq, at, action, to_state, CASE WHEN action = 'update' THEN detail ELSE '' END AS public_text"
+    " FROM incident_events WHERE number = ANY($1::text[])"
+    " AND (action = 'update' OR seq = 1 OR from_state IS DISTINCT FROM to_state)"
+)
+SERVICES_SQL = (
+    "SELECT name, listed_since FROM services WHERE NOT coalesce((agreement->>'withdrawn')::boolean, false)"
+    " ORDER BY name"
 )
 
 
@@ -74,21 +85,21 @@ class StatusBoard:
     async def _build(self, now: datetime, version: int) -> Snapshot:
         since = now - timedelta(days=HISTORY_DAYS)
         async with self._pool.acquire(timeout=self._timeout) as conn:
-            services = [r["name"] for r in await conn.fetch(
-                "SELECT name FROM services WHERE NOT coalesce((agreement->>'withdrawn')::boolean, false)"
-                " ORDER BY name")]  # fmt: skip
+            services = await conn.fetch(SERVICES_SQL)
             records = [RecordedIncident(**dict(r)) for r in await conn.fetch(INCIDENTS_SQL, since)]
-            shown = [r for r in records if on_the_page(r)]
-            written: dict[str, list[tuple[datetime, str]]] = {}
-            for row in await conn.fetch(UPDATES_SQL, [r.number for r in shown]):
-                written.setdefault(row["number"], []).append((row["at"], row["detail"]))
+            # every unresolved incident is listed, so the listed ones are all a service's state needs
+            listed = [r for r in records if on_the_page(r) and still_listed(r, now, RECENT_RESOLVED)]
+            steps: dict[str, list[RecordedStep]] = {}
+            for row in await conn.fetch(STEPS_SQL, [r.number for r in listed]):
+                number, *fields = row.values()
+                steps.setdefault(number, []).append(RecordedStep(*fields))
             maintenances = await windows(conn, now - timedelta(days=1))
-        incidents = [public_incident(r, written.get(r.number, [])) for r in shown]
-        listed = [i for i in incidents if i.unresolved or (i.resolved_at and now - i.resolved_at < RECENT_RESOLVED)]
-        listed.sort(key=lambda i: i.started_at, reverse=True)
-        today = now.date()
+        incidents = [public_incident(r, steps.get(r.number, [])) for r in listed]
+        incidents.sort(key=lambda i: i.started_at, reverse=True)
         rows = []
-        for name in services:
-            bars = day_bars(name, records, today, HISTORY_DAYS)
-            rows.append(ServiceRow(name, service_status(name, incidents, maintenances, now), bars, uptime(bars)))
-        return Snapshot(at=now, services=rows, incidents=listed, maintenances=maintenances, version=version)
+        for service in services:
+            name = service["name"]
+            bars = day_bars(name, records, now, HISTORY_DAYS)
+            status = service_status(name, incidents, maintenances, now)
+            rows.append(ServiceRow(name, service["listed_since"], status, bars, uptime(bars)))
+        return Snapshot(at=now, services=rows, incidents=incidents, maintenances=maintenances, version=version)

@@ -28,9 +28,10 @@ def status(snapshot: Snapshot) -> dict[str, str]:
 
 
 def components(snapshot: Snapshot) -> list[dict[str, Any]]:
-    return [{"id": row.name, "name": row.name, "status": row.status.value, "created_at": None,
+    return [{"id": row.name, "name": row.name, "status": row.status.value,
+             "created_at": _iso(row.listed_since),
              "updated_at": _iso(snapshot.at), "position": n + 1, "description": None, "showcase": True,
-             "start_date": None, "group_id": None, "page_id": PAGE_ID, "group": False,
+             "start_date": row.listed_since.date().isoformat(), "group_id": None, "page_id": PAGE_ID, "group": False,
              "only_show_if_degraded": False, "uptime_90d": round(row.uptime * 100, 3)}
             for n, row in enumerate(snapshot.services)]  # fmt: skip
 
@@ -44,12 +45,12 @@ def incident(item: PublicIncident, snapshot: Snapshot, url: str) -> dict[str, An
         "monitoring_at": _iso(next((u.at for u in reversed(item.updates) if u.status == "monitoring"), None)),
         "resolved_at": _iso(item.resolved_at), "shortlink": f"{url}#{item.number}", "page_id": PAGE_ID,
         "incident_updates": [
-            {"id": f"{item.number}-{len(item.updates) - n}", "status": u.status, "body": u.body,
+            {"id": u.id, "status": u.status, "body": u.body,
              "incident_id": item.number, "created_at": _iso(u.at), "updated_at": _iso(u.at), "display_at": _iso(u.at),
              "affected_components": [{"code": item.service, "name": item.service, "old_status": "operational",
                                       "new_status": item.component_status.value}],
              "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
-            for n, u in enumerate(item.updates)
+            for u in item.updates
         ],
         "components": component,
     }  # fmt: skip

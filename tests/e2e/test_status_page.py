@@ -109,7 +109,9 @@ async def test_an_incident_on_the_page_as_the_business_reads_it(status_receiver:
     assert (await cli("--as", "alice", "note", number, f"internal-note-{marker}: db-7 disk full")).code == 0
     posted = await cli("--as", "alice", "update", number, "--public", "We are restoring card payments")
     assert posted.code == 0, posted.err
-    updated = await summary_when(receiver, lambda s: len(mine(s, number)["incident_updates"]) == 2)
+    updated = await summary_when(
+        receiver, lambda s: mine(s, number)["incident_updates"][0]["body"] == "We are restoring card payments"
+    )
     latest = mine(updated, number)["incident_updates"][0]
     assert (latest["status"], latest["body"]) == ("identified", "We are restoring card payments")
     assert "We are restoring card payments" in await text_of(receiver, "/status")
