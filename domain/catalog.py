@@ -53,6 +53,18 @@ class Targets(CatalogModel):
         # "4h" from the catalog file; ISO 8601 ("PT4H") is how the snapshot comes back from JSON
         return parse_duration(value) if isinstance(value, str) and not value.startswith("P") else value
 
+    @field_validator("response", "restore")
+    @classmethod
+    def _longer_than_nothing(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        # a zero target is missed the instant the incident is logged, and the response escalation that
+        # follows each missed period would come again at once, without end; only the file is checked:
+        # an agreement read back from history must still decode
+        if info.context and info.context.get("catalog_file") and value <= timedelta():
+            raise ValueError(f"must be longer than 0s (got {value.total_seconds():g}s), e.g. \"30m\": a target of nothing is"
+                             " missed the moment an incident is logged, and would escalate it again at once,"
+                             " without end")  # fmt: skip
+        return value
+
 
 class ImpactUrgency(CatalogModel):
     impact: int = Field(ge=1, le=3)

@@ -1,11 +1,12 @@
 """One replication of a forecast: a discrete-event simulation over simulated seconds.
 
-An event heap from the standard library, not SimPy: there are two kinds of event (an incident
-arrives, an engineer finishes), a replication runs tens of thousands of them, and a generator-based
-library costs several times more per event for no extra expressiveness here (make bench B10).
+Event heaps from the standard library, not SimPy: there are three kinds of event (an incident
+arrives, an engineer finishes, a waiting incident escalates to the next line's queue), a replication
+runs tens of thousands of them, and a generator-based library costs several times more per event for
+no extra expressiveness here (make bench B10).
 
-Each group has `staff` engineers on call at once. An arriving incident is taken by a free engineer
-of its class's group, else waits, highest priority first, then first come. Taken at s: acknowledged
+Who takes an incident and when is the groups' queues (queue.py): its category's group, or the support
+line functional escalation has moved it to while it waited. Taken at s: acknowledged
 at s + acknowledge, restored at ack + restore + hold (the hold pauses the restore clock, as
 domain.sla counts it), and the engineer is free again at restore. Everything else (whether a target
 was met, how many response escalations and which pages happened before the ack) is what the
@@ -13,17 +14,16 @@ incident's class (classes.py, from the domain rules) says of those times.
 """
 
 import bisect
-import heapq
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain.forecast.classes import IncidentClass
+from domain.forecast.queue import serve
 from domain.forecast.scenario import ServiceLoad
 
 DAY = 86400.0
-PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2, "P4": 3, "P5": 4}
 
 
 @dataclass
@@ -76,13 +76,15 @@ def simulate(classes: list[IncidentClass], loads: dict[str, ServiceLoad], staff:
     arrivals: list[tuple[float, int]] = []
     samplers = []
     peak = max(hourly) if hourly else 1.0
+    drawn: dict[tuple[str, str], float] = {}  # a fitted rate's draw, one per service and priority
     for index, cls in enumerate(classes):
         load = loads[cls.service]
         samplers.append((load.acknowledge.sampler(rng), load.restore.sampler(rng), load.hold.sampler(rng)))
-        rate = load.arrivals.get(cls.priority, 0.0) / (30 * DAY)  # per second
-        seen = load.observed.get(cls.priority, 0)
-        if seen:  # a fitted rate: this replication's draw of it
-            rate *= rng.gammavariate(seen, 1.0) / seen
+        key = (cls.service, str(cls.priority))
+        if key not in drawn:
+            seen = load.observed.get(cls.priority, 0)
+            drawn[key] = rng.gammavariate(seen, 1.0) / seen if seen else 1.0  # a fitted rate: this replication's
+        rate = load.arrivals.get(cls.priority, 0.0) * cls.share * drawn[key] / (30 * DAY)  # per second
         if hourly:
             rate *= peak / (sum(hourly) / 24)  # thinning: draw at the peak rate, keep by the hour's weight
         if rate <= 0:
@@ -93,21 +95,18 @@ def simulate(classes: list[IncidentClass], loads: dict[str, ServiceLoad], staff:
                 arrivals.append((t, index))
             t += rng.expovariate(rate)
     arrivals.sort()
-    free = {cls.group: staff.get(cls.group, 1) for cls in classes}
-    waiting: dict[str, list[tuple[int, float, int, int]]] = {group: [] for group in free}
-    finishing: list[tuple[float, str]] = []
+    routes = [cls.route for cls in classes]
     tallies = {(c.service, str(c.priority)): ClassTally() for c in classes}
     pages: Counter[str] = Counter()
     hours: Counter[int] = Counter()
     records: list[dict[str, Any]] = []
 
-    def take(index: int, arrived: float, now: float) -> None:
+    def take(index: int, arrived: float, now: float, group: str) -> float:
         cls = classes[index]
         acknowledge, restore, hold = samplers[index]
         ack = now + acknowledge()
         held = hold()
         restored = ack + restore() + held
-        heapq.heappush(finishing, (restored, cls.group))
         response, elapsed = ack - arrived, restored - arrived - held
         tally = tallies[(cls.service, str(cls.priority))]
         tally.incidents += 1
@@ -124,28 +123,17 @@ def simulate(classes: list[IncidentClass], loads: dict[str, ServiceLoad], staff:
             for person in oncall.paged(page.target, arrived + page.offset):
                 pages[person] += 1
         if keep_records:
-            records.append({"service": cls.service, "priority": str(cls.priority), "arrived": arrived,
-                            "waited": now - arrived, "response": response, "restore": elapsed, "hold": held, "escalations": escalations,
-                            "pages": len(sent), "response_met": response <= cls.response_target,
+            records.append({"service": cls.service, "priority": str(cls.priority), "category": cls.category,
+                            "group": group, "arrived": arrived, "waited": now - arrived, "response": response,
+                            "restore": elapsed, "hold": held, "escalations": escalations, "pages": len(sent),
+                            "response_met": response <= cls.response_target,
                             "restore_met": elapsed <= cls.restore_target})  # fmt: skip
+        return restored
 
-    def finish_until(moment: float) -> None:
-        while finishing and finishing[0][0] <= moment:
-            at, group = heapq.heappop(finishing)
-            if waiting[group]:
-                _, arrived, _, index = heapq.heappop(waiting[group])
-                take(index, arrived, at)
-            else:
-                free[group] += 1
+    def counted() -> Any:
+        for arrived, index in arrivals:
+            hours[int((start_hour + arrived / 3600) % 24)] += 1
+            yield arrived, index, routes[index]
 
-    for seq, (arrived, index) in enumerate(arrivals):
-        finish_until(arrived)
-        cls = classes[index]
-        hours[int((start_hour + arrived / 3600) % 24)] += 1
-        if free[cls.group] > 0:
-            free[cls.group] -= 1
-            take(index, arrived, arrived)
-        else:
-            heapq.heappush(waiting[cls.group], (PRIORITY_RANK[str(cls.priority)], arrived, seq, index))
-    finish_until(float("inf"))  # incidents still open at the end are followed to their restore
+    serve(counted(), staff, take)
     return Replication(tallies=tallies, pages=pages, hours=hours, records=records)

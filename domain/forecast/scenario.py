@@ -5,7 +5,7 @@ Every refusal says what to change."""
 import math
 import random
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -96,6 +96,19 @@ class ServiceLoad(BaseModel):
     # incidents behind a fitted rate, by priority: each replication draws its rate from what that
     # many would allow (Gamma), not the point estimate; none: the rate is given, not estimated
     observed: dict[Priority, int] = {}
+    # how its incidents divide among the catalog's categories (weights; each category's group takes its
+    # share); none: all in the first category, as the workflow files an incident whose text names none
+    categories: dict[str, float] = {}
+
+    @field_validator("categories")
+    @classmethod
+    def _mix(cls, categories: dict[str, float]) -> dict[str, float]:
+        bad = [name for name, weight in categories.items() if weight < 0 or not math.isfinite(weight)]
+        if bad:
+            raise ValueError(f"category weights must be 0 or more ({', '.join(bad)} is not)")
+        if categories and not sum(categories.values()):
+            raise ValueError("categories: at least one weight must be above 0")
+        return categories
 
     @field_validator("arrivals")
     @classmethod
@@ -121,6 +134,13 @@ class Scenario(BaseModel):
         lambda cls, v: {k: _seconds(x) for k, x in v.items()} if isinstance(v, dict) else v
     )
 
+    @field_validator("targets")
+    @classmethod
+    def _longer_than_nothing(cls, targets: dict[str, float]) -> dict[str, float]:
+        for key, seconds in targets.items():
+            _check_target(key, seconds, key)
+        return targets
+
     @field_validator("hourly")
     @classmethod
     def _day_profile(cls, weights: list[float]) -> list[float]:
@@ -128,12 +148,18 @@ class Scenario(BaseModel):
             raise ValueError("hourly needs 24 weights of 0 or more, not all 0")
         return weights
 
-    def checked_against(self, services: dict[str, object], groups: set[str]) -> "Scenario":
+    def checked_against(self, services: dict[str, Any], groups: set[str]) -> "Scenario":
         unknown = sorted(set(self.services) - set(services))
         if unknown:
             raise ScenarioError(
                 f"unknown service(s) {', '.join(unknown)}: the catalog has {', '.join(sorted(services))}"
             )
+        for name, load in self.services.items():
+            known = [c.name for c in services[name].categories]
+            strange = sorted(set(load.categories) - set(known))
+            if strange:
+                raise ScenarioError(f"unknown categor(ies) {', '.join(strange)} of {name}: its categories are"
+                                    f" {', '.join(known)}")  # fmt: skip
         staff = sorted(set(self.staff) - groups)
         if staff:
             raise ScenarioError(f"unknown group(s) {', '.join(staff)} in staff: groups are {', '.join(sorted(groups))}")
@@ -142,6 +168,13 @@ class Scenario(BaseModel):
             if priority not in Priority.__members__ or which not in ("response", "restore"):
                 raise ScenarioError(f"target {key!r}: use P1..P5 and response or restore, e.g. P2.restore=6h")
         return self
+
+
+def _check_target(key: str, seconds: float, said: str) -> None:
+    if seconds <= 0:  # as the catalog refuses it (domain.catalog.Targets)
+        raise ScenarioError(f"{said}: a target must be longer than 0s, e.g. {key.strip()}=30m: a target of nothing is"
+                            " missed the moment an incident is logged, and would escalate it again at once, without"
+                            " end")  # fmt: skip
 
 
 def what_if(scenario: Scenario, targets: list[str], staff: list[str], arrivals: str | None) -> Scenario:
@@ -153,6 +186,7 @@ def what_if(scenario: Scenario, targets: list[str], staff: list[str], arrivals: 
             seconds = parse_duration(value).total_seconds()
         except ValueError as err:
             raise ScenarioError(f"--target {text}: {err}") from None
+        _check_target(key, seconds, f"--target {text}")
         changed.targets[key.strip()] = seconds
     for text in staff:
         group, _, delta = text.partition("=")

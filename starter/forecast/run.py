@@ -13,6 +13,7 @@ from domain.catalog import Catalog
 from domain.enums import Priority
 from domain.forecast.classes import IncidentClass, incident_class, with_targets
 from domain.forecast.engine import OnCallLookup, Replication, simulate
+from domain.forecast.fit import Routes
 from domain.forecast.report import summarize
 from domain.forecast.scenario import Scenario
 from domain.oncall import shifts
@@ -21,11 +22,27 @@ _WORK: dict[str, Any] = {}  # a worker process's copy of what every replication 
 
 
 def classes_for(scenario: Scenario, catalog: Catalog) -> list[IncidentClass]:
+    """A class per service, priority and category: each category's share of the service's incidents
+    goes to its own group (none given: all to the first category, as an incident whose text names none)."""
     out = []
     for service, load in scenario.services.items():
-        agreement = with_targets(catalog.services[service].agreement(), scenario.targets)
-        out += [incident_class(agreement, Priority(p)) for p, rate in load.arrivals.items() if rate > 0]
+        entry = catalog.services[service]
+        agreement = with_targets(entry.agreement(), scenario.targets)
+        mix = {name: weight for name, weight in (load.categories or {entry.categories[0].name: 1.0}).items() if weight}
+        total = sum(mix.values())
+        out += [incident_class(agreement, Priority(p), category, share=weight / total)
+                for p, rate in load.arrivals.items() if rate > 0 for category, weight in mix.items()]  # fmt: skip
     return out
+
+
+def routes_for(classes: list[IncidentClass], catalog: Catalog) -> Routes:
+    """Who takes each (service, priority, category), for fitting pickups; a record's incident with no
+    category, or one the catalog no longer has, is taken as the first category's."""
+    routes: Routes = {(c.service, str(c.priority), c.category): c.route for c in classes}
+    for c in classes:
+        if c.category == catalog.services[c.service].categories[0].name:
+            routes[(c.service, str(c.priority), None)] = c.route
+    return routes
 
 
 def oncall_lookup(catalog: Catalog, start: datetime, days: int) -> OnCallLookup:

@@ -82,16 +82,21 @@ async def _from_history(args: argparse.Namespace, settings: Settings, catalog: A
     until = datetime.now(UTC)
     async with connected(settings.database_url) as conn:
         rows = [dict(r) for r in await conn.fetch(
-            "SELECT service, priority, outcome, logged_at, acknowledged_at, restored_at, resolved_at, paused_seconds"
-            " FROM incidents WHERE logged_at >= $1 AND service = ANY($2::text[])", until - period,
+            "SELECT service, priority, category, outcome, logged_at, acknowledged_at, restored_at, resolved_at,"
+            " paused_seconds FROM incidents WHERE logged_at >= $1 AND service = ANY($2::text[])", until - period,
             list(catalog.services))]  # fmt: skip  # a service withdrawn from the catalog takes no more incidents
     from domain.enums import Priority
     from domain.forecast.classes import incident_class
+    from starter.forecast.run import routes_for
 
-    # who takes each service and priority: the pickups are reconstructed per group (domain/forecast/fit.py)
-    groups = {(name, str(p)): incident_class(entry.agreement(), p).group
-              for name, entry in catalog.services.items() for p in Priority}  # fmt: skip
-    return fit(rows, until - period, until, group_of=groups, **_overrides(args))
+    for row in rows:  # a category the catalog no longer has is filed as an incident naming none would be
+        if row["category"] not in {c.name for c in catalog.services[row["service"]].categories}:
+            row["category"] = None
+    # who takes each service, priority and category: the pickups are reconstructed per group, as the
+    # engine queues them (domain/forecast/fit.py)
+    classes = [incident_class(entry.agreement(), p, category.name)
+               for entry in catalog.services.values() for p in Priority for category in entry.categories]  # fmt: skip
+    return fit(rows, until - period, until, routes=routes_for(classes, catalog), **_overrides(args))
 
 
 async def run(args: argparse.Namespace) -> int:

@@ -179,3 +179,27 @@ def test_the_catalog_in_the_repository_is_a_valid_agreement() -> None:
     for entry in catalog.services.values():
         assert set(entry.targets) == set(Priority)
         assert all(t.response < t.restore for t in entry.targets.values())
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [({"targets": {"P2": {"response": "0s"}}}, "services.checkout.targets.P2.response"),
+     ({"targets": {"P4": {"restore": "0m"}}}, "services.checkout.targets.P4.restore")],
+)  # fmt: skip
+def test_a_target_of_nothing_is_refused_naming_the_field_and_why(where: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        parse_catalog(raw(service(**where)))
+    problems = {".".join(str(p) for p in e["loc"]): e["msg"] for e in raised.value.errors(include_url=False)}
+    assert "must be longer than 0s (got 0s)" in problems[field] and "escalate it again" in problems[field]
+
+
+def test_a_target_of_nothing_in_the_defaults_is_refused_for_every_service_it_reaches() -> None:
+    with pytest.raises(ValidationError, match=r"services.payroll.targets.P1.response\n.*must be longer than 0s"):
+        parse_catalog(raw(service(), service("payroll", KEY_B), defaults={"targets": {"P1": {"response": "0h"}}}))
+
+
+def test_an_agreement_read_back_from_history_is_not_refused_for_its_targets() -> None:
+    """Only the file is checked: a running incident's agreement must replay whatever it holds."""
+    stored = parse_catalog(raw(service())).services["checkout"].agreement().model_dump(mode="json")
+    stored["targets"]["P5"]["response"] = "PT0S"
+    assert ServiceAgreement.model_validate(stored).targets[Priority.P5].response == timedelta()
