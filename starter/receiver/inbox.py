@@ -19,6 +19,7 @@ from temporalio.client import Client
 from starter.receiver.coalescer import Coalescer
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.deliveries import Delivery
+from starter.receiver.refusals import is_data_error
 
 DELIVERY = TypeAdapter(Delivery)
 MAX_ROWS_PER_INSERT = 500  # one statement's parameters stay small; a bigger burst takes a few commits
@@ -42,6 +43,10 @@ class InboxUnavailable(Exception):
     """Postgres did not take the delivery: nothing was stored, the sender must retry (503)."""
 
 
+class InboxRefused(ValueError):
+    """Postgres can never store this delivery (a data error): a retry would fail the same way (400)."""
+
+
 def encode(delivery: Delivery) -> str:
     return DELIVERY.dump_json(delivery).decode()
 
@@ -60,20 +65,46 @@ class Inbox:
         self._channel = channel
         self._timeout = config.database_timeout.total_seconds()
         self._on_commit = on_commit
-        self._lane: Coalescer[Delivery, None] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
+        self._lane: Coalescer[Delivery, dict[int, str]] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
 
     async def put(self, delivery: Delivery) -> None:
-        await self._lane.submit(_LANE, delivery)
+        refused = await self._lane.submit(_LANE, delivery)
+        if id(delivery) in refused:
+            raise InboxRefused(refused[id(delivery)])
 
     async def close(self) -> None:
         """Refuse new deliveries (CoalescerClosed), then wait for the inserts in flight."""
         await self._lane.close()
 
-    async def _insert(self, _lane: str, deliveries: list[Delivery]) -> None:
+    async def _insert(self, _lane: str, deliveries: list[Delivery]) -> dict[int, str]:
+        """Commit the batch; returns the deliveries (by id()) Postgres refused as data, and why."""
+        refused: dict[int, str] = {}
         try:
             async with asyncio.timeout(self._timeout):
-                await self._pool.execute(INSERT, self._channel, [d.route for d in deliveries],
-                                         [encode(d) for d in deliveries])  # fmt: skip
+                try:
+                    await self._pool.execute(INSERT, self._channel, [d.route for d in deliveries],
+                                             [encode(d) for d in deliveries])  # fmt: skip
+                except DATABASE_ERRORS as err:
+                    if not is_data_error(err):
+                        raise
+                    refused = await self._one_by_one(deliveries)
         except DATABASE_ERRORS as err:
             raise InboxUnavailable(f"{type(err).__name__}: {err}") from err
-        self._on_commit()
+        if len(refused) < len(deliveries):
+            self._on_commit()
+        return refused
+
+    async def _one_by_one(self, deliveries: list[Delivery]) -> dict[int, str]:
+        """One delivery Postgres cannot hold must not refuse the others sharing its INSERT: each gets its
+        own savepoint, and the ones it took commit together."""
+        refused: dict[int, str] = {}
+        async with self._pool.acquire() as conn, conn.transaction():
+            for delivery in deliveries:
+                try:
+                    async with conn.transaction():
+                        await conn.execute(INSERT, self._channel, [delivery.route], [encode(delivery)])
+                except DATABASE_ERRORS as err:
+                    if not is_data_error(err):
+                        raise
+                    refused[id(delivery)] = getattr(err, "message", "") or str(err)
+        return refused

@@ -20,11 +20,11 @@ from starter.receiver import alertmanager, events_api
 from starter.receiver.coalescer import CoalescerClosed
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.deliveries import Delivery, stable_id
-from starter.receiver.inbox import Inbox, InboxUnavailable
+from starter.receiver.inbox import Inbox, InboxRefused, InboxUnavailable
 from starter.receiver.maintenance import MaintenanceUnavailable, MaintenanceWindows
 from starter.receiver.metrics import Metrics
 from starter.receiver.payloads import AlertmanagerWebhook, MalformedBody, PagerDutyEvent, parse_body
-from starter.receiver.refusals import malformed, not_in_catalog, unauthorized, unavailable
+from starter.receiver.refusals import is_data_error, malformed, not_in_catalog, unauthorized, unavailable, unstorable
 from starter.receiver.rejections import RejectionNotRecorded, record_rejection
 from starter.receiver.request_guards import check_bearer, check_json, read_body
 from starter.receiver.service_directory import CatalogService, CatalogUnavailable, ServiceDirectory
@@ -112,6 +112,8 @@ class IngestRoutes:
             await record_rejection(self._pool, dedup_key=dedup_key, source=source, service=service, reason=reason,
                                    payload=payload, timeout=self._config.database_timeout)  # fmt: skip
         except RejectionNotRecorded as err:
+            if err.__cause__ is not None and is_data_error(err.__cause__):
+                raise unstorable(err.__cause__) from None
             log.warning("rejected event not recorded", endpoint=source, service=service, error=str(err))
             raise unavailable("the rejected event could not be recorded", self._config.retry_after_seconds) from None
         log.info("event rejected", endpoint=source, service=service, reason=reason, dedup_key=dedup_key)
@@ -130,6 +132,8 @@ class IngestRoutes:
             await attach(self._pool, window.id, endpoint, delivery.route, len(delivery.events), payload,
                          self._config.database_timeout.total_seconds())  # fmt: skip
         except DATABASE_ERRORS as err:
+            if is_data_error(err):
+                raise unstorable(err) from None
             log.warning("maintenance event not recorded", endpoint=endpoint, error=str(err))
             raise unavailable("the event could not be recorded", self._config.retry_after_seconds) from None
         self._metrics.accept(endpoint, len(delivery.events))
@@ -140,6 +144,10 @@ class IngestRoutes:
     async def _feed(self, delivery: Delivery, endpoint: str) -> None:
         try:
             await self._inbox.put(delivery)
+        except InboxRefused as err:
+            log.info("inbox refused a delivery it cannot store", endpoint=endpoint, route=delivery.route,
+                     error=str(err))  # fmt: skip
+            raise unstorable(err) from None
         except InboxUnavailable as err:
             log.warning("inbox did not take events", endpoint=endpoint, route=delivery.route,
                         error=str(err))  # fmt: skip

@@ -6,19 +6,21 @@ would make an Alertmanager upgrade silently stop paging anyone.
 The raw JSON is kept too (rejected_events.payload is jsonb), so a body is refused (400)
 unless every part of it can be stored: UTF-8 only, no NaN/Infinity, no number Python or
 Postgres cannot hold, no NUL character or unpaired surrogate in any string (Postgres text
-and jsonb take neither), at most MAX_DEPTH levels of nesting. Otherwise such a body would
-be answered 500, or 503 for ever because its rejection could not be recorded.
+and jsonb take neither), at most MAX_DEPTH levels of nesting, no date-time outside the years
+1 to 9999 once in UTC. Otherwise such a body would be answered 500, or 503 for ever because
+it, or its rejection, could not be stored.
 """
 
 import json
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 Labels = dict[str, str]
+EARLIEST, LATEST = "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"  # the instants a timestamp may name
 
 
 def _rfc3339(text: str) -> str:
@@ -29,6 +31,12 @@ def _rfc3339(text: str) -> str:
         raise ValueError("must be an RFC 3339 date-time, e.g. 2026-11-29T23:47:28Z") from None
     if parsed.tzinfo is None:
         raise ValueError("must be an RFC 3339 date-time with its offset, e.g. 2026-11-29T23:47:28Z")
+    try:
+        # stored as timestamptz, i.e. in UTC: 0001-01-01T00:00:00+01:00 falls before year 1 and
+        # 9999-12-31T23:59:59-01:00 after 9999, which neither Python nor asyncpg can hold
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"must fall between {EARLIEST} and {LATEST} once its offset is applied") from None
     return text
 
 

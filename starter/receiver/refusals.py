@@ -6,6 +6,7 @@ The status tells the sender what to do: 4xx means "fix it, do not retry"; 503 me
 
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 
@@ -27,6 +28,21 @@ class Refusal(Exception):
 def malformed(errors: list[dict[str, Any]]) -> Refusal:
     # PagerDuty's own wording and shape, with pydantic's loc/msg for each field
     return Refusal(400, "invalid_event", "Event object is invalid", errors=errors)
+
+
+def is_data_error(err: BaseException) -> bool:
+    """A value Postgres refuses (SQLSTATE class 22) or asyncpg cannot encode for it (a date-time out of
+    range, say): the same body fails the same way at every retry, so it is never "retry later"."""
+    return isinstance(err, asyncpg.DataError) or (
+        isinstance(err, asyncpg.InterfaceError) and isinstance(err, ValueError)
+    )
+
+
+def unstorable(err: BaseException) -> Refusal:
+    """A 400 naming why the database cannot hold a value of the body (without echoing the value)."""
+    why = str(err.__cause__) if err.__cause__ is not None else getattr(err, "message", "") or str(err)
+    return malformed([{"loc": [], "msg": f"a value of the body cannot be stored: {why}"[:300],
+                       "type": "value_unstorable"}])  # fmt: skip
 
 
 def unreadable(why: str) -> Refusal:

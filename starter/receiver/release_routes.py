@@ -20,7 +20,7 @@ from activities.known_error_store import KnownErrorRefused
 from starter.known_error_publishing import NotOfferedYet, publish
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.payloads import MalformedBody, parse_body
-from starter.receiver.refusals import Refusal, malformed, unauthorized, unavailable
+from starter.receiver.refusals import Refusal, is_data_error, malformed, unauthorized, unavailable, unstorable
 from starter.receiver.release_payloads import ChangeEvent, KnownErrorRelease
 from starter.receiver.request_guards import check_bearer, check_json, read_body
 from starter.receiver.service_directory import CatalogUnavailable, ServiceDirectory
@@ -62,6 +62,9 @@ class ReleaseRoutes:
                 timeout=self._config.database_timeout.total_seconds(),
             )  # fmt: skip
         except DATABASE_ERRORS as err:
+            if is_data_error(err):
+                log.info("change event refused: a value cannot be stored", service=service.name, error=str(err))
+                raise unstorable(err) from None
             log.warning("change event not stored", service=service.name, error=str(err))
             raise unavailable("the change could not be stored", self._config.retry_after_seconds) from None
         log.info("change event stored", service=service.name, source=event.payload.source)
@@ -80,6 +83,9 @@ class ReleaseRoutes:
         except NotOfferedYet as err:
             raise unavailable(str(err), self._config.retry_after_seconds) from None
         except DATABASE_ERRORS as err:
+            if is_data_error(err):  # the release is all or none: nothing of it was kept
+                log.info("known errors refused: a value cannot be stored", release=release.release, error=str(err))
+                raise unstorable(err) from None
             log.warning("known errors not stored", release=release.release, error=str(err))
             raise unavailable("the known errors could not be stored", self._config.retry_after_seconds) from None
         answers: list[dict[str, Any]] = [
