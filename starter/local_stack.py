@@ -6,6 +6,7 @@ the worker at start), the worker and the alert receiver. Ctrl-C stops everything
 cleanly; the next `make run` finds every open incident and timer where it was.
 """
 
+import asyncio
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from starter.local_postgres import LocalPostgres
-from starter.local_temporal import start_dev_server, wait_for_port
+from starter.local_temporal import RETENTION, keep_closed_histories, start_dev_server, wait_for_port
 from starter.process_exit import exit_now
 from starter.settings import PROJECT_ROOT
 
@@ -72,7 +73,9 @@ def main() -> int:
         env["INCIDENT_DATABASE_URL"] = postgres.start()
     print(f"PostgreSQL      {env['INCIDENT_DATABASE_URL']}", flush=True)
     temporal = start_dev_server(data / "temporal.db", temporal_port, ui_port, data / "temporal.log")
-    print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{ui_port}", flush=True)
+    asyncio.run(keep_closed_histories(env["TEMPORAL_ADDRESS"], env.get("TEMPORAL_NAMESPACE") or "default"))
+    print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{ui_port}"
+          f"   closed incidents kept {RETENTION.days} days", flush=True)  # fmt: skip
     if "INCIDENT_WORKER_METRICS" not in env and _free(WORKER_METRICS_PORT):
         env["INCIDENT_WORKER_METRICS"] = f"127.0.0.1:{WORKER_METRICS_PORT}"
     children = [("worker", _child(["worker.py"], env, data / "worker.log"))]

@@ -4,6 +4,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,11 @@ from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 if TYPE_CHECKING:
     from temporalio.client import Client
+
+
+# How long closed incidents stay in Temporal (their histories, the Web UI, `incidentctl show`): as
+# docker-compose.yml's DEFAULT_NAMESPACE_RETENTION (2160h). The dev server creates its namespace with 24 h.
+RETENTION = timedelta(days=90)
 
 
 def temporal_binary() -> Path:
@@ -78,3 +84,21 @@ async def connect_when_ready(address: str, timeout: float = 30.0) -> "Client":
             if time.monotonic() > deadline:
                 raise RuntimeError(f"dev server at {address} never answered") from None
             await asyncio.sleep(0.1)
+
+
+async def keep_closed_histories(address: str, namespace: str = "default", retention: timedelta = RETENTION) -> None:
+    """Set the namespace's retention of closed workflows (at every start: a data directory made by an
+    earlier `make run` still has the dev server's 24 h). It applies to workflows that close afterwards."""
+    from google.protobuf.duration_pb2 import Duration
+    from temporalio.api.namespace.v1 import NamespaceConfig
+    from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
+
+    client = await connect_when_ready(address)
+    described = await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace))
+    if described.config.workflow_execution_retention_ttl.ToTimedelta() == retention:
+        return
+    ttl = Duration()
+    ttl.FromTimedelta(retention)
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(namespace=namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl))
+    )

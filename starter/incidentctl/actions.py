@@ -118,8 +118,14 @@ async def show(client: Client, args: argparse.Namespace) -> int:
             raise _rpc_failure(client, err, args.incident) from None
         try:
             view = await _query(await _older(client, args.incident), args.history)
-        except RPCError as again:
-            raise _rpc_failure(client, again, args.incident) from None
+        except (RPCError, Refused) as gone:  # not in Temporal: a closed incident past its retention is in the record
+            if isinstance(gone, RPCError) and gone.status is not RPCStatusCode.NOT_FOUND:
+                raise _rpc_failure(client, gone, args.incident) from None
+            from starter.incidentctl.closed_incidents import from_record
+
+            view = await from_record(args.incident, args.history)
+            if view is None:
+                raise (gone if isinstance(gone, Refused) else Refused(not_found(args.incident))) from None
     _print(args, view, detailed=True)
     return 0
 

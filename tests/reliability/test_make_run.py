@@ -3,6 +3,7 @@ data directory, says where each part is, answers there, and stops cleanly on Ctr
 starter.local_stack; the B5 bench times it through make itself)."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from starter.local_temporal import free_port
+from starter.local_temporal import free_port, temporal_binary
 from starter.settings import PROJECT_ROOT
 
 PARTS = ("PostgreSQL ", "Temporal ", "Alert receiver", "On-call feeds", "Status page", "Releases", "Logs", "Ready.")
@@ -46,6 +47,11 @@ def test_make_run_starts_every_part_says_where_it_is_and_stops_cleanly_on_ctrl_c
         )
         assert answers(f"{receiver}/healthz") == answers(f"{receiver}/status") == 200
         assert answers(f"http://127.0.0.1:{ports['INCIDENT_UI_PORT']}/") == 200
+        # closed incidents stay as long as compose keeps them (2160h), asked as an operator asks
+        described = subprocess.run([str(temporal_binary()), "operator", "namespace", "describe", "--namespace",
+                                    "default", "--address", f"127.0.0.1:{ports['INCIDENT_TEMPORAL_PORT']}"],
+                                   capture_output=True, text=True, timeout=30, check=True).stdout  # fmt: skip
+        assert re.search(r"WorkflowExecutionRetentionTtl\s+2160h0m0s\n", described), described
     finally:
         if stack.poll() is None:
             os.killpg(stack.pid, signal.SIGINT)

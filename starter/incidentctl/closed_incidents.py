@@ -1,0 +1,137 @@
+"""A closed incident's view from the PostgreSQL record, for `incidentctl show` once Temporal has let it go.
+
+Temporal keeps a closed workflow for its namespace's retention (90 days in compose and `make run`); the
+record keeps the incident for good: its row in `incidents` and every timeline entry in `incident_events`.
+The view is rebuilt in the shape of IncidentWorkflow.view (domain/view.py): the row's fields as they
+are, the history entry for entry, and what the workflow kept only in its state read back from the
+entries that recorded it (caller, supplier, runbook, workaround, offered known errors, responders) and
+from the change events of the incident's window (recent changes). The record does not hold an alert's
+context (its links, images and custom details), the configuration item or the alert keys: those show
+empty here. The restore due is the record's, as of the close: Temporal's view of a closed incident counts
+the paused restore clock up to the workflow's last task, a moment later.
+"""
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from starter.incident_lookup import NUMBER
+
+ROW = "SELECT * FROM incidents WHERE (number = $1 OR workflow_id = $2) AND state = 'closed' ORDER BY logged_at DESC LIMIT 1"
+EVENTS = (
+    "SELECT at, actor, action, from_state, to_state, detail FROM incident_events WHERE incident_key = $1 ORDER BY seq"
+)
+CHANGES = ("SELECT happened_at, summary, source, links->0->>'href' AS link FROM change_events"
+           " WHERE service = $1 AND happened_at BETWEEN $2 AND $3 ORDER BY happened_at DESC, id DESC LIMIT $4")  # fmt: skip
+NOT_PEOPLE = frozenset({"system", "alertmanager", "events_api"})  # domain.incident.NOT_PEOPLE
+ASSIGNED = re.compile(r"^assigned to [^/\s]+/(\S+)")
+OFFERED = re.compile(r"^matches known error (\S+) ")
+RUNBOOK = re.compile(r", runbook (.+)$")
+
+
+async def from_record(name: str, history: bool) -> dict[str, Any] | None:
+    """`show`'s answer when Temporal holds no such incident; None: the record has no closed one either."""
+    import os
+
+    from starter.incidentctl.record import connected
+    from starter.settings import Settings
+
+    async with connected(Settings.from_env(os.environ).database_url) as conn:
+        return await closed_view(conn, name, history)
+
+
+async def closed_view(conn: Any, name: str, history: bool) -> dict[str, Any] | None:
+    """The closed incident by number (INC-1042) or workflow id, as `show` prints it; None: no such closed incident."""
+    row = await conn.fetchrow(ROW, name.upper() if NUMBER.match(name) else name, name)
+    if row is None:
+        return None
+    events = await conn.fetch(EVENTS, row["incident_key"])
+    changes: list[Any] = []
+    if any(e["action"] == "recent_changes" for e in events):  # the workflow kept them only when there were some
+        changes = await _changes_of(conn, row)
+    return view_from_record(row, events, changes, history)
+
+
+async def _changes_of(conn: Any, row: Any) -> list[Any]:
+    from activities.registration import RECENT_CHANGES_SHOWN
+    from domain.catalog import ServiceAgreement
+
+    raw = await conn.fetchval("SELECT agreement FROM services WHERE name = $1", row["service"])
+    window = ServiceAgreement.model_validate_json(raw).change_window if raw else timedelta(hours=24)
+    until = row["logged_at"]
+    return list(await conn.fetch(CHANGES, row["service"], until - window, until, RECENT_CHANGES_SHOWN))
+
+
+def view_from_record(row: Any, events: list[Any], changes: list[Any], history: bool) -> dict[str, Any]:
+    by_action = _by_action(events)
+    register = by_action.get("register", [None])[0]
+    caller = register["actor"] if register is not None and register["actor"] not in NOT_PEOPLE else None
+    assigned = [m.group(1) for e in by_action.get("assign", []) if (m := ASSIGNED.match(e["detail"]))]
+    people = [e["actor"] for e in events] + assigned + ([row["assignee"]] if row["assignee"] else [])
+    view: dict[str, Any] = {
+        "number": row["number"], "workflow_id": row["workflow_id"], "state": row["state"], "outcome": row["outcome"],
+        "priority": row["priority"], "impact": row["impact"], "urgency": row["urgency"], "service": row["service"],
+        "category": row["category"], "group": row["assignment_group"] or None, "assignee": row["assignee"] or None,
+        "summary": row["summary"], "source": row["source"], "major": row["major"],
+        "logged_at": _iso(row["logged_at"]), "acknowledged_at": _iso(row["acknowledged_at"]),
+        "restored_at": _iso(row["restored_at"]), "resolved_at": _iso(row["resolved_at"]),
+        "closed_at": _iso(row["closed_at"]), "caller": caller, "supplier": _supplier(row, register), "ci": None,
+        "runbook": _runbook(by_action), "known_error": row["known_error_id"], "workaround": _workaround(events),
+        "problem": row["problem"], "previous_number": row["previous_number"],
+        "offered_known_errors": [m.group(1) for e in by_action.get("known_error_offered", [])
+                                 if (m := OFFERED.match(e["detail"]))],
+        "recent_changes": [{"at": _iso(c["happened_at"]), "summary": c["summary"], "source": c["source"] or None,
+                            "link": c["link"]} for c in changes],
+        "alert_context": None,
+        "responders": list(dict.fromkeys(p for p in people if p and p not in NOT_PEOPLE)),
+        "alerts": {"firing": 0, "occurrences": row["occurrences"], "keys": 0},
+        "sla": {"response_due": _iso(row["response_due"]), "restore_due": _iso(row["restore_due"]),
+                "restore_paused": row["outcome"] != "known_error", "restore_left": None, "breached": row["breached"]},
+    }  # fmt: skip
+    if history:
+        view["history"] = [{"at": _iso(e["at"]), "actor": e["actor"], "action": e["action"], "from": e["from_state"],
+                            "to": e["to_state"], "detail": e["detail"]} for e in events]  # fmt: skip
+    return view
+
+
+def _by_action(events: list[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for event in events:
+        grouped.setdefault(event["action"], []).append(event)
+    return grouped
+
+
+def _supplier(row: Any, register: Any) -> str | None:
+    """domain.process.register writes "<source> incident for <service>: <summary> (supplier S)[; follows N]"."""
+    if register is None or row["source"] != "supplier":
+        return None
+    detail = register["detail"]
+    if row["previous_number"]:
+        detail = detail.removesuffix(f"; follows {row['previous_number']}")
+    if not detail.endswith(")") or " (supplier " not in detail:
+        return None
+    return detail.rsplit(" (supplier ", 1)[1][:-1]
+
+
+def _runbook(by_action: dict[str, list[Any]]) -> str | None:
+    """The category's runbook as categorization recorded it (a recategorization says the new category only)."""
+    found = None
+    for event in by_action.get("categorize", []):
+        match = RUNBOOK.search(event["detail"])
+        found = match.group(1) if match else None
+    return found
+
+
+def _workaround(events: list[Any]) -> str | None:
+    """The last workaround recorded: an engineer's, or the known error's that closed the incident."""
+    found = None
+    for event in events:
+        if event["action"] == "workaround":
+            found = event["detail"].removeprefix("service restored by workaround: ")
+        elif event["action"] == "known_error" and "; workaround: " in event["detail"]:
+            found = event["detail"].split("; workaround: ", 1)[1]
+    return found
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
