@@ -33,7 +33,9 @@ def acknowledge_page(incident: Incident, actor: str, at: datetime, page: int | N
            detail=f"page{which} acknowledged by {actor}: paging stopped")  # fmt: skip
 
 
-def assign(incident: Incident, actor: str, at: datetime, group: str, person: str) -> None:
+def assign(incident: Incident, actor: str, at: datetime, group: str, person: str, known_as: str = "") -> None:
+    """`known_as`: where the sender found a group that is not one of the service's own (unknown_group)."""
+    left = left_own_lines(incident, group, known_as)
     incident.group = group
     incident.assignee = person
     if person and person not in incident.assigned:
@@ -44,7 +46,7 @@ def assign(incident: Incident, actor: str, at: datetime, group: str, person: str
         to_state = State.IN_PROGRESS
     who = f"{group}/{person}" if person else group
     record(incident, at=at, actor=actor, action=Action.ASSIGN, to_state=to_state,
-           detail=f"assigned to {who}", notify=[f"group:{group}"])  # fmt: skip
+           detail=f"assigned to {who}{left}", notify=[f"group:{group}"])  # fmt: skip
 
 
 def escalation_refusal(incident: Incident, to_group: str | None) -> str | None:
@@ -53,16 +55,17 @@ def escalation_refusal(incident: Incident, to_group: str | None) -> str | None:
     return None
 
 
-def unknown_support_line(incident: Incident, to_group: str | None) -> str | None:
-    """Functional escalation goes to a support line of the service (a typo must not strand it)."""
+def unknown_support_line(incident: Incident, to_group: str | None, known_as: str = "") -> str | None:
+    """Functional escalation goes to a support line of the service, or to a group the sender found in
+    the catalog or oncall.toml (`known_as`): a typo must not strand the incident."""
     lines = incident.agreement.support_lines if incident.agreement else []
-    if to_group is None or not lines or to_group in lines:
+    if to_group is None or not lines or to_group in lines or known_as:
         return None
     return f"{incident.display_name}: " + unknown_name(f"a support line of {incident.service}", to_group, lines)
 
 
 def known_groups(incident: Incident) -> list[str]:
-    """Who can take an incident of this service: its support lines, owner and category groups."""
+    """The service's own groups: its support lines, owner and category groups."""
     agreement = incident.agreement
     if agreement is None:
         return []
@@ -70,11 +73,26 @@ def known_groups(incident: Incident) -> list[str]:
     return list(dict.fromkeys(groups))
 
 
-def unknown_group(incident: Incident, group: str) -> str | None:
+def unknown_group(incident: Incident, group: str, known_as: str = "") -> str | None:
+    """A group outside the service is taken when the sender found it in the catalog or oncall.toml
+    (`known_as`, e.g. "a group of email"): the validator cannot read them, incidentctl does."""
     groups = known_groups(incident)
-    if not groups or group in groups:
+    if not groups or group in groups or known_as:
         return None
     return f"{incident.display_name}: " + unknown_name(f"a group of {incident.service}", group, groups)
+
+
+def outside_own_lines(incident: Incident, group: str) -> bool:
+    """The incident is with a group that is none of its service's own (functional escalation across teams)."""
+    groups = known_groups(incident)
+    return bool(groups) and group not in groups
+
+
+def left_own_lines(incident: Incident, group: str, known_as: str) -> str:
+    """What the timeline adds when the incident leaves its service's own groups."""
+    if not outside_own_lines(incident, group):
+        return ""
+    return f"; it left {incident.service}'s own lines" + (f" ({group} is {known_as})" if known_as else "")
 
 
 def category_refusal(incident: Incident, name: str | None) -> str | None:
@@ -84,11 +102,13 @@ def category_refusal(incident: Incident, name: str | None) -> str | None:
     return None
 
 
-def escalate(incident: Incident, actor: str, at: datetime, to_group: str | None, reason: str) -> None:
+def escalate(incident: Incident, actor: str, at: datetime, to_group: str | None, reason: str,
+             known_as: str = "") -> None:  # fmt: skip
     """Functional (to another group) when `to_group` is given, else hierarchical (management)."""
     if to_group is not None:
+        left = left_own_lines(incident, to_group, known_as)
         incident.group = to_group
-        detail, notify = f"functional escalation to {to_group}: {reason}", [f"group:{to_group}"]
+        detail, notify = f"functional escalation to {to_group}: {reason}{left}", [f"group:{to_group}"]
     else:
         detail, notify = f"hierarchical escalation to management: {reason}", [_manager(incident)]
     record(incident, at=at, actor=actor, action=Action.ESCALATE, detail=detail, notify=notify)

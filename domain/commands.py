@@ -106,21 +106,28 @@ class PageAck(ActorInput):
     page: int = Field(ge=1)
 
 
+# Where the sender found a group that may be none of the service's own ("a group of email", "an
+# on-call schedule"): the validator cannot read the catalog, incidentctl checks it before sending.
+KnownAs = Field(default="", max_length=200)
+
+
 class Assign(EngineerInput):
     group: str = Field(min_length=1, max_length=100)
     person: str = Field(default="", max_length=100)
+    known_as: str = KnownAs
 
     def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
-        actions.assign(incident, self.actor, now, self.group, self.person)
+        actions.assign(incident, self.actor, now, self.group, self.person, self.known_as)
 
     def unknown_names(self, incident: Incident) -> str | None:
-        return actions.unknown_group(incident, self.group)
+        return actions.unknown_group(incident, self.group, self.known_as)
 
 
 class Escalate(EngineerInput):
     to_group: str | None = Field(default=None, min_length=1, max_length=100)
     management: bool = False
     reason: str = Text
+    known_as: str = KnownAs
 
     @model_validator(mode="after")
     def _one_direction(self) -> "Escalate":
@@ -129,13 +136,13 @@ class Escalate(EngineerInput):
         return self
 
     def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
-        actions.escalate(incident, self.actor, now, self.to_group, self.reason)
+        actions.escalate(incident, self.actor, now, self.to_group, self.reason, self.known_as)
 
     def refusal(self, incident: Incident) -> str | None:
         return actions.escalation_refusal(incident, self.to_group)
 
     def unknown_names(self, incident: Incident) -> str | None:
-        return actions.unknown_support_line(incident, self.to_group)
+        return actions.unknown_support_line(incident, self.to_group, self.known_as)
 
 
 class Note(EngineerInput):

@@ -31,6 +31,7 @@ class Option:
     switch: bool = False  # a flag without a value (store_true)
     exclusive_group: str = ""  # options sharing a group name: exactly one of them is required
     metavar: tuple[str, ...] = ()
+    group: bool = False  # names a group: any the catalog or oncall.toml knows (incidentctl checks it)
 
     @property
     def field(self) -> str:
@@ -61,13 +62,15 @@ def _reason(help: str = "why, in a sentence (recorded in the timeline)") -> Opti
 ENGINEER_COMMANDS: tuple[EngineerCommand, ...] = (
     EngineerCommand("ack", "ack", "Ack", "acknowledge: take the incident on (stops its response escalation)"),
     EngineerCommand("assign", "assign", "Assign", "hand the incident to a group, optionally to one person in it", (
-        Option(("--group",), ("group",), "the assignment group (a support line or category group of the service)",
-               required=True),
+        Option(("--group",), ("group",), "the assignment group: one of the service's, or any other group the"
+               " catalog or oncall.toml knows (a misrouted incident goes to the team that can fix it)",
+               required=True, group=True),
         Option(("--person",), ("person",), "a person of that group (default: the group as a whole)", default=""),
     )),
     EngineerCommand("escalate", "escalate", "Escalate",
                     "functional (--to GROUP, another support line) or hierarchical (--management) escalation", (
-        Option(("--to",), ("to_group",), "the support line to hand it to", exclusive_group="direction"),
+        Option(("--to",), ("to_group",), "the group to hand it to: the next support line, or any group the"
+               " catalog or oncall.toml knows", exclusive_group="direction", group=True),
         Option(("--management",), ("management",), "inform the service manager", switch=True,
                exclusive_group="direction"),
         _reason(),

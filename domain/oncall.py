@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
-from domain.durations import parse_duration
+from domain.durations import format_duration, parse_duration
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -66,6 +66,13 @@ class Layer(BaseModel):
     def _human_shift(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) and not value.startswith("P") else value
 
+    @field_validator("shift")
+    @classmethod
+    def _long_enough(cls, value: timedelta) -> timedelta:
+        if value < timedelta(hours=1):  # refused at the field: `layers[0].shift`
+            raise ValueError(f"a shift of {format_duration(value)} is too short (at least 1h)")
+        return value
+
     @field_validator("hours", mode="before")
     @classmethod
     def _hour_range(cls, value: object) -> object:
@@ -78,8 +85,6 @@ class Layer(BaseModel):
 
     @model_validator(mode="after")
     def _sensible(self) -> "Layer":
-        if self.shift < timedelta(hours=1):
-            raise ValueError(f"layer {self.name}: a shift of {self.shift} is too short (at least 1h)")
         if self.end is not None and self.end <= self.start:
             raise ValueError(f"layer {self.name}: end {self.end} is not after start {self.start}")
         unknown = [d for d in self.days if d not in WEEKDAYS]

@@ -32,7 +32,7 @@ def _validated(model: type[BaseModel], raw: Any, where: str) -> Any:
         return model.model_validate(raw)
     except ValidationError as err:
         first = err.errors(include_url=False)[0]
-        path = ".".join([where, *(str(part) for part in first["loc"])])
+        path = where + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
         raise OnCallError(path, first["msg"].removeprefix("Value error, ")) from None
 
 

@@ -7,6 +7,9 @@ the last call. Only urgent incidents page (P1 to P3; P4 and P5 are told by notif
 - escalated to another support line (by an engineer, or by the response target): page that line's
   on-call instead;
 - assigned: page the person it was assigned to, or the new group's on-call;
+- with a group outside the service's own (a misrouted incident passed to the team that knows):
+  page that group's on-call as oncall.toml pages a group without a policy, since the service's
+  policy names its own teams;
 - the restore target nearly due (the restore warning): page the service manager as well;
 - acknowledged (incidentctl ack, an acknowledgement link, an events-API acknowledge), restored,
   resolved or closed: stop paging at once.
@@ -14,6 +17,7 @@ the last call. Only urgent incidents page (P1 to P3; P4 and P5 are told by notif
 
 from datetime import datetime
 
+from domain.actions import outside_own_lines
 from domain.enums import Action, Priority, State
 from domain.incident import Incident
 from domain.paging import EscalationPolicy, PageStep, Paging, begin, policy_for, start
@@ -30,7 +34,7 @@ def respond(incident: Incident, at: datetime) -> None:
     if not new:
         return
     incident.paged_through = new[-1].seq
-    policies = incident.agreement.escalation if incident.agreement else []
+    policies = _policies(incident)
     for entry in new:
         if entry.action in STOPS:
             incident.pagings = []
@@ -56,6 +60,12 @@ def respond(incident: Incident, at: datetime) -> None:
             )
     if incident.state in QUIET_STATES:
         incident.pagings = []
+
+
+def _policies(incident: Incident) -> list[EscalationPolicy]:
+    if incident.agreement is None or outside_own_lines(incident, incident.group):
+        return []  # paging.policy_for: the default policy, the group's on-call
+    return incident.agreement.escalation
 
 
 def _pages_group(action: Action, detail: str) -> bool:

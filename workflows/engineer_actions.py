@@ -3,7 +3,8 @@
 Each has a validator, so a refused action never reaches history; each handler checks the state
 again, because an earlier update in the same workflow task may have moved the incident since its
 validator ran. Names the service does not have (a group, a category) are checked by the validator
-alone: validators do not run on replay, so updates older incidents accepted stay accepted.
+alone: validators do not run on replay, so updates older incidents accepted stay accepted. Another
+team's group is taken when the sender found it in the catalog (`known_as`: incidentctl checks it).
 """
 
 from collections.abc import Callable

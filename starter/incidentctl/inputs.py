@@ -30,6 +30,23 @@ def check_text(flag: str, value: str, limit: int = TEXT_LIMIT) -> str:
     return value
 
 
+def check_actor(args: argparse.Namespace) -> None:
+    """--as is recorded on every action: a blank name would be an action nobody did."""
+    if hasattr(args, "actor"):
+        check_text("--as", args.actor, 100)
+
+
+def check_open(args: argparse.Namespace) -> None:
+    """`open`'s values, within domain.commands.OpenIncident's limits: checked before a number is reserved."""
+    check_text("--service", args.service, 100)
+    check_text("--summary", args.summary, 500)
+    for flag, value in (("--caller", args.caller), ("--supplier", args.supplier), ("--ci", args.ci)):
+        if value != "":  # their default: not given
+            check_text(flag, value)
+    if args.category is not None:
+        check_text("--category", args.category)
+
+
 def update_input(command: EngineerCommand, args: argparse.Namespace) -> dict[str, Any]:
     """The Update's input as plain JSON fields (the workflow decodes it into its model)."""
     payload: dict[str, Any] = {"actor": check_text("--as", args.actor, 100)}
@@ -41,7 +58,8 @@ def update_input(command: EngineerCommand, args: argparse.Namespace) -> dict[str
                 raise InputRefused(f"{_name(option)} must be {' or '.join(option.choices)} (got {kind!r})")
             payload |= {option.fields[0]: kind, option.fields[1]: check_text(_name(option), text)}
             continue
-        if isinstance(value, str) and value != "":
+        # empty is "not given" only where that is the default (--person: the group as a whole)
+        if isinstance(value, str) and (value != "" or option.default != ""):
             check_text(_name(option), value)
             if option.pattern and not re.fullmatch(option.pattern, value):
                 raise InputRefused(f"{_name(option)} must look like {option.example} (got {value!r})")

@@ -68,11 +68,32 @@ async def _connect(models: bool) -> Any:
     try:
         return await asyncio.wait_for(Client.connect(**config), timeout=10)
     except (TimeoutError, RuntimeError, OSError) as err:
-        raise Unreachable(f"cannot reach Temporal at {config['target_host']} ({why_unreachable(err)})") from None
+        address = config["target_host"]
+        if _answered_but_not_temporal(err):  # e.g. TEMPORAL_ADDRESS set to the Web UI's port
+            raise Unreachable(f"nothing at {address} speaks Temporal's API (something answers there: the Web UI?"
+                              " Temporal's frontend listens on 7233 by default)") from None  # fmt: skip
+        raise Unreachable(f"cannot reach Temporal at {address} ({why_unreachable(err)})") from None
+
+
+def _answered_but_not_temporal(err: BaseException) -> bool:
+    """The connection was made, then the first call (get_system_info) ended in a status no Temporal
+    frontend gives it: an HTTP server (the Web UI) or anything else not speaking gRPC is listening.
+    Unauthenticated, PermissionDenied or Unavailable come from a real frontend and are said as such."""
+    text = str(err)
+    found = re.search(r"call error after connection.*?code: (\w+)", text, re.DOTALL)
+    return found is not None and found.group(1) in ("Cancelled", "Internal", "Unknown", "Unimplemented")
 
 
 async def _run(args: argparse.Namespace) -> int:
     from starter.incidentctl import actions
+    from starter.incidentctl.inputs import InputRefused, check_actor, check_open
+
+    try:  # before anything is read, reserved or sent: a bad value needs no server
+        check_actor(args)
+        if args.command == "open":
+            check_open(args)
+    except InputRefused as err:
+        raise Refused(str(err)) from None
 
     if args.command == "report":
         return await actions.report(args)
@@ -108,11 +129,13 @@ async def _run(args: argparse.Namespace) -> int:
 async def _update(args: argparse.Namespace) -> int:
     from domain.engineer_commands import BY_NAME
     from starter.incidentctl import actions
+    from starter.incidentctl.groups import vouch_for_groups
     from starter.incidentctl.inputs import InputRefused, update_input
 
     command = BY_NAME[args.command]
     try:
         payload = update_input(command, args)  # before connecting: a bad value needs no server
+        await vouch_for_groups(command, payload)  # a group nobody knows is refused before sending
     except InputRefused as err:
         raise Refused(str(err)) from None
     client = await _connect(models=False)

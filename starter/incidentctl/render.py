@@ -59,13 +59,8 @@ def _cell(row: dict[str, Any], column: str) -> Any:
 
 
 def details(view: dict[str, Any]) -> str:
-    sla = view["sla"]
-    lines = [one_line(view), f"  summary     {view['summary']}",
-             f"  impact x urgency {view.get('impact')} x {view.get('urgency')}  category {view.get('category')}",
-             f"  source      {view['source']}  logged {view['logged_at']}",
-             f"  response    due {sla.get('response_due')}  acknowledged {view.get('acknowledged_at') or '-'}",
-             f"  restore     due {sla.get('restore_due')}  left {sla.get('restore_left') or '-'}"
-             f"  restored {view.get('restored_at') or '-'}"]  # fmt: skip
+    lines = [one_line(view), f"  summary     {view['summary']}", f"  {_scale(view)}  category {view.get('category') or '-'}",
+             f"  source      {view['source']}  logged {view['logged_at']}", *_targets(view)]  # fmt: skip
     for key in ("runbook", "workaround", "problem", "known_error", "previous_number"):
         if view.get(key):
             lines.append(f"  {key:<11} {view[key]}")
@@ -82,6 +77,23 @@ def details(view: dict[str, Any]) -> str:
         move = f"{entry['from']} -> {entry['to']}" if entry["from"] != entry["to"] else entry["to"]
         lines.append(f"  {entry['at']}  {entry['actor']:<14} {entry['action']:<20} {move:<28} {entry['detail']}")
     return "\n".join(lines)
+
+
+def _scale(view: dict[str, Any]) -> str:
+    if view.get("impact") is None or view.get("urgency") is None:
+        return "impact x urgency not set (never prioritized)"
+    return f"impact x urgency {view['impact']} x {view['urgency']}"
+
+
+def _targets(view: dict[str, Any]) -> list[str]:
+    """The agreed times, or why there are none: a known error closes before it is prioritized."""
+    sla = view.get("sla") or {}
+    if sla.get("response_due") is None and sla.get("restore_due") is None:
+        why = f"closed as {view['outcome']} before it was prioritized" if view.get("outcome") else "not prioritized yet"
+        return [f"  targets     none: {why}"]
+    return [f"  response    due {sla.get('response_due') or '-'}  acknowledged {view.get('acknowledged_at') or '-'}",
+            f"  restore     due {sla.get('restore_due') or '-'}  left {sla.get('restore_left') or '-'}"
+            f"  restored {view.get('restored_at') or '-'}"]  # fmt: skip
 
 
 def _context_lines(context: dict[str, Any] | None) -> list[str]:

@@ -32,7 +32,10 @@ def test_the_oncall_file_of_the_repository_is_valid_and_joins_its_services_agree
 @pytest.mark.parametrize(("change", "where", "why"), [
     (lambda r: r["schedules"][0]["layers"][0]["people"].append("zed"),
      "schedules[checkout-oncall].layers[0].people", "unknown person 'zed'"),
-    (lambda r: r["schedules"][0]["layers"][0].update(shift="0h"), "schedules[checkout-oncall]", "too short"),
+    (lambda r: r["schedules"][0]["layers"][0].update(shift="0h"), "schedules[checkout-oncall].layers[0].shift:",
+     "a shift of 0m is too short (at least 1h)"),
+    (lambda r: r["schedules"][1]["layers"][0].update(shift="30m"), "schedules[platform-sre].layers[0].shift:",
+     "a shift of 30m is too short"),
     (lambda r: r["schedules"][0].update(time_zone="Europe/Stokholm"), "schedules[checkout-oncall].time_zone",
      "unknown time zone 'Europe/Stokholm'"),
     (lambda r: r["schedules"][0].setdefault("overrides", []).append(
