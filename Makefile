@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench browser widget clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m starter.local_stack
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser widget lint
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -29,6 +29,17 @@ browser:
 	  { apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && \
 	    apt-get install -y -qq chromium >/dev/null 2>&1; }; }; } || \
 	  echo "chromium is not installed and cannot be here: the browser tests will skip"
+
+# Atlassian's Statuspage widget (npm @statuspage/status-widget, at the version of the lock file) for
+# tests/e2e/test_status_page_read_by_statuspage_widget.py; where npm is missing that test skips, saying why.
+WIDGET := tests/e2e/statuspage_widget
+widget: $(WIDGET)/node_modules/.package-lock.json
+
+$(WIDGET)/node_modules/.package-lock.json: $(WIDGET)/package.json $(WIDGET)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  { cd $(WIDGET) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; } || \
+	    echo "npm could not install the Statuspage widget: its test will skip"; \
+	else echo "npm is not installed: the Statuspage widget test will skip (apt-get install npm)"; fi
 
 bench: $(STAMP)
 	$(PY) -m bench
