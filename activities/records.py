@@ -5,7 +5,9 @@ keyed by (incident_key, seq), so a retried or replayed batch inserts nothing twi
 and an older snapshot never overwrites a newer one.
 """
 
+import json
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 from pydantic import AwareDatetime, BaseModel
@@ -13,6 +15,7 @@ from temporalio import activity
 
 from domain.incident import Incident, TimelineEntry
 from domain.sla import deadlines
+from domain.view import incident_view
 
 
 class IncidentSnapshot(BaseModel):
@@ -36,6 +39,8 @@ class IncidentSnapshot(BaseModel):
     known_error_id: str | None
     problem: str | None
     occurrences: int
+    # Only once closed: what `show` prints after Temporal's retention has let the workflow go.
+    closed_view: dict[str, Any] | None = None
 
 
 class TimelineBatch(BaseModel):
@@ -58,6 +63,7 @@ def snapshot_of(incident: Incident, now: datetime) -> IncidentSnapshot:
         response_due=due.response_due, restore_due=due.restore_due, paused_seconds=incident.paused_seconds,
         known_error_id=incident.known_error_id, problem=incident.problem,
         occurrences=sum(o.count for o in incident.occurrences.values()),
+        closed_view=incident_view(incident, now) if incident.is_closed else None,
     )  # fmt: skip
 
 
@@ -86,7 +92,8 @@ WITH events AS (
     UPDATE incidents SET state=$15, outcome=$16, priority=$17, impact=$18, urgency=$19, category=$20,
         assignment_group=$21, assignee=$22, major=$23, breached=$24, acknowledged_at=$25, restored_at=$26,
         resolved_at=$27, closed_at=$28, response_due=$29, restore_due=$30, paused_seconds=$31,
-        known_error_id=$32, problem=$33, occurrences=$34, last_seq=$35, summary=$36, updated_at=now()
+        known_error_id=$32, problem=$33, occurrences=$34, last_seq=$35, summary=$36,
+        closed_view=COALESCE($37::jsonb, closed_view), updated_at=now()
     WHERE incident_key=$1 AND last_seq <= $35
 )
 SELECT count(*) FROM events
@@ -113,5 +120,6 @@ class RecordActivities:
             s.breached, s.acknowledged_at, s.restored_at, s.resolved_at, s.closed_at, s.response_due,
             s.restore_due, s.paused_seconds, s.known_error_id, s.problem, s.occurrences,
             entries[-1].seq if entries else 0, batch.summary,
+            json.dumps(s.closed_view) if s.closed_view is not None else None,
         )  # fmt: skip
         return int(inserted)

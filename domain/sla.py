@@ -26,8 +26,10 @@ def targets(incident: Incident) -> Targets | None:
 
 
 def paused_for(incident: Incident, now: datetime) -> timedelta:
-    """All paused time so far, including a pause still running at `now`."""
-    ongoing = (now - incident.paused_since) if incident.paused_since else timedelta()
+    """All paused time so far, including a pause still running at `now`; a closed incident's clock
+    stops at its close, so its restore due reads the same whenever it is asked."""
+    until = min(now, incident.closed_at) if incident.closed_at else now
+    ongoing = (until - incident.paused_since) if incident.paused_since else timedelta()
     return timedelta(seconds=incident.paused_seconds) + max(ongoing, timedelta())
 
 

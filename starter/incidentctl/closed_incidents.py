@@ -2,15 +2,14 @@
 
 Temporal keeps a closed workflow for its namespace's retention (90 days in compose and `make run`); the
 record keeps the incident for good: its row in `incidents` and every timeline entry in `incident_events`.
-The view is rebuilt in the shape of IncidentWorkflow.view (domain/view.py): the row's fields as they
-are, the history entry for entry, and what the workflow kept only in its state read back from the
-entries that recorded it (caller, supplier, runbook, workaround, offered known errors, responders) and
-from the change events of the incident's window (recent changes). The record does not hold an alert's
-context (its links, images and custom details), the configuration item or the alert keys: those show
-empty here. The restore due is the record's, as of the close: Temporal's view of a closed incident counts
-the paused restore clock up to the workflow's last task, a moment later.
+When an incident closes, the record activity stores the workflow's own view of it (`closed_view`), so
+`show` prints the same from the record, alert context, CI and alert keys included; the history comes
+from the timeline entries. A row closed before that column existed is rebuilt in the view's shape from
+the row, the entries that recorded what the workflow kept only in its state (caller, supplier,
+runbook, workaround, offered known errors, responders) and the change events of the incident's window.
 """
 
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +45,11 @@ async def closed_view(conn: Any, name: str, history: bool) -> dict[str, Any] | N
     if row is None:
         return None
     events = await conn.fetch(EVENTS, row["incident_key"])
+    if row["closed_view"] is not None:  # written by the record activity when the incident closed
+        view = json.loads(row["closed_view"])
+        if history:
+            view["history"] = _history(events)
+        return view
     changes: list[Any] = []
     if any(e["action"] == "recent_changes" for e in events):  # the workflow kept them only when there were some
         changes = await _changes_of(conn, row)
@@ -89,9 +93,13 @@ def view_from_record(row: Any, events: list[Any], changes: list[Any], history: b
                 "restore_paused": row["outcome"] != "known_error", "restore_left": None, "breached": row["breached"]},
     }  # fmt: skip
     if history:
-        view["history"] = [{"at": _iso(e["at"]), "actor": e["actor"], "action": e["action"], "from": e["from_state"],
-                            "to": e["to_state"], "detail": e["detail"]} for e in events]  # fmt: skip
+        view["history"] = _history(events)
     return view
+
+
+def _history(events: list[Any]) -> list[dict[str, Any]]:
+    return [{"at": _iso(e["at"]), "actor": e["actor"], "action": e["action"], "from": e["from_state"],
+             "to": e["to_state"], "detail": e["detail"]} for e in events]  # fmt: skip
 
 
 def _by_action(events: list[Any]) -> dict[str, list[Any]]:
