@@ -301,6 +301,16 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                 },
             }
         },
+        "/api/v2/{document}": {
+            "get": {
+                "summary": "The same Statuspage documents at the host's root, where Statuspage readers look for them",
+                "parameters": [{"name": "document", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "the document", "content": {"application/json": {}}},
+                    "404": {"description": "no such document"},
+                },
+            }
+        },
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },
 }

@@ -31,6 +31,9 @@ class StatusRoutes:
         app.router.add_get("/status/board", self.board)
         app.router.add_get("/status/feed.atom", self.feed)
         app.router.add_get("/status/api/v2/{document:.+\\.json}", self.api)
+        # Statuspage readers (Atlassian's own widget among them) take a page's address and ask for
+        # /api/v2/... at the root of its host, whatever path the address had.
+        app.router.add_get("/api/v2/{document:.+\\.json}", self.api)
 
     async def page(self, request: web.Request) -> web.Response:
         return await self._serve("page", "text/html")

@@ -4,7 +4,6 @@ workflow, for an incident an engineer opened and for one an alert opened (its co
 `temporal` CLI an operator would use)."""
 
 import asyncio
-import re
 import subprocess
 import uuid
 
