@@ -69,10 +69,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, paging: Pa
         task_queue=task_queue,
         workflows=[IncidentWorkflow, KnownErrorLinks],
         activities=[
-            registration.register_incident,
             registration.register_and_look_up,
-            registration.find_known_error,
-            registration.recent_changes,
             KnownErrorLinkActivities(pool).open_incidents_matching,
             records.record_timeline,
             notifications.deliver_notifications,

@@ -24,7 +24,7 @@ class RegisterIncident(BaseModel):
     summary: str
     source: str
     logged_at: datetime
-    number: str | None = None  # reserved at intake; None: numbered here (workflows begun before that)
+    number: str | None = None  # reserved at intake; None: the next incident on a closed one's id, numbered here
     previous_workflow_id: str | None = None  # the closed incident it follows, when alerts fired again
 
 
@@ -71,7 +71,6 @@ class RegistrationActivities:
         # of loading every known error (1,000 of them take milliseconds to fetch and decode).
         self._known: dict[str, tuple[int, KnownErrorIndex]] = {}
 
-    @activity.defn
     async def register_incident(self, request: RegisterIncident) -> Registration:
         """Give the incident its number, once: a retry finds the row it already wrote."""
         async with self._pool.acquire() as conn:
@@ -129,7 +128,6 @@ class RegistrationActivities:
                                                               window=registration.agreement.change_window))  # fmt: skip
         return FirstSteps(registration=registration, known_error=known, recent=recent)
 
-    @activity.defn
     async def find_known_error(self, request: KnownErrorQuery) -> KnownError | None:
         """The live known-error database: one published a second ago matches, a retired one never."""
         async with self._pool.acquire() as conn:
@@ -140,7 +138,6 @@ class RegistrationActivities:
                 self._known[request.service] = cached
         return cached[1].first_match(request.text)
 
-    @activity.defn
     async def recent_changes(self, request: RecentChangesQuery) -> RecentChanges:
         """What changed in the service (change events) in the window before the incident was logged."""
         async with self._pool.acquire() as conn:

@@ -204,19 +204,16 @@ def close(incident: Incident, actor: str, at: datetime, action: Action, outcome:
            notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
 
 
-def reopen(
-    incident: Incident, actor: str, at: datetime, reason: str, unacknowledged_to_prioritized: bool = True
-) -> None:
+def reopen(incident: Incident, actor: str, at: datetime, reason: str) -> None:
     """Back to work in the same incident; the restore clock runs again from where it stopped.
 
     Nobody acknowledged it yet (alerts fired, resolved and fired again)? Then it goes back to
     prioritized: it still needs someone to take it on, and its response target still escalates.
-    `unacknowledged_to_prioritized=False` is the first release's rule (always in_progress).
     """
     incident.restored_at = None
     incident.resolved_at = None
     resume_restore_clock(incident, at)
-    waiting = unacknowledged_to_prioritized and incident.acknowledged_at is None
+    waiting = incident.acknowledged_at is None
     detail = f"reopened: {reason}" + ("; not acknowledged yet" if waiting else "")
     record(incident, at=at, actor=actor, action=Action.REOPEN,
            to_state=State.PRIORITIZED if waiting else State.IN_PROGRESS,

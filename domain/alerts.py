@@ -9,7 +9,6 @@ from domain.actions import acknowledge, acknowledge_page, reopen
 from domain.enums import Action, State
 from domain.incident import AlertContext, Incident, Occurrence
 from domain.lifecycle import WORKING, pause_restore_clock, record
-from domain.rules import Rules
 
 
 class AlertEvent(BaseModel):
@@ -41,25 +40,19 @@ def first_sight(incident: Incident, events: list[AlertEvent]) -> list[AlertEvent
     return fresh
 
 
-def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str, rules: Rules = Rules()) -> None:
-    """Count every delivery, then let the set of firing alerts move the incident.
-
-    `rules`: incidents begun by an earlier release keep its rules (domain/rules.py).
-    """
+def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str) -> None:
+    """Count every delivery, then let the set of firing alerts move the incident. An integration's
+    acknowledgement is recorded as its actor but assigns nobody: an assignee is a person or a group."""
     silenced = False  # did this batch resolve an alert that was firing?
     for event in events:
         if event.context is not None and event.status == "firing":
             incident.alert_context = event.context  # the newest firing alert says most about now
         if event.status == "acknowledged":
             if incident.state is State.PRIORITIZED:
-                acknowledge(incident, actor, event.at, takes_it_on=rules.integration_ack_assigns)
-            elif rules.remember_early_ack and incident.state in (State.LOGGED, State.CATEGORIZED):
+                acknowledge(incident, actor, event.at, takes_it_on=False)
+            elif incident.state in (State.LOGGED, State.CATEGORIZED):
                 incident.early_ack = actor  # applied by settle_alerts once prioritized
-            elif (
-                incident.pagings
-                and incident.state in (State.IN_PROGRESS, State.ON_HOLD)
-                and rules.integration_ack_stops_paging
-            ):
+            elif incident.pagings and incident.state in (State.IN_PROGRESS, State.ON_HOLD):
                 acknowledge_page(incident, actor, event.at)  # escalated or reassigned, and paging again
             continue
         occurrence = incident.occurrences.get(event.key)
@@ -76,21 +69,18 @@ def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str, rules
         if occurrence.firing and not was_firing:
             incident.quiet_since = None
             if incident.state in (State.RESTORED, State.RESOLVED):
-                reopen(incident, actor, event.at, f"alert {event.key} fired again within the quiet window",
-                       unacknowledged_to_prioritized=rules.reopen_unacknowledged)  # fmt: skip
+                reopen(incident, actor, event.at, f"alert {event.key} fired again within the quiet window")
             elif incident.state is not State.CLOSED:
                 record(incident, at=event.at, actor=actor, action=Action.ALERT_FIRED,
                        detail=f"alert {event.key} firing: {event.description}"[:500])  # fmt: skip
-    if not rules.quiet_from_last_resolve:
-        settle_alerts(incident, events[-1].at if events else None, actor, rules)
-    elif silenced and not incident.firing_alerts:  # this batch silenced the last alert
+    if silenced and not incident.firing_alerts:  # this batch silenced the last alert
         all_resolved(incident, events[-1].at, actor)
 
 
-def settle_alerts(incident: Incident, at: datetime | None, actor: str, rules: Rules = Rules()) -> None:
+def settle_alerts(incident: Incident, at: datetime | None, actor: str) -> None:
     """After prioritization: what alerts said while the incident was being registered."""
     if at is not None and incident.early_ack and incident.state is State.PRIORITIZED:
-        acknowledge(incident, incident.early_ack, at, takes_it_on=rules.integration_ack_assigns)
+        acknowledge(incident, incident.early_ack, at, takes_it_on=False)
     if at is None or not incident.occurrences or incident.firing_alerts:
         return
     all_resolved(incident, at, actor)

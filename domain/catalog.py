@@ -30,8 +30,8 @@ CATALOG_FILE = {"catalog_file": True}  # validation context: reading catalog.tom
 
 class CatalogModel(BaseModel):
     """Strict when read from catalog.toml (a typo must not fall back to a default silently),
-    lenient when read back from workflow history, where a field an older release wrote must
-    still decode (running incidents would otherwise fail to replay)."""
+    lenient when read back from workflow history, where a field another release of the code wrote
+    (one since removed) must still decode, or running incidents would fail to replay."""
 
     @model_validator(mode="before")
     @classmethod

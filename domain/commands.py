@@ -9,7 +9,6 @@ from domain.alerts import AlertEvent
 from domain.engineer_commands import PROBLEM_PATTERN, TEXT_LIMIT
 from domain.enums import Action, HoldReason, Outcome, Source, State
 from domain.incident import Incident
-from domain.rules import Rules
 
 Text = Field(min_length=1, max_length=TEXT_LIMIT)
 
@@ -44,7 +43,7 @@ class OpenIncident(CleanInput):
     severity: str = ""
     category: str | None = None
     # Reserved at intake (starter.incident_numbers), and the workflow id: the Web UI's list names
-    # the incident. None: a workflow begun before numbers were reserved, numbered by registration.
+    # the incident. None: the next incident on a closed one's workflow id, numbered by registration.
     number: str | None = Field(default=None, pattern=r"^INC-\d+$")
     previous_workflow_id: str | None = None  # the closed incident this one follows (alerts that fired again)
     continued: Incident | None = None
@@ -79,7 +78,7 @@ class EngineerInput(ActorInput):
     """The input of one engineer Update (domain.engineer_commands): `apply()` is what it does,
     `refusal()` why it cannot happen now beyond the state rules (lifecycle.refusal)."""
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         raise NotImplementedError
 
     def refusal(self, incident: Incident) -> str | None:
@@ -92,7 +91,7 @@ class EngineerInput(ActorInput):
 
 
 class Ack(EngineerInput):
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         if incident.state is State.PRIORITIZED:
             actions.acknowledge(incident, self.actor, now)
         else:  # paged after an escalation or assignment: someone has it, the paging stops
@@ -116,7 +115,7 @@ class Assign(EngineerInput):
     person: str = Field(default="", max_length=100)
     known_as: str = KnownAs
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.assign(incident, self.actor, now, self.group, self.person, self.known_as)
 
     def unknown_names(self, incident: Incident) -> str | None:
@@ -135,7 +134,7 @@ class Escalate(EngineerInput):
             raise ValueError("escalate needs exactly one of --to GROUP or --management")
         return self
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.escalate(incident, self.actor, now, self.to_group, self.reason, self.known_as)
 
     def refusal(self, incident: Incident) -> str | None:
@@ -148,14 +147,14 @@ class Escalate(EngineerInput):
 class Note(EngineerInput):
     text: str = Text
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.note(incident, self.actor, now, self.text)
 
 
 class PublicUpdate(EngineerInput):
     text: str = Field(min_length=1, max_length=1000)
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.public_update(incident, self.actor, now, self.text)
 
 
@@ -163,7 +162,7 @@ class Diagnose(EngineerInput):
     finding: str = Text
     category: str | None = None
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         category = incident.agreement.category(self.category) if self.category and incident.agreement else None
         actions.diagnose(incident, self.actor, now, self.finding, category)
 
@@ -176,7 +175,7 @@ class ChangePriority(EngineerInput):
     urgency: int = Field(ge=1, le=3)
     reason: str = Text
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.change_priority(incident, self.actor, now, self.impact, self.urgency, self.reason)
 
     def refusal(self, incident: Incident) -> str | None:
@@ -187,19 +186,19 @@ class Hold(EngineerInput):
     reason: HoldReason
     text: str = Text
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.hold(incident, self.actor, now, self.reason, self.text)
 
 
 class Resume(EngineerInput):
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.resume(incident, self.actor, now)
 
 
 class Workaround(EngineerInput):
     text: str = Text
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.apply_workaround(incident, self.actor, now, self.text)
 
 
@@ -207,7 +206,7 @@ class Resolve(EngineerInput):
     resolution: str = Text
     problem: str | None = Field(default=None, pattern=PROBLEM_PATTERN)
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.resolve(incident, self.actor, now, self.resolution, self.problem)
 
     def refusal(self, incident: Incident) -> str | None:
@@ -215,23 +214,21 @@ class Resolve(EngineerInput):
 
 
 class Confirm(EngineerInput):
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.close(incident, self.actor, now, Action.CONFIRM, Outcome.RESOLVED, f"confirmed by {self.actor}")
 
 
 class Reopen(EngineerInput):
     reason: str = Text
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
-        actions.reopen(
-            incident, self.actor, now, self.reason, unacknowledged_to_prioritized=rules.reopen_unacknowledged
-        )
+    def apply(self, incident: Incident, now: datetime) -> None:
+        actions.reopen(incident, self.actor, now, self.reason)
 
 
 class Cancel(EngineerInput):
     reason: str = Text
 
-    def apply(self, incident: Incident, now: datetime, rules: Rules) -> None:
+    def apply(self, incident: Incident, now: datetime) -> None:
         actions.close(incident, self.actor, now, Action.CANCEL, Outcome.CANCELLED, f"cancelled: {self.reason}")
 
 

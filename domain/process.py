@@ -53,9 +53,9 @@ def categorize(incident: Incident, category: Category, at: datetime) -> None:
     record(incident, at=at, actor=SYSTEM, action=Action.CATEGORIZE, to_state=State.CATEGORIZED, detail=detail)
 
 
-def close_as_known_error(incident: Incident, known: KnownError, at: datetime, phrases: bool = True) -> None:
-    """Expected errors are not incidents: answer with the documented workaround, no SLA clock.
-    `phrases`: the record says which phrases matched (incidents of the first releases did not)."""
+def close_as_known_error(incident: Incident, known: KnownError, at: datetime) -> None:
+    """Expected errors are not incidents: answer with the documented workaround, no SLA clock; the
+    record says which phrases matched."""
     incident.known_error_id = known.id
     incident.workaround = known.workaround
     incident.problem = known.problem
@@ -67,17 +67,15 @@ def close_as_known_error(incident: Incident, known: KnownError, at: datetime, ph
         actor=SYSTEM,
         action=Action.KNOWN_ERROR,
         to_state=State.CLOSED,
-        detail=(f"matches {known.describe_match()}" if phrases else f"matches known error {known.id} ({known.title})")
-        + f"; workaround: {known.workaround}",
+        detail=f"matches {known.describe_match()}; workaround: {known.workaround}",
         notify=[f"group:{incident.group}"],
     )
 
 
-def offer_known_error(incident: Incident, known: KnownError, at: datetime, to_assignee: bool = True) -> bool:
+def offer_known_error(incident: Incident, known: KnownError, at: datetime) -> bool:
     """A known error published while the incident is open and matching it: link it and offer its
-    workaround to whoever works on it, its group and its assignee (`to_assignee=False`: incidents of
-    release-2026-12-releases told the group only). Not closed: someone is already on it. False:
-    nothing to do."""
+    workaround to whoever works on it, its group and its assignee. Not closed: someone is already on
+    it. False: nothing to do."""
     if (
         incident.is_closed
         or known.id in incident.offered_known_errors
@@ -89,8 +87,7 @@ def offer_known_error(incident: Incident, known: KnownError, at: datetime, to_as
     problem = f"; problem {known.problem}" if known.problem else ""
     record(incident, at=at, actor=SYSTEM, action=Action.KNOWN_ERROR_OFFERED,
            detail=f"matches {known.describe_match()}{problem}; workaround offered{for_whom}: {known.workaround}",
-           notify=[f"group:{incident.group}"] + ([f"person:{incident.assignee}"] if to_assignee and
-                                                  incident.assignee else []))  # fmt: skip
+           notify=[f"group:{incident.group}"] + ([f"person:{incident.assignee}"] if incident.assignee else []))  # fmt: skip
     return True
 
 

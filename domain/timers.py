@@ -69,8 +69,8 @@ def next_timer(incident: Incident, now: datetime) -> DueTimer | None:
     return min(due, key=lambda timer: timer.at) if due else None
 
 
-def fire(incident: Incident, kind: TimerKind, now: datetime, ask_public: bool = False) -> None:
-    """`ask_public`: a major incident's reminder asks for a status-page update (not in the first releases)."""
+def fire(incident: Incident, kind: TimerKind, now: datetime) -> None:
+    """What an agreed time does when it comes; a major incident's reminder asks for a status-page update."""
     agreement = incident.agreement
     assert agreement is not None
     manager = f"manager:{agreement.service_manager}"
@@ -99,7 +99,7 @@ def fire(incident: Incident, kind: TimerKind, now: datetime, ask_public: bool = 
         incident.last_stakeholder_update = now
         ask = f": post one for the status page, incidentctl update {incident.display_name} --public TEXT"
         record(incident, at=now, actor=SYSTEM, action=Action.STAKEHOLDER_REMINDER,
-               detail=f"stakeholder update due for major incident ({incident.state})" + (ask if ask_public else ""),
+               detail=f"stakeholder update due for major incident ({incident.state})" + ask,
                notify=["stakeholders", f"group:{incident.group}"])  # fmt: skip
     elif kind is TimerKind.CONFIRMATION_WINDOW:
         close(incident, SYSTEM, now, Action.AUTO_CLOSE, Outcome.RESOLVED,

@@ -20,16 +20,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.enums import Action
     from domain.incident import Incident
     from domain.lifecycle import refusal
-    from domain.rules import Rules
     from domain.view import incident_view
 
 
 class EngineerActions:
-    """Mixed into IncidentWorkflow, which owns `incident`, `_changed()` and `_rules()`."""
+    """Mixed into IncidentWorkflow, which owns `incident` and `_changed()`."""
 
     incident: Incident
     _changed: Callable[[], None]  # IncidentWorkflow's: wakes the main loop, refreshes the Web UI
-    _rules: Callable[[], Rules]  # which release's rules this incident follows (domain.rules)
 
     def _register_engineer_updates(self) -> None:
         """Called from the workflow's __init__, before any update can arrive."""
@@ -43,7 +41,7 @@ class EngineerActions:
         # The SDK decodes an update's input by its handler's type hints: `model` is the input model.
         def handle(request: model) -> dict[str, Any]:  # type: ignore[valid-type]
             self._check(action, request.refusal(self.incident))
-            request.apply(self.incident, workflow.now(), self._rules())
+            request.apply(self.incident, workflow.now())
             self._changed()
             return self._view()
 

@@ -23,15 +23,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.alerts import AlertEvent
     from domain.commands import AlertBatch, IncidentResult, OpenIncident, ViewRequest, WaitRegistered
     from domain.incident import Incident
-    from domain.rules import Rules
     from workflows import visibility
     from workflows.agreed_timer import AgreedTimer
     from workflows.engineer_actions import EngineerActions
     from workflows.known_error_offers import KnownErrorOffers
     from workflows.paging_steps import PagingSteps
-    from workflows.patches import Patches
     from workflows.registration_steps import RegistrationSteps
-    from workflows.release_rules import PatchedRules
+    from workflows.releases import Patches
     from workflows.timeouts import DATABASE_RETRY, DATABASE_TIMEOUT
 
 # A webhook may be down for hours: keep trying, gently, without holding up the incident.
@@ -46,6 +44,7 @@ HISTORY_HANDOVER_EVENTS = 10_000
 class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErrorOffers):
     @workflow.init
     def __init__(self, request: OpenIncident) -> None:
+        self.patches = Patches()  # first: a new incident's release marker precedes every other command
         self.incident = request.continued or Incident(
             workflow_id=workflow.info().workflow_id, service=request.service, summary=request.summary,
             source=request.source, caller=request.caller, supplier=request.supplier, ci=request.ci,
@@ -66,7 +65,6 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
         self.timer = AgreedTimer()
         self.page_tasks: list[asyncio.Task[Any]] = []
         self.redeliveries: list[asyncio.Task[Any]] = []
-        self.patched = Patches()
         self._register_engineer_updates()
 
     @workflow.run
@@ -78,17 +76,13 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
                 return IncidentResult(number=None, state="rejected", outcome=None, rejected=self.rejection)
             if not self.incident.is_closed:
                 process.prioritize(self.incident, workflow.now())
-                alerts.settle_alerts(self.incident, workflow.now(), str(self.incident.source), self._rules())
+                alerts.settle_alerts(self.incident, workflow.now(), str(self.incident.source))
                 self._changed()
-        elif self.patched("refresh-after-hand-over"):
+        else:
             self._changed()  # current details do not carry over continue-as-new
-        # The record is written beside the timers, so a database outage cannot hold up an agreed time.
-        beside = self.patched("timers-beside-projection")
         while not self.incident.is_closed:
-            if beside:
-                self._start_projection()
-            else:  # the first release: the record first (updates may even close the incident meanwhile)
-                await self._project()
+            # the record is written beside the timers, so a database outage cannot hold up an agreed time
+            self._start_projection()
             if self._history_is_long():
                 await self._hand_over()
             self._start_delivery()
@@ -103,23 +97,7 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
     # -- the process steps -------------------------------------------------------------------
 
     async def _wait_for_change_or_next_timer(self) -> None:
-        if self.patched("timers-kept-when-unchanged"):
-            await self._wait_keeping_the_timer()
-            return
-        seen = self.changes  # the first releases: a new timer at every change
-        timer = timers.next_timer(self.incident, workflow.now())
-        if timer is None:
-            await workflow.wait_condition(lambda: self.changes != seen)
-            return
-        wait = max(timer.at - workflow.now(), timedelta(milliseconds=1))
-        try:
-            await workflow.wait_condition(lambda: self.changes != seen, timeout=wait,
-                                          timeout_summary=timer.summary(self.incident))  # fmt: skip
-        except TimeoutError:
-            timers.fire(self.incident, timer.kind, workflow.now(), ask_public=self._asks_public(timer.kind))
-            self._changed()
-
-    async def _wait_keeping_the_timer(self) -> None:
+        """Until something changes or the agreed timer fires; an unchanged timer keeps running."""
         if self._pages_due():  # a page due now goes out now, not after a timer
             self._page_due_steps()
             return
@@ -133,12 +111,8 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
                 if due.kind is timers.TimerKind.PAGE:
                     self._page_due_steps()
                 else:
-                    timers.fire(self.incident, due.kind, workflow.now(), ask_public=self._asks_public(due.kind))
+                    timers.fire(self.incident, due.kind, workflow.now())
                     self._changed()
-
-    def _asks_public(self, kind: timers.TimerKind) -> bool:
-        # asked only of the reminder, so other timers of a running incident record no marker
-        return kind is timers.TimerKind.STAKEHOLDER_UPDATE and self.patched("public-update-reminder")
 
     async def _project(self) -> None:
         """Write every timeline entry not yet in Postgres, in order, in batches."""
@@ -174,8 +148,6 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
         if not self.undelivered or (self.delivery is not None and not self.delivery.done()):
             return
         self.undelivered = False
-        if not self.patched("deliver-notifications"):  # incidents begun before delivery existed
-            return
         self.delivery = workflow.start_activity_method(
             NotificationActivities.deliver_notifications,
             DeliverNotifications(incident_key=self._incident_key(), service=self.incident.service),
@@ -208,10 +180,9 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
     async def _hand_over(self) -> None:
         await self._settle()
         # the generation keys the record: without it a second incident on this id wrote under the first's key
-        generation = self.generation if self.patched("hand-over-keeps-generation") else 0
         workflow.continue_as_new(OpenIncident(service=self.incident.service, summary=self.incident.summary,
                                               continued=self.incident, recorded_seq=self.recorded_seq,
-                                              generation=generation))  # fmt: skip
+                                              generation=self.generation))  # fmt: skip
 
     def _open_next_incident(self, request: OpenIncident) -> None:
         """Late alerts became a new incident, linked to this one by registration (previous_number)."""
@@ -234,10 +205,8 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
         """Every change wakes the main loop, starts or stops paging, and refreshes what the Web UI shows."""
         self._wake()
         now = workflow.now()
-        if self.patched("paging"):
-            paging_rules.respond(self.incident, now)
-        current = visibility.search_attribute_values(self.incident, now,
-                                                     responders=self.patched("responders-search-attribute"))  # fmt: skip
+        paging_rules.respond(self.incident, now)
+        current = visibility.search_attribute_values(self.incident, now, self.patches.release)
         pairs = visibility.changed_pairs(current, self.upserted)
         if pairs:
             workflow.upsert_search_attributes(pairs)
@@ -249,10 +218,6 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
     @workflow.query
     def view(self, request: ViewRequest) -> dict[str, Any]:
         return self._view(history=request.history)
-
-    def _rules(self) -> Rules:
-        """Which release's rules this incident follows (domain/rules.py), each asked when read."""
-        return PatchedRules(self.patched)
 
     @workflow.update
     def alerts(self, batch: AlertBatch) -> str:
@@ -270,26 +235,22 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
 
     @workflow.signal
     def alert(self, batch: AlertBatch) -> None:
-        """How receivers of earlier releases deliver; incidents they opened keep their workflow ids."""
+        """The receiver's start signal (signal-with-start opens an incident with its first alerts)."""
         self._take_alerts(batch)
 
     def _take_alerts(self, batch: AlertBatch) -> None:
         events = batch.events
         # Rows of the receiver's inbox may come twice (at least once); only they carry a seq.
-        if any(e.inbox_seq is not None for e in events) and self.patched("alerts-once-from-inbox"):
+        if any(e.inbox_seq is not None for e in events):
             events = alerts.first_sight(self.incident, events)
             if not events:
                 return
         if self.incident.is_closed:
             # closed, but this run is still finishing (notifications): keep what fires for the next incident
-            if self.patched("late-alerts-open-next-incident"):
-                self.late_alerts.extend(events)
-                self._wake()
+            self.late_alerts.extend(events)
+            self._wake()
             return
-        rules = self._rules()
-        # the first releases asked these two at every delivery: their markers sit there in histories
-        _ = rules.quiet_from_last_resolve, rules.remember_early_ack
-        alerts.apply_alerts(self.incident, events, batch.actor, rules)
+        alerts.apply_alerts(self.incident, events, batch.actor)
         self._changed()
 
     @workflow.update
@@ -298,7 +259,7 @@ class IncidentWorkflow(RegistrationSteps, EngineerActions, PagingSteps, KnownErr
         await workflow.wait_condition(
             lambda: self.rejection is not None or self.incident.is_closed or self.incident.priority is not None
         )
-        if self.rejection is None and self.patched("open-answers-once-recorded"):
+        if self.rejection is None:
             # `incidentctl list` reads the record: an incident just opened must be in it
             written = len(self.incident.timeline)
             await workflow.wait_condition(lambda: self.recorded_seq >= written or self.incident.is_closed)

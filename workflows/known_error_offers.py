@@ -18,17 +18,13 @@ class KnownErrorOffer(BaseModel):
 
 
 class KnownErrorOffers:
-    """Mixed into IncidentWorkflow, which owns `incident`, `patched` and `_changed()`."""
+    """Mixed into IncidentWorkflow, which owns `incident` and `_changed()`."""
 
     incident: Incident
-    patched: Callable[[str], bool]
     _changed: Callable[[], None]
 
     @workflow.signal
     def known_error_published(self, offer: KnownErrorOffer) -> None:
         # matched again here, on the incident as it is now: the publisher read the record a moment ago
-        if self.patched("known-error-offers") and process.offer_known_error(
-            self.incident, offer.known_error, workflow.now(),
-            to_assignee=bool(self.incident.assignee) and self.patched("known-error-offer-to-assignee"),
-        ):  # fmt: skip
+        if process.offer_known_error(self.incident, offer.known_error, workflow.now()):
             self._changed()

@@ -2,24 +2,15 @@
 refusal that is visible as refused), categorization with the known-error check, and the changes made
 to the service just before it was logged. A mixin: IncidentWorkflow owns the state and the loop.
 
-Since release-2026-12-03 the database answers all three in one activity (one round trip
-before the incident is prioritized and paged); incidents begun earlier take them one by one."""
+The database answers all three in one activity: one round trip before the incident is prioritized
+and paged."""
 
 from collections.abc import Callable
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.errors import SERVICE_NOT_IN_CATALOG
-    from activities.registration import (
-        FirstSteps,
-        KnownErrorQuery,
-        RecentChangesQuery,
-        RegisterIncident,
-        Registration,
-        RegistrationActivities,
-    )
+    from activities.registration import FirstSteps, RegisterIncident, Registration, RegistrationActivities
     from domain import process
     from domain.catalog import KnownError
     from domain.incident import Incident
@@ -28,11 +19,10 @@ with workflow.unsafe.imports_passed_through():
 
 
 class RegistrationSteps:
-    """Mixed into IncidentWorkflow, which owns `incident`, `patched`, `rejection`, `reserved_number`,
+    """Mixed into IncidentWorkflow, which owns `incident`, `rejection`, `reserved_number`,
     `previous_workflow_id`, `_incident_key()` and `_changed()`."""
 
     incident: Incident
-    patched: Callable[[str], bool]
     rejection: str | None
     reserved_number: str | None
     previous_workflow_id: str | None
@@ -42,13 +32,6 @@ class RegistrationSteps:
     async def _first_steps(self, category_hint: str | None) -> bool:
         """Registered, categorized (closed at once when a known error matches) and the recent changes
         noted; False when the service is outside the agreements (refused: no incident)."""
-        if not self.patched("first-steps-in-one-activity"):
-            if not await self._register():
-                return False
-            await self._categorize(category_hint)
-            if not self.incident.is_closed and self.patched("recent-changes"):
-                await self._note_recent_changes()
-            return True
         incident = self.incident
         steps: FirstSteps = await workflow.execute_activity_method(
             RegistrationActivities.register_and_look_up, self._registration_request(),
@@ -70,22 +53,6 @@ class RegistrationSteps:
                                 logged_at=incident.logged_at, number=self.reserved_number,
                                 previous_workflow_id=self.previous_workflow_id)  # fmt: skip
 
-    # -- before release-2026-12-03: one activity per step ---------------------------
-
-    async def _register(self) -> bool:
-        try:
-            registration = await workflow.execute_activity_method(
-                RegistrationActivities.register_incident, self._registration_request(),
-                start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
-                summary=f"register {self.reserved_number or self.incident.service} incident",
-            )  # fmt: skip
-        except ActivityError as err:  # how the first releases refused (a failed activity: a traceback in the log)
-            if isinstance(err.cause, ApplicationError) and err.cause.type == SERVICE_NOT_IN_CATALOG:
-                self._refuse(err.cause.message)
-                return False
-            raise
-        return self._take_registration(registration)
-
     def _take_registration(self, registration: Registration) -> bool:
         incident = self.incident
         if registration.refused is not None:
@@ -103,20 +70,8 @@ class RegistrationSteps:
     def _refuse(self, reason: str) -> None:
         """Outside the agreements: no incident. The auditors' list shows the start as refused, not logged."""
         self.rejection = reason
-        if self.patched("rejected-visible-as-refused"):
-            workflow.upsert_search_attributes(visibility.refused_pairs())
+        workflow.upsert_search_attributes(visibility.refused_pairs())
         workflow.set_current_details(f"refused: {reason}")
-
-    async def _categorize(self, hint: str | None) -> None:
-        incident = self.incident
-        self._categorize_by_summary(hint)
-        known = await workflow.execute_activity_method(
-            RegistrationActivities.find_known_error,
-            KnownErrorQuery(service=incident.service, text=incident.summary),
-            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
-            summary=f"{incident.number}: known-error check",
-        )  # fmt: skip
-        self._take_known_error(known)
 
     def _categorize_by_summary(self, hint: str | None) -> None:
         incident = self.incident
@@ -127,18 +82,5 @@ class RegistrationSteps:
     def _take_known_error(self, known: KnownError | None) -> None:
         incident = self.incident
         if known is not None:
-            process.close_as_known_error(incident, known, workflow.now(), phrases=self.patched("known-error-phrases"))
+            process.close_as_known_error(incident, known, workflow.now())
         self._changed()
-
-    async def _note_recent_changes(self) -> None:
-        """Deploys and other changes to the service just before: often the cause (release management)."""
-        incident = self.incident
-        assert incident.agreement is not None
-        found = await workflow.execute_activity_method(
-            RegistrationActivities.recent_changes,
-            RecentChangesQuery(service=incident.service, until=incident.logged_at,
-                               window=incident.agreement.change_window),  # fmt: skip
-            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
-            summary=f"{incident.number}: recent changes",
-        )  # fmt: skip
-        process.note_recent_changes(incident, found.changes, found.total, workflow.now())

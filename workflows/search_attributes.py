@@ -20,10 +20,13 @@ INCIDENT_RESPONDERS = SearchAttributeKey.for_keyword_list("IncidentResponders")
 SLA_BREACHED = SearchAttributeKey.for_bool("SlaBreached")
 MAJOR_INCIDENT = SearchAttributeKey.for_bool("MajorIncident")
 RESTORE_DEADLINE = SearchAttributeKey.for_datetime("RestoreDeadline")
+# the release of the workflow code its current run began on (workflows/releases.py)
+INCIDENT_RELEASE = SearchAttributeKey.for_keyword("IncidentRelease")
 
 ALL_KEYS = (
     INCIDENT_NUMBER, INCIDENT_STATE, INCIDENT_PRIORITY, INCIDENT_SERVICE, INCIDENT_CATEGORY, INCIDENT_GROUP,
     INCIDENT_ASSIGNEE, INCIDENT_SOURCE, INCIDENT_RESPONDERS, SLA_BREACHED, MAJOR_INCIDENT, RESTORE_DEADLINE,
+    INCIDENT_RELEASE,
 )  # fmt: skip
 
 

@@ -4,10 +4,7 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-from activities.errors import SERVICE_NOT_IN_CATALOG
-
 # Postgres may be down for a while (maintenance, failover): keep retrying, never give up on a record.
 DATABASE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                             maximum_interval=timedelta(seconds=30),
-                             non_retryable_error_types=[SERVICE_NOT_IN_CATALOG])  # fmt: skip
+                             maximum_interval=timedelta(seconds=30))  # fmt: skip
 DATABASE_TIMEOUT = timedelta(seconds=10)  # one short transaction; a crashed worker's attempt is retried this soon

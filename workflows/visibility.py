@@ -5,6 +5,7 @@ from datetime import datetime
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from workflows.releases import CURRENT
 from workflows.search_attributes import (
     ALL_KEYS,
     INCIDENT_ASSIGNEE,
@@ -12,6 +13,7 @@ from workflows.search_attributes import (
     INCIDENT_GROUP,
     INCIDENT_NUMBER,
     INCIDENT_PRIORITY,
+    INCIDENT_RELEASE,
     INCIDENT_RESPONDERS,
     INCIDENT_SERVICE,
     INCIDENT_SOURCE,
@@ -28,11 +30,9 @@ with workflow.unsafe.imports_passed_through():
 REJECTED = "rejected"  # IncidentState of a start that registration refused: visible as refused, never "logged"
 
 
-def search_attribute_values(incident: Incident, now: datetime, responders: bool = True) -> dict[str, object]:
-    """Name -> value; values that are unknown yet are left out rather than blanked.
-
-    `responders=False`: incidents begun before IncidentResponders existed (their histories replay).
-    """
+def search_attribute_values(incident: Incident, now: datetime, release: str) -> dict[str, object]:
+    """Name -> value; values that are unknown yet are left out rather than blanked. `release`: of
+    this run's code (workflows/releases.py)."""
     due = deadlines(incident, now)
     values: dict[str, object] = {
         INCIDENT_NUMBER.name: incident.number,
@@ -46,7 +46,8 @@ def search_attribute_values(incident: Incident, now: datetime, responders: bool 
         SLA_BREACHED.name: incident.breached,
         MAJOR_INCIDENT.name: incident.major,
         RESTORE_DEADLINE.name: due.restore_due,
-        INCIDENT_RESPONDERS.name: (incident.responders() or None) if responders else None,
+        INCIDENT_RESPONDERS.name: incident.responders() or None,
+        INCIDENT_RELEASE.name: release,
     }
     return {name: value for name, value in values.items() if value is not None}
 
@@ -62,9 +63,9 @@ def changed_pairs(current: dict[str, object], last: dict[str, object]) -> list[S
 
 
 def initial_search_attributes(service: str, source: str, number: str | None = None) -> TypedSearchAttributes:
-    """Set by the starter, so a new incident is findable before its first workflow task."""
+    """Set by the starter, so a new incident is findable, and its release known, before its first workflow task."""
     pairs = [SearchAttributePair(INCIDENT_SERVICE, service), SearchAttributePair(INCIDENT_SOURCE, source),
-             SearchAttributePair(INCIDENT_STATE, "logged")]  # fmt: skip
+             SearchAttributePair(INCIDENT_STATE, "logged"), SearchAttributePair(INCIDENT_RELEASE, CURRENT)]  # fmt: skip
     if number is not None:
         pairs.append(SearchAttributePair(INCIDENT_NUMBER, number))
     return TypedSearchAttributes(pairs)  # type: ignore[arg-type]

@@ -1,9 +1,11 @@
 """A deliberately incompatible edit of IncidentWorkflow, for the negative replay test.
 
-Same workflow type name, but it takes the first steps one activity at a time again (registration,
-then the known-error check) where its history has them in one activity: exactly the kind of change
-that breaks every incident already running.
+Same workflow type name, but it waits a moment before its first steps: a timer command where its
+history has the registration activity, exactly the kind of unguarded change that breaks every
+incident already running.
 """
+
+from datetime import timedelta
 
 from temporalio import workflow
 
@@ -13,13 +15,11 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn(name="IncidentWorkflow")
-class IncidentWorkflowWithStepsOneByOne(IncidentWorkflow):
+class IncidentWorkflowThatWaitsFirst(IncidentWorkflow):
     @workflow.run
     async def run(self, request: OpenIncident) -> IncidentResult:
         return await super().run(request)
 
     async def _first_steps(self, category_hint: str | None) -> bool:
-        if not await self._register():
-            return False
-        await self._categorize(category_hint)
-        return True
+        await workflow.sleep(timedelta(seconds=1))
+        return await super()._first_steps(category_hint)

@@ -3,15 +3,15 @@
     .venv/bin/python -m tests.replay.record_histories                    # every path
     .venv/bin/python -m tests.replay.record_histories hold_then_breach   # some paths
 
-Run it after adding a path, or after a workflow change guarded by `workflow.patched()`:
-first move the current histories/*.json into a subfolder named for the change (as
-histories/before_notifications/ was), so the old branch keeps being replayed, then
-record the new set. Never regenerate just to make a failing replay pass: that failure
-is incidents in production breaking.
+Histories live in one folder per supported release of the workflow code, histories/<release>/
+(workflows/releases.py), and this writes the current release's. Run it after adding a path, or
+when a new release begins (its patches listed under RELEASES): the earlier release's folder stays
+until that release is deprecated, so its branches keep being replayed. Never regenerate a
+released folder to make a failing replay pass: that failure is incidents in production breaking.
 
 It starts an embedded PostgreSQL (or uses INCIDENT_DATABASE_URL), loads catalog.toml,
 and drives each path with the production worker on its own time-skipping Temporal test
-server, then writes tests/replay/histories/<path>.json. The workflow id of each history
+server, then writes tests/replay/histories/<release>/<path>.json. The workflow id of each history
 is `replay-<path>`; the replay test uses the same id. A path that hands over
 (continue-as-new) also writes its first run as <path>_first_run.json.
 """
@@ -65,8 +65,9 @@ from tests.workflows.incident_driver import (
 from tests.workflows.skipping_server import SkippingEnv, skipping_environment
 from workflows.incident import IncidentWorkflow
 from workflows.known_error_offers import KnownErrorOffer
+from workflows.releases import CURRENT
 
-HISTORIES = Path(__file__).resolve().parent / "histories"
+HISTORIES = Path(__file__).resolve().parent / "histories"  # one folder per supported release
 FIRST_RUN = "_first_run"  # suffix of the first run's history of a path that hands over
 CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"
 W = IncidentWorkflow
@@ -257,7 +258,7 @@ async def alert_refire_before_ack(skipping: SkippingEnv, path: str) -> Handle:
 
 
 async def second_generation_hand_over(skipping: SkippingEnv, path: str) -> Handle:
-    """The second incident on an alert group's old (hash) workflow id grows long and hands over."""
+    """The next incident on a closed one's workflow id (numbered by registration) grows long and hands over."""
     with continue_as_new_suggested_after():
         handle = await skipping.client.start_workflow(
             W.run, OpenIncident(service="payroll", summary="payslip login error", impact=1, urgency=2, generation=1),
@@ -376,7 +377,7 @@ PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
 }
 
 
-async def record(pool: asyncpg.Pool, path: str) -> Path:
+async def record(pool: asyncpg.Pool, path: str, folder: Path) -> Path:
     """Drive one path to its end on a fresh test server and save its history."""
     async with skipping_environment(pool) as skipping:
         handle = await PATHS[path](skipping, path)
@@ -386,8 +387,8 @@ async def record(pool: asyncpg.Pool, path: str) -> Path:
         first_run = described.raw_description.workflow_execution_info.first_run_id
         if first_run != described.run_id:
             earlier = skipping.client.get_workflow_handle(handle.id, run_id=first_run)
-            (HISTORIES / f"{path}{FIRST_RUN}.json").write_text((await earlier.fetch_history()).to_json() + "\n")
-    target = HISTORIES / f"{path}.json"
+            (folder / f"{path}{FIRST_RUN}.json").write_text((await earlier.fetch_history()).to_json() + "\n")
+    target = folder / f"{path}.json"
     target.write_text(history.to_json() + "\n")
     return target
 
@@ -397,9 +398,10 @@ async def record_all(database_url: str, paths: list[str]) -> None:
     try:
         await migrate(pool)
         await load_catalog(pool, read_catalog_file(CATALOG))
-        HISTORIES.mkdir(exist_ok=True)
+        folder = HISTORIES / CURRENT
+        folder.mkdir(parents=True, exist_ok=True)
         for path in paths:
-            target = await record(pool, path)
+            target = await record(pool, path, folder)
             print(f"recorded {target}")
     finally:
         await pool.close()

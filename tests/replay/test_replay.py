@@ -1,20 +1,11 @@
 """Every saved lifecycle history replays with today's workflow code.
 
 A failure here means a change to workflows/ or domain/ would break incidents already
-running (their history no longer matches the commands the code makes): guard the
-change with `workflow.patched()` instead. Histories are recorded by
-`.venv/bin/python -m tests.replay.record_histories` (see its docstring):
-histories/<path>.json come from the current code; each subfolder keeps the set
-recorded before a patched change (before_notifications/: before `deliver-notifications`;
-before_incident_numbers/: before numbers reserved at intake, the `alerts` update, timers kept
-while unchanged, IncidentResponders, refusals visible as refused, reopen before ack,
-integration acks, the generation kept across hand-over; before_paging/: before paging by escalation
-policy; before_releases/: before recent changes, the phrases of a known-error match and known errors
-offered to open incidents; before_status/: before the status page's public updates and the reminder
-that asks for one; before_first_steps/: before registration, the known-error check and the recent
-changes were one activity, before an events-API acknowledge stopped the paging of an
-incident in work and before a known error's offer reached the assignee),
-so the old branch of every `workflow.patched()` keeps being replayed too.
+running (their history no longer matches the commands the code makes): make the change a
+patch under a new release instead (workflows/releases.py). Histories are recorded by
+`.venv/bin/python -m tests.replay.record_histories` (see its docstring) into
+histories/<release>/, one folder per supported release, so the branches each running
+release takes keep being replayed until the release is deprecated.
 """
 
 import json
@@ -30,11 +21,12 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from temporalio.workflow import NondeterminismError
 
 from domain.commands import IncidentResult
-from tests.replay.incompatible_workflow import IncidentWorkflowWithStepsOneByOne
+from tests.replay.incompatible_workflow import IncidentWorkflowThatWaitsFirst
 from tests.replay.record_histories import FIRST_RUN, HISTORIES, PATHS, workflow_id
 from tests.workflows.incident_driver import continue_as_new_suggested_after
 from worker import PASSTHROUGH_MODULES
 from workflows.incident import IncidentWorkflow
+from workflows.releases import CURRENT, RELEASES, SUPPORTED
 
 # How each recorded path ends: (state, outcome) of the workflow result.
 ENDINGS = {
@@ -71,7 +63,7 @@ SAVED = sorted(HISTORIES.rglob("*.json"))
 
 
 def saved(file: Path | str) -> WorkflowHistory:
-    file = HISTORIES / f"{file}.json" if isinstance(file, str) else file
+    file = HISTORIES / CURRENT / f"{file}.json" if isinstance(file, str) else file
     return WorkflowHistory.from_json(workflow_id(file.stem.removesuffix(FIRST_RUN)), file.read_text())
 
 
@@ -83,11 +75,17 @@ def ending(history: WorkflowHistory) -> tuple[str, str | None]:
     return result.state, result.outcome
 
 
-def test_every_lifecycle_path_has_a_saved_history():
-    assert sorted(p.stem for p in HISTORIES.glob("*.json")) == sorted(ENDINGS)
+def test_every_lifecycle_path_has_a_saved_history_of_the_current_release():
+    assert sorted(p.stem for p in (HISTORIES / CURRENT).glob("*.json")) == sorted(ENDINGS)
     assert set(PATHS) == {stem.removesuffix(FIRST_RUN) for stem in ENDINGS}
     for folder in (d for d in HISTORIES.iterdir() if d.is_dir()):
         assert {p.stem for p in folder.glob("*.json")} <= set(ENDINGS), folder
+
+
+def test_the_history_folders_are_the_supported_releases_so_a_release_and_its_histories_go_together():
+    assert sorted(p.name for p in HISTORIES.iterdir()) == sorted(SUPPORTED)
+    assert not list(HISTORIES.glob("*.json")), "every history belongs to a release's folder"
+    assert set(RELEASES) <= set(SUPPORTED) and CURRENT == SUPPORTED[-1]
 
 
 @pytest.mark.parametrize("file", SAVED, ids=lambda f: str(f.relative_to(HISTORIES).with_suffix("")))
@@ -102,42 +100,28 @@ async def test_a_saved_lifecycle_history_replays_with_todays_code(file: Path):
 
 async def test_replay_fails_when_the_workflow_code_changes_incompatibly():
     with pytest.raises(NondeterminismError, match="Nondeterminism error"):
-        await replayer(IncidentWorkflowWithStepsOneByOne).replay_workflow(saved("happy_path"))
+        await replayer(IncidentWorkflowThatWaitsFirst).replay_workflow(saved("happy_path"))
 
 
 async def test_replay_fails_on_a_history_whose_commands_the_code_does_not_make():
-    raw = json.loads((HISTORIES / "happy_path.json").read_text())
+    raw = json.loads((HISTORIES / CURRENT / "happy_path.json").read_text())
     scheduled = next(e for e in raw["events"] if "activityTaskScheduledEventAttributes" in e)
     scheduled["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "register_incident_v0"
     with pytest.raises(NondeterminismError, match="'register_incident_v0' does not match"):
         await replayer().replay_workflow(WorkflowHistory.from_json(workflow_id("happy_path"), raw))
 
 
-RUNNING = Path(__file__).parent / "running"
-
-
-@pytest.mark.parametrize("file", sorted(RUNNING.glob("*.json")), ids=lambda f: f.stem)
-async def test_an_incident_still_open_from_an_earlier_release_replays_with_todays_code(file: Path):
-    """Exported from a real `make run` (temporal workflow show -o json) while the incident was open.
-
-    first_release_open_incident: started by the first release, whose ServiceAgreement still had
-    `notify_webhook`; a strict model once failed its replay ("Failed decoding arguments").
-    """
-    history = WorkflowHistory.from_json("running-incident", file.read_text())
-    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
-    assert result.replay_failure is None, result.replay_failure
-
-
 def test_every_patch_the_workflow_asks_for_belongs_to_a_release():
-    """A new incident takes a release's changes from one marker (workflows/patches.py): a change asked
+    """A new incident takes a release's changes from one marker (workflows/releases.py): a change asked
     for by name but missing from RELEASES would record its own marker, or worse, be added later to a
     released entry and hand running incidents a change their histories do not have."""
     import re
 
-    from workflows.patches import RELEASES
-
-    sources = "".join(p.read_text() for p in (Path(__file__).parents[2] / "workflows").glob("*.py"))
-    asked = set(re.findall(r'patched\("([a-z0-9-]+)"\)', sources))
+    workflow_files = sorted((Path(__file__).parents[2] / "workflows").rglob("*.py"))
+    sources = "".join(p.read_text() for p in workflow_files)
+    asked = set(re.findall(r'self\.patches\("([a-z0-9.-]+)"\)', sources))
     released = set().union(*RELEASES.values())
-    assert asked and asked <= released, sorted(asked - released)
+    assert asked <= released, sorted(asked - released)
     assert released <= asked, f"listed but never asked: {sorted(released - asked)}"
+    elsewhere = [p.name for p in workflow_files if p.name != "releases.py" and "workflow.patched(" in p.read_text()]
+    assert not elsewhere, f"ask through Patches (self.patches), so the change belongs to a release: {elsewhere}"

@@ -14,7 +14,6 @@ from domain.enums import Action, HoldReason, Outcome, Source, State
 from domain.incident import AlertContext, Incident, Link
 from domain.lifecycle import refusal
 from domain.process import categorize, prioritize, register
-from domain.rules import FIRST_RELEASE, Rules
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -120,12 +119,6 @@ def test_an_alert_acknowledged_at_the_source_acknowledges_the_incident_but_a_too
     assert inc.responders() == []  # nobody handled it yet: an integration is not a person
 
 
-def test_the_first_release_rule_made_the_integration_the_assignee() -> None:
-    inc = incident(acknowledged=False)
-    apply_alerts(inc, [event("fp1", "acknowledged", 3)], "events_api", FIRST_RELEASE)
-    assert inc.assignee == "events_api"
-
-
 def test_an_alert_that_fires_resolves_and_fires_again_before_anyone_acknowledged_still_needs_an_ack() -> None:
     inc = incident(acknowledged=False)
     apply_alerts(inc, [event("fp1", "firing", 1)], AM)
@@ -138,13 +131,6 @@ def test_an_alert_that_fires_resolves_and_fires_again_before_anyone_acknowledged
     assert refusal(inc, Action.ACK) is None  # acknowledgeable, so its response target still escalates
     actions.acknowledge(inc, "dana", T0 + 4 * MIN)
     assert (inc.state, inc.assignee) == (State.IN_PROGRESS, "dana")
-
-
-def test_the_first_release_rule_reopened_an_unacknowledged_incident_to_in_progress() -> None:
-    inc = incident(acknowledged=False)
-    apply_alerts(inc, [event("fp1", "firing", 1), event("fp1", "resolved", 2)], AM, FIRST_RELEASE)
-    apply_alerts(inc, [event("fp1", "firing", 3)], AM, FIRST_RELEASE)
-    assert inc.state is State.IN_PROGRESS and inc.acknowledged_at is None
 
 
 def test_alert_context_of_the_newest_firing_alert_is_kept_on_the_incident() -> None:
@@ -246,13 +232,6 @@ def test_an_acknowledgement_that_arrives_before_prioritization_is_applied_once_p
     inc.state = State.PRIORITIZED
     settle_alerts(inc, T0 + 3 * MIN, "system")
     assert inc.state is State.IN_PROGRESS and inc.acknowledged_at == T0 + 3 * MIN
-
-
-def test_the_first_release_rule_drops_an_early_acknowledgement() -> None:
-    inc = incident()
-    inc.state, inc.acknowledged_at = State.CATEGORIZED, None
-    apply_alerts(inc, [event("fp1", "acknowledged", 2)], AM, Rules(remember_early_ack=False))
-    assert inc.early_ack is None
 
 
 def test_first_sight_passes_new_inbox_rows_and_events_without_a_row_and_drops_rows_seen_before():

@@ -150,9 +150,9 @@ def test_a_typo_in_the_catalog_file_is_refused_with_its_name() -> None:
         parse_catalog(raw(typo))
 
 
-def test_an_agreement_from_an_older_release_still_decodes_from_history() -> None:
+def test_an_agreement_with_a_field_this_code_does_not_know_still_decodes_from_history() -> None:
     stored = parse_catalog(raw(service())).services["checkout"].agreement().model_dump(mode="json")
-    stored["notify_webhook"] = ""  # a field the first release wrote into running incidents' histories
+    stored["notify_webhook"] = ""  # a field another release's code wrote into running incidents' histories
     assert ServiceAgreement.model_validate(stored).name == "checkout"
 
 

@@ -127,12 +127,6 @@ def test_a_known_error_closes_at_once_with_its_workaround_and_no_priority() -> N
     # which known error and which phrases matched: the match stays explainable
     assert entry.detail == ('matches known error KE-12 (PSP sandbox timeouts) on "psp" + "sandbox";'
                             " workaround: ignore: sandbox only")  # fmt: skip
-    older = registered(severity="critical")
-    close_as_known_error(older, KNOWN, T0 + MIN, phrases=False)  # as incidents of the first releases recorded it
-    assert (
-        older.timeline[-1].detail
-        == "matches known error KE-12 (PSP sandbox timeouts); workaround: ignore: sandbox only"
-    )
     assert deadlines(inc, T0 + MIN).restore_due is None, "no SLA clock"
     assert next_timer(inc, T0 + MIN) is None
 

@@ -1,0 +1,44 @@
+"""Releases of the workflow code, and the rule that keeps IncidentWorkflow free of old branches.
+
+An incident's workflow replays its history with whatever code the worker runs, so a change to the
+commands the workflow makes is never just made: it is a patch under a named release, and the
+release's patches and recorded histories are deleted once none of its incidents can still be running
+(Temporal's patch, deprecate, remove; samples-python `patching/`).
+
+1. **Patch.** Release N+1 changes `x`: `if patches("x"):` with the old branch kept, `x` listed
+   under `RELEASES["N+1"]`, "N+1" appended to SUPPORTED, and tests/replay/histories/N+1/ recorded
+   beside histories/N/. A new incident records one marker for its release (`release-N+1`), not
+   one per change; an incident of release N has no such marker and keeps N's branches.
+2. **Deprecate.** Once `incidentctl releases` shows no incident of N running, drop N from
+   SUPPORTED, delete histories/N/ and the old branches of N+1's changes, and ask for N+1's
+   marker with `workflow.deprecate_patch("release-N+1")`: a deprecated marker does not fail
+   replay when the code stops emitting it.
+3. **Remove.** Once no incident of N+1 runs either, remove the deprecate call.
+
+Each incident records the release of its run's code in the IncidentRelease search attribute (set
+at start, upserted by every run, so a hand-over to a newer worker says so). A worker refuses to
+start while an incident of a release outside SUPPORTED, or of none, is running (`refusal`): those
+must be finished or cancelled with the code that began them.
+"""
+
+from temporalio import workflow
+
+SUPPORTED: tuple[str, ...] = ("1.0",)  # oldest first; a worker refuses to start beside any other release running
+# release -> the patch ids it introduced; never edit a released entry (its incidents would take a
+# change their histories do not have)
+RELEASES: dict[str, frozenset[str]] = {}
+CURRENT = SUPPORTED[-1]
+
+
+class Patches:
+    """Built first thing in the workflow's __init__: a new incident records its release's marker
+    before any other command. `patches("x")` answers whether this incident's code has change `x`."""
+
+    def __init__(self) -> None:
+        self.release, self._taken = SUPPORTED[0], frozenset[str]()
+        for release, changes in RELEASES.items():
+            if workflow.patched(f"release-{release}"):
+                self.release, self._taken = release, self._taken | changes
+
+    def __call__(self, change: str) -> bool:
+        return change in self._taken or workflow.patched(change)
