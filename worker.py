@@ -26,12 +26,14 @@ from activities.paging import PagingActivities, PagingSettings
 from activities.records import RecordActivities
 from activities.registration import RegistrationActivities
 from activities.schema import migrate
+from starter.incident_lookup import unsupported_incidents
 from starter.logs import configure_logging
 from starter.process_exit import exit_now
 from starter.settings import Settings
 from starter.temporal_connection import connect
 from workflows.incident import IncidentWorkflow
 from workflows.known_error_links import KnownErrorLinks
+from workflows.releases import refusal
 
 log = structlog.get_logger("worker")
 
@@ -121,12 +123,20 @@ def metrics_runtime(address: str) -> dict[str, Any]:
     return {"runtime": Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))}
 
 
+UNSUPPORTED_SHOWN = 20  # named in the refusal; more only make the line longer
+
+
 async def run(env: Mapping[str, str]) -> int:
     settings = Settings.from_env(env)
     configure_logging(settings.log_level)
+    client = await connect(env, **metrics_runtime(settings.worker_metrics))
+    # before the database is migrated and before any poll: the previous version may still need both
+    running, total = await unsupported_incidents(client, UNSUPPORTED_SHOWN)
+    if running:
+        log.error("worker refused to start", reason=refusal(running, total))
+        return 1
     pool = await open_pool(settings.database_url)
     await prepare_database(pool, settings)
-    client = await connect(env, **metrics_runtime(settings.worker_metrics))
     worker = build_worker(client, pool, settings.task_queue, paging_settings(settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

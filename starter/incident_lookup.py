@@ -47,6 +47,20 @@ async def find_incident(client: Client, name: str) -> WorkflowHandle[Any, Any]:
     return await find_older_incident(client, name)
 
 
+async def unsupported_incidents(client: Client, limit: int) -> tuple[list[tuple[str, str | None]], int]:
+    """Running incidents begun on workflow code no supported release replays (workflows/releases.py):
+    (number or workflow id, IncidentRelease) of at most `limit` of them, and how many there are."""
+    from workflows.releases import UNSUPPORTED_RUNNING
+    from workflows.search_attributes import INCIDENT_NUMBER, INCIDENT_RELEASE
+
+    found: list[tuple[str, str | None]] = []
+    async for execution in client.list_workflows(UNSUPPORTED_RUNNING, limit=limit):
+        attributes = execution.typed_search_attributes
+        found.append((attributes.get(INCIDENT_NUMBER) or execution.id, attributes.get(INCIDENT_RELEASE)))
+    total = len(found) if len(found) < limit else (await client.count_workflows(UNSUPPORTED_RUNNING)).count
+    return found, total
+
+
 def not_found(name: str) -> str:
     hint = f" (did you mean INC-{name}?)" if name.isdigit() else ""
     return f"no incident {name.upper() if NUMBER.match(name) else name}{hint}"

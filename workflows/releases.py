@@ -28,6 +28,12 @@ SUPPORTED: tuple[str, ...] = ("1.0",)  # oldest first; a worker refuses to start
 # change their histories do not have)
 RELEASES: dict[str, frozenset[str]] = {}
 CURRENT = SUPPORTED[-1]
+# The query a worker asks before it polls (worker.py): running incidents begun by code it cannot replay.
+UNSUPPORTED_RUNNING = (
+    "WorkflowType = 'IncidentWorkflow' AND ExecutionStatus = 'Running' AND (IncidentRelease IS NULL OR "
+    + "IncidentRelease NOT IN ({}))".format(", ".join(f"'{release}'" for release in SUPPORTED))
+)
+BEFORE_FIRST = f"before {SUPPORTED[0]}"  # how an incident without IncidentRelease is named
 
 
 class Patches:
@@ -42,3 +48,19 @@ class Patches:
 
     def __call__(self, change: str) -> bool:
         return change in self._taken or workflow.patched(change)
+
+
+def release_name(release: str | None) -> str:
+    return release or BEFORE_FIRST
+
+
+def refusal(running: list[tuple[str, str | None]], total: int) -> str:
+    """What a worker says when it will not start: which incidents, of which release, and what to do.
+    `running`: (number or workflow id, IncidentRelease) of some; `total`: how many there are."""
+    names = ", ".join(f"{name} ({release_name(release)})" for name, release in running)
+    more = f" and {total - len(running)} more" if total > len(running) else ""
+    return (
+        f"{total} running incident(s) began on workflow code this worker ({CURRENT}) cannot replay: {names}{more}."
+        " Finish or cancel them with the previous version (its worker, and incidentctl cancel INC-... --reason"
+        f" ...), then start this one. Supported releases: {', '.join(SUPPORTED)}; incidentctl releases lists them."
+    )

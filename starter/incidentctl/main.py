@@ -119,6 +119,10 @@ async def _run(args: argparse.Namespace) -> int:
         from starter.incidentctl import catalog_commands
 
         return await catalog_commands.run(args)
+    if args.command == "releases":
+        from starter.incidentctl import code_releases
+
+        return await code_releases.run(await _connect(models=False), args)
     if args.command == "open":
         return await actions.open_(await _connect(models=True), args)
     if args.command == "show":

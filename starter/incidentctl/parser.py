@@ -188,6 +188,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
 
     add_releases(sub, common)
 
+    from starter.incidentctl.code_releases import add_parser as add_code_releases
+
+    add_code_releases(sub, common)
+
     from starter.incidentctl.maintenance_commands import add_parser as add_maintenance
 
     add_maintenance(sub, common)
