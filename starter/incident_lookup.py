@@ -1,8 +1,5 @@
-"""Find an incident's workflow by number (INC-1042) or workflow id.
-
-An incident's number is its workflow id; incidents opened before numbers were reserved at intake
-have hash-named ids (`alert-am-...`, `incident-...`) and are found by their IncidentNumber search
-attribute. Kept apart from starter.incidents (which imports the workflow, activities and their
+"""Find an incident's workflow by number (INC-1042) or workflow id: an incident's number is its
+workflow id. Kept apart from starter.incidents (which imports the workflow, activities and their
 libraries) so incidentctl's update commands start without them.
 """
 
@@ -14,37 +11,9 @@ from temporalio.client import Client, WorkflowHandle
 NUMBER = re.compile(r"^INC-\d+$", re.IGNORECASE)
 
 
-class IncidentNotFound(LookupError):
-    pass
-
-
 def handle_for(client: Client, name: str) -> WorkflowHandle[Any, Any]:
     """The incident's workflow, by its number or its id, without asking the server (one call saved)."""
     return client.get_workflow_handle(name.upper() if NUMBER.match(name) else name)
-
-
-async def find_older_incident(client: Client, name: str) -> WorkflowHandle[Any, Any]:
-    """An incident whose workflow id is not its number (opened before numbers were reserved), newest
-    run first. Raises IncidentNotFound, or RPCError when visibility cannot answer."""
-    if not NUMBER.match(name):
-        raise IncidentNotFound(not_found(name))
-    async for execution in client.list_workflows(f'IncidentNumber = "{name.upper()}"', limit=1):
-        return client.get_workflow_handle(execution.id, run_id=execution.run_id)
-    raise IncidentNotFound(not_found(name))
-
-
-async def find_incident(client: Client, name: str) -> WorkflowHandle[Any, Any]:
-    """By number or workflow id, for scripts and tests: the number's workflow, else the older lookup."""
-    from temporalio.service import RPCError, RPCStatusCode
-
-    handle = handle_for(client, name)
-    try:
-        await handle.describe()
-        return handle
-    except RPCError as err:
-        if err.status is not RPCStatusCode.NOT_FOUND:
-            raise
-    return await find_older_incident(client, name)
 
 
 async def unsupported_incidents(client: Client, limit: int) -> tuple[list[tuple[str, str | None]], int]:

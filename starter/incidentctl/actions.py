@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.engineer_commands import EngineerCommand
 from domain.names import unknown_name
-from starter.incident_lookup import IncidentNotFound, find_older_incident, handle_for, not_found
+from starter.incident_lookup import handle_for, not_found
 from starter.incidentctl import render
 from starter.incidentctl.main import Refused, Unreachable, validation_refusal, why_unreachable
 from starter.incidentctl.parser import STATES
@@ -48,16 +48,6 @@ def _refusal(err: WorkflowUpdateFailedError) -> Refused:
     while cause is not None and not isinstance(cause, ApplicationError):
         cause = cause.cause
     return Refused(cause.message if cause is not None else str(err))
-
-
-async def _older(client: Client, name: str) -> WorkflowHandle[Any, Any]:
-    """An incident opened before its number was its workflow id."""
-    try:
-        return await find_older_incident(client, name)
-    except IncidentNotFound as err:
-        raise Refused(str(err)) from None
-    except RPCError as err:
-        raise _rpc_failure(client, err, name) from None
 
 
 async def open_(client: Client, args: argparse.Namespace) -> int:
@@ -116,16 +106,12 @@ async def show(client: Client, args: argparse.Namespace) -> int:
     except RPCError as err:
         if err.status is not RPCStatusCode.NOT_FOUND:
             raise _rpc_failure(client, err, args.incident) from None
-        try:
-            view = await _query(await _older(client, args.incident), args.history)
-        except (RPCError, Refused) as gone:  # not in Temporal: a closed incident past its retention is in the record
-            if isinstance(gone, RPCError) and gone.status is not RPCStatusCode.NOT_FOUND:
-                raise _rpc_failure(client, gone, args.incident) from None
-            from starter.incidentctl.closed_incidents import from_record
+        # not in Temporal: a closed incident past its retention is in the record
+        from starter.incidentctl.closed_incidents import from_record
 
-            view = await from_record(args.incident, args.history)
-            if view is None:
-                raise (gone if isinstance(gone, Refused) else Refused(not_found(args.incident))) from None
+        view = await from_record(args.incident, args.history)
+        if view is None:
+            raise Refused(not_found(args.incident)) from None
     _print(args, view, detailed=True)
     return 0
 
@@ -140,23 +126,18 @@ async def update(client: Client, args: argparse.Namespace, command: EngineerComm
     # result instead of acting twice.
     update_id = f"{command.update}-{request_id}"
     handle = handle_for(client, args.incident)
-    for attempt in ("by number", "older incident"):
-        try:
-            view = await handle.execute_update(command.update, payload, id=update_id, result_type=dict)
-        except WorkflowUpdateFailedError as err:
-            raise _input_refusal(err, command, payload) or _refusal(err) from None
-        except RPCError as err:
-            if err.status is not RPCStatusCode.NOT_FOUND:
-                raise _rpc_failure(client, err, args.incident) from None
-            if await _readable(handle):  # the workflow has finished: the incident is closed
-                raise await _closed_refusal(handle, args) from None
-            if attempt == "older incident":
-                raise Refused(not_found(args.incident)) from None
-            handle = await _older(client, args.incident)
-            continue
-        _print(args, view)
-        return 0
-    raise AssertionError("unreachable")
+    try:
+        view = await handle.execute_update(command.update, payload, id=update_id, result_type=dict)
+    except WorkflowUpdateFailedError as err:
+        raise _input_refusal(err, command, payload) or _refusal(err) from None
+    except RPCError as err:
+        if err.status is not RPCStatusCode.NOT_FOUND:
+            raise _rpc_failure(client, err, args.incident) from None
+        if await _readable(handle):  # the workflow has finished: the incident is closed
+            raise await _closed_refusal(handle, args) from None
+        raise Refused(not_found(args.incident)) from None
+    _print(args, view)
+    return 0
 
 
 async def _readable(handle: WorkflowHandle[Any, Any]) -> bool:

@@ -19,8 +19,7 @@ SUMMARY_LIMIT = 500  # OpenIncident.summary
 @dataclass(frozen=True)
 class Delivery:
     # The alert group's stable id (from the sender's dedup key): its route (receiver/routes.py) names
-    # the incident it feeds now; groups of incidents opened before numbers were reserved use it as
-    # their workflow id. Stored as alert_inbox.workflow_id.
+    # the incident it feeds now. Stored as alert_inbox.workflow_id.
     route: str
     actor: str
     events: list[AlertEvent]

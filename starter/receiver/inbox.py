@@ -52,10 +52,7 @@ def encode(delivery: Delivery) -> str:
 
 
 def decode(document: str) -> Delivery:
-    raw = json.loads(document)
-    if isinstance(raw, dict) and "route" not in raw and "workflow_id" in raw:
-        raw["route"] = raw.pop("workflow_id")  # a row written by an earlier release's receiver
-    return DELIVERY.validate_python(raw)
+    return DELIVERY.validate_python(json.loads(document))
 
 
 class Inbox:

@@ -1,15 +1,14 @@
 """Hands one alert group's deliveries to its incident: the one place the receiver calls Temporal.
 
 Incidents are numbered at intake and the number is the workflow id (INC-1042). A group's route
-(routes.py) names its current incident; a group with no route feeds the hash-named workflow of
-an incident opened before this release (its `route` id), until that one closes.
+(routes.py) names its current incident; a group with no route has none yet.
 
 1. Deliver to the current incident with the `alerts` Update. Its validator refuses once the
    incident is closed (a signal could not refuse: it would be taken by a closed incident).
-2. Refused as closed, or no such workflow: if the deliveries fire an alert, reserve the next
-   number (the route moves first, so a retry uses the same number), then start that incident
-   with signal-with-start; it links to the one it follows. Resolves and acknowledgements alone
-   open nothing.
+2. Refused as closed, no such workflow, or no route yet: if the deliveries fire an alert, reserve
+   the next number (the route moves first, so a retry uses the same number), then start that
+   incident with signal-with-start; it links to the one it follows. Resolves and acknowledgements
+   alone open nothing.
 """
 
 from typing import Literal
@@ -33,7 +32,7 @@ from workflows.visibility import initial_search_attributes, static_summary
 log = structlog.get_logger("receiver")
 
 ALERTS_UPDATE = "alerts"  # IncidentWorkflow.alerts
-ALERT_SIGNAL = "alert"  # IncidentWorkflow.alert: the start signal, and what workers of earlier releases take
+ALERT_SIGNAL = "alert"  # IncidentWorkflow.alert: the start signal of signal-with-start
 Delivered = Literal["applied", "closed", "absent"]
 
 
@@ -58,15 +57,18 @@ class TemporalFeed:
         opens = next((d.opens for d in deliveries if d.opens is not None), None)
         for _ in range(2):  # a second round only after a start found its incident already closed
             route = await self._routes.current(route_key)
-            if route is None or route.started:
-                target = route.workflow_id if route is not None else route_key  # no route: an earlier release's id
-                delivered = await self._call("update", len(deliveries), self._deliver(target, batch))
+            if route is None and opens is None:
+                self._log(route_key, None, "none", "no incident: nothing to open", deliveries, batch)
+                return
+            if route is None:
+                route = await self._routes.reserve(route_key, None)
+            elif route.started:
+                delivered = await self._call("update", len(deliveries), self._deliver(route.workflow_id, batch))
                 if delivered == "applied" or opens is None:
                     result = "applied" if delivered == "applied" else f"{delivered}: nothing to open"
-                    self._log(route_key, target, "update", result, deliveries, batch)
+                    self._log(route_key, route.workflow_id, "update", result, deliveries, batch)
                     return
-                previous = target if delivered == "closed" or route is not None else None
-                route = await self._routes.reserve(route_key, previous)
+                route = await self._routes.reserve(route_key, route.workflow_id)
             if await self._call("signal_with_start", len(deliveries), self._start(route_key, route, opens, batch)):
                 self._log(route_key, route.workflow_id, "signal_with_start", "opened", deliveries, batch)
                 return
@@ -79,9 +81,7 @@ class TemporalFeed:
         except WorkflowUpdateFailedError as err:
             if isinstance(err.cause, ApplicationError) and err.cause.type == INCIDENT_CLOSED:
                 return "closed"
-            # a worker of an earlier release has no `alerts` update: it takes the signal it always took
-            log.warning("alerts update refused; signalling instead", workflow_id=workflow_id, error=str(err.cause))
-            await handle.signal(ALERT_SIGNAL, batch, rpc_timeout=self._config.temporal_rpc_timeout)
+            raise TemporalRefused(f"{workflow_id} refused the alerts: {err.cause}") from err
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:  # never started, or finished (closed)
                 return "absent"
@@ -128,7 +128,7 @@ class TemporalFeed:
         return result
 
     @staticmethod
-    def _log(route: str, workflow_id: str, call: str, result: str, deliveries: list[Delivery],
+    def _log(route: str, workflow_id: str | None, call: str, result: str, deliveries: list[Delivery],
              batch: AlertBatch) -> None:  # fmt: skip
         log.info("events sent", route=route, workflow_id=workflow_id, call=call, result=result,
                  deliveries=len(deliveries), events=len(batch.events))  # fmt: skip
