@@ -26,14 +26,15 @@ from bench.report import say
 from bench.stack import Stack
 from domain.commands import Ack, Confirm, Diagnose, OpenIncident, Resolve, Workaround
 from starter.incidents import open_numbered
+from workflows.contract import IncidentContract as I
 
 Drive = Callable[[Client, str, str], Awaitable[None]]
 ACTOR = "bench"
 LIFECYCLE_TIMEOUT = 120.0  # a workflow task failing (code in flux) must end the bench, not hang it
-PIPELINE_STEPS = (("ack", Ack(actor=ACTOR)), ("diagnose", Diagnose(actor=ACTOR, finding="bad deploy 4.12")),
-                  ("workaround", Workaround(actor=ACTOR, text="rolled back to 4.11")),
-                  ("resolve", Resolve(actor=ACTOR, resolution="config fixed")),
-                  ("confirm", Confirm(actor=ACTOR)))  # fmt: skip
+PIPELINE_STEPS = ((I.ack, Ack(actor=ACTOR)), (I.diagnose, Diagnose(actor=ACTOR, finding="bad deploy 4.12")),
+                  (I.workaround, Workaround(actor=ACTOR, text="rolled back to 4.11")),
+                  (I.resolve, Resolve(actor=ACTOR, resolution="config fixed")),
+                  (I.confirm, Confirm(actor=ACTOR)))  # fmt: skip
 BARE_STEPS = ("ack", "diagnose", "workaround", "resolve", "confirm")
 # history events per kind of step; what "same shape" is checked on
 SHAPE_EVENTS = {
@@ -62,7 +63,7 @@ class PipelineDriver:
         self.numbers[name] = view["workflow_id"]
         handle = client.get_workflow_handle(view["workflow_id"])
         for step, payload in PIPELINE_STEPS:
-            await handle.execute_update(step, payload, result_type=dict)
+            await handle.execute_update(step, payload)
         await handle.result()
 
     def workflow_ids(self, names: list[str]) -> list[str]:

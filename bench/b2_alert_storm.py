@@ -31,7 +31,7 @@ from domain.alerts import AlertEvent
 from domain.commands import AlertBatch, OpenIncident
 from domain.enums import Source
 from starter.local_temporal import free_port
-from workflows.incident import IncidentWorkflow
+from workflows.contract import IncidentContract, name_of
 from workflows.visibility import initial_search_attributes, static_summary
 
 ALERTS_PER_GROUP = 5
@@ -131,8 +131,9 @@ async def settle(stack: Stack, label: str, workflow_ids: list[str], expected: in
     async def view(workflow_id: str) -> dict[str, Any] | None:
         async with gate:
             try:
-                return await stack.client.get_workflow_handle(workflow_id).query("view", {"history": False},
-                                                                                 result_type=dict)  # fmt: skip
+                return await stack.client.get_workflow_handle(workflow_id).query(
+                    IncidentContract.view, {"history": False}
+                )
             except Exception:  # not yet started by the worker, or busy: counted as not settled
                 return None
 
@@ -193,7 +194,8 @@ async def run(stack: Stack, task_queue: str, deliveries: int, groups: int, sende
                 event = AlertEvent(key=f"{run_ids['floor']}{group:04d}{k % ALERTS_PER_GROUP:02d}", status="firing",
                                    at=datetime.now(UTC), description="QueueBacklog: backlog above 10k")  # fmt: skip
                 await stack.client.start_workflow(
-                    IncidentWorkflow.run, opens, id=workflow_id, task_queue=task_queue, start_signal="alert",
+                    IncidentContract.run, opens, id=workflow_id, task_queue=task_queue,
+                    start_signal=name_of(IncidentContract.alert),
                     start_signal_args=[AlertBatch(actor="alertmanager", events=[event])],
                     id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                     id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

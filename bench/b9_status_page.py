@@ -19,6 +19,7 @@ from bench.b7_paging import webhook
 from bench.report import percentile, say
 from bench.stack import Stack
 from starter.local_temporal import free_port
+from workflows.contract import IncidentContract
 
 TOKEN = "bench-status-token"
 OPEN_INCIDENTS = 50
@@ -76,7 +77,7 @@ async def _shown_after_alert(http: aiohttp.ClientSession, base: str, url: str, p
 async def _cancel(stack: Stack, number: str) -> None:
     try:
         await stack.client.get_workflow_handle(number).execute_update(
-            "cancel", {"actor": "bench", "reason": "the status page bench is over"})  # fmt: skip
+            IncidentContract.cancel, {"actor": "bench", "reason": "the status page bench is over"})  # fmt: skip
     except Exception as err:  # already closed: nothing to cancel
         say(f"B9: {number} not cancelled ({type(err).__name__})")
 

@@ -232,6 +232,15 @@ class Cancel(EngineerInput):
         actions.close(incident, self.actor, now, Action.CANCEL, Outcome.CANCELLED, f"cancelled: {self.reason}")
 
 
+# incidentctl's engineer commands (what people type) -> the input each sends; the update it goes
+# to is workflows.contract.ENGINEER_UPDATES
+ENGINEER_INPUTS: dict[str, type[EngineerInput]] = {
+    "ack": Ack, "assign": Assign, "escalate": Escalate, "note": Note, "update": PublicUpdate, "diagnose": Diagnose,
+    "priority": ChangePriority, "hold": Hold, "resume": Resume, "workaround": Workaround, "resolve": Resolve,
+    "confirm": Confirm, "reopen": Reopen, "cancel": Cancel,
+}  # fmt: skip
+
+
 class AlertBatch(BaseModel):
     """Signal from the alert receiver: deliveries for one incident, coalesced under a burst."""
 

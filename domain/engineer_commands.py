@@ -1,9 +1,9 @@
-"""The commands engineers send: one table for the workflow's Updates and incidentctl's command line.
+"""The commands engineers send, as incidentctl's command line offers them: from this table it builds
+each subcommand, its help, its input and its shell completion (starter/incidentctl/).
 
-Adding a command is one row here plus its input model in domain.commands (whose `apply()` says
-what it does to the incident, through domain.actions). From this table the workflow registers the
-Update and its validator (workflows/engineer_actions.py), and incidentctl builds the subcommand,
-its help, its input and its shell completion (starter/incidentctl/).
+Adding a command is one row here, its input model in domain.commands (ENGINEER_INPUTS; `apply()` says
+what it does to the incident, through domain.actions), and its update in workflows.contract
+(ENGINEER_UPDATES) and on IncidentWorkflow.
 
 Standard library only: incidentctl imports it without pydantic, so a command starts fast (B3).
 """
@@ -45,8 +45,6 @@ class Option:
 @dataclass(frozen=True)
 class EngineerCommand:
     name: str  # what engineers type: `incidentctl ack INC-1042`; also the timeline's action
-    update: str  # the workflow's Update, as auditors see it in history
-    model: str  # its input model in domain.commands
     help: str  # one line for `incidentctl --help`
     options: tuple[Option, ...] = ()
 
@@ -60,14 +58,14 @@ def _reason(help: str = "why, in a sentence (recorded in the timeline)") -> Opti
 
 
 ENGINEER_COMMANDS: tuple[EngineerCommand, ...] = (
-    EngineerCommand("ack", "ack", "Ack", "acknowledge: take the incident on (stops its response escalation)"),
-    EngineerCommand("assign", "assign", "Assign", "hand the incident to a group, optionally to one person in it", (
+    EngineerCommand("ack", "acknowledge: take the incident on (stops its response escalation)"),
+    EngineerCommand("assign", "hand the incident to a group, optionally to one person in it", (
         Option(("--group",), ("group",), "the assignment group: one of the service's, or any other group the"
                " catalog or oncall.toml knows (a misrouted incident goes to the team that can fix it)",
                required=True, group=True),
         Option(("--person",), ("person",), "a person of that group (default: the group as a whole)", default=""),
     )),
-    EngineerCommand("escalate", "escalate", "Escalate",
+    EngineerCommand("escalate",
                     "functional (--to GROUP, another support line) or hierarchical (--management) escalation", (
         Option(("--to",), ("to_group",), "the group to hand it to: the next support line, or any group the"
                " catalog or oncall.toml knows", exclusive_group="direction", group=True),
@@ -75,43 +73,42 @@ ENGINEER_COMMANDS: tuple[EngineerCommand, ...] = (
                exclusive_group="direction"),
         _reason(),
     )),
-    EngineerCommand("note", "note", "Note", "add a note to the timeline", (
+    EngineerCommand("note", "add a note to the timeline", (
         _text("text", "text", "the note"),
     )),
-    EngineerCommand("update", "public_update", "PublicUpdate",
+    EngineerCommand("update",
                     "a business-facing update on the status page (people write it: never hosts, alerts or names)", (
         _text("--public", "text", "what the business reads, e.g. \"We are restoring card payments\""),
     )),
-    EngineerCommand("diagnose", "diagnose", "Diagnose", "record a finding; --category recategorizes", (
+    EngineerCommand("diagnose", "record a finding; --category recategorizes", (
         _text("--finding", "finding", "what was found"),
         Option(("--category",), ("category",), "a category of the service (default: keep the current one)"),
     )),
-    EngineerCommand("priority", "change_priority", "ChangePriority",
+    EngineerCommand("priority",
                     "change impact x urgency; the deadlines are recomputed from the logged time", (
         Option(("--impact",), ("impact",), "1 widespread, 2 a group of users, 3 one user or a redundant part",
                required=True, scale=True),
         Option(("--urgency",), ("urgency",), "1 high, 2 medium, 3 low", required=True, scale=True),
         _reason(),
     )),
-    EngineerCommand("hold", "hold", "Hold", "wait for the caller or a supplier; the restore clock pauses", (
+    EngineerCommand("hold", "wait for the caller or a supplier; the restore clock pauses", (
         Option(("--reason",), ("reason", "text"), "who it waits for, and why", required=True,
                choices=("caller", "supplier"), metavar=("caller|supplier", "TEXT")),
     )),
-    EngineerCommand("resume", "resume", "Resume", "back to work after a hold; the restore clock runs again"),
-    EngineerCommand("workaround", "workaround", "Workaround",
+    EngineerCommand("resume", "back to work after a hold; the restore clock runs again"),
+    EngineerCommand("workaround",
                     "the service is restored by a workaround; the restore clock stops", (
         _text("text", "text", "what restored the service"),
     )),
-    EngineerCommand("resolve", "resolve", "Resolve", "the cause is fixed or handed to problem management", (
+    EngineerCommand("resolve", "the cause is fixed or handed to problem management", (
         _text("--resolution", "resolution", "what fixed it"),
         Option(("--problem",), ("problem",), "the problem record for the permanent fix (required for P1)",
                pattern=PROBLEM_PATTERN, example="PRB-123"),
     )),
-    EngineerCommand("confirm", "confirm", "Confirm", "the caller confirms the resolution: the incident closes"),
-    EngineerCommand("reopen", "reopen", "Reopen", "reopen a restored or resolved incident", (_reason(),)),
-    EngineerCommand("cancel", "cancel", "Cancel", "close an incident that was not one (outcome cancelled)",
+    EngineerCommand("confirm", "the caller confirms the resolution: the incident closes"),
+    EngineerCommand("reopen", "reopen a restored or resolved incident", (_reason(),)),
+    EngineerCommand("cancel", "close an incident that was not one (outcome cancelled)",
                     (_reason(),)),
 )  # fmt: skip
 
 BY_NAME = {command.name: command for command in ENGINEER_COMMANDS}
-UPDATE_OF_MODEL = {command.model: command.update for command in ENGINEER_COMMANDS}

@@ -1,7 +1,5 @@
 """Starting an incident workflow: shared by incidentctl, the receiver, tests and bench (lookup: incident_lookup)."""
 
-from typing import Any
-
 import asyncpg
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import Priority, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -9,11 +7,11 @@ from temporalio.common import Priority, WorkflowIDConflictPolicy, WorkflowIDReus
 from activities.numbers import reserve_number
 from domain.commands import OpenIncident, WaitRegistered
 from domain.priority import queue_priority
-from workflows.incident import IncidentWorkflow
+from workflows.contract import IncidentContract, IncidentView
 from workflows.visibility import initial_search_attributes, static_summary
 
 
-async def open_incident(client: Client, task_queue: str, request: OpenIncident, actor: str) -> dict[str, Any]:
+async def open_incident(client: Client, task_queue: str, request: OpenIncident, actor: str) -> IncidentView:
     """Start the workflow of a numbered incident (its number is its workflow id) and wait, in one
     round trip, until it is registered, prioritized and in the record.
 
@@ -22,7 +20,7 @@ async def open_incident(client: Client, task_queue: str, request: OpenIncident, 
     """
     assert request.number is not None, "reserve the number first (activities.numbers.reserve_number)"
     start = WithStartWorkflowOperation(
-        IncidentWorkflow.run,
+        IncidentContract.run,
         request,
         id=request.number,
         task_queue=task_queue,
@@ -33,12 +31,12 @@ async def open_incident(client: Client, task_queue: str, request: OpenIncident, 
         priority=Priority(priority_key=queue_priority(request.impact, request.urgency, request.severity)),
     )
     return await client.execute_update_with_start_workflow(
-        IncidentWorkflow.registered, WaitRegistered(actor=actor), start_workflow_operation=start
+        IncidentContract.registered, WaitRegistered(actor=actor), start_workflow_operation=start
     )
 
 
 async def open_numbered(client: Client, pool: asyncpg.Pool, task_queue: str, request: OpenIncident,
-                        actor: str) -> dict[str, Any]:  # fmt: skip
+                        actor: str) -> IncidentView:  # fmt: skip
     """Reserve a number, then open the incident under it (tests, bench and scripts)."""
     numbered = request.model_copy(update={"number": await reserve_number(pool)})
     return await open_incident(client, task_queue, numbered, actor)

@@ -15,8 +15,7 @@ from temporalio.service import RPCError
 from activities import known_error_store
 from activities.known_error_store import Added
 from domain.releases import KnownErrorDraft
-
-LINKS_WORKFLOW = "KnownErrorLinks"  # workflows/known_error_links.py, started by name: no workflow code here
+from workflows.contract import KnownErrorLinksContract
 
 
 class NotOfferedYet(Exception):
@@ -39,7 +38,7 @@ async def offer_to_open_incidents(client: Client, task_queue: str, known_error_i
     for known_error_id in known_error_ids:
         try:
             await client.start_workflow(
-                LINKS_WORKFLOW, known_error_id, id=links_workflow_id(known_error_id), task_queue=task_queue,
+                KnownErrorLinksContract.run, known_error_id, id=links_workflow_id(known_error_id), task_queue=task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 static_summary=f"{known_error_id}: offer its workaround to the open incidents it matches",
             )  # fmt: skip

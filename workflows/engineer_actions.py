@@ -1,4 +1,4 @@
-"""The Updates engineers send (incidentctl), registered from one table (domain.engineer_commands).
+"""The Updates engineers send (incidentctl), registered from workflows.contract.ENGINEER_UPDATES.
 
 Each has a validator, so a refused action never reaches history; each handler checks the state
 again, because an earlier update in the same workflow task may have moved the incident since its
@@ -14,13 +14,12 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.errors import ILLEGAL_TRANSITION
-    from domain import commands
-    from domain.engineer_commands import ENGINEER_COMMANDS, EngineerCommand
+    from domain.commands import ENGINEER_INPUTS, EngineerInput
     from domain.enums import Action
     from domain.incident import Incident
     from domain.lifecycle import refusal
     from domain.view import incident_view
+    from workflows.contract import ENGINEER_UPDATES, ILLEGAL_TRANSITION, name_of
 
 
 class EngineerActions:
@@ -31,12 +30,13 @@ class EngineerActions:
 
     def _register_engineer_updates(self) -> None:
         """Called from the workflow's __init__, before any update can arrive."""
-        for command in ENGINEER_COMMANDS:
-            handler, validator = self._handlers_for(command)
-            workflow.set_update_handler(command.update, handler, validator=validator)
+        for name, update in ENGINEER_UPDATES.items():
+            handler, validator = self._handlers_for(Action(name), ENGINEER_INPUTS[name])
+            workflow.set_update_handler(name_of(update), handler, validator=validator)
 
-    def _handlers_for(self, command: EngineerCommand) -> tuple[Callable[..., Any], Callable[..., None]]:
-        action, model = Action(command.name), getattr(commands, command.model)
+    def _handlers_for(
+        self, action: Action, model: type[EngineerInput]
+    ) -> tuple[Callable[..., Any], Callable[..., None]]:
 
         # The SDK decodes an update's input by its handler's type hints: `model` is the input model.
         def handle(request: model) -> dict[str, Any]:  # type: ignore[valid-type]

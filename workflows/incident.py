@@ -16,7 +16,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.errors import INCIDENT_CLOSED, SERVICE_NOT_IN_CATALOG
     from activities.notifications import DeliverNotifications, NotificationActivities
     from activities.records import RecordActivities, TimelineBatch, snapshot_of
     from domain import alerts, paging_rules, process, timers
@@ -25,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.incident import Incident
     from workflows import visibility
     from workflows.agreed_timer import AgreedTimer
+    from workflows.contract import INCIDENT_CLOSED, SERVICE_NOT_IN_CATALOG
     from workflows.engineer_actions import EngineerActions
     from workflows.known_error_offers import KnownErrorOffers
     from workflows.paging_steps import PagingSteps

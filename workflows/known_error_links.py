@@ -7,6 +7,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.known_error_links import KnownErrorLinkActivities
+    from workflows.contract import IncidentContract
     from workflows.known_error_offers import KnownErrorOffer
     from workflows.timeouts import DATABASE_RETRY, DATABASE_TIMEOUT
 
@@ -27,8 +28,8 @@ class KnownErrorLinks:
         offered = []
         for incident in found.incidents:
             try:
-                await workflow.get_external_workflow_handle(incident.workflow_id).signal(
-                    "known_error_published", KnownErrorOffer(known_error=found.known_error)
+                await workflow.get_external_workflow_handle_for(IncidentContract.run, incident.workflow_id).signal(
+                    IncidentContract.known_error_published, KnownErrorOffer(known_error=found.known_error)
                 )
             except ApplicationError:  # closed since it was read: nothing to offer
                 continue

@@ -14,7 +14,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.errors import ILLEGAL_TRANSITION
     from activities.paging import DeliverPages, PageRequest, PageResult, PagingActivities
     from domain import actions, paging, paging_rules
     from domain.commands import PageAck
@@ -22,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.incident import Incident
     from domain.lifecycle import record
     from domain.process import SYSTEM
+    from workflows.contract import ILLEGAL_TRANSITION
 
 PAGE_TIMEOUT = timedelta(seconds=60)  # the rows, then one try of each channel (SMTP and webhooks: 10 s each)
 PAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,

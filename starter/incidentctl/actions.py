@@ -19,13 +19,12 @@ from starter.incidentctl.parser import STATES
 from starter.incidentctl.record import agreed_services, connected
 from starter.settings import Settings
 
-# IncidentWorkflow.view, by name: every command but `open` talks to the workflow by names and plain
-# JSON, so it imports neither workflows/ (and through it activities, asyncpg, aiohttp) nor pydantic.
-# make bench B3: `incidentctl ack` went from 1.44x to 1.07x the wall time of a bare SDK script.
-VIEW = "view"
+# Every command but `open` talks to the workflow through workflows.contract's stubs and plain JSON,
+# so it imports neither the workflow (and through it activities, asyncpg, aiohttp) nor pydantic.
+from workflows.contract import ENGINEER_UPDATES, IncidentContract, IncidentView, name_of
 
 
-def _print(args: argparse.Namespace, view: dict[str, Any], detailed: bool = False) -> None:
+def _print(args: argparse.Namespace, view: IncidentView | dict[str, Any], detailed: bool = False) -> None:
     view = render.with_fresh_remaining(view)
     if args.output == "json":
         render.emit_json(view)
@@ -116,18 +115,18 @@ async def show(client: Client, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _query(handle: WorkflowHandle[Any, Any], history: bool) -> dict[str, Any]:
-    return await handle.query(VIEW, {"history": history}, result_type=dict)
+async def _query(handle: WorkflowHandle[Any, Any], history: bool) -> IncidentView:
+    return await handle.query(IncidentContract.view, {"history": history})
 
 
 async def update(client: Client, args: argparse.Namespace, command: EngineerCommand, payload: dict[str, Any],
                  request_id: str) -> int:  # fmt: skip
     # The update id makes the command idempotent: a retry with the same id returns the first
     # result instead of acting twice.
-    update_id = f"{command.update}-{request_id}"
+    update = ENGINEER_UPDATES[command.name]
     handle = handle_for(client, args.incident)
     try:
-        view = await handle.execute_update(command.update, payload, id=update_id, result_type=dict)
+        view = await handle.execute_update(update, payload, id=f"{name_of(update)}-{request_id}")
     except WorkflowUpdateFailedError as err:
         raise _input_refusal(err, command, payload) or _refusal(err) from None
     except RPCError as err:
@@ -160,10 +159,10 @@ def _input_refusal(err: WorkflowUpdateFailedError, command: EngineerCommand,
         return None
     from pydantic import ValidationError  # only now: a refusal may cost what a command should not
 
-    from domain import commands
+    from domain.commands import ENGINEER_INPUTS
 
     try:
-        getattr(commands, command.model).model_validate(payload)
+        ENGINEER_INPUTS[command.name].model_validate(payload)
     except ValidationError as invalid:
         return Refused(refusal_of_invalid(command, invalid.errors(include_input=False)))
     return None

@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from starter.incidentctl import render
 from starter.incidentctl.main import Refused
 from starter.settings import Settings
@@ -49,6 +47,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, int]:
 
 
 def _scenario(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    from pydantic import ValidationError  # here: the parser imports this module for every command
+
     from domain.forecast.scenario import Scenario
 
     overrides = _overrides(args)

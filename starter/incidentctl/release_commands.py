@@ -14,8 +14,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from domain.names import unknown_name
 from starter.incidentctl import render
 from starter.incidentctl.main import Refused
@@ -80,6 +78,8 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def _draft(args: argparse.Namespace) -> Any:
+    from pydantic import ValidationError  # here: the parser imports this module for every command
+
     from domain.releases import KnownErrorDraft
 
     try:

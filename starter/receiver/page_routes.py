@@ -25,6 +25,7 @@ from activities.page_links import BadToken, PageToken, verify
 from domain.oncall_calendar import CalendarShift, calendar_shifts
 from starter.receiver import ack_page
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
+from workflows.contract import IncidentContract
 
 log = structlog.get_logger("receiver")
 
@@ -92,8 +93,8 @@ class PageRoutes:
             return _answer(request, 403, "refused", "this acknowledgement link was used already")
         handle = self._client.get_workflow_handle(token.number)
         try:
-            view = await handle.execute_update("acknowledge_page", {"actor": token.person, "page": token.page},
-                                               result_type=dict, rpc_timeout=self._config.temporal_rpc_timeout)  # fmt: skip
+            view = await handle.execute_update(IncidentContract.acknowledge_page, {"actor": token.person, "page": token.page},
+                                               rpc_timeout=self._config.temporal_rpc_timeout)  # fmt: skip
         except WorkflowUpdateFailedError as err:
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
             return _answer(request, 409, "not needed", cause)

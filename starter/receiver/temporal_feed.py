@@ -19,20 +19,17 @@ from temporalio.common import Priority, WorkflowIDConflictPolicy, WorkflowIDReus
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.errors import INCIDENT_CLOSED
 from domain.commands import AlertBatch, OpenIncident
 from domain.priority import queue_priority
 from starter.receiver.config import ReceiverConfig
 from starter.receiver.deliveries import Delivery
 from starter.receiver.metrics import Metrics
 from starter.receiver.routes import AlertRoutes, Route
-from workflows.incident import IncidentWorkflow
+from workflows.contract import INCIDENT_CLOSED, IncidentContract, name_of
 from workflows.visibility import initial_search_attributes, static_summary
 
 log = structlog.get_logger("receiver")
 
-ALERTS_UPDATE = "alerts"  # IncidentWorkflow.alerts
-ALERT_SIGNAL = "alert"  # IncidentWorkflow.alert: the start signal of signal-with-start
 Delivered = Literal["applied", "closed", "absent"]
 
 
@@ -77,7 +74,7 @@ class TemporalFeed:
     async def _deliver(self, workflow_id: str, batch: AlertBatch) -> Delivered:
         handle = self._client.get_workflow_handle(workflow_id)
         try:
-            await handle.execute_update(ALERTS_UPDATE, batch, rpc_timeout=self._config.temporal_rpc_timeout)
+            await handle.execute_update(IncidentContract.alerts, batch, rpc_timeout=self._config.temporal_rpc_timeout)
         except WorkflowUpdateFailedError as err:
             if isinstance(err.cause, ApplicationError) and err.cause.type == INCIDENT_CLOSED:
                 return "closed"
@@ -94,8 +91,8 @@ class TemporalFeed:
                                            "previous_workflow_id": route.previous_workflow_id})  # fmt: skip
         try:
             await self._client.start_workflow(
-                IncidentWorkflow.run, request, id=route.workflow_id, task_queue=self._config.task_queue,
-                start_signal=ALERT_SIGNAL, start_signal_args=[batch],
+                IncidentContract.run, request, id=route.workflow_id, task_queue=self._config.task_queue,
+                start_signal=name_of(IncidentContract.alert), start_signal_args=[batch],
                 # running already (an earlier attempt started it, then stopped before marking the
                 # route): the signal joins it; finished: refused, for a number names one incident, ever
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -13,6 +13,8 @@ from domain.enums import HoldReason
 from starter.incidents import open_numbered
 from tests.e2e.catalogs import FAST_SERVICE, load_fast_catalog
 from tests.workflows.incident_driver import send
+from workflows.contract import IncidentContract as I
+from workflows.contract import name_of
 from workflows.incident import IncidentWorkflow
 
 
@@ -55,17 +57,17 @@ async def _assert_trail_agrees(handle: WorkflowHandle, pool: asyncpg.Pool) -> li
 
 
 PATHS = {
-    "resolved": [("ack", c.Ack), ("diagnose", lambda a: c.Diagnose(actor=a, finding="disk full")),
-                 ("workaround", lambda a: c.Workaround(actor=a, text="cleaned /var")),
-                 ("resolve", lambda a: c.Resolve(actor=a, resolution="log rotation")), ("confirm", c.Confirm)],
-    "held": [("ack", c.Ack), ("hold", lambda a: c.Hold(actor=a, reason=HoldReason.CALLER, text="no answer")),
-             ("resume", c.Resume), ("cancel", lambda a: c.Cancel(actor=a, reason="caller withdrew"))],
-    "reopened": [("assign", lambda a: c.Assign(actor=a, group="workplace-it", person="eve")),
-                 ("resolve", lambda a: c.Resolve(actor=a, resolution="restarted")),
-                 ("reopen", lambda a: c.Reopen(actor=a, reason="back again")),
-                 ("change_priority", lambda a: c.ChangePriority(actor=a, impact=1, urgency=3, reason="more users")),
-                 ("escalate", lambda a: c.Escalate(actor=a, management=True, reason="third time")),
-                 ("cancel", lambda a: c.Cancel(actor=a, reason="merged"))],
+    "resolved": [(I.ack, c.Ack), (I.diagnose, lambda a: c.Diagnose(actor=a, finding="disk full")),
+                 (I.workaround, lambda a: c.Workaround(actor=a, text="cleaned /var")),
+                 (I.resolve, lambda a: c.Resolve(actor=a, resolution="log rotation")), (I.confirm, c.Confirm)],
+    "held": [(I.ack, c.Ack), (I.hold, lambda a: c.Hold(actor=a, reason=HoldReason.CALLER, text="no answer")),
+             (I.resume, c.Resume), (I.cancel, lambda a: c.Cancel(actor=a, reason="caller withdrew"))],
+    "reopened": [(I.assign, lambda a: c.Assign(actor=a, group="workplace-it", person="eve")),
+                 (I.resolve, lambda a: c.Resolve(actor=a, resolution="restarted")),
+                 (I.reopen, lambda a: c.Reopen(actor=a, reason="back again")),
+                 (I.change_priority, lambda a: c.ChangePriority(actor=a, impact=1, urgency=3, reason="more users")),
+                 (I.escalate, lambda a: c.Escalate(actor=a, management=True, reason="third time")),
+                 (I.cancel, lambda a: c.Cancel(actor=a, reason="merged"))],
 }  # fmt: skip
 
 
@@ -85,7 +87,7 @@ async def test_the_audit_trail_in_postgres_agrees_with_the_workflow_event_for_ev
                 if e.HasField("workflow_execution_update_accepted_event_attributes")]  # fmt: skip
     engineer_rows = [r["action"] for r in rows if r["actor"] == f"{path}-engineer"]
     assert len(accepted) == len(engineer_rows) + 1  # + the `registered` wait of open
-    assert [a.replace("change_priority", "priority") for a in accepted[1:]] == engineer_rows
+    assert [a.replace(name_of(I.change_priority), "priority") for a in accepted[1:]] == engineer_rows
 
 
 async def test_search_attributes_find_incidents_by_each_attribute(

@@ -15,6 +15,7 @@ from starter.local_temporal import temporal_binary
 from starter.receiver.events_api import event_route
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, receiver  # noqa: F401
+from workflows.contract import IncidentContract
 
 SHOWN = (
     ("show", "N"),
@@ -38,7 +39,7 @@ async def recorded(pool: asyncpg.Pool, client: Client, number: str) -> None:
     """Until the record caught up with the closed workflow (the projection follows it within moments)."""
     handle = client.get_workflow_handle(number)
     await handle.result()
-    entries = len((await handle.query("view", {"history": True}, result_type=dict))["history"])
+    entries = len((await handle.query(IncidentContract.view, {"history": True}))["history"])
     for _ in range(200):
         if await pool.fetchval("SELECT count(*) FROM incident_events WHERE number = $1", number) == entries:
             return

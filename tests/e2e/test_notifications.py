@@ -59,6 +59,7 @@ async def test_an_alert_that_fires_after_its_incident_closed_opens_the_next_inci
     from domain.commands import AlertBatch, Cancel, OpenIncident, ViewRequest
     from domain.enums import Source
     from tests.workflows.incident_driver import send
+    from workflows.contract import IncidentContract, name_of
     from workflows.incident import IncidentWorkflow
 
     recorder, url = sink
@@ -73,7 +74,7 @@ async def test_an_alert_that_fires_after_its_incident_closed_opens_the_next_inci
         IncidentWorkflow.run, OpenIncident(service="pager-relay", summary="relay down", source=Source.ALERTMANAGER,
                                            severity="warning"),
         id=f"alert-late-{datetime.now().timestamp()}", task_queue=dev_worker,
-        start_signal="alert", start_signal_args=[fired("firing")],
+        start_signal=name_of(IncidentContract.alert), start_signal_args=[fired("firing")],
     )  # fmt: skip
     first = await _wait_for(lambda: handle.query(IncidentWorkflow.view, ViewRequest()), lambda v: v["priority"])
     await send(handle, Cancel(actor="oncall", reason="noise, we think"))

@@ -25,6 +25,7 @@ from starter.register_search_attributes import register
 from tests.conftest import CATALOG
 from tests.e2e.cli import Cli
 from tests.reliability.stack import worker_env, worker_process
+from workflows.contract import IncidentContract
 from workflows.search_attributes import INCIDENT_NUMBER, INCIDENT_RELEASE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,12 +55,12 @@ async def namespace(dev_client: Client) -> AsyncIterator[Namespace]:
 
 
 async def start(ns: Namespace, number: str | None, release: str | None) -> str:
-    """An incident as a starter left it: by type name, with the attributes it set at the start."""
+    """An incident as a starter left it, with the attributes it set at the start."""
     pairs = [SearchAttributePair(INCIDENT_NUMBER, number)] if number else []
     if release is not None:
         pairs.append(SearchAttributePair(INCIDENT_RELEASE, release))
     handle = await ns.client.start_workflow(
-        "IncidentWorkflow", {"service": "checkout", "summary": "left running"}, id=number or f"alert-am-{uuid.uuid4().hex[:12]}",
+        IncidentContract.run, {"service": "checkout", "summary": "left running"}, id=number or f"alert-am-{uuid.uuid4().hex[:12]}",
         task_queue=UNPOLLED, search_attributes=TypedSearchAttributes(pairs),  # type: ignore[arg-type]
     )  # fmt: skip
     return handle.id

@@ -11,27 +11,28 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.errors import ILLEGAL_TRANSITION
 from domain import commands as c
 from tests.e2e.cli import Cli
 from tests.reliability.conftest import Stack
 from tests.reliability.projection import audit_all, open_many, projected_up_to_date, view_of
 from tests.reliability.stack import ChildProcess, eventually
+from workflows.contract import ILLEGAL_TRANSITION, name_of
+from workflows.contract import IncidentContract as I
 
 ROUNDS = 6  # incidents per conflict: the first to land wins, the other meets a validator (or the handler's re-check)
 
 Make = Callable[[str], BaseModel]
-ACK: tuple[str, Make] = ("ack", lambda a: c.Ack(actor=a))
+ACK: tuple[Callable[..., Any], Make] = (I.ack, lambda a: c.Ack(actor=a))
 # (state to reach first, the two conflicting updates)
-CONFLICTS: dict[str, tuple[list[tuple[str, Make]], tuple[str, Make], tuple[str, Make]]] = {
+CONFLICTS: dict[str, tuple[list[tuple[Callable[..., Any], Make]], tuple[Callable[..., Any], Make], tuple[Callable[..., Any], Make]]] = {
     "ack vs ack": ([], ACK, ACK),
-    "resolve vs cancel": ([ACK], ("resolve", lambda a: c.Resolve(actor=a, resolution="rolled back")),
-                          ("cancel", lambda a: c.Cancel(actor=a, reason="not an incident"))),
-    "workaround vs hold": ([ACK], ("workaround", lambda a: c.Workaround(actor=a, text="failover")),
-                           ("hold", lambda a: c.Hold(actor=a, reason="caller", text="waiting for logs"))),
-    "confirm vs reopen": ([ACK, ("resolve", lambda a: c.Resolve(actor=a, resolution="disk swapped"))],
-                          ("confirm", lambda a: c.Confirm(actor=a)),
-                          ("reopen", lambda a: c.Reopen(actor=a, reason="again"))),
+    "resolve vs cancel": ([ACK], (I.resolve, lambda a: c.Resolve(actor=a, resolution="rolled back")),
+                          (I.cancel, lambda a: c.Cancel(actor=a, reason="not an incident"))),
+    "workaround vs hold": ([ACK], (I.workaround, lambda a: c.Workaround(actor=a, text="failover")),
+                           (I.hold, lambda a: c.Hold(actor=a, reason="caller", text="waiting for logs"))),
+    "confirm vs reopen": ([ACK, (I.resolve, lambda a: c.Resolve(actor=a, resolution="disk swapped"))],
+                          (I.confirm, lambda a: c.Confirm(actor=a)),
+                          (I.reopen, lambda a: c.Reopen(actor=a, reason="again"))),
 }  # fmt: skip
 
 
@@ -84,7 +85,7 @@ async def test_two_engineers_sending_conflicting_updates_at_once_leave_one_consi
             added = view["history"][lengths[workflow_id] :]
             engineer_entries = [e for e in added if e["actor"] in ("alice", "bob")]
             assert [(e["actor"], e["action"]) for e in engineer_entries] == [
-                (("alice", "bob")[winner], (first_name, second_name)[winner])]  # fmt: skip
+                (("alice", "bob")[winner], name_of((first_name, second_name)[winner]))]  # fmt: skip
             assert view["state"] == outcomes[winner]["state"]
 
         async def settled() -> bool:
@@ -101,7 +102,7 @@ async def test_two_engineers_running_incidentctl_at_once_get_exit_0_and_exit_1_w
     async with asyncio.timeout(60):
         [view] = await open_many(client, stack, 1, "payroll", "payslips late")
         number = view["number"]
-        assert (await cli("ack", number)).code == 0
+        assert (await cli(I.ack, number)).code == 0
         results = await asyncio.gather(cli("--as", "alice", "resolve", number, "--resolution", "rerun the batch"),
                                        cli("--as", "bob", "cancel", number, "--reason", "duplicate"))  # fmt: skip
     assert sorted(r.code for r in results) == [0, 1], results

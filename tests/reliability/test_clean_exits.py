@@ -24,6 +24,7 @@ from tests.e2e.cli import Cli
 from tests.reliability.conftest import Stack
 from tests.reliability.projection import open_many, projected_up_to_date
 from tests.reliability.stack import CRASH_CODES, ChildProcess, eventually
+from workflows.contract import IncidentContract
 
 RUNS = int(os.environ.get("INCIDENT_EXIT_RUNS", "50"))
 CLI_RUNS = 50
@@ -66,7 +67,9 @@ async def test_the_worker_drains_and_exits_0_on_sigterm_and_sigint_run_after_run
         ids.append(view["workflow_id"])
         # an update (and the activity recording it) in flight when the signal arrives
         handle = client.get_workflow_handle(view["workflow_id"])
-        acks.append(asyncio.create_task(handle.execute_update("ack", c.Ack(actor="ops"), result_type=dict)))
+        acks.append(
+            asyncio.create_task(handle.execute_update(IncidentContract.ack, c.Ack(actor="ops"), result_type=dict))
+        )
         await asyncio.sleep(0.05)
         sig = SIGNALS[run % 2]
         code = await worker.stop(sig, timeout=20)

@@ -12,6 +12,7 @@ from tests.e2e.cli import Cli
 from tests.reliability.conftest import FAST_SERVICE, Stack
 from tests.reliability.projection import audit_all, open_many, projected_up_to_date, view_of
 from tests.reliability.stack import ChildProcess, eventually
+from workflows.contract import IncidentContract
 
 OUTAGE_SECONDS = 30
 INCIDENTS = 12
@@ -36,7 +37,7 @@ async def test_a_30_second_postgres_outage_delays_the_record_but_loses_nothing_a
     async with asyncio.timeout(OUTAGE_SECONDS + 110):
         ids = [v["workflow_id"] for v in await open_many(client, stack, INCIDENTS, "checkout", "slow pages")]
         handles = [client.get_workflow_handle(w) for w in ids]
-        await asyncio.gather(*(h.execute_update("ack", c.Ack(actor="ana")) for h in handles))
+        await asyncio.gather(*(h.execute_update(IncidentContract.ack, c.Ack(actor="ana")) for h in handles))
 
         async def settled() -> bool:
             return await projected_up_to_date(client, pool, ids)
@@ -54,16 +55,16 @@ async def test_a_30_second_postgres_outage_delays_the_record_but_loses_nothing_a
         stopped_at = time.monotonic()
         try:
             # Temporal is up: every engineer action is accepted and answered from the workflow
-            views = await asyncio.gather(*(h.execute_update("note", c.Note(actor="ana", text="db down?"))
+            views = await asyncio.gather(*(h.execute_update(IncidentContract.note, c.Note(actor="ana", text="db down?"))
                                            for h in handles))  # fmt: skip
             assert {v["state"] for v in views} == {"in_progress"}
             await asyncio.sleep(5)
             attempts = await retrying_record_activities(client, ids)
             assert len(attempts) == INCIDENTS and min(attempts) >= 2, attempts  # failing, retried, not given up
             half = len(handles) // 2
-            restored = await asyncio.gather(*(h.execute_update("workaround", c.Workaround(actor="ana", text="cache on"))
+            restored = await asyncio.gather(*(h.execute_update(IncidentContract.workaround, c.Workaround(actor="ana", text="cache on"))
                                               for h in handles[:half]))  # fmt: skip
-            resolved = await asyncio.gather(*(h.execute_update("resolve", c.Resolve(actor="bo", resolution="index"))
+            resolved = await asyncio.gather(*(h.execute_update(IncidentContract.resolve, c.Resolve(actor="bo", resolution="index"))
                                               for h in handles[half:]))  # fmt: skip
             assert {v["state"] for v in restored} == {"restored"} and {v["state"] for v in resolved} == {"resolved"}
             # and the engineers' own tool: incidentctl needs Temporal only

@@ -15,6 +15,7 @@ from tests.e2e.cli import Cli
 from tests.reliability.conftest import FAST_SERVICE, Stack
 from tests.reliability.projection import audit_all, open_many, projected_up_to_date, view_of
 from tests.reliability.stack import ChildProcess, eventually
+from workflows.contract import IncidentContract
 from workflows.incident import IncidentWorkflow
 
 
@@ -80,9 +81,13 @@ async def test_open_incidents_and_sla_timers_survive_a_sigkill_of_the_server_and
         steady = [v["workflow_id"] for v in await open_many(client, stack, 6, "email", "spam filter down")]
         acked, held, restored = (client.get_workflow_handle(w) for w in steady[:3])
         for handle in (acked, held, restored):
-            await handle.execute_update("ack", c.Ack(actor="olga"))
-        await held.execute_update("hold", c.Hold(actor="olga", reason=HoldReason.SUPPLIER, text="vendor ticket"))
-        await restored.execute_update("workaround", c.Workaround(actor="olga", text="bypassed the filter"))
+            await handle.execute_update(IncidentContract.ack, c.Ack(actor="olga"))
+        await held.execute_update(
+            IncidentContract.hold, c.Hold(actor="olga", reason=HoldReason.SUPPLIER, text="vendor ticket")
+        )
+        await restored.execute_update(
+            IncidentContract.workaround, c.Workaround(actor="olga", text="bypassed the filter")
+        )
         fast = await open_numbered(client, pool, stack.task_queue, OpenIncident(
             service=FAST_SERVICE, summary="mail delivery queue stuck", impact=2, urgency=2), actor="olga")  # fmt: skip
         restore_due = datetime.fromisoformat(fast["sla"]["restore_due"])

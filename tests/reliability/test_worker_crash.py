@@ -17,18 +17,20 @@ from starter.incidents import open_numbered
 from tests.reliability.conftest import Stack
 from tests.reliability.projection import OPEN_CONCURRENCY, audit_all, view_of
 from tests.reliability.stack import eventually
+from workflows.contract import IncidentContract as I
+from workflows.contract import name_of
 
 INCIDENTS = 100
 KILL_AFTER_UPDATES = 60  # of 400: most incidents are still ahead of most of their lifecycle at the kill
 
-Step = tuple[str, Callable[[str], BaseModel]]
+Step = tuple[Callable[..., Any], Callable[[str], BaseModel]]
 PATHS: list[list[Step]] = [
-    [("ack", lambda a: c.Ack(actor=a)), ("workaround", lambda a: c.Workaround(actor=a, text="restarted the relay")),
-     ("resolve", lambda a: c.Resolve(actor=a, resolution="relay patched")), ("confirm", lambda a: c.Confirm(actor=a))],
-    [("ack", lambda a: c.Ack(actor=a)), ("hold", lambda a: c.Hold(actor=a, reason=HoldReason.CALLER, text="away")),
-     ("resume", lambda a: c.Resume(actor=a)), ("cancel", lambda a: c.Cancel(actor=a, reason="duplicate"))],
-    [("note", lambda a: c.Note(actor=a, text="looking")), ("ack", lambda a: c.Ack(actor=a)),
-     ("resolve", lambda a: c.Resolve(actor=a, resolution="quota raised")), ("confirm", lambda a: c.Confirm(actor=a))],
+    [(I.ack, lambda a: c.Ack(actor=a)), (I.workaround, lambda a: c.Workaround(actor=a, text="restarted the relay")),
+     (I.resolve, lambda a: c.Resolve(actor=a, resolution="relay patched")), (I.confirm, lambda a: c.Confirm(actor=a))],
+    [(I.ack, lambda a: c.Ack(actor=a)), (I.hold, lambda a: c.Hold(actor=a, reason=HoldReason.CALLER, text="away")),
+     (I.resume, lambda a: c.Resume(actor=a)), (I.cancel, lambda a: c.Cancel(actor=a, reason="duplicate"))],
+    [(I.note, lambda a: c.Note(actor=a, text="looking")), (I.ack, lambda a: c.Ack(actor=a)),
+     (I.resolve, lambda a: c.Resolve(actor=a, resolution="quota raised")), (I.confirm, lambda a: c.Confirm(actor=a))],
 ]  # fmt: skip
 TRANSIENT = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
 
@@ -52,7 +54,7 @@ async def drive(client: Client, workflow_id: str, steps: list[Step], progress: P
         while True:
             try:
                 view: dict[str, Any] = await handle.execute_update(
-                    name, make(f"engineer-{index % 2}"), id=f"{name}-{index}", result_type=dict
+                    name, make(f"engineer-{index % 2}"), id=f"{name_of(name)}-{index}", result_type=dict
                 )
                 break
             except WorkflowUpdateRPCTimeoutOrCancelledError:

@@ -342,7 +342,7 @@ async def known_error_offered_after_a_deploy(skipping: SkippingEnv, path: str) -
             added = await known_error_store.add(conn, KnownErrorDraft(
                 service="checkout", match=["voucher", "502"], workaround="pay without the voucher", release="4.13",
                 key=path), actor="deploy-bot", origin="pipeline")  # fmt: skip
-        await handle.signal("known_error_published", KnownErrorOffer(known_error=added.known_error))
+        await handle.signal(W.known_error_published, KnownErrorOffer(known_error=added.known_error))
         await send(handle, Ack(actor="alice"))
         await send(handle, Workaround(actor="alice", text="voucher disabled"))
         await send(handle, Resolve(actor="alice", resolution="fixed in 4.14"))

@@ -5,7 +5,7 @@ import argparse
 import pytest
 
 from domain import commands
-from domain.engineer_commands import ENGINEER_COMMANDS, UPDATE_OF_MODEL
+from domain.engineer_commands import ENGINEER_COMMANDS
 from domain.enums import Action
 from domain.lifecycle import ENGINEER_RULES
 from domain.names import closest, unknown_name
@@ -16,11 +16,11 @@ from starter.incidentctl.parser import build_parser
 def test_every_engineer_action_has_exactly_one_command_and_its_model_exists():
     assert {Action(c.name) for c in ENGINEER_COMMANDS} == set(ENGINEER_RULES)
     for command in ENGINEER_COMMANDS:
-        model = getattr(commands, command.model)
-        assert issubclass(model, commands.EngineerInput), command.model
+        model = commands.ENGINEER_INPUTS[command.name]
+        assert issubclass(model, commands.EngineerInput), command.name
         for option in command.options:
             assert set(option.fields) <= set(model.model_fields), (command.name, option.fields)
-    assert len(UPDATE_OF_MODEL) == len(ENGINEER_COMMANDS)
+    assert len(commands.ENGINEER_INPUTS) == len(ENGINEER_COMMANDS)
 
 
 @pytest.mark.parametrize("command", ENGINEER_COMMANDS, ids=lambda c: c.name)
@@ -35,7 +35,7 @@ def test_every_command_parses_into_the_input_its_model_accepts(command):
     args = build_parser({"INCIDENT_USER": "ana"}).parse_args(argv)
     payload = update_input(command, args)
     assert payload["actor"] == "ana"
-    getattr(commands, command.model).model_validate(payload)  # what the CLI sends, the workflow takes
+    commands.ENGINEER_INPUTS[command.name].model_validate(payload)  # what the CLI sends, the workflow takes
 
 
 def test_global_options_after_the_command_win_and_before_it_still_work():

@@ -21,17 +21,18 @@ from temporalio.exceptions import ApplicationError
 
 from activities.numbers import reserve_number
 from domain.alerts import AlertEvent
-from domain.commands import AlertBatch, OpenIncident, ViewRequest
-from domain.engineer_commands import UPDATE_OF_MODEL
+from domain.commands import ENGINEER_INPUTS, AlertBatch, OpenIncident, ViewRequest
 from domain.enums import Source
 from starter.incidents import open_numbered
 from tests.workflows.skipping_server import SkippingEnv
+from workflows.contract import ENGINEER_UPDATES, IncidentContract, name_of
 from workflows.incident import IncidentWorkflow
 
 T = TypeVar("T")
 Handle = WorkflowHandle[IncidentWorkflow, Any]
 POLL_SECONDS = 5.0
 Status = Literal["firing", "resolved", "acknowledged"]
+UPDATE_OF_INPUT = {model: ENGINEER_UPDATES[command] for command, model in ENGINEER_INPUTS.items()}
 
 
 async def open_on(skipping: SkippingEnv, service: str, summary: str, impact: int | None = None,
@@ -43,8 +44,8 @@ async def open_on(skipping: SkippingEnv, service: str, summary: str, impact: int
 
 
 async def send(handle: WorkflowHandle[Any, Any], request: BaseModel, **options: Any) -> dict[str, Any]:
-    """Send an engineer update (domain.engineer_commands names it by its input model), as incidentctl does."""
-    return await handle.execute_update(UPDATE_OF_MODEL[type(request).__name__], request, result_type=dict, **options)
+    """Send an engineer update (the one its input model is for), as incidentctl does."""
+    return await handle.execute_update(UPDATE_OF_INPUT[type(request)], request, result_type=dict, **options)
 
 
 async def show(handle: Handle) -> dict[str, Any]:
@@ -192,7 +193,7 @@ async def alert_incident(skipping: SkippingEnv, severity: str = "error") -> Hand
         IncidentWorkflow.run,
         OpenIncident(service="checkout", summary="HighErrorRate", source=Source.EVENTS_API, severity=severity,
                      number=number),  # fmt: skip
-        id=number, task_queue=skipping.task_queue, start_signal="alert",
+        id=number, task_queue=skipping.task_queue, start_signal=name_of(IncidentContract.alert),
         start_signal_args=[AlertBatch(actor="events_api", events=[AlertEvent(key="k1", status="firing", at=now)])],
     )  # fmt: skip
     await state_becomes(handle, "prioritized")
