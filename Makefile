@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench browser widget clean
+.PHONY: run test lint bench browser widget clean chaos
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ $(WIDGET)/node_modules/.package-lock.json: $(WIDGET)/package.json $(WIDGET)/pack
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Hosts on one machine (network namespaces, as root): partitions, a slow lossy link, hosts killed.
+# Not part of `make test` (minutes long); tests/chaos/ skips, saying why, where namespaces cannot be made.
+chaos: $(STAMP)
+	$(PY) -m pytest -q -s tests/chaos
 
 clean:
 	rm -rf .data .pytest_cache
