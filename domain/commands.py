@@ -6,9 +6,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain import actions
 from domain.alerts import AlertEvent
-from domain.engineer_commands import PROBLEM_PATTERN, TEXT_LIMIT
+from domain.catalog import KnownError
 from domain.enums import Action, HoldReason, Outcome, Source, State
+from domain.formats import PROBLEM_PATTERN, TEXT_LIMIT
 from domain.incident import Incident
+from domain.incident_state import IncidentState
 
 Text = Field(min_length=1, max_length=TEXT_LIMIT)
 
@@ -30,7 +32,8 @@ Scale = Field(default=None, ge=1, le=3)
 
 
 class OpenIncident(CleanInput):
-    """The workflow input: what the reporter said, or the incident carried across continue-as-new."""
+    """The workflow input: what the reporter said (a new incident), or that plus the state a run
+    handed over (`carried`, continue-as-new)."""
 
     service: str = Field(min_length=1, max_length=100)
     summary: str = Field(min_length=1, max_length=500)
@@ -46,13 +49,25 @@ class OpenIncident(CleanInput):
     # the incident. None: the next incident on a closed one's workflow id, numbered by registration.
     number: str | None = Field(default=None, pattern=r"^INC-\d+$")
     previous_workflow_id: str | None = None  # the closed incident this one follows (alerts that fired again)
-    continued: Incident | None = None
-    recorded_seq: int = 0  # timeline entries already written to Postgres
-    # An alert that fires again after its incident closed starts the next incident on the same
-    # workflow id (continue-as-new); the generation keeps their records apart.
+    carried: IncidentState | None = None  # a run handing over (continue-as-new): the incident goes on
+    # The next incident on a closed one's workflow id (continue-as-new): its generation (IncidentState),
+    # the alerts that opened it, and the inbox rows the previous one applied, so a re-sent row is not
+    # applied twice.
     generation: int = 0
     late_alerts: list[AlertEvent] = []
-    inbox_seen: list[int] = []  # the previous incident's, so a late row re-sent is not applied twice
+    inbox_seen: list[int] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hand_over_of_1_0(cls, data: object) -> object:
+        """Release 1.0 handed over as `continued` (the incident), `recorded_seq` and `generation`;
+        its running incidents' histories carry that input (tests/replay/histories/1.0/hand_over*)."""
+        if not isinstance(data, dict) or data.get("continued") is None:
+            return data
+        data = dict(data)
+        data["carried"] = {"incident": data.pop("continued"), "recorded_seq": data.pop("recorded_seq", 0),
+                           "generation": data.pop("generation", 0)}  # fmt: skip
+        return data
 
 
 class IncidentResult(BaseModel):
@@ -75,7 +90,7 @@ class WaitRegistered(ActorInput):
 
 
 class EngineerInput(ActorInput):
-    """The input of one engineer Update (domain.engineer_commands): `apply()` is what it does,
+    """The input of one engineer Update (ENGINEER_INPUTS): `apply()` is what it does,
     `refusal()` why it cannot happen now beyond the state rules (lifecycle.refusal)."""
 
     def apply(self, incident: Incident, now: datetime) -> None:
@@ -239,6 +254,12 @@ ENGINEER_INPUTS: dict[str, type[EngineerInput]] = {
     "priority": ChangePriority, "hold": Hold, "resume": Resume, "workaround": Workaround, "resolve": Resolve,
     "confirm": Confirm, "reopen": Reopen, "cancel": Cancel,
 }  # fmt: skip
+
+
+class KnownErrorOffer(BaseModel):
+    """KnownErrorLinks signals an open incident a known error published while it was open."""
+
+    known_error: KnownError
 
 
 class AlertBatch(BaseModel):

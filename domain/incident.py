@@ -1,4 +1,5 @@
-"""One incident's state: the single model a workflow keeps and carries across continue-as-new."""
+"""One incident: what was reported, where it stands and its timeline; the heart of the state its
+workflow keeps and carries across continue-as-new (domain.incident_state)."""
 
 from datetime import datetime
 

@@ -38,8 +38,7 @@ class OpenIncidentInput(TypedDict):
     category: NotRequired[str | None]
     number: NotRequired[str | None]
     previous_workflow_id: NotRequired[str | None]
-    continued: NotRequired[dict[str, Any] | None]
-    recorded_seq: NotRequired[int]
+    carried: NotRequired[dict[str, Any] | None]  # domain.incident_state.IncidentState
     generation: NotRequired[int]
     late_alerts: NotRequired[list[dict[str, Any]]]
     inbox_seen: NotRequired[list[int]]

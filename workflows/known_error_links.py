@@ -7,8 +7,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.known_error_links import KnownErrorLinkActivities
+    from domain.commands import KnownErrorOffer
     from workflows.contract import IncidentContract
-    from workflows.known_error_offers import KnownErrorOffer
     from workflows.timeouts import DATABASE_RETRY, DATABASE_TIMEOUT
 
 

@@ -62,6 +62,22 @@ def changed_pairs(current: dict[str, object], last: dict[str, object]) -> list[S
     ]
 
 
+class WebUi:
+    """What one run last showed auditors: each change upserts only the search attributes that moved."""
+
+    def __init__(self, release: str) -> None:
+        self.release = release  # of this run's code (workflows/releases.py)
+        self.upserted: dict[str, object] = {}
+
+    def show(self, incident: Incident, now: datetime) -> None:
+        current = search_attribute_values(incident, now, self.release)
+        pairs = changed_pairs(current, self.upserted)
+        if pairs:
+            workflow.upsert_search_attributes(pairs)
+            self.upserted = current
+        workflow.set_current_details(current_details(incident, now))
+
+
 def initial_search_attributes(service: str, source: str, number: str | None = None) -> TypedSearchAttributes:
     """Set by the starter, so a new incident is findable, and its release known, before its first workflow task."""
     pairs = [SearchAttributePair(INCIDENT_SERVICE, service), SearchAttributePair(INCIDENT_SOURCE, source),

@@ -10,10 +10,10 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.engineer_commands import EngineerCommand
 from domain.names import unknown_name
 from starter.incident_lookup import handle_for, not_found
 from starter.incidentctl import render
+from starter.incidentctl.commands import EngineerCommand
 from starter.incidentctl.main import Refused, Unreachable, validation_refusal, why_unreachable
 from starter.incidentctl.parser import STATES
 from starter.incidentctl.record import agreed_services, connected

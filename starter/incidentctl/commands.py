@@ -1,18 +1,16 @@
 """The commands engineers send, as incidentctl's command line offers them: from this table it builds
-each subcommand, its help, its input and its shell completion (starter/incidentctl/).
+each subcommand, its flags, help and completion, and the input it sends (parser, inputs, completion).
 
 Adding a command is one row here, its input model in domain.commands (ENGINEER_INPUTS; `apply()` says
-what it does to the incident, through domain.actions), and its update in workflows.contract
-(ENGINEER_UPDATES) and on IncidentWorkflow.
+what it does to the incident, through domain.actions), its update in workflows.contract
+(ENGINEER_UPDATES), and that update declared on IncidentWorkflow.
 
-Standard library only: incidentctl imports it without pydantic, so a command starts fast (B3).
+Standard library only: `--help` and every command import it without pydantic, so they start fast (B3).
 """
 
 from dataclasses import dataclass
 
-# Formats the CLI checks before sending, so a refusal names the flag in a sentence
-PROBLEM_PATTERN = r"^PRB-\d+$"
-TEXT_LIMIT = 2000  # domain.commands.Text
+from domain.formats import PROBLEM_PATTERN
 
 
 @dataclass(frozen=True)

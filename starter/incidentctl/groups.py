@@ -10,8 +10,8 @@ import json
 import os
 from typing import Any
 
-from domain.engineer_commands import EngineerCommand
 from domain.names import unknown_name
+from starter.incidentctl.commands import EngineerCommand
 from starter.incidentctl.inputs import InputRefused
 from starter.incidentctl.record import connected
 from starter.settings import Settings

@@ -9,7 +9,8 @@ import argparse
 import re
 from typing import Any
 
-from domain.engineer_commands import TEXT_LIMIT, EngineerCommand, Option
+from domain.formats import TEXT_LIMIT
+from starter.incidentctl.commands import EngineerCommand, Option
 
 
 class InputRefused(ValueError):

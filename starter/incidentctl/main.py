@@ -131,8 +131,8 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 async def _update(args: argparse.Namespace) -> int:
-    from domain.engineer_commands import BY_NAME
     from starter.incidentctl import actions
+    from starter.incidentctl.commands import BY_NAME
     from starter.incidentctl.groups import vouch_for_groups
     from starter.incidentctl.inputs import InputRefused, update_input
 

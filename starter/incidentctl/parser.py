@@ -1,6 +1,6 @@
 """The command line of DESIGN section 5, as argparse. Usage errors exit 2 (argparse's own code).
 
-The engineer commands come from domain.engineer_commands (one table for the workflow and the CLI);
+The engineer commands come from starter.incidentctl.commands (one table: flags, help, completion);
 `open`, `list`, `show`, `report`, `catalog` and `completion` are written out below; `oncall`,
 `known-error` and `changes` in their own modules. The global
 options (--as, -o, --request-id) work before or after the command, as in the `temporal` CLI.
@@ -11,7 +11,7 @@ import getpass
 import os
 from collections.abc import Mapping
 
-from domain.engineer_commands import ENGINEER_COMMANDS, Option
+from starter.incidentctl.commands import ENGINEER_COMMANDS, Option
 
 CHANGING = tuple(command.name for command in ENGINEER_COMMANDS)
 STATES = ("logged", "categorized", "prioritized", "in_progress", "on_hold", "restored", "resolved", "closed")

@@ -7,7 +7,7 @@ from pathlib import Path
 import asyncpg
 from temporalio.client import Client
 
-from domain.engineer_commands import ENGINEER_COMMANDS
+from starter.incidentctl.commands import ENGINEER_COMMANDS
 from tests.e2e.cli import Cli
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog.toml"

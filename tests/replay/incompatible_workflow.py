@@ -18,8 +18,5 @@ with workflow.unsafe.imports_passed_through():
 class IncidentWorkflowThatWaitsFirst(IncidentWorkflow):
     @workflow.run
     async def run(self, request: OpenIncident) -> IncidentResult:
-        return await super().run(request)
-
-    async def _first_steps(self, category_hint: str | None) -> bool:
         await workflow.sleep(timedelta(seconds=1))
-        return await super()._first_steps(category_hint)
+        return await super().run(request)

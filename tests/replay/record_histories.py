@@ -40,6 +40,7 @@ from domain.commands import (
     Diagnose,
     Escalate,
     Hold,
+    KnownErrorOffer,
     Note,
     OpenIncident,
     PageAck,
@@ -64,7 +65,6 @@ from tests.workflows.incident_driver import (
 )
 from tests.workflows.skipping_server import SkippingEnv, skipping_environment
 from workflows.incident import IncidentWorkflow
-from workflows.known_error_offers import KnownErrorOffer
 from workflows.releases import CURRENT
 
 HISTORIES = Path(__file__).resolve().parent / "histories"  # one folder per supported release

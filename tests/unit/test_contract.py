@@ -13,9 +13,9 @@ from temporalio.converter import DataConverter
 
 from domain.alerts import AlertEvent
 from domain.commands import ENGINEER_INPUTS
-from domain.engineer_commands import ENGINEER_COMMANDS
 from domain.incident import AlertContext, Link
 from domain.view import incident_view
+from starter.incidentctl.commands import ENGINEER_COMMANDS
 from tests.unit.test_view import incident
 from workflows import contract
 from workflows.incident import IncidentWorkflow
@@ -37,21 +37,13 @@ def _handlers(cls: type) -> dict[str, tuple[str, typing.Any]]:
     return found
 
 
-def _workflow_handlers() -> dict[str, tuple[str, typing.Any]]:
-    found = _handlers(IncidentWorkflow)
-    # registered at run time from the same table until they are declared on the class
-    for command, update in contract.ENGINEER_UPDATES.items():
-        found.setdefault(contract.name_of(update), ("update", ENGINEER_INPUTS[command]))
-    return found
-
-
 def test_the_contract_names_every_handler_the_workflow_answers_and_no_other():
-    ours, theirs = _handlers(contract.IncidentContract), _workflow_handlers()
+    ours, theirs = _handlers(contract.IncidentContract), _handlers(IncidentWorkflow)
     assert {name: kind for name, (kind, _) in ours.items()} == {name: kind for name, (kind, _) in theirs.items()}
 
 
 def test_each_handler_input_has_the_fields_of_the_model_the_workflow_decodes_it_into():
-    ours, theirs = _handlers(contract.IncidentContract), _workflow_handlers()
+    ours, theirs = _handlers(contract.IncidentContract), _handlers(IncidentWorkflow)
     for name, (_, model) in theirs.items():
         shape = ours[name][1]
         required = {field for field, info in model.model_fields.items() if info.is_required()}
@@ -67,9 +59,12 @@ def test_a_stub_method_is_named_as_its_handler_so_update_ids_keep_their_names():
     assert contract.name_of(contract.ENGINEER_UPDATES["priority"]) == "change_priority"
 
 
-def test_every_engineer_command_has_one_update_and_one_input():
+def test_every_engineer_command_has_one_update_and_one_input_and_the_workflow_decodes_that_input():
     commands = [command.name for command in ENGINEER_COMMANDS]
     assert list(contract.ENGINEER_UPDATES) == commands and list(ENGINEER_INPUTS) == commands
+    declared = _handlers(IncidentWorkflow)
+    for command, update in contract.ENGINEER_UPDATES.items():
+        assert declared[contract.name_of(update)] == ("update", ENGINEER_INPUTS[command]), command
 
 
 def _rich_view() -> dict[str, typing.Any]:

@@ -5,10 +5,10 @@ import argparse
 import pytest
 
 from domain import commands
-from domain.engineer_commands import ENGINEER_COMMANDS
 from domain.enums import Action
 from domain.lifecycle import ENGINEER_RULES
 from domain.names import closest, unknown_name
+from starter.incidentctl.commands import ENGINEER_COMMANDS
 from starter.incidentctl.inputs import InputRefused, update_input
 from starter.incidentctl.parser import build_parser
 
