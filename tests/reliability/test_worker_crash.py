@@ -123,5 +123,5 @@ async def test_a_worker_killed_mid_lifecycle_loses_nothing_and_a_new_worker_clos
     for view in await asyncio.gather(*(view_of(client, w) for w in ids)):
         index = int(view["summary"].rsplit("#", 1)[1])
         engineer = [e["action"] for e in view["history"] if e["actor"].startswith("engineer-")]
-        assert engineer == [name for name, _ in PATHS[index % len(PATHS)]], (view["number"], engineer)
+        assert engineer == [name_of(name) for name, _ in PATHS[index % len(PATHS)]], (view["number"], engineer)
     assert await audit_all(client, pool, ids) == []  # events 1..n == timeline, outbox == notify lists, no failure
