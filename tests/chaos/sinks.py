@@ -7,6 +7,7 @@ is a duplicate: counted, never a failure by itself.
 
 import re
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +21,8 @@ class Sinks:
         self.host, self.smtp_port, self.http_port = host, smtp_port, http_port
         self.emails: Counter[str] = Counter()
         self.webhooks: Counter[str] = Counter()  # Idempotency-Key -> arrivals
+        # awaited once, with the sender's address, before the next webhook is answered
+        self.on_webhook: Callable[[str], Awaitable[None]] | None = None
         self._smtp: Controller | None = None
         self._http: web.AppRunner | None = None
 
@@ -38,6 +41,9 @@ class Sinks:
     async def _hook(self, request: web.Request) -> web.Response:
         await request.read()
         self.webhooks[request.headers.get("Idempotency-Key", "?")] += 1
+        hook, self.on_webhook = self.on_webhook, None
+        if hook is not None:
+            await hook(request.remote or "")
         return web.json_response({"ok": True})
 
     async def start(self) -> None:
