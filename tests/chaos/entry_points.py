@@ -72,3 +72,16 @@ async def connect_when_ready(address: str, timeout: float = 30.0):  # noqa: ANN2
     from starter.local_temporal import connect_when_ready as product_connect
 
     return await product_connect(address, timeout)
+
+
+async def keep_closed_histories(address: str, namespace: str, retention_hours: int) -> None:
+    """What auto-setup's DEFAULT_NAMESPACE_RETENTION does, done on the dev server as `make run` does it."""
+    from datetime import timedelta
+
+    from starter.local_temporal import keep_closed_histories as product_retention
+
+    await product_retention(address, namespace, timedelta(hours=retention_hours))
+
+
+def psql() -> str:
+    return postgres_binary("psql")
