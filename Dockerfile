@@ -18,6 +18,8 @@ RUN pip install --requirement /tmp/requirements.txt && rm /tmp/requirements.txt
 
 COPY pyproject.toml catalog.toml worker.py ./
 COPY domain/ domain/
+COPY stores/ stores/
+COPY channels/ channels/
 COPY activities/ activities/
 COPY workflows/ workflows/
 COPY starter/ starter/

@@ -18,19 +18,19 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.catalog_store import load_catalog, read_catalog_file
 from activities.known_error_links import KnownErrorLinkActivities
 from activities.notifications import NotificationActivities
-from activities.page_channels import SmtpServer
 from activities.paging import PagingActivities, PagingSettings
 from activities.records import RecordActivities
 from activities.registration import RegistrationActivities
-from activities.schema import migrate
+from channels.email import SmtpServer
 from starter.incident_lookup import unsupported_incidents
 from starter.logs import configure_logging
 from starter.process_exit import exit_now
 from starter.settings import Settings
 from starter.temporal_connection import connect
+from stores.catalog_file import load_catalog, read_catalog_file
+from stores.schema import migrate
 from workflows.incident import IncidentWorkflow
 from workflows.known_error_links import KnownErrorLinks
 from workflows.releases import refusal

@@ -4,8 +4,9 @@ import asyncpg
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.known_error_store import known_error_of
 from domain.catalog import KnownError
+from stores import incidents
+from stores.known_errors import fetch_one_live
 
 
 class OpenIncident(BaseModel):
@@ -26,12 +27,10 @@ class KnownErrorLinkActivities:
     async def open_incidents_matching(self, known_error_id: str) -> MatchingIncidents:
         """Read only: the incidents themselves decide (each matches again when its signal arrives)."""
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow("SELECT * FROM known_errors WHERE id = $1 AND retired_at IS NULL", known_error_id)
-            if row is None:
+            known = await fetch_one_live(conn, known_error_id)
+            if known is None:
                 return MatchingIncidents(known_error=None, incidents=[])
-            known = known_error_of(row)
-            rows = await conn.fetch("SELECT number, workflow_id, summary FROM incidents WHERE service = $1"
-                                    " AND state <> 'closed' ORDER BY logged_at", known.service)  # fmt: skip
+            rows = await incidents.open_of_service(conn, known.service)
         matching = [OpenIncident(number=r["number"], workflow_id=r["workflow_id"])
                     for r in rows if known.matches(known.service, r["summary"])]  # fmt: skip
         return MatchingIncidents(known_error=known, incidents=matching)

@@ -10,44 +10,25 @@ delivery) are marked and logged together, in one statement.
 
 from typing import Any
 
-import aiohttp
 import asyncpg
 import structlog
 from pydantic import BaseModel
 from temporalio import activity
 from yarl import URL
 
-from activities.catalog_store import fetch_notifications
-from activities.oncall_store import fetch_person
+from channels.message import DeliveryFailed
+from channels.webhook import send_webhook
 from domain.catalog import Notifications
-
-WEBHOOK_TIMEOUT_SECONDS = 10
+from stores import outbox
+from stores.catalog import fetch_notifications
+from stores.oncall import fetch_person
 
 log = structlog.get_logger(__name__)
-
-
-# Marks sent and logs in one statement (one commit); rows sent meanwhile by another attempt are skipped.
-LOG_ALL = """
-WITH sent AS (
-    UPDATE notification_outbox SET sent_at = now(), attempts = attempts + 1
-    WHERE id = ANY($1::bigint[]) AND sent_at IS NULL
-    RETURNING id, number, audience, action, message
-), logged AS (
-    INSERT INTO notification_log (outbox_id, target, message)
-    SELECT id, 'log', message FROM sent
-    ON CONFLICT (outbox_id) DO NOTHING
-)
-SELECT number, audience, action, message FROM sent ORDER BY id
-"""
 
 
 class DeliverNotifications(BaseModel):
     incident_key: str
     service: str
-
-
-class WebhookRefused(Exception):
-    """The webhook answered non-2xx; the activity retries with backoff."""
 
 
 def slack_message(row: asyncpg.Record) -> dict[str, Any]:
@@ -64,10 +45,7 @@ class NotificationActivities:
     async def deliver_notifications(self, request: DeliverNotifications) -> int:
         """Send every unsent message of the incident, oldest first. Returns how many were sent now."""
         async with self._pool.acquire() as conn:
-            unsent = await conn.fetch(
-                "SELECT id, audience FROM notification_outbox WHERE incident_key = $1 AND sent_at IS NULL ORDER BY id",
-                request.incident_key,
-            )
+            unsent = await outbox.unsent(conn, request.incident_key)
             targets = Targets(await fetch_notifications(conn, request.service),
                               await _person_webhooks(conn, [row["audience"] for row in unsent]))  # fmt: skip
             to_log = {row["id"] for row in unsent if not targets.webhook_for(row["audience"])}
@@ -77,18 +55,16 @@ class NotificationActivities:
                     continue
                 try:
                     sent += await self._deliver_one(conn, targets, row["id"])
-                except (aiohttp.ClientError, TimeoutError, WebhookRefused) as err:
+                except DeliveryFailed as err:
                     # the row's transaction rolled back; note the failure, then let Temporal retry
-                    await conn.execute(
-                        "UPDATE notification_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
-                        row["id"], str(err)[:500] or type(err).__name__,
-                    )  # fmt: skip
+                    why = err.__cause__ or err  # the connection's own error, or the webhook's answer
+                    await outbox.note_failure(conn, row["id"], str(why)[:500] or type(why).__name__)
                     raise
         return sent
 
     async def _log_all(self, conn: asyncpg.Connection, outbox_ids: list[int]) -> int:
         """Messages with no webhook: the message log is their delivery, all in one statement."""
-        rows = await conn.fetch(LOG_ALL, outbox_ids)
+        rows = await outbox.log_all(conn, outbox_ids)
         for row in rows:
             _log_sent(row)
         return len(rows)
@@ -96,33 +72,14 @@ class NotificationActivities:
     async def _deliver_one(self, conn: asyncpg.Connection, targets: "Targets", outbox_id: int) -> int:
         """One message to its webhook (messages with no webhook go through _log_all)."""
         async with conn.transaction():
-            row = await conn.fetchrow(
-                "SELECT * FROM notification_outbox WHERE id = $1 AND sent_at IS NULL FOR UPDATE SKIP LOCKED",
-                outbox_id,
-            )
+            row = await outbox.lock_unsent(conn, outbox_id)
             if row is None:
                 return 0  # sent meanwhile by another attempt
             url = targets.webhook_for(row["audience"])
-            await self._post(row, url)
-            await conn.execute(
-                "UPDATE notification_outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1",
-                outbox_id,
-            )
-            await conn.execute(
-                "INSERT INTO notification_log (outbox_id, target, message) VALUES ($1, $2, $3)"
-                " ON CONFLICT (outbox_id) DO NOTHING",
-                outbox_id, URL(url).host, row["message"],
-            )  # fmt: skip
+            await send_webhook(url, slack_message(row), f"incident-notification-{row['id']}")
+            await outbox.mark_sent(conn, outbox_id, URL(url).host, row["message"])
             _log_sent(row)
             return 1
-
-    async def _post(self, row: asyncpg.Record, url: str) -> None:
-        headers = {"Idempotency-Key": f"incident-notification-{row['id']}"}
-        timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
-        async with aiohttp.ClientSession(timeout=timeout) as http:  # one per message: deliveries are rare
-            async with http.post(url, json=slack_message(row), headers=headers) as answer:
-                if answer.status >= 300:
-                    raise WebhookRefused(f"webhook answered {answer.status}")
 
 
 class Targets:

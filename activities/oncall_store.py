@@ -1,49 +1,5 @@
-"""Reading on call from Postgres: people, schedules with their run-time overrides, and who to page."""
+"""Old name of stores.oncall, kept only while starter/incidentctl/oncall_commands.py imports it from here."""
 
-from datetime import datetime, timedelta
+from stores.oncall import fetch_person, fetch_schedule, schedule_names
 
-import asyncpg
-
-from domain.oncall import Override, Person, Schedule, on_call
-
-
-async def fetch_person(conn: asyncpg.Connection, name: str) -> Person | None:
-    raw = await conn.fetchval("SELECT person FROM oncall_people WHERE name = $1", name)
-    return Person.model_validate_json(raw) if raw else None
-
-
-async def fetch_schedule(conn: asyncpg.Connection, name: str, since: datetime | None = None,
-                         until: datetime | None = None) -> Schedule | None:  # fmt: skip
-    """The schedule as loaded, with the run-time overrides that touch [since, until) (all when not given)."""
-    raw = await conn.fetchval("SELECT schedule FROM oncall_schedules WHERE name = $1", name)
-    if raw is None:
-        return None
-    rows = await conn.fetch(
-        "SELECT id, person, starts_at, ends_at, reason FROM oncall_overrides WHERE schedule = $1"
-        " AND removed_at IS NULL AND ($2::timestamptz IS NULL OR ends_at > $2)"
-        " AND ($3::timestamptz IS NULL OR starts_at < $3) ORDER BY created_at, id",
-        name, since, until,
-    )  # fmt: skip
-    extra = [Override(id=str(r["id"]), person=r["person"], start=r["starts_at"], end=r["ends_at"],
-                      reason=r["reason"]) for r in rows]  # fmt: skip
-    return Schedule.model_validate_json(raw).with_overrides(extra)
-
-
-async def schedule_names(conn: asyncpg.Connection) -> list[str]:
-    return [r["name"] for r in await conn.fetch("SELECT name FROM oncall_schedules ORDER BY name")]
-
-
-async def people_to_page(conn: asyncpg.Connection, target: str, at: datetime) -> tuple[list[str], str | None]:
-    """Who `target` (schedule:X, person:P, group:G) means at `at`; and, when nobody, why."""
-    kind, _, name = target.partition(":")
-    if kind == "person":
-        return [name], None
-    schedule = await fetch_schedule(conn, name, at - timedelta(seconds=1), at + timedelta(seconds=1))
-    if schedule is None:
-        return [], f"no on-call schedule for {name}"
-    if kind == "group":
-        return schedule.people(), None
-    now = on_call(schedule, at)
-    if now.person is None:
-        return [], f"nobody is on call for {name} now (a hole in its schedule)"
-    return [now.person], None
+__all__ = ["fetch_person", "fetch_schedule", "schedule_names"]

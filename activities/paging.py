@@ -16,10 +16,13 @@ import structlog
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.oncall_store import fetch_person, people_to_page
-from activities.page_channels import DeliveryFailed, PageMessage, SmtpServer, send_email, send_webhook
-from activities.page_links import LINK_LIFETIME, PageToken, sign
+import channels
+from channels.email import SmtpServer
+from channels.message import DeliveryFailed, PageMessage
 from domain.oncall import Person
+from domain.page_links import LINK_LIFETIME, PageToken, sign
+from stores import pages
+from stores.oncall import fetch_person, people_to_page
 
 log = structlog.get_logger(__name__)
 LIVE_CHANNELS = frozenset({"email", "slack", "webhook"})  # `none`, `no-smtp`: written as failed, with the reason
@@ -70,6 +73,7 @@ class PagingActivities:
     def __init__(self, pool: asyncpg.Pool, settings: PagingSettings) -> None:
         self._pool = pool
         self._settings = settings
+        self._senders = channels.by_name(settings.smtp)
 
     @activity.defn
     async def page(self, request: PageRequest) -> PageResult:
@@ -80,13 +84,12 @@ class PagingActivities:
                 async with conn.transaction():
                     for person in people:
                         for channel, _ in self._channels(await fetch_person(conn, person)):
-                            await conn.execute(
-                                "INSERT INTO pages (incident_key, page_seq, number, priority, service, summary, runbook,"
-                                " person, channel, step, reason, status)"
-                                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
-                                request.incident_key, request.page, request.number, request.priority, request.service,
-                                request.summary, request.runbook, person, channel, f"{request.target}, {request.step}",
-                                request.reason, "pending" if channel in LIVE_CHANNELS else "failed",
+                            await pages.add(
+                                conn, incident_key=request.incident_key, page=request.page, number=request.number,
+                                priority=request.priority, service=request.service, summary=request.summary,
+                                runbook=request.runbook, person=person, channel=channel,
+                                step=f"{request.target}, {request.step}", reason=request.reason,
+                                status="pending" if channel in LIVE_CHANNELS else "failed",
                             )  # fmt: skip
                 rows = await self._rows(conn, request)
                 if not rows:
@@ -106,37 +109,32 @@ class PagingActivities:
     async def deliver_pages(self, request: DeliverPages) -> int:
         """Every pending page of the incident, again; raises while any is left, so Temporal retries."""
         async with self._pool.acquire() as conn:
-            ids = [r["id"] for r in await conn.fetch(
-                "SELECT id FROM pages WHERE incident_key = $1 AND status = 'pending' ORDER BY id", request.incident_key)]  # fmt: skip
+            ids = await pages.pending_ids(conn, request.incident_key)
             left = await self._deliver(conn, ids)
         if left:
             raise DeliveryFailed(f"{left} page(s) not delivered yet")
         return len(ids)
 
     async def _rows(self, conn: asyncpg.Connection, request: PageRequest) -> list[asyncpg.Record]:
-        return await conn.fetch("SELECT id, person, channel, status FROM pages WHERE incident_key = $1"
-                                " AND page_seq = $2 ORDER BY id", request.incident_key, request.page)  # fmt: skip
+        return await pages.of_page(conn, request.incident_key, request.page)
 
     async def _deliver(self, conn: asyncpg.Connection, ids: list[int]) -> int:
         """Send each row once (locked while it is sent); returns how many are still pending."""
         left = 0
         for row_id in ids:
             async with conn.transaction():
-                row = await conn.fetchrow("SELECT * FROM pages WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED",
-                                          row_id)  # fmt: skip
+                row = await pages.lock_pending(conn, row_id)
                 if row is None:
                     continue  # sent meanwhile by another attempt
                 try:
                     await self._send(conn, row)
                 except DeliveryFailed as err:
                     left += 1
-                    await conn.execute("UPDATE pages SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
-                                       row_id, str(err)[:500])  # fmt: skip
+                    await pages.note_failure(conn, row_id, str(err)[:500])
                     log.warning("page not delivered", incident=row["number"], person=row["person"],
                                 channel=row["channel"], error=str(err))  # fmt: skip
                     continue
-                await conn.execute("UPDATE pages SET status = 'sent', attempts = attempts + 1, sent_at = now(),"
-                                   " last_error = NULL WHERE id = $1", row_id)  # fmt: skip
+                await pages.mark_sent(conn, row_id)
                 log.info("page sent", incident=row["number"], person=row["person"], channel=row["channel"],
                          page=row["page_seq"])  # fmt: skip
         return left
@@ -149,12 +147,9 @@ class PagingActivities:
         key = f"page-{row['id']}"
         if person is None:
             raise DeliveryFailed(f"{row['person']} is not in oncall_people")
-        if row["channel"] == "email":
-            await send_email(self._settings.smtp, person.email, message, key)
-        elif row["channel"] == "slack":
-            await send_webhook(person.slack_webhook, {"text": message.text}, key)
-        elif row["channel"] == "webhook":
-            await send_webhook(person.webhook, message.as_json(), key)
+        channel = self._senders.get(row["channel"])
+        if channel is not None:  # pending rows are written for live channels only
+            await channel.send(person, message, key)
 
     def _ack_url(self, row: asyncpg.Record) -> str:
         if not self._settings.secret:

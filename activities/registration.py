@@ -8,11 +8,12 @@ import structlog
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.catalog_store import fetch_agreement
-from activities.known_error_store import fetch_live, version_of
-from activities.numbers import reserve_number
 from domain.catalog import KnownError, ServiceAgreement
 from domain.releases import KnownErrorIndex, RecentChange
+from stores import changes as change_events
+from stores import incidents, rejections
+from stores.catalog import fetch_agreement
+from stores.known_errors import fetch_live, version_of
 
 log = structlog.get_logger(__name__)
 
@@ -81,37 +82,19 @@ class RegistrationActivities:
                 log.info("registration refused", workflow_id=request.workflow_id, service=request.service)
                 return Registration(number=None, agreement=None, previous_number=None, refused=reason)
             async with conn.transaction():
-                return await self._number(conn, request, agreement)
-
-    async def _number(
-        self, conn: asyncpg.Connection, request: RegisterIncident, agreement: ServiceAgreement
-    ) -> Registration:
-        existing = await conn.fetchrow(
-            "SELECT number, previous_number FROM incidents WHERE incident_key = $1", request.incident_key
-        )
-        if existing is not None:
-            return Registration(number=existing["number"], agreement=agreement,
-                                previous_number=existing["previous_number"])  # fmt: skip
-        # a new event after an incident closed makes a new incident linked to the old one
-        previous = await conn.fetchval(
-            "SELECT number FROM incidents WHERE workflow_id = $1 ORDER BY logged_at DESC LIMIT 1",
-            request.previous_workflow_id or request.workflow_id,
-        )
-        number = request.number or await reserve_number(conn)
-        await conn.execute(
-            "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state,"
-            " logged_at, previous_number) VALUES ($1, $2, $3, $4, $5, $6, 'logged', $7, $8)",
-            number, request.incident_key, request.workflow_id, request.service, request.summary,
-            request.source, request.logged_at, previous,
-        )  # fmt: skip
+                number, previous = await incidents.register(
+                    conn, incident_key=request.incident_key, workflow_id=request.workflow_id,
+                    service=request.service, summary=request.summary, source=request.source,
+                    logged_at=request.logged_at, number=request.number,
+                    previous_workflow_id=request.previous_workflow_id,
+                )  # fmt: skip
         return Registration(number=number, agreement=agreement, previous_number=previous)
 
     async def _reject(self, conn: asyncpg.Connection, request: RegisterIncident) -> None:
-        await conn.execute(
-            "INSERT INTO rejected_events (dedup_key, source, service, reason, payload) VALUES ($1, $2, $3, $4, $5::jsonb)"
-            " ON CONFLICT (dedup_key) DO NOTHING",
-            request.incident_key, request.source, request.service, "service not in the agreed catalog",
-            json.dumps({"summary": request.summary, "workflow_id": request.workflow_id}),
+        await rejections.reject(
+            conn, dedup_key=request.incident_key, source=request.source, service=request.service,
+            reason="service not in the agreed catalog",
+            payload_json=json.dumps({"summary": request.summary, "workflow_id": request.workflow_id}),
         )  # fmt: skip
 
     @activity.defn
@@ -141,12 +124,9 @@ class RegistrationActivities:
     async def recent_changes(self, request: RecentChangesQuery) -> RecentChanges:
         """What changed in the service (change events) in the window before the incident was logged."""
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT happened_at, summary, source, links->0->>'href' AS link, count(*) OVER () AS total"
-                " FROM change_events WHERE service = $1 AND happened_at BETWEEN $2 AND $3"
-                " ORDER BY happened_at DESC, id DESC LIMIT $4",
-                request.service, request.until - request.window, request.until, RECENT_CHANGES_SHOWN,
-            )  # fmt: skip
+            rows = await change_events.recent(
+                conn, request.service, request.until, request.window, RECENT_CHANGES_SHOWN
+            )
         changes = [RecentChange(at=r["happened_at"], summary=r["summary"], source=r["source"], link=r["link"])
                    for r in rows]  # fmt: skip
         return RecentChanges(changes=changes, total=rows[0]["total"] if rows else 0)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from activities.catalog_store import read_catalog_file
 from bench.report import say
 from domain.forecast.scenario import Scenario
 from starter.forecast import run as forecast_run
+from stores.catalog_file import read_catalog_file
 
 YEARLY = 10_000
 START = datetime(2027, 1, 4, tzinfo=UTC)

@@ -19,7 +19,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from activities.catalog_store import load_catalog, read_catalog_file
 from bench.bare_workflow import BareTimerWorkflow
 from bench.report import percentile, say
 from bench.stack import Stack
@@ -28,6 +27,7 @@ from domain.commands import OpenIncident
 from domain.enums import Priority
 from starter.incidents import open_numbered
 from starter.settings import PROJECT_ROOT
+from stores.catalog_file import load_catalog, read_catalog_file
 
 FAST_LANE = "fast-lane"
 RESPONSE = timedelta(hours=1)  # the acknowledgement target does not fire during the run: warning and breach do

@@ -2,7 +2,7 @@
 
 Checked as a whole when read: a schedule with an unknown person, a zero-length shift, an unknown
 time zone, an override that ends before it starts, an escalation step naming an unknown schedule
-or person are refused with the field and why (activities.catalog_store adds the file), and the
+or person are refused with the field and why (stores.catalog_file adds the file), and the
 previous good catalog stays in force.
 """
 

@@ -4,9 +4,9 @@ import asyncpg
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import Priority, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from activities.numbers import reserve_number
 from domain.commands import OpenIncident, WaitRegistered
 from domain.priority import queue_priority
+from stores.incidents import reserve_number
 from workflows.contract import IncidentContract, IncidentView
 from workflows.visibility import initial_search_attributes, static_summary
 
@@ -18,7 +18,7 @@ async def open_incident(client: Client, task_queue: str, request: OpenIncident, 
     Raises WorkflowUpdateFailedError carrying ServiceNotInCatalog when the service is outside the
     agreements (the workflow then ends as refused).
     """
-    assert request.number is not None, "reserve the number first (activities.numbers.reserve_number)"
+    assert request.number is not None, "reserve the number first (stores.incidents.reserve_number)"
     start = WithStartWorkflowOperation(
         IncidentContract.run,
         request,

@@ -12,9 +12,9 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
-from activities import known_error_store
-from activities.known_error_store import Added
 from domain.releases import KnownErrorDraft
+from stores import known_errors
+from stores.known_errors import Added
 from workflows.contract import KnownErrorLinksContract
 
 
@@ -29,7 +29,7 @@ def links_workflow_id(known_error_id: str) -> str:
 async def publish(conn: Any, client: Client, task_queue: str, drafts: list[KnownErrorDraft], actor: str,
                   origin: str) -> list[Added]:  # fmt: skip
     async with conn.transaction():
-        added = [await known_error_store.add(conn, draft, actor, origin) for draft in drafts]
+        added = [await known_errors.add(conn, draft, actor, origin) for draft in drafts]
     await offer_to_open_incidents(client, task_queue, [a.known_error.id for a in added])
     return added
 

@@ -22,12 +22,12 @@ from starter.receiver.page_routes import PageRoutes
 from starter.receiver.probe_routes import ProbeRoutes
 from starter.receiver.refusals import Refusal
 from starter.receiver.release_routes import CHANGES, KNOWN_ERRORS, ReleaseRoutes
-from starter.receiver.routes import AlertRoutes
 from starter.receiver.safe_errors import exception_fields
 from starter.receiver.service_directory import ServiceDirectory
 from starter.receiver.temporal_feed import TemporalFeed
 from starter.status.board import StatusBoard
 from starter.status.routes import StatusRoutes
+from stores.alert_routes import AlertRoutes
 
 log = structlog.get_logger("receiver")
 

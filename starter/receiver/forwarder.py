@@ -30,7 +30,6 @@ from typing import Any
 import asyncpg
 import structlog
 
-from activities.schema import migrate
 from domain.alerts import INBOX_MEMORY
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.deliveries import Delivery
@@ -38,6 +37,8 @@ from starter.receiver.inbox import decode
 from starter.receiver.inbox_rows import Row, chunks, set_aside, stamped
 from starter.receiver.metrics import Metrics
 from starter.receiver.temporal_feed import TemporalFeed, TemporalRefused, TemporalUnavailable
+from stores import inbox
+from stores.schema import migrate
 
 log = structlog.get_logger("receiver")
 
@@ -51,7 +52,6 @@ GATHER_SECONDS = 0.02  # calls ending this close together share a read and a del
 ROUTE_GAP_SECONDS = 0.25
 IDLE_POLL_SECONDS = 1.0  # rows written by another receiver are found at least this often
 STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in the inbox
-_LEADER_LOCK = 7_233  # any constant; with the channel's hash, one forwarder per channel
 assert ROWS_PER_INCIDENT < INBOX_MEMORY, "a re-sent pass must stay within what the workflow remembers"
 
 
@@ -130,8 +130,7 @@ class InboxForwarder:
     async def _lead(self, conn: asyncpg.Connection) -> None:
         """Forward for as long as this receiver holds the lock (it goes with the session)."""
         await asyncio.wait_for(migrate(self._pool), 60)  # the receiver may start before the worker
-        lock = "SELECT pg_try_advisory_lock($1, hashtext($2))"
-        while not await conn.fetchval(lock, _LEADER_LOCK, self._channel, timeout=self._timeout):
+        while not await inbox.try_to_lead(conn, self._channel, self._timeout):
             if self._stopped.is_set():
                 return
             await self._pause(IDLE_POLL_SECONDS)  # another receiver forwards
@@ -144,8 +143,7 @@ class InboxForwarder:
                     await self._pause(self._backoff, on_new_rows=False)  # new rows must not make it hammer
         finally:
             if not conn.is_closed():
-                await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _LEADER_LOCK, self._channel,
-                                   timeout=self._timeout)  # fmt: skip
+                await inbox.stop_leading(conn, self._channel, self._timeout)
 
     async def _forward_continuously(self, leader: asyncpg.Connection) -> None:
         """forward_pass without the pass: an incident's next rows go as soon as its previous call returns,
@@ -214,13 +212,12 @@ class InboxForwarder:
 
     async def _read(self, db: asyncpg.Connection | asyncpg.Pool, after: int) -> list[Row]:
         """The channel's oldest rows after seq `after` (seqs commit in order per channel)."""
-        return await db.fetch("SELECT seq, workflow_id, delivery FROM alert_inbox WHERE channel = $1 AND seq > $2"
-                              " ORDER BY seq LIMIT $3", self._channel, after, PASS_ROWS, timeout=self._timeout)  # fmt: skip
+        return await inbox.oldest(db, self._channel, after, PASS_ROWS, self._timeout)
 
     async def _delete(self, db: asyncpg.Connection | asyncpg.Pool, taken: list[int]) -> None:
         """The rows Temporal took, in one statement."""
         if taken:
-            await db.execute("DELETE FROM alert_inbox WHERE seq = ANY($1::bigint[])", taken, timeout=self._timeout)
+            await inbox.delete(db, taken, self._timeout)
         self._metrics.inbox_forwarded(len(taken))
 
     async def _first_to_end(
@@ -274,9 +271,7 @@ class InboxForwarder:
         try:
             await self._feed.send(route, [stamped(delivery, row["seq"]) for row, delivery in chunk])
         except TemporalUnavailable as err:
-            await self._pool.execute("UPDATE alert_inbox SET attempts = attempts + 1, last_error = $2"
-                                     " WHERE seq = ANY($1::bigint[])", seqs, str(err)[:500],
-                                     timeout=self._timeout)  # fmt: skip
+            await inbox.note_failure(self._pool, seqs, str(err)[:500], self._timeout)
             raise
         except TemporalRefused as err:
             if len(chunk) == 1:

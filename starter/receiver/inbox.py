@@ -20,18 +20,11 @@ from starter.receiver.coalescer import Coalescer
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.deliveries import Delivery
 from starter.receiver.refusals import is_data_error
+from stores import inbox
 
 DELIVERY = TypeAdapter(Delivery)
 MAX_ROWS_PER_INSERT = 500  # one statement's parameters stay small; a bigger burst takes a few commits
 _LANE = "inbox"  # one lane: this process writes one batch at a time
-
-# The transaction lock (per channel, released at commit) is taken before the first row draws its
-# seq, so seqs commit in order even with several receivers on one channel: the forwarder, reading
-# committed rows by seq, never forwards a row before an older one that is still being written.
-INSERT = ("INSERT INTO alert_inbox (channel, workflow_id, delivery)"
-          " SELECT $1, row.workflow_id, row.delivery"
-          " FROM (SELECT pg_advisory_xact_lock(7234, hashtext($1))) AS in_order,"
-          " unnest($2::text[], $3::jsonb[]) AS row(workflow_id, delivery)")  # fmt: skip
 
 
 def channel_of(client: Client, config: ReceiverConfig) -> str:
@@ -79,8 +72,8 @@ class Inbox:
         try:
             async with asyncio.timeout(self._timeout):
                 try:
-                    await self._pool.execute(INSERT, self._channel, [d.route for d in deliveries],
-                                             [encode(d) for d in deliveries])  # fmt: skip
+                    await inbox.put(self._pool, self._channel, [d.route for d in deliveries],
+                                    [encode(d) for d in deliveries])  # fmt: skip
                 except DATABASE_ERRORS as err:
                     if not is_data_error(err):
                         raise
@@ -99,7 +92,7 @@ class Inbox:
             for delivery in deliveries:
                 try:
                     async with conn.transaction():
-                        await conn.execute(INSERT, self._channel, [delivery.route], [encode(delivery)])
+                        await inbox.put(conn, self._channel, [delivery.route], [encode(delivery)])
                 except DATABASE_ERRORS as err:
                     if not is_data_error(err):
                         raise

@@ -7,7 +7,7 @@ import asyncpg
 import structlog
 
 from starter.receiver.deliveries import Delivery
-from starter.receiver.rejections import INSERT as INSERT_REJECTION
+from stores import inbox
 
 log = structlog.get_logger("receiver")
 
@@ -41,10 +41,7 @@ def stamped(delivery: Delivery, seq: int) -> Delivery:
 
 async def set_aside(pool: asyncpg.Pool, row: Row, reason: str, timeout: float) -> None:
     """A row that can never be forwarded moves to rejected_events (kept, with the reason), in one transaction."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(INSERT_REJECTION, f"inbox-{row['seq']}", "alert_inbox", _service_named(row["delivery"]),
-                           reason[:500], row["delivery"], timeout=timeout)  # fmt: skip
-        await conn.execute("DELETE FROM alert_inbox WHERE seq = $1", row["seq"], timeout=timeout)
+    await inbox.set_aside(pool, row["seq"], _service_named(row["delivery"]), reason[:500], row["delivery"], timeout)
     log.error("inbox row set aside", route=row["workflow_id"], seq=row["seq"], reason=reason)
 
 

@@ -14,7 +14,6 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel
 
-from activities.maintenance_store import attach
 from domain.status import Maintenance
 from starter.receiver import alertmanager, events_api
 from starter.receiver.coalescer import CoalescerClosed
@@ -28,6 +27,7 @@ from starter.receiver.refusals import is_data_error, malformed, not_in_catalog, 
 from starter.receiver.rejections import RejectionNotRecorded, record_rejection
 from starter.receiver.request_guards import check_bearer, check_json, read_body
 from starter.receiver.service_directory import CatalogService, CatalogUnavailable, ServiceDirectory
+from stores.maintenance import attach
 
 log = structlog.get_logger("receiver")
 Model = TypeVar("Model", bound=BaseModel)

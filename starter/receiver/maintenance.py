@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from activities.maintenance_store import windows
 from domain.status import Maintenance
 from starter.receiver.config import DATABASE_ERRORS
+from stores.maintenance import windows
 
 REFRESH_SECONDS = 2.0
 

@@ -4,7 +4,7 @@
   one button; a GET or HEAD changes nothing, so a mail scanner or link checker that fetches the
   link acknowledges nothing. The button POSTs to `/v1/pages/<token>/ack`, which acknowledges. The
   token is signed, bound to one incident, one person and one page, and expires
-  (activities/page_links.py). Each page acknowledges once: a wrong, expired or reused token gets
+  (domain/page_links.py). Each page acknowledges once: a wrong, expired or reused token gets
   403 and acknowledges nothing. The actor recorded is the paged person.
 - `GET /v1/oncall/<schedule>.ics`: the schedule's shifts as iCalendar, from the shift under way a
   week ago to 120 days ahead, to subscribe to in a calendar; each shift keeps its UID from fetch to
@@ -20,11 +20,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from activities.oncall_store import fetch_schedule
-from activities.page_links import BadToken, PageToken, verify
 from domain.oncall_calendar import CalendarShift, calendar_shifts
+from domain.page_links import BadToken, PageToken, verify
 from starter.receiver import ack_page
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
+from stores import pages
+from stores.oncall import fetch_schedule
 from workflows.contract import IncidentContract
 
 log = structlog.get_logger("receiver")
@@ -66,30 +67,21 @@ class PageRoutes:
         """The page's "P1 checkout: summary", and whether its link was used; ("", False) when the
         record cannot be read (the button still works, or says why not)."""
         try:
-            row = await self._pool.fetchrow(
-                "SELECT (SELECT priority || ' ' || service || ': ' || summary FROM pages WHERE number = $1"
-                " AND page_seq = $2 AND person = $3 LIMIT 1) AS headline,"
-                " EXISTS (SELECT 1 FROM page_acks WHERE token_id = $4) AS used",
-                token.number, token.page, token.person, token.token_id,
-                timeout=self._config.database_timeout.total_seconds(),
-            )  # fmt: skip
+            return await pages.about(self._pool, token.number, token.page, token.person, token.token_id,
+                                     self._config.database_timeout.total_seconds())  # fmt: skip
         except DATABASE_ERRORS:
             return "", False
-        return row["headline"] or "", bool(row["used"])
 
     async def acknowledge(self, request: web.Request) -> web.Response:
         token = self._token(request)
         if isinstance(token, web.Response):
             return token
         try:
-            taken = await self._pool.fetchval(
-                "INSERT INTO page_acks (token_id, number, person) VALUES ($1, $2, $3)"
-                " ON CONFLICT (token_id) DO NOTHING RETURNING token_id", token.token_id, token.number, token.person,
-                timeout=self._config.database_timeout.total_seconds(),
-            )  # fmt: skip
+            taken = await pages.take_acknowledgement(self._pool, token.token_id, token.number, token.person,
+                                                     self._config.database_timeout.total_seconds())  # fmt: skip
         except DATABASE_ERRORS:
             return _answer(request, 503, "unavailable", "cannot record the acknowledgement now; try the link again")
-        if taken is None:
+        if not taken:
             return _answer(request, 403, "refused", "this acknowledgement link was used already")
         handle = self._client.get_workflow_handle(token.number)
         try:
@@ -99,7 +91,7 @@ class PageRoutes:
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
             return _answer(request, 409, "not needed", cause)
         except (RPCError, RuntimeError) as err:  # Temporal away: the link must work again later
-            await self._pool.execute("DELETE FROM page_acks WHERE token_id = $1", token.token_id)
+            await pages.give_back_acknowledgement(self._pool, token.token_id)
             log.warning("page acknowledgement not delivered", incident=token.number, error=str(err))
             return _answer(request, 503, "unavailable", "the incident cannot be reached now; try the link again")
         log.info("page acknowledged", incident=token.number, person=token.person, page=token.page)

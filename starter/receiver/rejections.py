@@ -1,8 +1,5 @@
-"""Events refused because no agreement covers them are kept in `rejected_events`, never dropped silently.
-
-The row is keyed by a dedup key, so a sender's retries and repeats of the same refused
-event add nothing (ON CONFLICT DO NOTHING).
-"""
+"""Events refused because no agreement covers them are kept (stores/rejections.py), never dropped
+silently; when Postgres cannot take the row the sender is told to retry."""
 
 import asyncio
 import json
@@ -12,9 +9,7 @@ from typing import Any
 import asyncpg
 
 from starter.receiver.config import DATABASE_ERRORS
-
-INSERT = ("INSERT INTO rejected_events (dedup_key, source, service, reason, payload)"
-          " VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (dedup_key) DO NOTHING")  # fmt: skip
+from stores import rejections
 
 
 class RejectionNotRecorded(Exception):
@@ -25,6 +20,7 @@ async def record_rejection(pool: asyncpg.Pool, *, dedup_key: str, source: str, s
                            reason: str, payload: Any, timeout: timedelta) -> None:  # fmt: skip
     try:
         async with asyncio.timeout(timeout.total_seconds()):
-            await pool.execute(INSERT, dedup_key, source, service, reason, json.dumps(payload))
+            await rejections.reject(pool, dedup_key=dedup_key, source=source, service=service, reason=reason,
+                                    payload_json=json.dumps(payload))  # fmt: skip
     except DATABASE_ERRORS as err:
         raise RejectionNotRecorded(str(err)) from err

@@ -16,7 +16,6 @@ from aiohttp import web
 from pydantic import BaseModel
 from temporalio.client import Client
 
-from activities.known_error_store import KnownErrorRefused
 from starter.known_error_publishing import NotOfferedYet, publish
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
 from starter.receiver.payloads import MalformedBody, parse_body
@@ -24,6 +23,8 @@ from starter.receiver.refusals import Refusal, is_data_error, malformed, unautho
 from starter.receiver.release_payloads import ChangeEvent, KnownErrorRelease
 from starter.receiver.request_guards import check_bearer, check_json, read_body
 from starter.receiver.service_directory import CatalogUnavailable, ServiceDirectory
+from stores import changes
+from stores.known_errors import KnownErrorRefused
 
 log = structlog.get_logger("receiver")
 Model = TypeVar("Model", bound=BaseModel)
@@ -55,12 +56,9 @@ class ReleaseRoutes:
         key = hashlib.sha256("\n".join([service.name, at.isoformat(), event.payload.summary, event.payload.source,
                                         details]).encode()).hexdigest()  # fmt: skip
         try:
-            await self._pool.execute(
-                "INSERT INTO change_events (event_key, service, summary, source, happened_at, custom_details, links)"
-                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb) ON CONFLICT (event_key) DO NOTHING",
-                key, service.name, event.payload.summary, event.payload.source, at, details, links,
-                timeout=self._config.database_timeout.total_seconds(),
-            )  # fmt: skip
+            await changes.add(self._pool, event_key=key, service=service.name, summary=event.payload.summary,
+                              source=event.payload.source, happened_at=at, custom_details_json=details,
+                              links_json=links, timeout=self._config.database_timeout.total_seconds())  # fmt: skip
         except DATABASE_ERRORS as err:
             if is_data_error(err):
                 log.info("change event refused: a value cannot be stored", service=service.name, error=str(err))

@@ -17,11 +17,9 @@ import asyncpg
 import structlog
 
 from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
+from stores import catalog
 
 log = structlog.get_logger("receiver")
-
-SERVICES_QUERY = ("SELECT name, integration_key, coalesce((agreement->>'withdrawn')::boolean, false) AS withdrawn"
-                  " FROM services")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,10 +89,10 @@ class ServiceDirectory:
             self._tried_at = time.monotonic()
             try:
                 async with asyncio.timeout(self._config.database_timeout.total_seconds()):
-                    rows = await self._pool.fetch(SERVICES_QUERY)
+                    rows = await catalog.directory(self._pool)
             except DATABASE_ERRORS as err:
                 log.warning("service catalog not readable; keeping the last copy", error=str(err),
                             have_copy=self._services is not None)  # fmt: skip
                 return
-            self._services = [CatalogService(r["name"], r["integration_key"], not r["withdrawn"]) for r in rows]
+            self._services = [CatalogService(r["name"], r["integration_key"], r["agreed"]) for r in rows]
             self._loaded_at = self._tried_at

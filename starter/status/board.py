@@ -1,6 +1,6 @@
-"""The status board: one snapshot of what the page shows, read from Postgres at most every REFRESH
-seconds and shared by every request (the page is read far more often than incidents change: make
-bench B9). Only the fields domain.status names are read; nothing else of an incident is selected."""
+"""The status board: one snapshot of what the page shows, read from Postgres (stores/status_board.py)
+at most every REFRESH seconds and shared by every request (the page is read far more often than
+incidents change: make bench B9)."""
 
 import asyncio
 import time
@@ -10,7 +10,6 @@ from typing import Any
 
 import asyncpg
 
-from activities.maintenance_store import windows
 from domain.status import (
     DayBar,
     Maintenance,
@@ -24,6 +23,9 @@ from domain.status import (
     still_listed,
     uptime,
 )
+from stores import status_board
+from stores.catalog import listed_services
+from stores.maintenance import windows
 
 REFRESH_SECONDS = 1.0
 HISTORY_DAYS = 90
@@ -48,23 +50,6 @@ class Snapshot:
     version: int  # changes when the snapshot is rebuilt (cached renderings key on it)
 
 
-INCIDENTS_SQL = (
-    "SELECT number, service, state, outcome, priority, impact, logged_at, acknowledged_at, restored_at,"
-    " resolved_at, closed_at FROM incidents WHERE logged_at >= $1 OR state <> 'closed'"
-)
-# The steps that can change what the page says (its first entry, public updates, state changes), by the
-# partial index of migration 008; no entry's detail but a public update's leaves the database.
-STEPS_SQL = (
-    "SELECT number, seq, at, action, to_state, CASE WHEN action = 'update' THEN detail ELSE '' END AS public_text"
-    " FROM incident_events WHERE number = ANY($1::text[])"
-    " AND (action = 'update' OR seq = 1 OR from_state IS DISTINCT FROM to_state)"
-)
-SERVICES_SQL = (
-    "SELECT name, listed_since FROM services WHERE NOT coalesce((agreement->>'withdrawn')::boolean, false)"
-    " ORDER BY name"
-)
-
-
 class StatusBoard:
     def __init__(self, pool: asyncpg.Pool, timeout: float = 5.0) -> None:
         self._pool = pool
@@ -85,12 +70,12 @@ class StatusBoard:
     async def _build(self, now: datetime, version: int) -> Snapshot:
         since = now - timedelta(days=HISTORY_DAYS)
         async with self._pool.acquire(timeout=self._timeout) as conn:
-            services = await conn.fetch(SERVICES_SQL)
-            records = [RecordedIncident(**dict(r)) for r in await conn.fetch(INCIDENTS_SQL, since)]
+            services = await listed_services(conn)
+            records = [RecordedIncident(**dict(r)) for r in await status_board.incidents_since(conn, since)]
             # every unresolved incident is listed, so the listed ones are all a service's state needs
             listed = [r for r in records if on_the_page(r) and still_listed(r, now, RECENT_RESOLVED)]
             steps: dict[str, list[RecordedStep]] = {}
-            for row in await conn.fetch(STEPS_SQL, [r.number for r in listed]):
+            for row in await status_board.steps_of(conn, [r.number for r in listed]):
                 number, *fields = row.values()
                 steps.setdefault(number, []).append(RecordedStep(*fields))
             maintenances = await windows(conn, now - timedelta(days=1))

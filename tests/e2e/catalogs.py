@@ -2,9 +2,9 @@
 
 import asyncpg
 
-from activities.catalog_store import load_catalog, read_catalog_file
 from domain.catalog import Catalog, Targets
 from domain.enums import Priority
+from stores.catalog_file import load_catalog, read_catalog_file
 from tests.conftest import CATALOG
 
 FAST_SERVICE = "fast-lane"

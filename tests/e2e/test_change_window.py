@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from activities.catalog_store import load_catalog, read_catalog_file
 from starter.receiver.events_api import event_route
+from stores.catalog_file import load_catalog, read_catalog_file
 from tests.conftest import CATALOG
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import Receiver, receiver  # noqa: F401

@@ -385,7 +385,7 @@ def test_the_image_holds_everything_the_code_reads_at_run_time(services: dict[st
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
     for package in {p.rstrip("*") for p in packages}:
         assert package in copied, f"package {package} is not copied"
-    # activities/schema.py and starter/settings.py find these beside the packages, under WORKDIR
+    # stores/schema.py and starter/settings.py find these beside the packages, under WORKDIR
     assert {"migrations", "catalog.toml", "worker.py"} <= copied
     assert "PYTHONPATH=/app" in " ".join(instruction_args("ENV")) and workdir == "/app"
     catalog = resolved_environment(services["worker"])["INCIDENT_CATALOG"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from activities.catalog_store import load_catalog, read_catalog_file
+from stores.catalog_file import load_catalog, read_catalog_file
 from tests.conftest import CATALOG
 from tests.e2e.catalogs import load_service_like
 from tests.e2e.cli import Cli

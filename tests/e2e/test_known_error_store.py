@@ -8,10 +8,10 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from activities import known_error_store as store
-from activities.known_error_store import KnownErrorRefused
 from domain.catalog import KnownError
 from domain.releases import KnownErrorDraft
+from stores import known_errors as store
+from stores.known_errors import KnownErrorRefused
 
 
 class RolledBack(Exception):

@@ -20,9 +20,9 @@ import asyncpg
 import pytest_asyncio
 from temporalio.client import Client
 
-from activities.catalog_store import load_catalog, read_catalog_file
 from starter.receiver.alertmanager import group_route
 from starter.receiver.payloads import AlertmanagerWebhook
+from stores.catalog_file import load_catalog, read_catalog_file
 from tests.conftest import CATALOG
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import Receiver, fresh_group, incident_of, serve, with_status

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import icalendar
 
-from activities.oncall_store import fetch_schedule
 from domain.oncall import on_call
+from stores.oncall import fetch_schedule
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import Receiver, receiver  # noqa: F401
 

@@ -11,8 +11,10 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from activities import page_channels
-from activities.page_channels import DeliveryFailed, PageMessage, SmtpServer, send_email, send_webhook
+from channels import email
+from channels.email import SmtpServer, send_email
+from channels.message import DeliveryFailed, PageMessage
+from channels.webhook import send_webhook
 from starter.local_temporal import free_port
 from tests.e2e.webhook_sink import WebhookSink, serving
 
@@ -61,7 +63,7 @@ def tls_smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Mailbox, int]]:
     authority.issue_cert("127.0.0.1").configure_cert(served)
     trusted = ssl.create_default_context()
     authority.configure_trust(trusted)
-    monkeypatch.setattr(page_channels, "_tls", lambda: trusted)
+    monkeypatch.setattr(email, "_tls", lambda: trusted)
     mailbox, port = Mailbox(), free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, tls_context=served, require_starttls=True,
                             authenticator=only_pager, auth_require_tls=True)  # fmt: skip

@@ -16,8 +16,8 @@ import asyncpg
 import pytest_asyncio
 from temporalio.client import Client
 
-from activities.oncall_store import fetch_schedule
 from domain.oncall import Person, on_call
+from stores.oncall import fetch_schedule
 from tests.e2e.browser_support import browser, needs_chromium  # noqa: F401
 from tests.e2e.receiver_support import Receiver, fresh_group, view_of
 from tests.e2e.test_paging_by_email import Inbox, an_email, paging_stack, smtp  # noqa: F401

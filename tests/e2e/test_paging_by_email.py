@@ -16,11 +16,11 @@ import pytest_asyncio
 from aiosmtpd.controller import Controller
 from temporalio.client import Client
 
-from activities.oncall_store import fetch_schedule
-from activities.page_channels import SmtpServer
 from activities.paging import PagingSettings
+from channels.email import SmtpServer
 from domain.oncall import on_call
 from starter.local_temporal import free_port
+from stores.oncall import fetch_schedule
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import Receiver, fresh_group, incident_of, serve
 from worker import build_worker
@@ -118,7 +118,7 @@ async def test_an_alert_pages_the_on_call_by_email_and_the_link_acknowledges_it_
 async def test_an_expired_or_foreign_link_gets_403_and_acknowledges_nothing(paging_stack: tuple[Receiver, str]):
     from datetime import UTC, datetime, timedelta
 
-    from activities.page_links import PageToken, sign
+    from domain.page_links import PageToken, sign
 
     receiver, _ = paging_stack
     expired = sign(PageToken("INC-1", "dana", 1, datetime.now(UTC) - timedelta(minutes=1)), SECRET)

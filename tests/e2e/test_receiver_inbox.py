@@ -27,8 +27,8 @@ from starter.receiver.inbox import Inbox
 from starter.receiver.inbox_rows import chunks
 from starter.receiver.metrics import Metrics
 from starter.receiver.payloads import AlertmanagerWebhook
-from starter.receiver.routes import AlertRoutes
 from starter.receiver.temporal_feed import TemporalFeed
+from stores.alert_routes import AlertRoutes
 from tests.e2e.receiver_support import TOKEN, fresh_group, inbox_drained, view_when, with_status
 
 

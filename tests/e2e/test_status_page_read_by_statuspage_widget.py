@@ -30,7 +30,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from temporalio.client import Client
 
-from activities.schema import migrate
+from stores.schema import migrate
 from tests.e2e.browser_support import browser, needs_chromium  # noqa: F401
 from tests.e2e.catalogs import load_service_like
 from tests.e2e.cli import Cli

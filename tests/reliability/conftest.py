@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from temporalio.client import Client
 
-from activities.schema import migrate
+from stores.schema import migrate
 from tests.conftest import CATALOG
 from tests.reliability.stack import ChildProcess, PostgresServer, TemporalServer, worker_env, worker_process
 

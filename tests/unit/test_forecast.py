@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from activities.catalog_store import read_catalog_file
 from domain.enums import Priority
 from domain.forecast.classes import IncidentClass
 from domain.forecast.engine import OnCallLookup, simulate
@@ -16,6 +15,7 @@ from domain.forecast.fit import fit
 from domain.forecast.report import interval
 from domain.forecast.scenario import Distribution, Scenario, ScenarioError, ServiceLoad, what_if
 from starter.forecast.run import classes_for, routes_for, run
+from stores.catalog_file import read_catalog_file
 from tests.conftest import CATALOG
 
 HOUR, DAY = 3600.0, 86400.0

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from activities.catalog_store import read_catalog_file
 from domain.enums import Priority
 from domain.forecast import classes as forecast_classes
 from domain.forecast.classes import incident_class, with_targets
@@ -15,6 +14,7 @@ from domain.forecast.engine import OnCallLookup, simulate
 from domain.forecast.fit import fit
 from domain.forecast.scenario import Scenario, ScenarioError, what_if
 from starter.forecast.run import classes_for, routes_for, run
+from stores.catalog_file import read_catalog_file
 from tests.conftest import CATALOG
 
 START = datetime(2027, 1, 4, tzinfo=UTC)

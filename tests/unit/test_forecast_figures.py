@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from activities.catalog_store import read_catalog_file
 from domain.forecast.engine import ClassTally, Replication
 from domain.forecast.report import MONTH_DAYS, summarize
 from domain.forecast.scenario import Scenario, ScenarioError, what_if
 from starter.forecast.run import run
+from stores.catalog_file import read_catalog_file
 from tests.conftest import CATALOG
 
 START = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday, as incidentctl forecast starts

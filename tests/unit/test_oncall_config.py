@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from activities.catalog_store import CatalogFileError, read_catalog_file
 from domain.oncall_config import OnCallError, parse_oncall
+from stores.catalog_file import CatalogFileError, read_catalog_file
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = tomllib.loads((ROOT / "oncall.toml").read_text())

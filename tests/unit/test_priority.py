@@ -116,7 +116,7 @@ def test_a_new_incidents_queue_priority_is_its_likely_priority_from_what_the_sen
 
 def test_the_severity_guess_is_the_catalogs_default_severity_map() -> None:
     """The guess is made before the catalog is read: it must say what catalog.toml's defaults say."""
-    from activities.catalog_store import read_catalog_file
+    from stores.catalog_file import read_catalog_file
     from tests.conftest import CATALOG
 
     checkout = read_catalog_file(CATALOG).services["checkout"]

@@ -19,11 +19,11 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from activities.numbers import reserve_number
 from domain.alerts import AlertEvent
 from domain.commands import ENGINEER_INPUTS, AlertBatch, OpenIncident, ViewRequest
 from domain.enums import Source
 from starter.incidents import open_numbered
+from stores.incidents import reserve_number
 from tests.workflows.skipping_server import SkippingEnv
 from workflows.contract import ENGINEER_UPDATES, IncidentContract, name_of
 from workflows.incident import IncidentWorkflow

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import asyncpg
 
-from activities.catalog_store import load_catalog, read_catalog_file
 from domain.catalog import Targets
 from domain.commands import Ack, Confirm, Resolve, Workaround
 from domain.enums import Priority
@@ -20,6 +19,7 @@ from domain.forecast.classes import SCALE, incident_class
 from domain.forecast.engine import OnCallLookup, simulate
 from domain.forecast.scenario import Scenario
 from starter.forecast.run import classes_for
+from stores.catalog_file import load_catalog, read_catalog_file
 from tests.conftest import CATALOG
 from tests.workflows.incident_driver import at, entries, eventually, open_on, pass_time, send, show
 

@@ -8,10 +8,10 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from activities.numbers import reserve_number
 from domain.commands import Ack, Cancel, Confirm, Diagnose, Escalate, OpenIncident, Reopen, Resolve, Workaround
 from domain.enums import Source
 from starter.incidents import open_incident, open_numbered
+from stores.incidents import reserve_number
 from tests.workflows.incident_driver import (
     actions,
     at,

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from activities.oncall_store import fetch_schedule
 from domain.commands import Ack, Escalate
 from domain.oncall import on_call
+from stores.oncall import fetch_schedule
 from tests.workflows.incident_driver import Handle, at, entries, eventually, near, open_on, pass_time, send, show
 
 

@@ -14,12 +14,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from temporalio.service import RPCError
 
-from activities.oncall_store import fetch_schedule
-from activities.page_channels import SmtpServer
 from activities.paging import PagingSettings
+from channels.email import SmtpServer
 from domain.commands import Ack, Assign, Escalate, Reopen, Resolve
 from domain.oncall import on_call
 from starter.local_temporal import free_port
+from stores.oncall import fetch_schedule
 from tests.workflows.incident_driver import (
     Handle,
     alert_incident,

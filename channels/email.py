@@ -1,7 +1,4 @@
-"""How a page reaches a person: email over SMTP, a Slack-compatible webhook, a generic JSON webhook.
-
-Each message carries the incident's number, priority, service, summary, runbook, why and at which
-step it pages, and the acknowledgement link. SMTP comes from INCIDENT_SMTP_URL:
+"""Email over SMTP. The server comes from INCIDENT_SMTP_URL:
 `smtp://[user:password@]host[:port][?starttls=true&from=pager@example.com]` (STARTTLS and
 credentials optional), or `smtps://` for TLS from the first byte.
 """
@@ -15,7 +12,8 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import aiohttp
+from channels.message import DeliveryFailed, PageMessage
+from domain.oncall import Person
 
 SEND_TIMEOUT_SECONDS = 10
 
@@ -43,44 +41,6 @@ class SmtpServer:
                    sender=query.get("from", ["incidents@localhost"])[0], username=unquote(parts.username or ""),
                    password=unquote(parts.password or ""), starttls=query.get("starttls", ["false"])[0] == "true",
                    implicit_tls=secure)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PageMessage:
-    number: str
-    priority: str
-    service: str
-    summary: str
-    runbook: str
-    reason: str
-    step: str
-    person: str
-    ack_url: str
-
-    @property
-    def subject(self) -> str:
-        return f"[{self.number} {self.priority}] {self.service}: {self.summary}"[:200]
-
-    @property
-    def text(self) -> str:
-        lines = [
-            f"{self.number} {self.priority} {self.service}: {self.summary}",
-            f"Why you: {self.reason} ({self.step})",
-        ]
-        if self.runbook:
-            lines.append(f"Runbook: {self.runbook}")
-        if self.ack_url:
-            lines.append(f"Acknowledge (stops the paging): {self.ack_url}")
-        return "\n".join(lines)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"text": self.text, "incident": self.number, "priority": self.priority, "service": self.service,
-                "summary": self.summary, "runbook": self.runbook, "reason": self.reason, "step": self.step,
-                "person": self.person, "ack_url": self.ack_url}  # fmt: skip
-
-
-class DeliveryFailed(Exception):
-    """The channel did not take the page; the row stays pending and is retried."""
 
 
 async def send_email(server: SmtpServer | None, to: str, message: PageMessage, idempotency_key: str) -> None:
@@ -114,12 +74,9 @@ def _smtp_send(server: SmtpServer, mail: EmailMessage) -> None:
         smtp.send_message(mail)
 
 
-async def send_webhook(url: str, body: dict[str, Any], idempotency_key: str) -> None:
-    timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
-    try:
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            async with http.post(url, json=body, headers={"Idempotency-Key": idempotency_key}) as answer:
-                if answer.status >= 300:
-                    raise DeliveryFailed(f"webhook answered {answer.status}")
-    except (aiohttp.ClientError, TimeoutError) as err:
-        raise DeliveryFailed(f"webhook: {type(err).__name__}: {err}") from err
+class EmailChannel:
+    def __init__(self, server: SmtpServer | None) -> None:
+        self._server = server
+
+    async def send(self, person: Person, message: PageMessage, idempotency_key: str) -> None:
+        await send_email(self._server, person.email, message, idempotency_key)

@@ -1,0 +1,52 @@
+"""Which incident an alert group feeds: the `alert_routes` table (migrations/004_alert_routes.sql).
+
+Only the channel's forwarder writes it (it holds the channel's leader lock), so the steps below
+never race each other; each is one statement, and a forwarder that stops between them finds the
+route as it left it. A route is written *before* its incident is started (`started` false), so a
+start that may or may not have happened is retried under the same number, never a second one.
+"""
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from stores.incidents import NEXT_NUMBER
+
+
+@dataclass(frozen=True)
+class Route:
+    workflow_id: str  # the incident's number
+    previous_workflow_id: str | None
+    started: bool
+
+
+class AlertRoutes:
+    def __init__(self, pool: asyncpg.Pool, channel: str, timeout: float) -> None:
+        self._pool = pool
+        self._channel = channel
+        self._timeout = timeout
+
+    async def current(self, route: str) -> Route | None:
+        row = await self._pool.fetchrow(
+            "SELECT workflow_id, previous_workflow_id, started FROM alert_routes WHERE channel = $1 AND route = $2",
+            self._channel, route, timeout=self._timeout,
+        )  # fmt: skip
+        return None if row is None else Route(row["workflow_id"], row["previous_workflow_id"], row["started"])
+
+    async def reserve(self, route: str, previous_workflow_id: str | None) -> Route:
+        """A new number for the group's next incident, recorded before anything is started."""
+        number = await self._pool.fetchval(
+            f"INSERT INTO alert_routes (channel, route, workflow_id, previous_workflow_id) VALUES ($1, $2, ({NEXT_NUMBER}), $3)"
+            " ON CONFLICT (channel, route) DO UPDATE SET workflow_id = EXCLUDED.workflow_id,"
+            " previous_workflow_id = EXCLUDED.previous_workflow_id, started = false, updated_at = now()"
+            " RETURNING workflow_id",
+            self._channel, route, previous_workflow_id, timeout=self._timeout,
+        )  # fmt: skip
+        return Route(number, previous_workflow_id, started=False)
+
+    async def mark_started(self, route: str, workflow_id: str) -> None:
+        await self._pool.execute(
+            "UPDATE alert_routes SET started = true, updated_at = now()"
+            " WHERE channel = $1 AND route = $2 AND workflow_id = $3",
+            self._channel, route, workflow_id, timeout=self._timeout,
+        )  # fmt: skip

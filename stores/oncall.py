@@ -1,0 +1,64 @@
+"""On call in Postgres: `oncall_people` and `oncall_schedules` (loaded from oncall.toml) and
+`oncall_overrides` (changed at run time); who a page target means at a moment."""
+
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from domain.oncall import Override, Person, Schedule, on_call
+from domain.oncall_config import OnCallConfig
+
+
+async def fetch_person(conn: asyncpg.Connection, name: str) -> Person | None:
+    raw = await conn.fetchval("SELECT person FROM oncall_people WHERE name = $1", name)
+    return Person.model_validate_json(raw) if raw else None
+
+
+async def fetch_schedule(conn: asyncpg.Connection, name: str, since: datetime | None = None,
+                         until: datetime | None = None) -> Schedule | None:  # fmt: skip
+    """The schedule as loaded, with the run-time overrides that touch [since, until) (all when not given)."""
+    raw = await conn.fetchval("SELECT schedule FROM oncall_schedules WHERE name = $1", name)
+    if raw is None:
+        return None
+    rows = await conn.fetch(
+        "SELECT id, person, starts_at, ends_at, reason FROM oncall_overrides WHERE schedule = $1"
+        " AND removed_at IS NULL AND ($2::timestamptz IS NULL OR ends_at > $2)"
+        " AND ($3::timestamptz IS NULL OR starts_at < $3) ORDER BY created_at, id",
+        name, since, until,
+    )  # fmt: skip
+    extra = [Override(id=str(r["id"]), person=r["person"], start=r["starts_at"], end=r["ends_at"],
+                      reason=r["reason"]) for r in rows]  # fmt: skip
+    return Schedule.model_validate_json(raw).with_overrides(extra)
+
+
+async def schedule_names(conn: asyncpg.Connection) -> list[str]:
+    return [r["name"] for r in await conn.fetch("SELECT name FROM oncall_schedules ORDER BY name")]
+
+
+async def people_to_page(conn: asyncpg.Connection, target: str, at: datetime) -> tuple[list[str], str | None]:
+    """Who `target` (schedule:X, person:P, group:G) means at `at`; and, when nobody, why."""
+    kind, _, name = target.partition(":")
+    if kind == "person":
+        return [name], None
+    schedule = await fetch_schedule(conn, name, at - timedelta(seconds=1), at + timedelta(seconds=1))
+    if schedule is None:
+        return [], f"no on-call schedule for {name}"
+    if kind == "group":
+        return schedule.people(), None
+    now = on_call(schedule, at)
+    if now.person is None:
+        return [], f"nobody is on call for {name} now (a hole in its schedule)"
+    return [now.person], None
+
+
+async def load(conn: asyncpg.Connection, config: OnCallConfig) -> None:
+    """People and schedules as the file says (run-time overrides are kept in their own table)."""
+    for table, column, items in (("oncall_people", "person", config.people),
+                                 ("oncall_schedules", "schedule", config.schedules)):  # fmt: skip
+        await conn.execute(f"DELETE FROM {table} WHERE name <> ALL($1::text[])", list(items))
+        for name, item in items.items():
+            await conn.execute(
+                f"INSERT INTO {table} (name, {column}) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO UPDATE"
+                f" SET {column} = EXCLUDED.{column}, loaded_at = now() WHERE {table}.{column} <> EXCLUDED.{column}",
+                name, item.model_dump_json(),
+            )  # fmt: skip
