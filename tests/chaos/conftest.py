@@ -6,6 +6,7 @@ ledger's reads of Temporal and PostgreSQL all cross the router like any other ho
 Skips, saying why, where namespaces cannot be made (not Linux, not root, no iproute2, no TUN).
 """
 
+import itertools
 import os
 import shutil
 import uuid
@@ -129,6 +130,19 @@ def chaos_catalog(directory: Path, sinks: Sinks) -> None:
     (directory / "oncall.toml").write_text("\n".join(lines) + "\n")
 
 
+CLUSTERS = itertools.count(1)
+
+
+async def numbers_of_their_own(database_url: str) -> None:
+    """Scenarios share the dev server's namespace and each has a database of its own: without this
+    every one would number from INC-1001, and its alerts would signal an earlier scenario's incidents."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(f"ALTER SEQUENCE incident_number_seq RESTART WITH {next(CLUSTERS) * 1_000_000 + 1001}")
+    finally:
+        await conn.close()
+
+
 @pytest.fixture
 async def cluster(core: Core, tmp_path: Path) -> AsyncIterator[Cluster]:
     sinks = Sinks(core.network.address("client"))
@@ -136,6 +150,7 @@ async def cluster(core: Core, tmp_path: Path) -> AsyncIterator[Cluster]:
     chaos_catalog(tmp_path, sinks)
     database_url = await core.postgres.create_database(f"incidents_{uuid.uuid4().hex[:8]}")
     await entry_points.migrate(database_url)
+    await numbers_of_their_own(database_url)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
     client = await entry_points.connect_when_ready(core.temporal.address)
     cluster = Cluster(core, tmp_path, database_url, pool, client, sinks)

@@ -31,6 +31,7 @@ class Sent:
     attempts: int = 0
     accepted: Counter[str] = field(default_factory=Counter)  # route -> accepted deliveries
     answers: Counter[str] = field(default_factory=Counter)  # "receiver1 202", "receiver2 503", ...
+    last_route: str = ""  # the alert group of the last accepted delivery
 
     @property
     def total_accepted(self) -> int:

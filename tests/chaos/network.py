@@ -161,9 +161,10 @@ class Network:
 
     @contextlib.contextmanager
     def impaired(self, pairs: list[tuple[str, str]], delay: float, loss: float, seconds: float,
-                 log_file: Path) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
-        """Every packet between each (a, b) pair, both ways, `delay` seconds late and dropped with
-        probability `loss`, for at most `seconds` (the impairment process exits by itself then)."""
+                 log_file: Path, port: int | None = None) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
+        """Every packet between each (a, b) pair (only to and from TCP port `port` of b, if given), both
+        ways, `delay` seconds late and dropped with probability `loss`, for at most `seconds` (the
+        impairment process exits by itself then, and the packets flow unimpaired)."""
         script = Path(__file__).with_name("impairment.py")
         with log_file.open("ab") as log:
             process = subprocess.Popen(
@@ -181,10 +182,11 @@ class Network:
             self._sysctl(self.router, f"net.ipv4.conf.{TUN}.rp_filter", "0")
             ip("-n", self.router, "route", "add", "default", "dev", TUN, "table", IMPAIRED_TABLE)
             for a, b in pairs:
-                for src, dst in ((a, b), (b, a)):
-                    rule = ["iif", f"to-{src}", "to", self.address(dst), "table", IMPAIRED_TABLE]
-                    ip("-n", self.router, "rule", "add", *rule)
-                    rules.append(rule)
+                for src, dst, side in ((a, b, "dport"), (b, a, "sport")):
+                    rule = ["iif", f"to-{src}", "to", self.address(dst)]
+                    rule += ["ipproto", "tcp", side, str(port)] if port is not None else []
+                    ip("-n", self.router, "rule", "add", *rule, "table", IMPAIRED_TABLE)
+                    rules.append([*rule, "table", IMPAIRED_TABLE])
             yield process
         finally:
             for rule in rules:
