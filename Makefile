@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m starter.local_stack
+	$(PY) -m localstack
 
 test: $(STAMP) browser widget lint
 	$(PY) -m pytest

@@ -11,7 +11,7 @@ from typing import Any
 
 from bench.report import say
 from domain.forecast.scenario import Scenario
-from starter.forecast import run as forecast_run
+from forecast import run as forecast_run
 from stores.catalog_file import read_catalog_file
 
 YEARLY = 10_000

@@ -30,7 +30,7 @@ from bench.stack import Stack
 from domain.alerts import AlertEvent
 from domain.commands import AlertBatch, OpenIncident
 from domain.enums import Source
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from workflows.contract import IncidentContract, name_of
 from workflows.visibility import initial_search_attributes, static_summary
 

@@ -13,8 +13,8 @@ from typing import Any
 from bench.report import median, say
 from bench.stack import Stack
 from domain.commands import OpenIncident
+from localstack.temporal import temporal_binary
 from starter.incidents import open_numbered
-from starter.local_temporal import temporal_binary
 
 # The floor: what any Python CLI making this update has to do.
 # (os._exit: temporalio 1.35's bridge threads can abort interpreter finalization, see starter/process_exit.py)

@@ -1,7 +1,7 @@
 """B5 newcomer: from `make run` (with .venv present) to the first incident visible in the Web UI's
 HTTP API, as the README walks a newcomer through it: start, wait for "Ready.", `incidentctl open`,
 look in the Web UI. A fresh data directory and free ports (INCIDENT_DATA_DIR and the port
-variables of starter/local_stack.py), so a developer's own `make run` can keep running beside it.
+variables of localstack/__main__.py), so a developer's own `make run` can keep running beside it.
 """
 
 import asyncio
@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.report import say
 from bench.stack import child_environment
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from starter.settings import PROJECT_ROOT
 
 TIMEOUT = 90.0
@@ -50,7 +50,7 @@ async def run() -> dict[str, Any]:
     env = {k: v for k, v in child_environment().items() if not k.startswith("MAKE")}
     env.update({k: str(v) for k, v in ports.items()}, INCIDENT_DATA_DIR=str(data), INCIDENT_USER="newcomer")
     via_make = _make_is_current()
-    argv = ["make", "--no-print-directory", "run"] if via_make else [sys.executable, "-m", "starter.local_stack"]
+    argv = ["make", "--no-print-directory", "run"] if via_make else [sys.executable, "-m", "localstack"]
     say(f"B5 {' '.join(argv)} with a fresh data directory (first run: initdb, new SQLite file)")
     milestones: dict[str, float] = {}
     started = time.perf_counter()
@@ -108,6 +108,6 @@ async def run() -> dict[str, Any]:
         f"B5 {number} visible in the Web UI's API {milestones['visible']:.1f}s after `{' '.join(argv)}` "
         + ", ".join(f"{k} {v:.1f}s" for k, v in milestones.items())
     )
-    return {"via": " ".join(argv[:1] + argv[-1:]) if via_make else "python -m starter.local_stack",
+    return {"via": " ".join(argv[:1] + argv[-1:]) if via_make else "python -m localstack",
             "seconds": round(milestones["visible"], 2), "milestones_s": {k: round(v, 2) for k, v in milestones.items()},
             "incident": number}  # fmt: skip

@@ -16,8 +16,8 @@ from typing import Any
 from bench.report import median, say
 from bench.stack import Stack
 from domain.commands import OpenIncident
+from localstack.temporal import temporal_binary
 from starter.incidents import open_numbered
-from starter.local_temporal import temporal_binary
 
 OPEN_CONCURRENCY = 20
 

@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from bench.report import say
 from bench.stack import Stack
 from domain.oncall import Layer, Override, Schedule, shifts
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 
 TOKEN = "bench-paging-token"
 STORM_SENDERS = 20

@@ -18,7 +18,7 @@ import aiohttp
 from bench.b7_paging import webhook
 from bench.report import percentile, say
 from bench.stack import Stack
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from workflows.contract import IncidentContract
 
 TOKEN = "bench-status-token"

@@ -18,8 +18,8 @@ import asyncpg
 from temporalio.client import Client
 
 from bench.report import say
-from starter.local_postgres import LocalPostgres
-from starter.local_temporal import connect_when_ready, free_port, start_dev_server
+from localstack.postgres import LocalPostgres
+from localstack.temporal import connect_when_ready, free_port, start_dev_server
 from starter.settings import PROJECT_ROOT
 
 

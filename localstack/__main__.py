@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from starter.local_postgres import LocalPostgres
-from starter.local_temporal import RETENTION, keep_closed_histories, start_dev_server, wait_for_port
+from localstack.postgres import LocalPostgres
+from localstack.temporal import RETENTION, keep_closed_histories, start_dev_server, wait_for_port
 from starter.process_exit import exit_now
 from starter.settings import PROJECT_ROOT
 

@@ -19,8 +19,8 @@ from temporalio.client import Client
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from starter.local_postgres import LocalPostgres  # noqa: E402
-from starter.local_temporal import connect_when_ready, free_port, start_dev_server  # noqa: E402
+from localstack.postgres import LocalPostgres  # noqa: E402
+from localstack.temporal import connect_when_ready, free_port, start_dev_server  # noqa: E402
 from stores.catalog_file import load_catalog, read_catalog_file  # noqa: E402
 from stores.schema import migrate  # noqa: E402
 from worker import build_worker  # noqa: E402

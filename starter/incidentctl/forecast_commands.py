@@ -87,7 +87,7 @@ async def _from_history(args: argparse.Namespace, settings: Settings, catalog: A
             list(catalog.services))]  # fmt: skip  # a service withdrawn from the catalog takes no more incidents
     from domain.enums import Priority
     from domain.forecast.classes import incident_class
-    from starter.forecast.run import routes_for
+    from forecast.run import routes_for
 
     for row in rows:  # a category the catalog no longer has is filed as an incident naming none would be
         if row["category"] not in {c.name for c in catalog.services[row["service"]].categories}:
@@ -102,7 +102,7 @@ async def _from_history(args: argparse.Namespace, settings: Settings, catalog: A
 async def run(args: argparse.Namespace) -> int:
     from activities.catalog_store import CatalogFileError, read_catalog_file
     from domain.forecast.scenario import ScenarioError, what_if
-    from starter.forecast.run import run as forecast
+    from forecast.run import run as forecast
 
     settings = Settings.from_env(os.environ)
     try:
@@ -144,7 +144,7 @@ async def run(args: argparse.Namespace) -> int:
     report["today"] = forecast(scenario, catalog, START, progress("today's targets"))
     report["what_if"] = forecast(changed, catalog, START, progress("what if")) if changes else None
     if args.html:
-        from starter.forecast.picture import render as picture
+        from forecast.picture import render as picture
 
         args.html.write_text(picture(report))
     if args.output == "json":

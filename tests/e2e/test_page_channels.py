@@ -15,7 +15,7 @@ from channels import email
 from channels.email import SmtpServer, send_email
 from channels.message import DeliveryFailed, PageMessage
 from channels.webhook import send_webhook
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from tests.e2e.webhook_sink import WebhookSink, serving
 
 MESSAGE = PageMessage(number="INC-1042", priority="P1", service="checkout", summary="checkout down",

@@ -19,7 +19,7 @@ from temporalio.client import Client
 from activities.paging import PagingSettings
 from channels.email import SmtpServer
 from domain.oncall import on_call
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from stores.oncall import fetch_schedule
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import Receiver, fresh_group, incident_of, serve

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import strategies as st
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from starter.receiver.alertmanager import group_route
 from starter.receiver.events_api import event_route
 from starter.receiver.payloads import AlertmanagerWebhook

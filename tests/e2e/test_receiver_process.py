@@ -5,7 +5,7 @@ import uuid
 
 import aiohttp
 
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from tests.e2e.receiver_support import (
     fresh_group,
     kill_receiver_process,

@@ -13,7 +13,7 @@ import pytest_asyncio
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from starter.receiver.alertmanager import rejection_key
 from starter.receiver.payloads import AlertmanagerWebhook
 from tests.e2e.receiver_support import (  # noqa: F401

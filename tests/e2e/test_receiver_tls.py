@@ -15,7 +15,7 @@ import pagerduty
 import pytest
 import trustme
 
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from starter.receiver.events_api import event_route
 from tests.e2e.receiver_support import (
     CHECKOUT_KEY,

@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 
-from starter.local_temporal import free_port, start_dev_server
+from localstack.temporal import free_port, start_dev_server
 from starter.receiver.alertmanager import group_route
 from starter.receiver.events_api import event_route
 from starter.receiver.payloads import AlertmanagerWebhook

@@ -20,7 +20,7 @@ from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from starter.register_search_attributes import (
     DONE,
     REFUSED,

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from temporalio.client import Client
 
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import CHECKOUT_KEY, TOKEN, Receiver, receiver, serve  # noqa: F401
 

@@ -21,7 +21,7 @@ import pytest_asyncio
 import trustme
 from temporalio.client import Client
 
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from starter.receiver.alertmanager import WORKFLOW_PREFIX
 from starter.receiver.deliveries import stable_id
 from starter.receiver.events_api import event_route

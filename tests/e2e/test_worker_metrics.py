@@ -6,7 +6,7 @@ from pathlib import Path
 
 import aiohttp
 
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from tests.conftest import CATALOG
 from tests.reliability.stack import worker_env, worker_process
 

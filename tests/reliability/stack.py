@@ -17,8 +17,8 @@ from typing import TypeVar
 import asyncpg
 from temporalio.client import Client
 
-from starter.local_postgres import LocalPostgres
-from starter.local_temporal import connect_when_ready, free_port, start_dev_server
+from localstack.postgres import LocalPostgres
+from localstack.temporal import connect_when_ready, free_port, start_dev_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORKER = PROJECT_ROOT / "worker.py"

@@ -19,7 +19,7 @@ import asyncpg
 from temporalio.client import Client
 
 from domain import commands as c
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from tests.e2e.cli import Cli
 from tests.reliability.conftest import Stack
 from tests.reliability.projection import open_many, projected_up_to_date

@@ -1,6 +1,6 @@
 """`make run`, the README's first command, as a newcomer meets it: the whole stack starts on a fresh
 data directory, says where each part is, answers there, and stops cleanly on Ctrl-C (it runs
-starter.local_stack; the B5 bench times it through make itself)."""
+`python -m localstack`; the B5 bench times it through make itself)."""
 
 import os
 import re
@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from starter.local_temporal import free_port, temporal_binary
+from localstack.temporal import free_port, temporal_binary
 from starter.settings import PROJECT_ROOT
 
 PARTS = ("PostgreSQL ", "Temporal ", "Alert receiver", "On-call feeds", "Status page", "Releases", "Logs", "Ready.")
@@ -28,7 +28,7 @@ def test_make_run_starts_every_part_says_where_it_is_and_stops_cleanly_on_ctrl_c
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "INCIDENT_"))}
     env.update({k: str(v) for k, v in ports.items()}, INCIDENT_DATA_DIR=str(tmp_path / "data"))
     # its own session, so SIGINT reaches the stack as Ctrl-C in a terminal does
-    stack = subprocess.Popen([sys.executable, "-m", "starter.local_stack"], cwd=PROJECT_ROOT, env=env,
+    stack = subprocess.Popen([sys.executable, "-m", "localstack"], cwd=PROJECT_ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     lines: list[str] = []
     try:

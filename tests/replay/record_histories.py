@@ -52,9 +52,9 @@ from domain.commands import (
 )  # fmt: skip
 from domain.enums import HoldReason, Source
 from domain.releases import KnownErrorDraft
+from localstack.postgres import LocalPostgres
+from localstack.temporal import free_port
 from starter.incidents import open_incident
-from starter.local_postgres import LocalPostgres
-from starter.local_temporal import free_port
 from tests.workflows.incident_driver import (
     Handle,
     continue_as_new_suggested_after,

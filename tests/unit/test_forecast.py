@@ -14,7 +14,7 @@ from domain.forecast.erlang import erlang_c, mean_wait
 from domain.forecast.fit import fit
 from domain.forecast.report import interval
 from domain.forecast.scenario import Distribution, Scenario, ScenarioError, ServiceLoad, what_if
-from starter.forecast.run import classes_for, routes_for, run
+from forecast.run import classes_for, routes_for, run
 from stores.catalog_file import read_catalog_file
 from tests.conftest import CATALOG
 
@@ -148,7 +148,7 @@ def test_the_interval_is_the_central_90_percent() -> None:
 
 
 def test_the_picture_sets_today_beside_the_what_if_for_every_row() -> None:
-    from starter.forecast.picture import render
+    from forecast.picture import render
 
     catalog = read_catalog_file(CATALOG)
     today = run(scenario(), catalog, START, processes=1)

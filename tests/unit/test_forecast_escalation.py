@@ -13,7 +13,7 @@ from domain.forecast.classes import incident_class, with_targets
 from domain.forecast.engine import OnCallLookup, simulate
 from domain.forecast.fit import fit
 from domain.forecast.scenario import Scenario, ScenarioError, what_if
-from starter.forecast.run import classes_for, routes_for, run
+from forecast.run import classes_for, routes_for, run
 from stores.catalog_file import read_catalog_file
 from tests.conftest import CATALOG
 

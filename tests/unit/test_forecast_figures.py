@@ -9,7 +9,7 @@ import pytest
 from domain.forecast.engine import ClassTally, Replication
 from domain.forecast.report import MONTH_DAYS, summarize
 from domain.forecast.scenario import Scenario, ScenarioError, what_if
-from starter.forecast.run import run
+from forecast.run import run
 from stores.catalog_file import read_catalog_file
 from tests.conftest import CATALOG
 

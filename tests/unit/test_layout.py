@@ -35,8 +35,8 @@ NOT_MOVED_YET = {
 # runtime/ exists) and the local stack creating its database before any store can connect.
 EXCEPTIONS = {
     ("starter/receiver/probe_routes.py", "SELECT 1"),
-    ("starter/local_postgres.py", "SELECT 1 FROM pg_database WHERE datname = $1"),
-    ("starter/local_postgres.py", 'CREATE DATABASE ""'),
+    ("localstack/postgres.py", "SELECT 1 FROM pg_database WHERE datname = $1"),
+    ("localstack/postgres.py", 'CREATE DATABASE ""'),
 }
 
 

@@ -18,7 +18,7 @@ from domain.enums import Priority
 from domain.forecast.classes import SCALE, incident_class
 from domain.forecast.engine import OnCallLookup, simulate
 from domain.forecast.scenario import Scenario
-from starter.forecast.run import classes_for
+from forecast.run import classes_for
 from stores.catalog_file import load_catalog, read_catalog_file
 from tests.conftest import CATALOG
 from tests.workflows.incident_driver import at, entries, eventually, open_on, pass_time, send, show

@@ -18,7 +18,7 @@ from activities.paging import PagingSettings
 from channels.email import SmtpServer
 from domain.commands import Ack, Assign, Escalate, Reopen, Resolve
 from domain.oncall import on_call
-from starter.local_temporal import free_port
+from localstack.temporal import free_port
 from stores.oncall import fetch_schedule
 from tests.workflows.incident_driver import (
     Handle,
