@@ -12,25 +12,9 @@ from domain.process import declare_major
 from domain.sla import restore_warning_at
 
 
-def _manager(incident: Incident) -> str:
+def manager_audience(incident: Incident) -> str:
+    """Who is told when the incident needs management: its service manager, or the stakeholders."""
     return f"manager:{incident.agreement.service_manager}" if incident.agreement else "stakeholders"
-
-
-def acknowledge(incident: Incident, actor: str, at: datetime, takes_it_on: bool = True) -> None:
-    """`takes_it_on=False`: an integration acknowledged (events API); it is recorded as the actor,
-    but an assignee is a person or a group, never a tool."""
-    incident.acknowledged_at = incident.acknowledged_at or at
-    if takes_it_on:
-        incident.assignee = incident.assignee or actor
-    record(incident, at=at, actor=actor, action=Action.ACK, to_state=State.IN_PROGRESS,
-           detail=f"acknowledged by {actor}; diagnosis under way")  # fmt: skip
-
-
-def acknowledge_page(incident: Incident, actor: str, at: datetime, page: int | None = None) -> None:
-    """Someone took the page of an incident already in work (escalated, reassigned): paging stops."""
-    which = f" {page}" if page else ""
-    record(incident, at=at, actor=actor, action=Action.PAGE_ACK,
-           detail=f"page{which} acknowledged by {actor}: paging stopped")  # fmt: skip
 
 
 def assign(incident: Incident, actor: str, at: datetime, group: str, person: str, known_as: str = "") -> None:
@@ -65,12 +49,7 @@ def unknown_support_line(incident: Incident, to_group: str | None, known_as: str
 
 
 def known_groups(incident: Incident) -> list[str]:
-    """The service's own groups: its support lines, owner and category groups."""
-    agreement = incident.agreement
-    if agreement is None:
-        return []
-    groups = [*agreement.support_lines, agreement.owner_group, *(c.group for c in agreement.categories)]
-    return list(dict.fromkeys(groups))
+    return incident.agreement.own_groups() if incident.agreement else []
 
 
 def unknown_group(incident: Incident, group: str, known_as: str = "") -> str | None:
@@ -110,7 +89,7 @@ def escalate(incident: Incident, actor: str, at: datetime, to_group: str | None,
         incident.group = to_group
         detail, notify = f"functional escalation to {to_group}: {reason}{left}", [f"group:{to_group}"]
     else:
-        detail, notify = f"hierarchical escalation to management: {reason}", [_manager(incident)]
+        detail, notify = f"hierarchical escalation to management: {reason}", [manager_audience(incident)]
     record(incident, at=at, actor=actor, action=Action.ESCALATE, detail=detail, notify=notify)
 
 

@@ -5,7 +5,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel
 
-from domain.actions import acknowledge, acknowledge_page, reopen
+from domain import acknowledgement
+from domain.acknowledgement import Via
+from domain.actions import reopen
 from domain.enums import Action, State
 from domain.incident import AlertContext, Incident, Occurrence
 from domain.lifecycle import WORKING, pause_restore_clock, record
@@ -41,19 +43,14 @@ def first_sight(incident: Incident, events: list[AlertEvent]) -> list[AlertEvent
 
 
 def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str) -> None:
-    """Count every delivery, then let the set of firing alerts move the incident. An integration's
-    acknowledgement is recorded as its actor but assigns nobody: an assignee is a person or a group."""
+    """Count every delivery, then let the set of firing alerts move the incident; an acknowledgement
+    follows domain.acknowledgement."""
     silenced = False  # did this batch resolve an alert that was firing?
     for event in events:
         if event.context is not None and event.status == "firing":
             incident.alert_context = event.context  # the newest firing alert says most about now
         if event.status == "acknowledged":
-            if incident.state is State.PRIORITIZED:
-                acknowledge(incident, actor, event.at, takes_it_on=False)
-            elif incident.state in (State.LOGGED, State.CATEGORIZED):
-                incident.early_ack = actor  # applied by settle_alerts once prioritized
-            elif incident.pagings and incident.state in (State.IN_PROGRESS, State.ON_HOLD):
-                acknowledge_page(incident, actor, event.at)  # escalated or reassigned, and paging again
+            acknowledgement.acknowledge(incident, actor, event.at, Via.INTEGRATION)
             continue
         occurrence = incident.occurrences.get(event.key)
         if occurrence is None:
@@ -79,8 +76,8 @@ def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str) -> No
 
 def settle_alerts(incident: Incident, at: datetime | None, actor: str) -> None:
     """After prioritization: what alerts said while the incident was being registered."""
-    if at is not None and incident.early_ack and incident.state is State.PRIORITIZED:
-        acknowledge(incident, incident.early_ack, at, takes_it_on=False)
+    if at is not None:
+        acknowledgement.settle_early(incident, at)
     if at is None or not incident.occurrences or incident.firing_alerts:
         return
     all_resolved(incident, at, actor)

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_val
 
 from domain.durations import parse_duration
 from domain.enums import Priority
+from domain.groups import own_groups
 from domain.oncall_config import OnCallConfig, parse_oncall
 from domain.paging import EscalationPolicy
 
@@ -141,6 +142,10 @@ class ServiceAgreement(CatalogModel):
             if category.name == name:
                 return category
         return self.categories[0]
+
+    def own_groups(self) -> list[str]:
+        """Its support lines, owner group and category groups (domain.groups)."""
+        return own_groups(self.support_lines, self.owner_group, (c.group for c in self.categories))
 
     def next_line(self, group: str) -> str | None:
         """Functional escalation: the support line after `group`, if any."""

@@ -4,13 +4,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from domain import actions
+from domain import acknowledgement, actions, lifecycle
+from domain.acknowledgement import Via
 from domain.alerts import AlertEvent
 from domain.catalog import KnownError
-from domain.enums import Action, HoldReason, Outcome, Source, State
+from domain.enums import Action, HoldReason, Outcome, Source
 from domain.formats import PROBLEM_PATTERN, TEXT_LIMIT
 from domain.incident import Incident
 from domain.incident_state import IncidentState
+from domain.names import INCIDENT_NUMBER
 
 Text = Field(min_length=1, max_length=TEXT_LIMIT)
 
@@ -47,7 +49,7 @@ class OpenIncident(CleanInput):
     category: str | None = None
     # Reserved at intake (starter.incident_numbers), and the workflow id: the Web UI's list names
     # the incident. None: the next incident on a closed one's workflow id, numbered by registration.
-    number: str | None = Field(default=None, pattern=r"^INC-\d+$")
+    number: str | None = Field(default=None, pattern=INCIDENT_NUMBER)
     previous_workflow_id: str | None = None  # the closed incident this one follows (alerts that fired again)
     carried: IncidentState | None = None  # a run handing over (continue-as-new): the incident goes on
     # The next incident on a closed one's workflow id (continue-as-new): its generation (IncidentState),
@@ -91,10 +93,14 @@ class WaitRegistered(ActorInput):
 
 class EngineerInput(ActorInput):
     """The input of one engineer Update (ENGINEER_INPUTS): `apply()` is what it does,
-    `refusal()` why it cannot happen now beyond the state rules (lifecycle.refusal)."""
+    `state_refusal()` whether the incident's state allows it, `refusal()` why it cannot happen now
+    beyond the state rules."""
 
     def apply(self, incident: Incident, now: datetime) -> None:
         raise NotImplementedError
+
+    def state_refusal(self, incident: Incident, action: Action) -> str | None:
+        return lifecycle.refusal(incident, action)
 
     def refusal(self, incident: Incident) -> str | None:
         return None
@@ -107,10 +113,10 @@ class EngineerInput(ActorInput):
 
 class Ack(EngineerInput):
     def apply(self, incident: Incident, now: datetime) -> None:
-        if incident.state is State.PRIORITIZED:
-            actions.acknowledge(incident, self.actor, now)
-        else:  # paged after an escalation or assignment: someone has it, the paging stops
-            actions.acknowledge_page(incident, self.actor, now)
+        acknowledgement.acknowledge(incident, self.actor, now, Via.ENGINEER)
+
+    def state_refusal(self, incident: Incident, action: Action) -> str | None:
+        return acknowledgement.refusal(incident, Via.ENGINEER)
 
 
 class PageAck(ActorInput):

@@ -5,13 +5,11 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel
 
+from domain import names
 from domain.catalog import ServiceAgreement
 from domain.enums import Action, Outcome, Priority, Source, State
 from domain.paging import Paging
 from domain.releases import RecentChange
-
-# Actors that are not people: the workflow itself and the alert integrations (domain.enums.Source).
-NOT_PEOPLE = frozenset({"system", "alertmanager", "events_api"})
 
 
 class TimelineEntry(BaseModel):
@@ -134,7 +132,7 @@ class Incident(BaseModel):
         """Everyone who handled it: acknowledged, was assigned, escalated or acted (search attribute
         IncidentResponders), in the order they first appear."""
         people = [e.actor for e in self.timeline] + self.assigned + ([self.assignee] if self.assignee else [])
-        return list(dict.fromkeys(p for p in people if p and p not in NOT_PEOPLE))
+        return names.responders(people)
 
     def last_entry_at(self) -> datetime:
         return self.timeline[-1].at if self.timeline else self.logged_at

@@ -15,7 +15,7 @@ WORKING = frozenset({S.PRIORITIZED, S.IN_PROGRESS, S.ON_HOLD})
 
 # action -> (states it is allowed in, state it leads to; None keeps the state)
 ENGINEER_RULES: dict[Action, tuple[frozenset[State], State | None]] = {
-    Action.ACK: (frozenset({S.PRIORITIZED}), S.IN_PROGRESS),
+    Action.ACK: (frozenset({S.PRIORITIZED}), S.IN_PROGRESS),  # and any state while paging: domain.acknowledgement
     Action.ASSIGN: (WORKING | {S.RESTORED}, None),
     Action.ESCALATE: (WORKING, None),
     Action.NOTE: (frozenset(State) - {S.CLOSED}, None),
@@ -40,17 +40,21 @@ def allowed_states(action: Action) -> list[State]:
 
 
 def refusal(incident: Incident, action: Action) -> str | None:
-    """Why `action` cannot happen now, in one line, or None when it can.
+    """Why the state does not allow `action` now, in one line, or None when it can. An acknowledgement
+    has its own rule (domain.acknowledgement), which uses this table's words.
 
     e.g. 'INC-1042 is resolved: workaround needs in_progress'
     """
     allowed, _ = ENGINEER_RULES[action]
     if incident.state in allowed:
         return None
-    if action is Action.ACK and incident.pagings:  # acknowledging the page of an escalated incident
-        return None
-    needs = " or ".join(allowed_states(action))
-    return f"{incident.display_name} is {incident.state}: {action} needs {needs}"
+    return state_refusal(incident.display_name, incident.state, action)
+
+
+def state_refusal(name: str, state: str, action: Action) -> str:
+    """The words of a refusal by state, wherever the state was read (incidentctl reads a closed
+    incident's from its view)."""
+    return f"{name} is {state}: {action} needs {' or '.join(allowed_states(action))}"
 
 
 def record(

@@ -1,7 +1,28 @@
-"""Refusing an unknown name the way a person wants to read it: what is valid, and what was meant."""
+"""Names: the incident number's form, who among a timeline's actors is a person, and refusing an
+unknown name the way a person wants to read it (what is valid, and what was meant). Stdlib only:
+incidentctl imports it before anything heavy."""
 
+import re
 from collections.abc import Iterable
 from difflib import get_close_matches
+
+INCIDENT_PREFIX = "INC-"
+INCIDENT_NUMBER = rf"^{INCIDENT_PREFIX}\d+$"  # what a number is (reserved at intake; the workflow id)
+_TYPED_NUMBER = re.compile(INCIDENT_NUMBER, re.IGNORECASE)
+
+
+def incident_number(name: str) -> str | None:
+    """The number a person typed, in its own form ("inc-7" -> "INC-7"), or None for anything else."""
+    return name.upper() if _TYPED_NUMBER.match(name) else None
+
+
+# Actors of a timeline that are nobody's name: the workflow itself and the alert integrations.
+NOT_PEOPLE = frozenset({"system", "alertmanager", "events_api"})
+
+
+def responders(actors: Iterable[str]) -> list[str]:
+    """The people among `actors`, once each, in the order they first appear (IncidentResponders)."""
+    return list(dict.fromkeys(a for a in actors if a and a not in NOT_PEOPLE))
 
 
 def closest(name: str, known: Iterable[str]) -> str | None:

@@ -17,10 +17,12 @@ the last call. Only urgent incidents page (P1 to P3; P4 and P5 are told by notif
 
 from datetime import datetime
 
-from domain.actions import outside_own_lines
+from domain.actions import manager_audience, outside_own_lines
 from domain.enums import Action, Priority, State
 from domain.incident import Incident
+from domain.lifecycle import record
 from domain.paging import EscalationPolicy, PageStep, Paging, begin, policy_for, start
+from domain.process import SYSTEM
 
 URGENT = frozenset({Priority.P1, Priority.P2, Priority.P3})
 STOPS = frozenset({Action.ACK, Action.PAGE_ACK, Action.WORKAROUND, Action.RESOLVE})
@@ -89,6 +91,14 @@ def _replace_group_paging(incident: Incident, paging: Paging) -> None:
 
 def due(incident: Incident, at: datetime) -> list[Paging]:
     return [p for p in incident.pagings if p.next_at <= at]
+
+
+def give_up(incident: Incident, paging: Paging, at: datetime) -> None:
+    """Every round of `paging` went unacknowledged: it ends, and the manager and the group are told."""
+    incident.pagings = [p for p in incident.pagings if p is not paging]
+    record(incident, at=at, actor=SYSTEM, action=Action.PAGING_EXHAUSTED,
+           detail=f"nobody acknowledged after {paging.policy.repeat + 1} round(s) of {paging.policy.name}",
+           notify=[manager_audience(incident), f"group:{incident.group}"])  # fmt: skip
 
 
 def next_page_at(incident: Incident) -> datetime | None:

@@ -3,17 +3,16 @@ workflow id. Kept apart from starter.incidents (which imports the workflow, acti
 libraries) so incidentctl's update commands start without them.
 """
 
-import re
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-NUMBER = re.compile(r"^INC-\d+$", re.IGNORECASE)
+from domain.names import INCIDENT_PREFIX, incident_number
 
 
 def handle_for(client: Client, name: str) -> WorkflowHandle[Any, Any]:
     """The incident's workflow, by its number or its id, without asking the server (one call saved)."""
-    return client.get_workflow_handle(name.upper() if NUMBER.match(name) else name)
+    return client.get_workflow_handle(incident_number(name) or name)
 
 
 async def unsupported_incidents(client: Client, limit: int) -> tuple[list[tuple[str, str | None]], int]:
@@ -31,5 +30,5 @@ async def unsupported_incidents(client: Client, limit: int) -> tuple[list[tuple[
 
 
 def not_found(name: str) -> str:
-    hint = f" (did you mean INC-{name}?)" if name.isdigit() else ""
-    return f"no incident {name.upper() if NUMBER.match(name) else name}{hint}"
+    hint = f" (did you mean {INCIDENT_PREFIX}{name}?)" if name.isdigit() else ""
+    return f"no incident {incident_number(name) or name}{hint}"

@@ -171,11 +171,10 @@ def _input_refusal(err: WorkflowUpdateFailedError, command: EngineerCommand,
 async def _closed_refusal(handle: WorkflowHandle[Any, Any], args: argparse.Namespace) -> Exception:
     """Updates cannot reach a finished workflow; say why in the same words a validator would."""
     from domain.enums import Action
-    from domain.lifecycle import allowed_states
+    from domain.lifecycle import state_refusal
 
     view = await _query(handle, False)
-    needs = " or ".join(allowed_states(Action(args.command)))
-    return Refused(f"{view['number'] or view['workflow_id']} is {view['state']}: {args.command} needs {needs}")
+    return Refused(state_refusal(view["number"] or view["workflow_id"], view["state"], Action(args.command)))
 
 
 async def list_(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from starter.incident_lookup import NUMBER
+from domain.names import NOT_PEOPLE, incident_number, responders
 
 ROW = "SELECT * FROM incidents WHERE (number = $1 OR workflow_id = $2) AND state = 'closed' ORDER BY logged_at DESC LIMIT 1"
 EVENTS = (
@@ -22,7 +22,6 @@ EVENTS = (
 )
 CHANGES = ("SELECT happened_at, summary, source, links->0->>'href' AS link FROM change_events"
            " WHERE service = $1 AND happened_at BETWEEN $2 AND $3 ORDER BY happened_at DESC, id DESC LIMIT $4")  # fmt: skip
-NOT_PEOPLE = frozenset({"system", "alertmanager", "events_api"})  # domain.incident.NOT_PEOPLE
 ASSIGNED = re.compile(r"^assigned to [^/\s]+/(\S+)")
 OFFERED = re.compile(r"^matches known error (\S+) ")
 RUNBOOK = re.compile(r", runbook (.+)$")
@@ -41,7 +40,7 @@ async def from_record(name: str, history: bool) -> dict[str, Any] | None:
 
 async def closed_view(conn: Any, name: str, history: bool) -> dict[str, Any] | None:
     """The closed incident by number (INC-1042) or workflow id, as `show` prints it; None: no such closed incident."""
-    row = await conn.fetchrow(ROW, name.upper() if NUMBER.match(name) else name, name)
+    row = await conn.fetchrow(ROW, incident_number(name) or name, name)
     if row is None:
         return None
     events = await conn.fetch(EVENTS, row["incident_key"])
@@ -87,7 +86,7 @@ def view_from_record(row: Any, events: list[Any], changes: list[Any], history: b
         "recent_changes": [{"at": _iso(c["happened_at"]), "summary": c["summary"], "source": c["source"] or None,
                             "link": c["link"]} for c in changes],
         "alert_context": None,
-        "responders": list(dict.fromkeys(p for p in people if p and p not in NOT_PEOPLE)),
+        "responders": responders(people),
         "alerts": {"firing": 0, "occurrences": row["occurrences"], "keys": 0},
         "sla": {"response_due": _iso(row["response_due"]), "restore_due": _iso(row["restore_due"]),
                 "restore_paused": row["outcome"] != "known_error", "restore_left": None, "breached": row["breached"]},

@@ -1,11 +1,11 @@
 """`incidentctl completion bash`: eval "$(incidentctl completion bash)" in ~/.bashrc.
 
-Commands and their options come from the parser itself, so completion never falls behind it.
+Commands, their options, states and priorities come from the parser itself, so completion never falls behind it.
 """
 
 import argparse
 
-from starter.incidentctl.parser import build_parser
+from starter.incidentctl.parser import PRIORITIES, STATES, build_parser
 
 
 def _words(parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, list[str]]]:
@@ -25,8 +25,8 @@ def bash_completion() -> str:
     local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}" opts
     case "$prev" in
         -o|--output) COMPREPLY=( $(compgen -W "table json" -- "$cur") ); return ;;
-        --state) COMPREPLY=( $(compgen -W "logged categorized prioritized in_progress on_hold restored resolved closed" -- "$cur") ); return ;;
-        --priority) COMPREPLY=( $(compgen -W "P1 P2 P3 P4 P5" -- "$cur") ); return ;;
+        --state) COMPREPLY=( $(compgen -W "{" ".join(STATES)}" -- "$cur") ); return ;;
+        --priority) COMPREPLY=( $(compgen -W "{" ".join(PRIORITIES)}" -- "$cur") ); return ;;
     esac
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=( $(compgen -W "{" ".join(names)} --as -o --request-id --help" -- "$cur") )

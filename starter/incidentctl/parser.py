@@ -11,11 +11,13 @@ import getpass
 import os
 from collections.abc import Mapping
 
+from domain.enums import Priority, State
 from starter.incidentctl.commands import ENGINEER_COMMANDS, Option
 
 CHANGING = tuple(command.name for command in ENGINEER_COMMANDS)
-STATES = ("logged", "categorized", "prioritized", "in_progress", "on_hold", "restored", "resolved", "closed")
-PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+# plain strings, in the process's order: argparse and the refusals print them
+STATES = tuple(state.value for state in State)
+PRIORITIES = tuple(priority.value for priority in Priority)
 DEFAULT_LIMIT = 200
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import actions
+from domain import acknowledgement, actions
 from domain.catalog import DEFAULT_TARGETS, Category, ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Priority, Source, State
 from domain.incident import Incident
@@ -38,7 +38,7 @@ def incident(impact: int = 2, urgency: int = 2, *, acknowledged: bool = True) ->
     categorize(new, agreed.categories[0], T0)
     prioritize(new, T0)
     if acknowledged:
-        actions.acknowledge(new, "bob", T0 + 5 * MIN)
+        acknowledgement.take(new, "bob", T0 + 5 * MIN)
     return new
 
 
@@ -49,7 +49,7 @@ def last(incident: Incident) -> tuple[str, Action, State | None, State, str]:
 
 def test_acknowledging_starts_diagnosis_and_takes_the_incident_on() -> None:
     inc = incident(acknowledged=False)
-    actions.acknowledge(inc, "bob", T0 + 7 * MIN)
+    acknowledgement.take(inc, "bob", T0 + 7 * MIN)
     assert (inc.state, inc.acknowledged_at, inc.assignee) == (State.IN_PROGRESS, T0 + 7 * MIN, "bob")
     assert last(inc) == ("bob", Action.ACK, State.PRIORITIZED, State.IN_PROGRESS,
                          "acknowledged by bob; diagnosis under way")  # fmt: skip
@@ -243,7 +243,7 @@ def test_a_reopen_returns_to_work_and_runs_the_restore_clock_from_where_it_stopp
 def perform(inc: Incident, action: Action, at: datetime) -> None:
     """One engineer action with arguments that pass the action's own extra checks."""
     calls = {
-        Action.ACK: lambda: actions.acknowledge(inc, "bob", at),
+        Action.ACK: lambda: acknowledgement.take(inc, "bob", at),
         Action.ASSIGN: lambda: actions.assign(inc, "bob", at, "checkout-oncall", "carl"),
         Action.ESCALATE: lambda: actions.escalate(inc, "bob", at, None, "decision needed"),
         Action.NOTE: lambda: actions.note(inc, "bob", at, "still looking"),

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from domain import actions
+from domain import acknowledgement, actions
 from domain.alerts import INBOX_MEMORY, AlertEvent, apply_alerts, first_sight, settle_alerts
 from domain.catalog import DEFAULT_TARGETS, Category, ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Source, State
@@ -34,7 +34,7 @@ def incident(*, acknowledged: bool = True) -> Incident:
     categorize(new, agreed.categories[0], T0)
     prioritize(new, T0)
     if acknowledged:
-        actions.acknowledge(new, "bob", T0)
+        acknowledgement.take(new, "bob", T0)
     return new
 
 
@@ -129,7 +129,7 @@ def test_an_alert_that_fires_resolves_and_fires_again_before_anyone_acknowledged
     assert (entry.action, entry.from_state, entry.to_state) == (Action.REOPEN, State.RESTORED, State.PRIORITIZED)
     assert inc.acknowledged_at is None and inc.assignee == ""
     assert refusal(inc, Action.ACK) is None  # acknowledgeable, so its response target still escalates
-    actions.acknowledge(inc, "dana", T0 + 4 * MIN)
+    acknowledgement.take(inc, "dana", T0 + 4 * MIN)
     assert (inc.state, inc.assignee) == (State.IN_PROGRESS, "dana")
 
 

@@ -4,9 +4,9 @@ own teams); the validator takes such a group only when the sender found it in th
 
 from datetime import UTC, datetime, timedelta
 
-from domain import actions, commands, paging, paging_rules
+from domain import acknowledgement, actions, commands, paging, paging_rules
 from domain.enums import State
-from starter.incidentctl.groups import groups_known
+from domain.groups import groups_known, own_groups_of_json
 from tests.unit.test_escalation_policy_by_category import CHECKOUT_DEFAULT, one_round, paged_p2
 
 T0 = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
@@ -25,7 +25,7 @@ def test_an_assignment_outside_the_services_groups_says_it_left_them_and_pages_t
 
 def test_an_escalation_to_another_team_says_so_and_back_to_a_line_pages_by_the_services_policy_again():
     incident = paged_p2("checkout", "5xx at the till")
-    actions.acknowledge(incident, "bob", T0)
+    acknowledgement.take(incident, "bob", T0)
     actions.escalate(incident, "bob", LATER, "hr-systems", "HR laptop image", "a group of payroll")
     assert incident.timeline[-1].detail.endswith("it left checkout's own lines (hr-systems is a group of payroll)")
     paging_rules.respond(incident, LATER)
@@ -57,7 +57,8 @@ def test_the_groups_incidentctl_knows_are_every_services_groups_and_every_on_cal
         "checkout": {"owner_group": "checkout-oncall", "support_lines": ["service-desk", "checkout-oncall"],
                      "categories": [{"group": "platform-sre"}]},
     }  # fmt: skip
-    assert groups_known(agreements, ["facilities", "workplace-it"]) == {
+    own = {service: own_groups_of_json(agreement) for service, agreement in agreements.items()}
+    assert groups_known(own, ["facilities", "workplace-it"]) == {
         "checkout-oncall": "a group of checkout",
         "facilities": "an on-call schedule of oncall.toml",
         "platform-sre": "a group of checkout",

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import actions, sla
+from domain import acknowledgement, actions, sla
 from domain.alerts import AlertEvent, apply_alerts
 from domain.catalog import ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Priority, Source, State
@@ -39,7 +39,7 @@ def incident(priority: Priority = Priority.P3, *, source: Source = Source.ENGINE
     categorize(new, agreed.categories[0], at)
     prioritize(new, at)
     if acknowledged:
-        actions.acknowledge(new, "bob", at)
+        acknowledgement.take(new, "bob", at)
     return new
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import actions
+from domain import acknowledgement, actions
 from domain.alerts import AlertEvent, apply_alerts
 from domain.catalog import DEFAULT_TARGETS, ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Priority, Source, State
@@ -33,7 +33,7 @@ def incident(priority: Priority = Priority.P3, *, acknowledged: bool = False, so
     new.group = group or new.group
     prioritize(new, T0)
     if acknowledged:
-        actions.acknowledge(new, "bob", T0 + MIN)
+        acknowledgement.take(new, "bob", T0 + MIN)
     return new
 
 
@@ -116,7 +116,7 @@ def test_a_group_outside_the_support_lines_escalates_to_the_first_line() -> None
 @pytest.mark.parametrize(
     "taken_on",
     [
-        lambda inc: actions.acknowledge(inc, "bob", T0 + MIN),
+        lambda inc: acknowledgement.take(inc, "bob", T0 + MIN),
         lambda inc: actions.assign(inc, "lead", T0 + MIN, "checkout-oncall", ""),
     ],
 )

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import actions
+from domain import acknowledgement, actions
 from domain.catalog import DEFAULT_TARGETS, Category, ServiceAgreement, Targets
 from domain.enums import Action, HoldReason, Outcome, Source
 from domain.incident import Incident
@@ -55,7 +55,7 @@ def test_the_view_has_every_key_of_the_contract() -> None:
 
 def test_the_view_shows_the_incident_as_it_is() -> None:
     inc = incident()
-    actions.acknowledge(inc, "bob", T0 + 5 * MIN)
+    acknowledgement.take(inc, "bob", T0 + 5 * MIN)
     view = incident_view(inc, T0 + 10 * MIN)
     assert {k: view[k] for k in CONTRACT_KEYS - {"sla", "logged_at"}} == {
         "number": "INC-1042", "workflow_id": "incident-checkout-1", "state": "in_progress", "outcome": None,
@@ -78,7 +78,7 @@ def test_the_view_is_plain_json() -> None:
 
 def test_a_view_with_history_lists_every_timeline_entry_in_order() -> None:
     inc = incident()
-    actions.acknowledge(inc, "bob", T0 + 5 * MIN)
+    acknowledgement.take(inc, "bob", T0 + 5 * MIN)
     actions.hold(inc, "bob", T0 + 10 * MIN, HoldReason.CALLER, "no answer")
     history = incident_view(inc, T0 + 20 * MIN, history=True)["history"]
     assert all(set(entry) == HISTORY_KEYS for entry in history)
@@ -96,7 +96,7 @@ ZONES = [UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes
 @pytest.mark.parametrize("zone", ZONES)
 def test_every_time_in_the_view_is_iso_8601_with_a_time_zone(zone: timezone) -> None:
     inc = incident(T0.astimezone(zone))
-    actions.acknowledge(inc, "bob", T0 + 5 * MIN)
+    acknowledgement.take(inc, "bob", T0 + 5 * MIN)
     actions.apply_workaround(inc, "bob", T0 + H, "failover")
     actions.resolve(inc, "bob", T0 + 2 * H, "pool resized", None)
     actions.close(inc, "ana", T0 + 3 * H, Action.CONFIRM, Outcome.RESOLVED, "confirmed")
@@ -134,7 +134,7 @@ def test_a_breached_incident_says_so_and_shows_the_time_overdue() -> None:
 
 def test_a_hold_shows_the_paused_clock_and_the_moving_deadline() -> None:
     inc = incident()
-    actions.acknowledge(inc, "bob", T0)
+    acknowledgement.take(inc, "bob", T0)
     actions.hold(inc, "bob", T0 + H, HoldReason.SUPPLIER, "PSP")
     sla = incident_view(inc, T0 + 3 * H)["sla"]
     assert (sla["restore_paused"], sla["restore_due"]) == (True, (T0 + 26 * H).isoformat())
@@ -142,7 +142,7 @@ def test_a_hold_shows_the_paused_clock_and_the_moving_deadline() -> None:
 
 def test_a_restored_incident_shows_no_time_left() -> None:
     inc = incident()
-    actions.acknowledge(inc, "bob", T0)
+    acknowledgement.take(inc, "bob", T0)
     actions.apply_workaround(inc, "bob", T0 + H, "failover")
     view = incident_view(inc, T0 + 2 * H)
     assert (view["state"], view["sla"]["restore_left"], view["workaround"]) == ("restored", None, "failover")

@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import EngineerInput
     from domain.enums import Action
     from domain.incident_state import IncidentState
-    from domain.lifecycle import refusal
     from workflows.contract import ILLEGAL_TRANSITION
 
 
@@ -26,13 +25,15 @@ class Engineers:
 
     def act(self, action: Action, request: EngineerInput) -> None:
         incident = self.state.incident
-        _refuse_if(refusal(incident, action) or request.refusal(incident))
+        _refuse_if(request.state_refusal(incident, action) or request.refusal(incident))
         request.apply(incident, workflow.now())
         self.changed()
 
     def validate(self, action: Action, request: EngineerInput) -> None:
         incident = self.state.incident
-        _refuse_if(refusal(incident, action) or request.refusal(incident) or request.unknown_names(incident))
+        _refuse_if(
+            request.state_refusal(incident, action) or request.refusal(incident) or request.unknown_names(incident)
+        )
 
 
 def _refuse_if(reason: str | None) -> None:

@@ -15,9 +15,10 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.paging import DeliverPages, PageRequest, PageResult, PagingActivities
-    from domain import actions, paging, paging_rules
+    from domain import acknowledgement, paging, paging_rules
+    from domain.acknowledgement import Via
     from domain.commands import PageAck
-    from domain.enums import Action, State
+    from domain.enums import Action
     from domain.incident_state import IncidentState
     from domain.lifecycle import record
     from domain.process import SYSTEM
@@ -45,16 +46,12 @@ class Pager:
         now, incident = workflow.now(), self.state.incident
         for due in paging_rules.due(incident, now):
             if due.finished:
-                incident.pagings = [p for p in incident.pagings if p is not due]
-                record(incident, at=now, actor=SYSTEM, action=Action.PAGING_EXHAUSTED,
-                       detail=f"nobody acknowledged after {due.policy.repeat + 1} round(s) of {due.policy.name}",
-                       notify=[f"manager:{incident.agreement.service_manager}" if incident.agreement else "stakeholders",
-                               f"group:{incident.group}"])  # fmt: skip
+                paging_rules.give_up(incident, due, now)
                 continue
             step = paging.due_step(due)
             incident.pages_sent += 1
             request = PageRequest(
-                incident_key=self.incident_key(), number=incident.number or incident.workflow_id,
+                incident_key=self.incident_key(), number=incident.display_name,
                 service=incident.service, priority=str(incident.priority or "-"), summary=incident.summary,
                 runbook=paging_rules.runbook(incident), target=step.target(due.group), step=paging.describe_step(due),
                 reason=due.reason, page=incident.pages_sent, at=due.next_at,
@@ -72,19 +69,13 @@ class Pager:
     def acknowledge(self, request: PageAck) -> None:
         """An acknowledgement link was used: the paged person takes the incident (or its page)."""
         self.check_acknowledgement()
-        incident = self.state.incident
-        if incident.state is State.PRIORITIZED:
-            actions.acknowledge(incident, request.actor, workflow.now())
-        else:
-            actions.acknowledge_page(incident, request.actor, workflow.now(), request.page)
+        acknowledgement.acknowledge(self.state.incident, request.actor, workflow.now(), Via.LINK, request.page)
         self.changed()
 
     def check_acknowledgement(self) -> None:
-        incident = self.state.incident
-        if incident.state is not State.PRIORITIZED and not incident.pagings:
-            who = f", acknowledged by {incident.assignee}" if incident.assignee else ""
-            raise ApplicationError(f"{incident.display_name} is {incident.state}{who}: nothing to acknowledge",
-                                   type=ILLEGAL_TRANSITION, non_retryable=True)  # fmt: skip
+        reason = acknowledgement.refusal(self.state.incident, Via.LINK)
+        if reason is not None:
+            raise ApplicationError(reason, type=ILLEGAL_TRANSITION, non_retryable=True)
 
     async def finish(self) -> None:
         """Before the run ends: every page issued has its story; deliveries still retrying are called off
