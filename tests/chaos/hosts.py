@@ -157,7 +157,17 @@ class CoreTemporal:
                                                   self.directory / "temporal.db")  # fmt: skip
         self.process = HostProcess(self.network, "core", command, {}, self.directory / "temporal.log")
         await self.process.start()
-        await entry_points.connect_when_ready(self.address, timeout=START_SECONDS)
+        await eventually(self.serving, START_SECONDS, f"Temporal at {self.address} serving", every=0.5)
+
+    async def serving(self) -> bool:
+        """The compose file's health check, from the client host: no client of this process's own (the
+        SDK's runtime threads stay in the namespace they were started in, maybe not this one)."""
+        check = await asyncio.create_subprocess_exec(
+            "ip", "netns", "exec", self.network.namespace("client"), str(entry_points.temporal_binary()),
+            "operator", "cluster", "health", "--address", self.address,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+        out, _ = await asyncio.wait_for(check.communicate(), 10)
+        return check.returncode == 0 and b"SERVING" in out
 
     async def kill(self) -> None:
         if self.process is not None:
