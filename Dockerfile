@@ -1,6 +1,6 @@
 # The incident pipeline's production image (docker-compose.yml builds it).
 #   default command   python worker.py                     the worker; scale it with replicas
-#   receiver          python -m starter.receiver           the alert receiver on INCIDENT_RECEIVER_PORT
+#   receiver          python -m receiver                   the alert receiver on INCIDENT_RECEIVER_PORT
 #   one-off           python -m starter.register_search_attributes, incidentctl ...
 # Configuration is the environment only: TEMPORAL_* (Temporal's own) and INCIDENT_* (starter/settings.py).
 FROM python:3.11-slim
@@ -23,6 +23,8 @@ COPY channels/ channels/
 COPY activities/ activities/
 COPY workflows/ workflows/
 COPY starter/ starter/
+COPY receiver/ receiver/
+COPY pages/ pages/
 COPY forecast/ forecast/
 COPY localstack/ localstack/
 COPY migrations/ migrations/

@@ -1,4 +1,4 @@
-"""B2 alert storm: Alertmanager deliveries into the receiver (`python -m starter.receiver`, a
+"""B2 alert storm: Alertmanager deliveries into the receiver (`python -m receiver`, a
 subprocess on loopback) from concurrent senders, against the floor: one signal-with-start per
 alert sent straight to Temporal by as many concurrent senders, with the receiver's own options.
 
@@ -165,7 +165,7 @@ async def run(stack: Stack, task_queue: str, deliveries: int, groups: int, sende
     port = free_port()
     env = stack.env(task_queue, INCIDENT_RECEIVER_HOST="127.0.0.1", INCIDENT_RECEIVER_PORT=str(port),
                     INCIDENT_INGEST_TOKEN=TOKEN)  # fmt: skip
-    await stack.start_child("receiver", ["-m", "starter.receiver"], env, ready="receiver listening")
+    await stack.start_child("receiver", ["-m", "receiver"], env, ready="receiver listening")
     url = f"http://127.0.0.1:{port}/v1/alerts/alertmanager"
     headers = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -122,7 +122,7 @@ async def run(stack: Stack, task_queue: str, alone: int, during: int, storm_deli
                         INCIDENT_PAGE_SECRET="bench-page-secret", INCIDENT_RECEIVER_HOST="127.0.0.1",
                         INCIDENT_RECEIVER_PORT=str(port), INCIDENT_INGEST_TOKEN=TOKEN)  # fmt: skip
         await stack.start_child("paging-worker", ["worker.py"], env, ready="worker started")
-        await stack.start_child("paging-receiver", ["-m", "starter.receiver"], env, ready="receiver listening")
+        await stack.start_child("paging-receiver", ["-m", "receiver"], env, ready="receiver listening")
         url = f"http://127.0.0.1:{port}/v1/alerts/alertmanager"
         async with aiohttp.ClientSession() as http:
             await probes(http, url, arrivals, 3, 0.2)  # warm-up: connections, statements, the first imports

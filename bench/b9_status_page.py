@@ -87,7 +87,7 @@ async def run(stack: Stack, task_queue: str, open_incidents: int = OPEN_INCIDENT
     env = stack.env(task_queue, INCIDENT_RECEIVER_HOST="127.0.0.1", INCIDENT_RECEIVER_PORT=str(port),
                     INCIDENT_INGEST_TOKEN=TOKEN)  # fmt: skip
     worker = await stack.start_child("status-worker", ["worker.py"], env, ready="worker started")
-    receiver = await stack.start_child("status-receiver", ["-m", "starter.receiver"], env, ready="receiver listening")
+    receiver = await stack.start_child("status-receiver", ["-m", "receiver"], env, ready="receiver listening")
     base = f"http://127.0.0.1:{port}"
     alerts = f"{base}/v1/alerts/alertmanager"
     connector = aiohttp.TCPConnector(limit=CLIENTS + STORM_SENDERS + 2)

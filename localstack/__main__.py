@@ -80,8 +80,8 @@ def main() -> int:
         env["INCIDENT_WORKER_METRICS"] = f"127.0.0.1:{WORKER_METRICS_PORT}"
     children = [("worker", _child(["worker.py"], env, data / "worker.log"))]
     receiver_port = int(env.get("INCIDENT_RECEIVER_PORT", "8080"))
-    if (PROJECT_ROOT / "starter" / "receiver" / "__main__.py").exists():
-        children.append(("receiver", _child(["-m", "starter.receiver"], env, data / "receiver.log")))
+    if (PROJECT_ROOT / "receiver" / "__main__.py").exists():
+        children.append(("receiver", _child(["-m", "receiver"], env, data / "receiver.log")))
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:

@@ -8,7 +8,7 @@ CREATE TABLE alert_inbox (
     seq          bigserial PRIMARY KEY,
     channel      text        NOT NULL,   -- the Temporal the rows go to: address/namespace/task queue
     workflow_id  text        NOT NULL,
-    delivery     jsonb       NOT NULL,   -- starter.receiver.deliveries.Delivery
+    delivery     jsonb       NOT NULL,   -- starter.intake.deliveries.Delivery
     received_at  timestamptz NOT NULL DEFAULT now(),
     attempts     integer     NOT NULL DEFAULT 0,   -- hand-overs Temporal did not take
     last_error   text

@@ -7,7 +7,7 @@ UPDATE services s
 SET listed_since = least(s.loaded_at, s.listed_since, (SELECT min(i.logged_at) FROM incidents i WHERE i.service = s.name));
 
 -- Each such entry is one public update (named by its seq for ever): its first entry, the updates people
--- wrote, and every change of state. The predicate is the page's query's (starter/status/board.py).
+-- wrote, and every change of state. The predicate is the page's query's (pages/status/board.py).
 CREATE INDEX incident_events_public_steps ON incident_events (number)
     WHERE action = 'update' OR seq = 1 OR from_state IS DISTINCT FROM to_state;
 DROP INDEX incident_events_public;

@@ -10,7 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 WORKER = [PYTHON, str(PROJECT_ROOT / "worker.py")]
-RECEIVER = [PYTHON, "-m", "starter.receiver"]
+RECEIVER = [PYTHON, "-m", "receiver"]
 REGISTER_SEARCH_ATTRIBUTES = [PYTHON, "-m", "starter.register_search_attributes"]
 WORKER_READY = '"worker started"'
 RECEIVER_READY = "receiver listening"
@@ -18,7 +18,7 @@ CATALOG = PROJECT_ROOT / "catalog.toml"
 ONCALL = PROJECT_ROOT / "oncall.toml"
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 # compose service -> the module its `python -m` command names (the image's working directory is the project)
-COMPOSE_MODULES = {"starter.receiver": RECEIVER, "starter.register_search_attributes": REGISTER_SEARCH_ATTRIBUTES}
+COMPOSE_MODULES = {"receiver": RECEIVER, "starter.register_search_attributes": REGISTER_SEARCH_ATTRIBUTES}
 
 
 def temporal_binary() -> Path:

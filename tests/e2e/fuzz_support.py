@@ -17,7 +17,7 @@ import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starter.receiver.app import METRICS_KEY
+from receiver.app import METRICS_KEY
 from tests.e2e.receiver_support import Receiver, fresh_group
 
 CASE_TIMEOUT = 30.0  # seconds for one request and its checks; each takes milliseconds

@@ -23,8 +23,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import ViewRequest
-from starter.receiver import ReceiverConfig, build_app
-from starter.receiver.inbox import channel_of
+from receiver.app import build_app
+from receiver.config import ReceiverConfig
+from starter.intake.inbox import channel_of
 from workflows.incident import IncidentWorkflow
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -181,12 +182,12 @@ async def wait_until_healthy(http: aiohttp.ClientSession, url: str, process: asy
 async def start_receiver_process(
     temporal: str, database_url: str, task_queue: str, token: str, port: int, log_level: str = "info", **extra_env: str
 ) -> asyncio.subprocess.Process:
-    """`python -m starter.receiver` as an operator runs it, on a loopback port."""
+    """`python -m receiver` as an operator runs it, on a loopback port."""
     env = {**os.environ, "TEMPORAL_ADDRESS": temporal, "INCIDENT_DATABASE_URL": database_url,
            "INCIDENT_TASK_QUEUE": task_queue, "INCIDENT_INGEST_TOKEN": token, "INCIDENT_LOG_LEVEL": log_level,
            "INCIDENT_RECEIVER_HOST": "127.0.0.1", "INCIDENT_RECEIVER_PORT": str(port), **extra_env}  # fmt: skip
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "starter.receiver", cwd=Path(__file__).resolve().parents[2], env=env,
+        sys.executable, "-m", "receiver", cwd=Path(__file__).resolve().parents[2], env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from starter.receiver.events_api import event_route
+from starter.intake.events_api import event_route
 from tests.e2e.receiver_support import Receiver
 
 STATUS_SERVICE = "storefront"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from starter.receiver.events_api import event_route
+from starter.intake.events_api import event_route
 from stores.catalog_file import load_catalog, read_catalog_file
 from tests.conftest import CATALOG
 from tests.e2e.cli import Cli

@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from localstack.temporal import temporal_binary
-from starter.receiver.events_api import event_route
+from starter.intake.events_api import event_route
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, receiver  # noqa: F401
 from workflows.contract import IncidentContract

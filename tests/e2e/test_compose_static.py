@@ -33,7 +33,13 @@ SQL_VISIBILITY_SLOTS = {"Keyword": 10, "Bool": 3, "Datetime": 3, "Int": 3, "Doub
 # Programs, the files whose code reads their settings, and the service that runs them.
 PROGRAMS = {
     "worker": [ROOT / "worker.py"],
-    "receiver": sorted((ROOT / "starter" / "receiver").glob("*.py")),
+    "receiver": sorted(
+        [
+            *(ROOT / "receiver").rglob("*.py"),
+            *(ROOT / "starter" / "intake").glob("*.py"),
+            *(ROOT / "pages").rglob("*.py"),
+        ]
+    ),
 }
 CONNECTS_TO_TEMPORAL = {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"}  # starter.temporal_connection reads them
 SECRETS = {"POSTGRES_PASSWORD", "INCIDENT_DB_PASSWORD", "INCIDENT_INGEST_TOKEN", "INCIDENT_PAGE_SECRET"}
@@ -115,7 +121,7 @@ def command_words(command: str | list[str]) -> list[str]:
 
 
 def program_file(words: list[str]) -> Path:
-    """`python worker.py` -> worker.py; `python -m starter.receiver` -> starter/receiver/__main__.py."""
+    """`python worker.py` -> worker.py; `python -m receiver` -> receiver/__main__.py."""
     assert words[0] == "python", words
     if words[1] == "-m":
         module = ROOT.joinpath(*words[2].split("."))
@@ -331,7 +337,7 @@ def test_the_web_ui_shows_the_temporal_service_on_port_8233(services: dict[str, 
 
 
 def test_stop_grace_periods_outlast_the_drains_of_the_worker_and_the_receiver(services: dict[str, Any]) -> None:
-    from starter.receiver.__main__ import DRAIN_SECONDS
+    from receiver.__main__ import DRAIN_SECONDS
     from worker import SHUTDOWN_GRACE_SECONDS
 
     assert seconds(services["worker"]["stop_grace_period"]) > SHUTDOWN_GRACE_SECONDS
@@ -344,7 +350,7 @@ def test_stop_grace_periods_outlast_the_drains_of_the_worker_and_the_receiver(se
 def test_every_command_the_image_and_the_compose_file_run_exists_in_the_repository(services: dict[str, Any]) -> None:
     (cmd,) = instruction_args("CMD")
     commands = [command_words(cmd)] + [command_words(s["command"]) for s in services.values() if "command" in s]
-    assert ["python", "worker.py"] in commands and ["python", "-m", "starter.receiver"] in commands
+    assert ["python", "worker.py"] in commands and ["python", "-m", "receiver"] in commands
     for words in commands:
         assert program_file(words).is_file(), f"{' '.join(words)}: {program_file(words)} does not exist"
     assert command_words(cmd) == command_words(services["worker"]["command"]), "the default command is the worker"

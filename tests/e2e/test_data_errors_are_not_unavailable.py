@@ -11,11 +11,11 @@ import asyncpg
 import pytest
 
 from domain.alerts import AlertEvent
-from starter.receiver import release_routes
-from starter.receiver.config import ReceiverConfig
-from starter.receiver.deliveries import Delivery
-from starter.receiver.inbox import Inbox, InboxRefused
-from starter.receiver.release_payloads import ChangeEvent, ChangePayload
+from receiver.config import ReceiverConfig
+from receiver.releases import routes as release_routes
+from receiver.releases.payloads import ChangeEvent, ChangePayload
+from starter.intake.deliveries import Delivery
+from starter.intake.inbox import Inbox, InboxRefused
 from tests.e2e.receiver_support import CHECKOUT_KEY, TOKEN, Receiver, receiver  # noqa: F401
 
 

@@ -4,7 +4,7 @@ HTML (`/status` and the `/status/board` it refreshes from) shows the window, sch
 progress, and drops it once cancelled.
 
 Each test starts its own receiver after announcing its window: the receiver reads the windows at
-most every few seconds (starter/receiver/maintenance.py), so a receiver that read them a moment
+most every few seconds (starter/intake/maintenance.py), so a receiver that read them a moment
 before the announcement could still open an incident for an alert inside it."""
 
 import asyncio
@@ -20,8 +20,8 @@ import asyncpg
 import pytest_asyncio
 from temporalio.client import Client
 
-from starter.receiver.alertmanager import group_route
-from starter.receiver.payloads import AlertmanagerWebhook
+from starter.intake.alertmanager import group_route
+from starter.intake.payloads import AlertmanagerWebhook
 from stores.catalog_file import load_catalog, read_catalog_file
 from tests.conftest import CATALOG
 from tests.e2e.cli import Cli

@@ -4,7 +4,7 @@ server on loopback received."""
 
 import uuid
 
-from starter.receiver.events_api import event_route
+from starter.intake.events_api import event_route
 from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, fresh_group
 from tests.e2e.test_paging_by_email import Inbox, an_email, paging_stack, smtp  # noqa: F401
 

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from temporalio.service import RPCError, RPCStatusCode
 
 from localstack.temporal import free_port
-from starter.receiver.alertmanager import group_route
-from starter.receiver.events_api import event_route
-from starter.receiver.payloads import AlertmanagerWebhook
+from starter.intake.alertmanager import group_route
+from starter.intake.events_api import event_route
+from starter.intake.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import (
     Answer,
     Ledger,
@@ -204,7 +204,7 @@ async def test_no_generated_routing_key_but_a_catalog_one_opens_an_incident(
     await run_property(generated, check, examples=300)
 
 
-# -- the log of `python -m starter.receiver` ---------------------------------------------------
+# -- the log of `python -m receiver` ---------------------------------------------------
 
 
 def nested(value: Any, levels: int) -> Any:

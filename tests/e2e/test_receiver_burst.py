@@ -8,7 +8,7 @@ import asyncpg
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from starter.receiver.app import METRICS_KEY
+from receiver.app import METRICS_KEY
 from tests.e2e.receiver_support import Receiver, fresh_group, receiver  # noqa: F401
 
 FINGERPRINTS = ("a1", "b2", "c3", "d4")

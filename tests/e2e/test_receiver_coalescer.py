@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from starter.receiver.coalescer import Coalescer, CoalescerClosed
+from starter.intake.coalescer import Coalescer, CoalescerClosed
 
 
 class GatedFlush:

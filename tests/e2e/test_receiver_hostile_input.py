@@ -21,10 +21,10 @@ import pytest_asyncio
 from hypothesis import strategies as st
 from temporalio.client import Client
 
-from starter.receiver.alertmanager import group_route, rejection_key
-from starter.receiver.deliveries import stable_id
-from starter.receiver.events_api import event_route
-from starter.receiver.payloads import AlertmanagerWebhook
+from starter.intake.alertmanager import group_route, rejection_key
+from starter.intake.deliveries import stable_id
+from starter.intake.events_api import event_route
+from starter.intake.payloads import AlertmanagerWebhook
 from tests.e2e.fuzz_support import (
     Answer,
     Ledger,

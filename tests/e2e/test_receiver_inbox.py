@@ -18,16 +18,16 @@ import pytest_asyncio
 from temporalio.client import Client
 
 from domain.alerts import AlertEvent
-from starter.receiver import inbox_rows
-from starter.receiver.alertmanager import delivery_from_webhook
-from starter.receiver.config import ReceiverConfig
-from starter.receiver.deliveries import Delivery
-from starter.receiver.forwarder import InboxForwarder
-from starter.receiver.inbox import Inbox
-from starter.receiver.inbox_rows import chunks
-from starter.receiver.metrics import Metrics
-from starter.receiver.payloads import AlertmanagerWebhook
-from starter.receiver.temporal_feed import TemporalFeed
+from receiver.config import ReceiverConfig
+from receiver.metrics import Metrics
+from starter.intake import inbox_rows
+from starter.intake.alertmanager import delivery_from_webhook
+from starter.intake.deliveries import Delivery
+from starter.intake.forwarder import InboxForwarder
+from starter.intake.inbox import Inbox
+from starter.intake.inbox_rows import chunks
+from starter.intake.payloads import AlertmanagerWebhook
+from starter.intake.temporal_feed import TemporalFeed
 from stores.alert_routes import AlertRoutes
 from tests.e2e.receiver_support import TOKEN, fresh_group, inbox_drained, view_when, with_status
 

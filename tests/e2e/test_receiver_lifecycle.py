@@ -8,7 +8,7 @@ import pytest
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import Cancel
-from starter.receiver.events_api import event_route
+from starter.intake.events_api import event_route
 from tests.e2e.receiver_support import (  # noqa: F401
     CHECKOUT_KEY,
     Receiver,

@@ -1,4 +1,4 @@
-"""`python -m starter.receiver` as an operator runs it: configured by the environment, drained by SIGTERM."""
+"""`python -m receiver` as an operator runs it: configured by the environment, drained by SIGTERM."""
 
 import json
 import uuid

@@ -14,8 +14,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from localstack.temporal import free_port
-from starter.receiver.alertmanager import rejection_key
-from starter.receiver.payloads import AlertmanagerWebhook
+from starter.intake.alertmanager import rejection_key
+from starter.intake.payloads import AlertmanagerWebhook
 from tests.e2e.receiver_support import (  # noqa: F401
     CHECKOUT_KEY,
     TOKEN,

@@ -1,7 +1,7 @@
 """The recorded Alertmanager captures, byte for byte, through the running receiver into real workflows."""
 
-from starter.receiver.alertmanager import WORKFLOW_PREFIX
-from starter.receiver.events_api import event_route
+from starter.intake.alertmanager import WORKFLOW_PREFIX
+from starter.intake.events_api import event_route
 from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, prioritized, receiver, sample  # noqa: F401
 
 

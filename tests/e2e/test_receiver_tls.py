@@ -16,7 +16,7 @@ import pytest
 import trustme
 
 from localstack.temporal import free_port
-from starter.receiver.events_api import event_route
+from starter.intake.events_api import event_route
 from tests.e2e.receiver_support import (
     CHECKOUT_KEY,
     incident_of,

@@ -22,9 +22,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 
 from localstack.temporal import free_port, start_dev_server
-from starter.receiver.alertmanager import group_route
-from starter.receiver.events_api import event_route
-from starter.receiver.payloads import AlertmanagerWebhook
+from starter.intake.alertmanager import group_route
+from starter.intake.events_api import event_route
+from starter.intake.payloads import AlertmanagerWebhook
 from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, fresh_group, incident_of, sample, serve
 
 BACK_WITHIN = 45.0  # seconds for the restarted server to take events again (it starts in a few)
@@ -34,7 +34,7 @@ QUICK_GIVE_UP = RetryConfig(max_elapsed_time_millis=1500, max_retries=3)
 
 
 async def lazy_client(address: str) -> Client:
-    """Lazy, as `python -m starter.receiver` connects: the process may start before Temporal does."""
+    """Lazy, as `python -m receiver` connects: the process may start before Temporal does."""
     return await Client.connect(address, lazy=True, retry_config=QUICK_GIVE_UP,
                                 data_converter=pydantic_data_converter)  # fmt: skip
 

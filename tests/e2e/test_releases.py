@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest_asyncio
 
-from starter.receiver.events_api import event_route
+from starter.intake.events_api import event_route
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import CHECKOUT_KEY, TOKEN, Receiver, receiver  # noqa: F401
 from tests.workflows.incident_driver import current_details

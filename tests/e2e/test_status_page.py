@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import jsonschema
 import pytest_asyncio
 
-from starter.receiver import maintenance
+from starter.intake import maintenance
 from tests.e2e.catalogs import load_service_like
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import Receiver, receiver  # noqa: F401

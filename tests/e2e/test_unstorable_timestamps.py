@@ -22,9 +22,9 @@ import trustme
 from temporalio.client import Client
 
 from localstack.temporal import free_port
-from starter.receiver.alertmanager import WORKFLOW_PREFIX
-from starter.receiver.deliveries import stable_id
-from starter.receiver.events_api import event_route
+from starter.intake.alertmanager import WORKFLOW_PREFIX
+from starter.intake.deliveries import stable_id
+from starter.intake.events_api import event_route
 from tests.e2e.receiver_support import (
     CHECKOUT_KEY,
     TOKEN,

@@ -137,7 +137,7 @@ async def test_the_receiver_exits_0_on_sigterm_and_sigint_run_after_run(stack: S
         env = {**stack.worker_env(), "INCIDENT_INGEST_TOKEN": f"exit-test-{run}", "INCIDENT_RECEIVER_PORT": str(port),
                "INCIDENT_RECEIVER_HOST": "127.0.0.1"}  # fmt: skip
         log_file = stack.directory / f"receiver-{run}.log"
-        receiver = stack.track(ChildProcess([sys.executable, "-m", "starter.receiver"], env, log_file,
+        receiver = stack.track(ChildProcess([sys.executable, "-m", "receiver"], env, log_file,
                                             '"receiver listening"'))  # fmt: skip
         await receiver.start()
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:

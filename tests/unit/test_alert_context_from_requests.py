@@ -1,5 +1,5 @@
 """What a sender said beyond the summary, kept on the alert event from the request body as the receiver
-parses it (starter/receiver/alert_context.py), and bounded: MAX_DETAILS details of MAX_TEXT characters,
+parses it (starter/intake/alert_context.py), and bounded: MAX_DETAILS details of MAX_TEXT characters,
 MAX_LINKS links and images, URLs of MAX_URL, nested custom details flattened to "a.b" keys."""
 
 import json
@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.incident import AlertContext, Link
-from starter.receiver.alert_context import MAX_DEPTH, MAX_DETAILS, MAX_LINKS, MAX_TEXT, MAX_URL
-from starter.receiver.alertmanager import delivery_from_webhook
-from starter.receiver.config import ReceiverConfig
-from starter.receiver.events_api import delivery_from_event
-from starter.receiver.payloads import AlertmanagerWebhook, PagerDutyEvent, parse_body
+from receiver.config import ReceiverConfig
+from starter.intake.alert_context import MAX_DEPTH, MAX_DETAILS, MAX_LINKS, MAX_TEXT, MAX_URL
+from starter.intake.alertmanager import delivery_from_webhook
+from starter.intake.events_api import delivery_from_event
+from starter.intake.payloads import AlertmanagerWebhook, PagerDutyEvent, parse_body
 
 SAMPLES = Path(__file__).resolve().parents[1] / "e2e" / "samples"  # recorded from a real Alertmanager 0.25
 NOW = datetime(2026, 11, 29, 23, 47, 30, tzinfo=UTC)

@@ -34,7 +34,7 @@ NOT_MOVED_YET = {
 # SQL that stays with its program, by design: the readiness probe's ping (runtime/database.ping once
 # runtime/ exists) and the local stack creating its database before any store can connect.
 EXCEPTIONS = {
-    ("starter/receiver/probe_routes.py", "SELECT 1"),
+    ("receiver/probe_routes.py", "SELECT 1"),
     ("localstack/postgres.py", "SELECT 1 FROM pg_database WHERE datname = $1"),
     ("localstack/postgres.py", 'CREATE DATABASE ""'),
 }

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from starter.receiver.config import DATABASE_ERRORS
+from receiver.config import DATABASE_ERRORS
 from stores import rejections
 
 

@@ -10,9 +10,9 @@ from datetime import datetime
 from domain.alerts import AlertEvent
 from domain.commands import OpenIncident
 from domain.enums import Source
-from starter.receiver.alert_context import from_alertmanager
-from starter.receiver.config import ReceiverConfig
-from starter.receiver.deliveries import (
+from receiver.config import ReceiverConfig
+from starter.intake.alert_context import from_alertmanager
+from starter.intake.deliveries import (
     ALERTMANAGER_ACTOR,
     DESCRIPTION_LIMIT,
     SUMMARY_LIMIT,
@@ -22,7 +22,7 @@ from starter.receiver.deliveries import (
     scale_hint,
     stable_id,
 )  # fmt: skip
-from starter.receiver.payloads import AlertmanagerAlert, AlertmanagerWebhook
+from starter.intake.payloads import AlertmanagerAlert, AlertmanagerWebhook
 
 WORKFLOW_PREFIX = "alert-am"
 

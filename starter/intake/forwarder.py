@@ -31,12 +31,12 @@ import asyncpg
 import structlog
 
 from domain.alerts import INBOX_MEMORY
-from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
-from starter.receiver.deliveries import Delivery
-from starter.receiver.inbox import decode
-from starter.receiver.inbox_rows import Row, chunks, set_aside, stamped
-from starter.receiver.metrics import Metrics
-from starter.receiver.temporal_feed import TemporalFeed, TemporalRefused, TemporalUnavailable
+from receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.metrics import Metrics
+from starter.intake.deliveries import Delivery
+from starter.intake.inbox import decode
+from starter.intake.inbox_rows import Row, chunks, set_aside, stamped
+from starter.intake.temporal_feed import TemporalFeed, TemporalRefused, TemporalUnavailable
 from stores import inbox
 from stores.schema import migrate
 

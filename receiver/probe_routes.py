@@ -8,9 +8,9 @@ from aiohttp import web
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from starter.receiver.config import ReceiverConfig
-from starter.receiver.metrics import CONTENT_TYPE, Metrics
-from starter.receiver.openapi import OPENAPI_DOCUMENT
+from receiver.config import ReceiverConfig
+from receiver.metrics import CONTENT_TYPE, Metrics
+from receiver.openapi import OPENAPI_DOCUMENT
 
 
 class ProbeRoutes:

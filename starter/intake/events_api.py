@@ -10,8 +10,8 @@ from datetime import datetime
 from domain.alerts import AlertEvent
 from domain.commands import OpenIncident
 from domain.enums import Source
-from starter.receiver.alert_context import from_event
-from starter.receiver.deliveries import (
+from starter.intake.alert_context import from_event
+from starter.intake.deliveries import (
     DESCRIPTION_LIMIT,
     EVENTS_API_ACTOR,
     SUMMARY_LIMIT,
@@ -20,7 +20,7 @@ from starter.receiver.deliveries import (
     scale_hint,
     stable_id,
 )  # fmt: skip
-from starter.receiver.payloads import EventPayload, PagerDutyEvent
+from starter.intake.payloads import EventPayload, PagerDutyEvent
 
 WORKFLOW_PREFIX = "alert-pd"
 STATUS_OF_ACTION = {"trigger": "firing", "acknowledge": "acknowledged", "resolve": "resolved"}

@@ -16,13 +16,13 @@ from aiohttp import web
 from pydantic import BaseModel
 from temporalio.client import Client
 
+from receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.refusals import Refusal, is_data_error, malformed, unauthorized, unavailable, unstorable
+from receiver.releases.payloads import ChangeEvent, KnownErrorRelease
+from receiver.request_guards import check_bearer, check_json, read_body
+from starter.intake.payloads import MalformedBody, parse_body
+from starter.intake.service_directory import CatalogUnavailable, ServiceDirectory
 from starter.known_error_publishing import NotOfferedYet, publish
-from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
-from starter.receiver.payloads import MalformedBody, parse_body
-from starter.receiver.refusals import Refusal, is_data_error, malformed, unauthorized, unavailable, unstorable
-from starter.receiver.release_payloads import ChangeEvent, KnownErrorRelease
-from starter.receiver.request_guards import check_bearer, check_json, read_body
-from starter.receiver.service_directory import CatalogUnavailable, ServiceDirectory
 from stores import changes
 from stores.known_errors import KnownErrorRefused
 

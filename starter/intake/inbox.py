@@ -16,10 +16,10 @@ import asyncpg
 from pydantic import TypeAdapter
 from temporalio.client import Client
 
-from starter.receiver.coalescer import Coalescer
-from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
-from starter.receiver.deliveries import Delivery
-from starter.receiver.refusals import is_data_error
+from receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.refusals import is_data_error
+from starter.intake.coalescer import Coalescer
+from starter.intake.deliveries import Delivery
 from stores import inbox
 
 DELIVERY = TypeAdapter(Delivery)

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from starter.status import statuspage
-from starter.status.board import REFRESH_SECONDS, Snapshot, StatusBoard
+from pages.status import statuspage
+from pages.status.board import REFRESH_SECONDS, Snapshot, StatusBoard
 
 TEMPLATES = Path(__file__).parent / "templates"
 POLL_MS = 2000  # how often an open page asks for the board

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.catalog import Phrases
 from domain.releases import PROBLEM_ID, KnownErrorDraft
-from starter.receiver.payloads import DateTime, EventLink
+from starter.intake.payloads import DateTime, EventLink
 
 
 class ChangePayload(BaseModel):

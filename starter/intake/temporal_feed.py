@@ -21,10 +21,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import AlertBatch, OpenIncident
 from domain.priority import queue_priority
-from starter.receiver.config import ReceiverConfig
-from starter.receiver.deliveries import Delivery
-from starter.receiver.metrics import Metrics
-from starter.receiver.routes import AlertRoutes, Route
+from receiver.config import ReceiverConfig
+from receiver.metrics import Metrics
+from starter.intake.deliveries import Delivery
+from stores.alert_routes import AlertRoutes, Route
 from workflows.contract import INCIDENT_CLOSED, IncidentContract, name_of
 from workflows.visibility import initial_search_attributes, static_summary
 

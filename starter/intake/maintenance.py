@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from domain.status import Maintenance
-from starter.receiver.config import DATABASE_ERRORS
+from receiver.config import DATABASE_ERRORS
 from stores.maintenance import windows
 
 REFRESH_SECONDS = 2.0

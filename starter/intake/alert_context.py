@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from domain.incident import AlertContext, Link
-from starter.receiver.deliveries import clip
-from starter.receiver.payloads import AlertmanagerAlert, AlertmanagerWebhook, PagerDutyEvent
+from starter.intake.deliveries import clip
+from starter.intake.payloads import AlertmanagerAlert, AlertmanagerWebhook, PagerDutyEvent
 
 MAX_DETAILS = 30
 MAX_TEXT = 500

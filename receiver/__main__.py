@@ -1,4 +1,4 @@
-"""`python -m starter.receiver`: the alert receiver on INCIDENT_RECEIVER_HOST:PORT (127.0.0.1:8080).
+"""`python -m receiver`: the alert receiver on INCIDENT_RECEIVER_HOST:PORT (127.0.0.1:8080).
 
 Starts even while Temporal or Postgres are still coming up (the Temporal client is
 lazy, the pool opens connections on demand): /readyz says which is missing. Ingest
@@ -18,11 +18,11 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from receiver.app import build_app
+from receiver.config import ReceiverConfig
+from receiver.safe_errors import exception_fields, keep_request_bytes_out_of_aiohttp_logs
 from starter.logs import configure_logging
 from starter.process_exit import exit_now
-from starter.receiver.app import build_app
-from starter.receiver.config import ReceiverConfig
-from starter.receiver.safe_errors import exception_fields, keep_request_bytes_out_of_aiohttp_logs
 from starter.settings import Settings
 from starter.temporal_connection import connect
 

@@ -7,8 +7,8 @@ schemathesis against this document and the running receiver (tests/e2e/test_rece
 
 from typing import Any
 
-from starter.receiver.payloads import AlertmanagerWebhook, PagerDutyEvent
-from starter.receiver.release_payloads import ChangeEvent, KnownErrorRelease
+from receiver.releases.payloads import ChangeEvent, KnownErrorRelease
+from starter.intake.payloads import AlertmanagerWebhook, PagerDutyEvent
 
 _LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
 _ERROR = {

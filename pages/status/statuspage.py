@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.status import DESCRIPTION, ComponentStatus, Maintenance, PublicIncident, page_indicator
-from starter.status.board import Snapshot
+from pages.status.board import Snapshot
 
 PAGE_ID = "incident-pipeline"
 

@@ -5,7 +5,7 @@ import hmac
 
 from aiohttp import web
 
-from starter.receiver.refusals import not_json, too_large, unauthorized, unreadable
+from receiver.refusals import not_json, too_large, unauthorized, unreadable
 
 
 def check_bearer(request: web.Request, token: str) -> None:

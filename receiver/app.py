@@ -1,8 +1,8 @@
 """build_app: the receiver's routes, wired to one Temporal client and one Postgres pool.
 
-Ingest commits each delivery to the Postgres inbox (inbox.py) and answers; the inbox forwarder
-(forwarder.py), a background task of the same app, hands the rows to Temporal.
-`python -m starter.receiver` serves it; tests build it in-process on a loopback port.
+Ingest commits each delivery to the Postgres inbox (starter/intake/inbox.py) and answers; the inbox
+forwarder (starter/intake/forwarder.py), a background task of the same app, hands the rows to Temporal.
+`python -m receiver` serves it; tests build it in-process on a loopback port.
 """
 
 import time
@@ -13,20 +13,21 @@ import structlog
 from aiohttp import web
 from temporalio.client import Client
 
-from starter.receiver.config import ReceiverConfig
-from starter.receiver.forwarder import InboxForwarder
-from starter.receiver.inbox import Inbox, channel_of
-from starter.receiver.ingest_routes import ALERTMANAGER, EVENTS_API, IngestRoutes
-from starter.receiver.metrics import Metrics
-from starter.receiver.page_routes import PageRoutes
-from starter.receiver.probe_routes import ProbeRoutes
-from starter.receiver.refusals import Refusal
-from starter.receiver.release_routes import CHANGES, KNOWN_ERRORS, ReleaseRoutes
-from starter.receiver.safe_errors import exception_fields
-from starter.receiver.service_directory import ServiceDirectory
-from starter.receiver.temporal_feed import TemporalFeed
-from starter.status.board import StatusBoard
-from starter.status.routes import StatusRoutes
+from pages.acknowledgement import AcknowledgementRoutes
+from pages.calendars import CalendarRoutes
+from pages.status.board import StatusBoard
+from pages.status.routes import StatusRoutes
+from receiver.config import ReceiverConfig
+from receiver.metrics import Metrics
+from receiver.probe_routes import ProbeRoutes
+from receiver.refusals import Refusal
+from receiver.releases.routes import CHANGES, KNOWN_ERRORS, ReleaseRoutes
+from receiver.safe_errors import exception_fields
+from starter.intake.forwarder import InboxForwarder
+from starter.intake.inbox import Inbox, channel_of
+from starter.intake.ingest_routes import ALERTMANAGER, EVENTS_API, IngestRoutes
+from starter.intake.service_directory import ServiceDirectory
+from starter.intake.temporal_feed import TemporalFeed
 from stores.alert_routes import AlertRoutes
 
 log = structlog.get_logger("receiver")
@@ -46,7 +47,8 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     ingest = IngestRoutes(pool, directory, inbox, config, metrics)
     releases = ReleaseRoutes(client, pool, directory, config)
     probes = ProbeRoutes(client, pool, config, metrics)
-    pages = PageRoutes(client, pool, config)
+    acknowledgements = AcknowledgementRoutes(client, pool, config)
+    calendars = CalendarRoutes(pool)
 
     # client_max_size: ingest handlers stream the body under their own 512 KB limit; this only
     # bounds what aiohttp itself would buffer for any other route.
@@ -61,10 +63,10 @@ def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web
     app.router.add_get("/readyz", probes.readyz)
     app.router.add_get("/metrics", probes.metrics)
     app.router.add_get("/openapi.json", probes.openapi)
-    app.router.add_get("/v1/pages/{token}", pages.confirm)
-    app.router.add_get("/v1/pages/{token}/ack", pages.confirm)  # the link as clicked: the page, never an ack
-    app.router.add_post("/v1/pages/{token}/ack", pages.acknowledge)
-    app.router.add_get("/v1/oncall/{schedule}.ics", pages.calendar)
+    app.router.add_get("/v1/pages/{token}", acknowledgements.confirm)
+    app.router.add_get("/v1/pages/{token}/ack", acknowledgements.confirm)  # the link as clicked: the page, never an ack
+    app.router.add_post("/v1/pages/{token}/ack", acknowledgements.acknowledge)
+    app.router.add_get("/v1/oncall/{schedule}.ics", calendars.calendar)
     StatusRoutes(StatusBoard(pool, config.database_timeout.total_seconds()), config.public_url).add_to(app)
 
     async def start_forwarding(app: web.Application) -> None:

@@ -15,18 +15,18 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from domain.status import Maintenance
-from starter.receiver import alertmanager, events_api
-from starter.receiver.coalescer import CoalescerClosed
-from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
-from starter.receiver.deliveries import Delivery, stable_id
-from starter.receiver.inbox import Inbox, InboxRefused, InboxUnavailable
-from starter.receiver.maintenance import MaintenanceUnavailable, MaintenanceWindows
-from starter.receiver.metrics import Metrics
-from starter.receiver.payloads import AlertmanagerWebhook, MalformedBody, PagerDutyEvent, parse_body
-from starter.receiver.refusals import is_data_error, malformed, not_in_catalog, unauthorized, unavailable, unstorable
-from starter.receiver.rejections import RejectionNotRecorded, record_rejection
-from starter.receiver.request_guards import check_bearer, check_json, read_body
-from starter.receiver.service_directory import CatalogService, CatalogUnavailable, ServiceDirectory
+from receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.metrics import Metrics
+from receiver.refusals import is_data_error, malformed, not_in_catalog, unauthorized, unavailable, unstorable
+from receiver.request_guards import check_bearer, check_json, read_body
+from starter.intake import alertmanager, events_api
+from starter.intake.coalescer import CoalescerClosed
+from starter.intake.deliveries import Delivery, stable_id
+from starter.intake.inbox import Inbox, InboxRefused, InboxUnavailable
+from starter.intake.maintenance import MaintenanceUnavailable, MaintenanceWindows
+from starter.intake.payloads import AlertmanagerWebhook, MalformedBody, PagerDutyEvent, parse_body
+from starter.intake.rejections import RejectionNotRecorded, record_rejection
+from starter.intake.service_directory import CatalogService, CatalogUnavailable, ServiceDirectory
 from stores.maintenance import attach
 
 log = structlog.get_logger("receiver")

@@ -6,7 +6,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from starter.receiver.deliveries import Delivery
+from starter.intake.deliveries import Delivery
 from stores import inbox
 
 log = structlog.get_logger("receiver")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from starter.receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.config import DATABASE_ERRORS, ReceiverConfig
 from stores import catalog
 
 log = structlog.get_logger("receiver")
