@@ -1,8 +1,8 @@
 """`make run`: the whole stack on one machine, in the foreground.
 
 Temporal dev server (state in .data/temporal.db, Web UI :8233), PostgreSQL embedded
-in .data/pg (unless INCIDENT_DATABASE_URL is set), migrations and catalog (done by
-the worker at start), the worker and the alert receiver. Ctrl-C stops everything
+in .data/pg (unless INCIDENT_DATABASE_URL is set), migrations (before anything reads the
+schema), the worker (which loads the catalog at start) and the alert receiver. Ctrl-C stops everything
 cleanly; the next `make run` finds every open incident and timer where it was.
 """
 
@@ -15,10 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
+
 from localstack.postgres import LocalPostgres
 from localstack.temporal import RETENTION, keep_closed_histories, start_dev_server, wait_for_port
 from starter.process_exit import exit_now
 from starter.settings import PROJECT_ROOT
+from stores.schema import migrate
 
 DATA = PROJECT_ROOT / ".data"
 TEMPORAL_PORT, UI_PORT, POSTGRES_PORT = 7233, 8233, 55432
@@ -54,6 +57,14 @@ def _stop(process: subprocess.Popen[bytes], name: str, timeout: float = 20) -> N
             process.wait()
 
 
+async def _migrate(database_url: str) -> None:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        await migrate(pool)
+    finally:
+        await pool.close()
+
+
 def main() -> int:
     env = dict(os.environ)
     # a second stack beside the usual one (make bench, B5): its own data directory and ports
@@ -72,6 +83,9 @@ def main() -> int:
         postgres = LocalPostgres(data / "pg", postgres_port)
         env["INCIDENT_DATABASE_URL"] = postgres.start()
     print(f"PostgreSQL      {env['INCIDENT_DATABASE_URL']}", flush=True)
+    # The receiver serves the status page from the schema as soon as it starts: migrate before either
+    # program starts, so "Ready." means ready (the worker's own migration at start is then a no-op).
+    asyncio.run(_migrate(env["INCIDENT_DATABASE_URL"]))
     temporal = start_dev_server(data / "temporal.db", temporal_port, ui_port, data / "temporal.log")
     asyncio.run(keep_closed_histories(env["TEMPORAL_ADDRESS"], env.get("TEMPORAL_NAMESPACE") or "default"))
     print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{ui_port}"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -63,7 +64,12 @@ class StatusRoutes:
                             headers=_cache_headers())  # fmt: skip
 
     async def _fresh(self) -> Snapshot:
-        snapshot = await self._board.snapshot()
+        try:
+            snapshot = await self._board.snapshot()
+        except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
+            # the worker migrates the schema at its start; a receiver that starts beside it may be first
+            raise web.HTTPServiceUnavailable(text="the incident database is being upgraded; retry shortly",
+                                             headers={"Retry-After": "2"}) from None  # fmt: skip
         if snapshot.version != self._version:  # a new snapshot: everything is rendered again, once
             self._rendered, self._version = {}, snapshot.version
         return snapshot
