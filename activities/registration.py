@@ -93,7 +93,7 @@ class RegistrationActivities:
     async def _reject(self, conn: asyncpg.Connection, request: RegisterIncident) -> None:
         await rejections.reject(
             conn, dedup_key=request.incident_key, source=request.source, service=request.service,
-            reason="service not in the agreed catalog",
+            reason=rejections.OUTSIDE_CATALOG,
             payload_json=json.dumps({"summary": request.summary, "workflow_id": request.workflow_id}),
         )  # fmt: skip
 

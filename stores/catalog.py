@@ -6,10 +6,12 @@ agreement: it takes no new incidents. `IN_FORCE` is that rule, the one place it 
 """
 
 import json
+from typing import TYPE_CHECKING
 
 import asyncpg
 
-from domain.catalog import Notifications, ServiceAgreement
+if TYPE_CHECKING:  # imported where used: incidentctl reads names here without loading pydantic
+    from domain.catalog import Notifications, ServiceAgreement
 
 IN_FORCE = "NOT coalesce((agreement->>'withdrawn')::boolean, false)"
 
@@ -32,15 +34,19 @@ async def withdraw_all_but(conn: asyncpg.Connection, names: list[str]) -> None:
     )
 
 
-async def fetch_agreement(conn: asyncpg.Connection, service: str) -> ServiceAgreement | None:
+async def fetch_agreement(conn: asyncpg.Connection, service: str) -> "ServiceAgreement | None":
     """The service's agreement while it is in force; None for an unknown or withdrawn service."""
+    from domain.catalog import ServiceAgreement
+
     raw = await conn.fetchval(f"SELECT agreement FROM services WHERE name = $1 AND {IN_FORCE}", service)
     if raw is None:
         return None
     return ServiceAgreement.model_validate(json.loads(raw))
 
 
-async def fetch_notifications(conn: asyncpg.Connection, service: str) -> Notifications:
+async def fetch_notifications(conn: asyncpg.Connection, service: str) -> "Notifications":
+    from domain.catalog import Notifications
+
     raw = await conn.fetchval("SELECT notifications FROM services WHERE name = $1", service)
     return Notifications.model_validate_json(raw) if raw else Notifications()
 
@@ -48,6 +54,24 @@ async def fetch_notifications(conn: asyncpg.Connection, service: str) -> Notific
 async def agreed_services(conn: asyncpg.Connection) -> list[str]:
     """The names of the services in force, sorted (by Python, not by the database's collation)."""
     return sorted(r["name"] for r in await conn.fetch(f"SELECT name FROM services WHERE {IN_FORCE}"))
+
+
+async def last_agreement(conn: asyncpg.Connection, service: str) -> "ServiceAgreement | None":
+    """The service's agreement as last loaded, withdrawn or not (what its past incidents were under)."""
+    from domain.catalog import ServiceAgreement
+
+    raw = await conn.fetchval("SELECT agreement FROM services WHERE name = $1", service)
+    return ServiceAgreement.model_validate_json(raw) if raw else None
+
+
+async def agreements(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every service, withdrawn ones too, by name: name, agreement and notifications (JSON text)."""
+    return await conn.fetch("SELECT name, agreement, notifications FROM services ORDER BY name")
+
+
+async def agreements_in_force(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """name and agreement (JSON text) of each service in force."""
+    return await conn.fetch(f"SELECT name, agreement FROM services WHERE {IN_FORCE}")
 
 
 async def directory(db: asyncpg.Pool | asyncpg.Connection, timeout: float | None = None) -> list[asyncpg.Record]:

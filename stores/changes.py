@@ -26,3 +26,13 @@ async def recent(conn: asyncpg.Connection, service: str, until: datetime, window
         " ORDER BY happened_at DESC, id DESC LIMIT $4",
         service, until - window, until, limit,
     )  # fmt: skip
+
+
+async def since(conn: asyncpg.Connection, service: str | None, since: datetime) -> list[asyncpg.Record]:
+    """Every change since `since` (of one service, or all), newest first: service, summary, source,
+    happened_at, links and custom_details (JSON text)."""
+    return await conn.fetch(
+        "SELECT service, summary, source, happened_at, links, custom_details FROM change_events"
+        " WHERE ($1::text IS NULL OR service = $1) AND happened_at >= $2 ORDER BY happened_at DESC, id DESC",
+        service, since,
+    )  # fmt: skip

@@ -136,6 +136,11 @@ async def listing(conn: asyncpg.Connection, service: str | None, retired: bool) 
              "retired_by": r["retired_by"], "retired_reason": r["retired_reason"]} for r in rows]  # fmt: skip
 
 
+async def every_one(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every known error, retired ones too, by id: id, service, title, match (JSON text), workaround, problem."""
+    return await conn.fetch("SELECT id, service, title, match, workaround, problem FROM known_errors ORDER BY id")
+
+
 async def audit_trail(conn: asyncpg.Connection, known_error_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch("SELECT * FROM known_error_audit WHERE known_error_id = $1 ORDER BY id", known_error_id)
     return [{"at": r["at"].isoformat(), "action": r["action"], "actor": r["actor"], "reason": r["reason"]}

@@ -48,6 +48,13 @@ async def windows(conn: Any, since: datetime) -> list[Maintenance]:
     return [_of(r) for r in rows]
 
 
+async def events_taken(conn: asyncpg.Connection, window_ids: list[int]) -> dict[int, int]:
+    """How many alert events each window took (a window that took none is left out)."""
+    rows = await conn.fetch("SELECT window_id, sum(events)::int AS n FROM maintenance_events"
+                            " WHERE window_id = ANY($1::bigint[]) GROUP BY window_id", window_ids)  # fmt: skip
+    return {r["window_id"]: r["n"] for r in rows}
+
+
 async def attach(pool: asyncpg.Pool, window_id: int, source: str, route: str, events: int, payload: Any,
                  timeout: float) -> None:  # fmt: skip
     await pool.execute("INSERT INTO maintenance_events (window_id, source, route, events, payload)"

@@ -2,21 +2,27 @@
 `oncall_overrides` (changed at run time); who a page target means at a moment."""
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import asyncpg
 
-from domain.oncall import Override, Person, Schedule, on_call
-from domain.oncall_config import OnCallConfig
+if TYPE_CHECKING:  # imported where used: incidentctl reads names here without loading pydantic
+    from domain.oncall import Person, Schedule
+    from domain.oncall_config import OnCallConfig
 
 
-async def fetch_person(conn: asyncpg.Connection, name: str) -> Person | None:
+async def fetch_person(conn: asyncpg.Connection, name: str) -> "Person | None":
+    from domain.oncall import Person
+
     raw = await conn.fetchval("SELECT person FROM oncall_people WHERE name = $1", name)
     return Person.model_validate_json(raw) if raw else None
 
 
 async def fetch_schedule(conn: asyncpg.Connection, name: str, since: datetime | None = None,
-                         until: datetime | None = None) -> Schedule | None:  # fmt: skip
+                         until: datetime | None = None) -> "Schedule | None":  # fmt: skip
     """The schedule as loaded, with the run-time overrides that touch [since, until) (all when not given)."""
+    from domain.oncall import Override, Schedule
+
     raw = await conn.fetchval("SELECT schedule FROM oncall_schedules WHERE name = $1", name)
     if raw is None:
         return None
@@ -35,6 +41,36 @@ async def schedule_names(conn: asyncpg.Connection) -> list[str]:
     return [r["name"] for r in await conn.fetch("SELECT name FROM oncall_schedules ORDER BY name")]
 
 
+async def people_names(conn: asyncpg.Connection) -> list[str]:
+    return [r["name"] for r in await conn.fetch("SELECT name FROM oncall_people ORDER BY name")]
+
+
+async def add_override(conn: asyncpg.Connection, schedule: str, person: str, starts_at: datetime, ends_at: datetime,
+                       reason: str, created_by: str) -> int:  # fmt: skip
+    """A person covers the schedule from `starts_at` to `ends_at`; returns the override's id."""
+    return await conn.fetchval(
+        "INSERT INTO oncall_overrides (schedule, person, starts_at, ends_at, reason, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", schedule, person, starts_at, ends_at, reason, created_by,
+    )  # fmt: skip
+
+
+async def overrides_ahead(conn: asyncpg.Connection, schedule: str) -> list[asyncpg.Record]:
+    """The schedule's overrides in force now or later, by start: id, person, starts_at, ends_at, reason, created_by."""
+    return await conn.fetch("SELECT id, person, starts_at, ends_at, reason, created_by FROM oncall_overrides"
+                            " WHERE schedule = $1 AND removed_at IS NULL AND ends_at > now() ORDER BY starts_at",
+                            schedule)  # fmt: skip
+
+
+async def remove_override(conn: asyncpg.Connection, override_id: int, removed_by: str,
+                          reason_added: str) -> asyncpg.Record | None:  # fmt: skip
+    """Remove it (kept, marked removed, `reason_added` appended to its reason): its schedule and person, or
+    None when no such override is in force."""
+    return await conn.fetchrow(
+        "UPDATE oncall_overrides SET removed_at = now(), removed_by = $2, reason = reason || $3"
+        " WHERE id = $1 AND removed_at IS NULL RETURNING schedule, person", override_id, removed_by, reason_added,
+    )  # fmt: skip
+
+
 async def people_to_page(conn: asyncpg.Connection, target: str, at: datetime) -> tuple[list[str], str | None]:
     """Who `target` (schedule:X, person:P, group:G) means at `at`; and, when nobody, why."""
     kind, _, name = target.partition(":")
@@ -45,13 +81,15 @@ async def people_to_page(conn: asyncpg.Connection, target: str, at: datetime) ->
         return [], f"no on-call schedule for {name}"
     if kind == "group":
         return schedule.people(), None
+    from domain.oncall import on_call
+
     now = on_call(schedule, at)
     if now.person is None:
         return [], f"nobody is on call for {name} now (a hole in its schedule)"
     return [now.person], None
 
 
-async def load(conn: asyncpg.Connection, config: OnCallConfig) -> None:
+async def load(conn: asyncpg.Connection, config: "OnCallConfig") -> None:
     """People and schedules as the file says (run-time overrides are kept in their own table)."""
     for table, column, items in (("oncall_people", "person", config.people),
                                  ("oncall_schedules", "schedule", config.schedules)):  # fmt: skip

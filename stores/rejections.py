@@ -7,6 +7,8 @@ nothing (ON CONFLICT DO NOTHING).
 
 import asyncpg
 
+OUTSIDE_CATALOG = "service not in the agreed catalog"  # the reason of an event naming no service in force
+
 INSERT = (
     "INSERT INTO rejected_events (dedup_key, source, service, reason, payload)"
     " VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (dedup_key) DO NOTHING"

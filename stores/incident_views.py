@@ -1,0 +1,67 @@
+"""The incident record as people read it (`incidents`, `incident_events`): incidentctl's list, report and
+`show` of a closed incident, and the history a forecast is fitted to. stores/incidents.py writes it.
+
+`list` answers its filters, order and total in one query (a window count), so 1,000 incidents cost about
+what one `temporal workflow list` of them costs (make bench B6).
+"""
+
+from datetime import datetime
+
+import asyncpg
+
+LISTED = """
+SELECT number, workflow_id, state, outcome, priority, impact, urgency, service, category, assignment_group,
+       assignee, summary, source, major, breached, logged_at, acknowledged_at, restored_at, resolved_at, closed_at,
+       response_due, restore_due, occurrences, previous_number, count(*) OVER () AS total
+FROM incidents
+WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR priority = $2) AND ($3::text IS NULL OR service = $3)
+  AND (NOT $4 OR breached) AND ($5 OR state <> 'closed')
+ORDER BY priority NULLS LAST, logged_at
+LIMIT $6
+"""
+
+REPORTED = """
+SELECT service, priority,
+       count(*) FILTER (WHERE outcome IS DISTINCT FROM 'cancelled')                       AS incidents,
+       count(*) FILTER (WHERE outcome = 'cancelled')                                       AS cancelled,
+       avg(extract(epoch FROM acknowledged_at - logged_at)) FILTER (WHERE acknowledged_at IS NOT NULL) AS mtta,
+       avg(extract(epoch FROM restored_at - logged_at) - paused_seconds)
+           FILTER (WHERE restored_at IS NOT NULL)                                          AS mttr,
+       count(*) FILTER (WHERE breached)                                                    AS breached,
+       count(*) FILTER (WHERE restored_at IS NOT NULL AND NOT breached)                    AS restored_in_time
+FROM incidents
+WHERE logged_at >= $1 AND outcome IS DISTINCT FROM 'known_error' AND priority IS NOT NULL
+GROUP BY service, priority
+ORDER BY service, priority
+"""
+
+
+async def listed(conn: asyncpg.Connection, *, state: str | None, priority: str | None, service: str | None,
+                 breached: bool, all_: bool, limit: int) -> list[asyncpg.Record]:  # fmt: skip
+    """At most `limit` incidents, highest priority first, each row with `total`: how many match in all."""
+    return await conn.fetch(LISTED, state, priority, service, breached, all_, limit)
+
+
+async def reported(conn: asyncpg.Connection, since: datetime) -> list[asyncpg.Record]:
+    """Per service and priority since `since`: counts, mean seconds to acknowledge (mtta) and to restore
+    less the time on hold (mttr), breached and restored in time. Known errors are not incidents."""
+    return await conn.fetch(REPORTED, since)
+
+
+async def closed(conn: asyncpg.Connection, number: str, workflow_id: str) -> asyncpg.Record | None:
+    """The closed incident's row by its number or workflow id (the newest, if an id was reused)."""
+    return await conn.fetchrow("SELECT * FROM incidents WHERE (number = $1 OR workflow_id = $2) AND state = 'closed'"
+                               " ORDER BY logged_at DESC LIMIT 1", number, workflow_id)  # fmt: skip
+
+
+async def timeline(conn: asyncpg.Connection, incident_key: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT at, actor, action, from_state, to_state, detail FROM incident_events"
+                            " WHERE incident_key = $1 ORDER BY seq", incident_key)  # fmt: skip
+
+
+async def history(conn: asyncpg.Connection, since: datetime, services: list[str]) -> list[asyncpg.Record]:
+    """The incidents of `services` logged since `since`, with the times a forecast is fitted to."""
+    return await conn.fetch(
+        "SELECT service, priority, category, outcome, logged_at, acknowledged_at, restored_at, resolved_at,"
+        " paused_seconds FROM incidents WHERE logged_at >= $1 AND service = ANY($2::text[])", since, services,
+    )  # fmt: skip
