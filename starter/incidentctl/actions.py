@@ -4,7 +4,7 @@ import argparse
 import os
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -14,14 +14,15 @@ from domain.names import unknown_name
 from starter.incident_lookup import handle_for, not_found
 from starter.incidentctl import render
 from starter.incidentctl.commands import EngineerCommand
-from starter.incidentctl.main import Refused, Unreachable, validation_refusal, why_unreachable
+from starter.incidentctl.errors import Refused, Unreachable, validation_refusal, why_unreachable
 from starter.incidentctl.parser import STATES
-from starter.incidentctl.record import agreed_services, connected
-from starter.settings import Settings
 
 # Every command but `open` talks to the workflow through workflows.contract's stubs and plain JSON,
 # so it imports neither the workflow (and through it activities, asyncpg, aiohttp) nor pydantic.
 from workflows.contract import ENGINEER_UPDATES, IncidentContract, IncidentView, name_of
+
+if TYPE_CHECKING:
+    from starter.incidentctl.context import Context
 
 
 def _print(args: argparse.Namespace, view: IncidentView | dict[str, Any], detailed: bool = False) -> None:
@@ -49,15 +50,14 @@ def _refusal(err: WorkflowUpdateFailedError) -> Refused:
     return Refused(cause.message if cause is not None else str(err))
 
 
-async def open_(client: Client, args: argparse.Namespace) -> int:
+async def open_(ctx: "Context", client: Client, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from activities.numbers import reserve_number
     from domain.commands import OpenIncident
     from domain.enums import Source
     from starter.incidents import open_incident  # starts IncidentWorkflow: the one command that needs its class
+    from stores.incidents import reserve_number
 
-    settings = Settings.from_env(os.environ)
     try:
         request = OpenIncident(service=args.service, summary=args.summary, impact=args.impact,
                                urgency=args.urgency, caller=args.caller or args.actor, supplier=args.supplier,
@@ -66,11 +66,11 @@ async def open_(client: Client, args: argparse.Namespace) -> int:
     except ValidationError as err:
         raise validation_refusal(err) from None
     # Checked before anything starts: a service outside the agreements leaves no workflow behind.
-    async with connected(settings.database_url) as conn:
+    async with ctx.database() as conn:
         await _check_agreement(conn, request, args)
         request = request.model_copy(update={"number": await reserve_number(conn)})
     try:
-        view = await open_incident(client, settings.task_queue, request, actor=args.actor)
+        view = await open_incident(client, ctx.settings.task_queue, request, actor=args.actor)
     except WorkflowUpdateFailedError as err:
         raise _refusal(err) from None
     except RPCError as err:
@@ -82,15 +82,14 @@ async def open_(client: Client, args: argparse.Namespace) -> int:
 async def _check_agreement(conn: Any, request: Any, args: argparse.Namespace) -> None:
     import json
 
-    from activities.catalog_store import fetch_agreement
+    from stores.catalog import agreed_services, fetch_agreement
+    from stores.rejections import OUTSIDE_CATALOG, reject
 
     agreement = await fetch_agreement(conn, request.service)
     if agreement is None:
-        reason = "service not in the agreed catalog"
-        await conn.execute("INSERT INTO rejected_events (dedup_key, source, service, reason, payload)"
-                           " VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (dedup_key) DO NOTHING",
-                           f"incidentctl-{args.request_id or os.urandom(8).hex()}", "incidentctl", request.service,
-                           reason, json.dumps({"summary": request.summary, "actor": args.actor}))  # fmt: skip
+        await reject(conn, dedup_key=f"incidentctl-{args.request_id or os.urandom(8).hex()}", source="incidentctl",
+                     service=request.service, reason=OUTSIDE_CATALOG,
+                     payload_json=json.dumps({"summary": request.summary, "actor": args.actor}))  # fmt: skip
         known = unknown_name("a service of the agreed catalog", request.service, await agreed_services(conn))
         raise Refused(f"{known}: no incident opened; recorded as a rejected event")
     categories = [c.name for c in agreement.categories]
@@ -98,7 +97,7 @@ async def _check_agreement(conn: Any, request: Any, args: argparse.Namespace) ->
         raise Refused(unknown_name(f"a category of {request.service}", request.category, categories))
 
 
-async def show(client: Client, args: argparse.Namespace) -> int:
+async def show(ctx: "Context", client: Client, args: argparse.Namespace) -> int:
     handle = handle_for(client, args.incident)
     try:
         view = await _query(handle, args.history)
@@ -106,9 +105,10 @@ async def show(client: Client, args: argparse.Namespace) -> int:
         if err.status is not RPCStatusCode.NOT_FOUND:
             raise _rpc_failure(client, err, args.incident) from None
         # not in Temporal: a closed incident past its retention is in the record
-        from starter.incidentctl.closed_incidents import from_record
+        from starter.incidentctl.closed_incidents import closed_view
 
-        view = await from_record(args.incident, args.history)
+        async with ctx.database() as conn:
+            view = await closed_view(conn, args.incident, args.history)
         if view is None:
             raise Refused(not_found(args.incident)) from None
     _print(args, view, detailed=True)
@@ -177,13 +177,13 @@ async def _closed_refusal(handle: WorkflowHandle[Any, Any], args: argparse.Names
     return Refused(state_refusal(view["number"] or view["workflow_id"], view["state"], Action(args.command)))
 
 
-async def list_(args: argparse.Namespace) -> int:
+async def list_(ctx: "Context", args: argparse.Namespace) -> int:
     from starter.incidentctl.listing import list_incidents
+    from stores.catalog import agreed_services
 
     if args.state is not None and args.state not in STATES:
         raise Refused(unknown_name("a state", args.state, STATES))
-    settings = Settings.from_env(os.environ)
-    async with connected(settings.database_url) as conn:
+    async with ctx.database() as conn:
         if args.service is not None:
             services = await agreed_services(conn)
             if args.service not in services:
@@ -199,7 +199,7 @@ async def list_(args: argparse.Namespace) -> int:
     return 0
 
 
-async def report(args: argparse.Namespace) -> int:
+async def report(ctx: "Context", args: argparse.Namespace) -> int:
     from domain.durations import parse_duration
     from starter.incidentctl.report import build_report, report_table
 
@@ -207,8 +207,7 @@ async def report(args: argparse.Namespace) -> int:
         since = parse_duration(args.since)
     except ValueError as err:
         raise Refused(f"--since: {err}") from None
-    settings = Settings.from_env(os.environ)
-    async with connected(settings.database_url) as conn:
+    async with ctx.database() as conn:
         result = await build_report(conn, since, datetime.now(UTC))
     if args.output == "json":
         render.emit_json(result)

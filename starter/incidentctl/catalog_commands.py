@@ -9,32 +9,31 @@ receiver (within its catalog refresh, 30 s) and the worker's registrations use t
 
 import argparse
 import json
-import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.names import unknown_name
 from starter.incidentctl import render
-from starter.incidentctl.main import Refused
-from starter.incidentctl.record import connected
-from starter.settings import Settings
+from starter.incidentctl.errors import Refused
+
+if TYPE_CHECKING:
+    from starter.incidentctl.context import Context
 
 
-async def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(os.environ)
+async def run(ctx: "Context", args: argparse.Namespace) -> int:
     if args.catalog_command == "reload":
-        return await reload(args, Path(args.file) if args.file else settings.catalog_path, settings.database_url)
-    return await show(args, settings.database_url)
+        return await reload(ctx, args, Path(args.file) if args.file else ctx.settings.catalog_path)
+    return await show(ctx, args)
 
 
-async def reload(args: argparse.Namespace, path: Path, database_url: str) -> int:
-    from activities.catalog_store import CatalogFileError, load_catalog_on, read_catalog_file
+async def reload(ctx: "Context", args: argparse.Namespace, path: Path) -> int:
+    from stores.catalog_file import CatalogFileError, load_catalog_on, read_catalog_file
 
     try:
         catalog = read_catalog_file(path)  # before connecting: a bad file needs no database
     except CatalogFileError as err:
         raise Refused(f"{err}; nothing changed, the loaded catalog stays in force") from None
-    async with connected(database_url) as conn:
+    async with ctx.database() as conn:
         before = await _agreements(conn)
         await load_catalog_on(conn, catalog)
         after = await _agreements(conn)
@@ -61,14 +60,18 @@ def _change(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
 
 
 async def _agreements(conn: Any) -> dict[str, dict[str, Any]]:
-    rows = await conn.fetch("SELECT name, agreement, notifications FROM services ORDER BY name")
+    from stores.catalog import agreements
+
+    rows = await agreements(conn)
     return {r["name"]: {**json.loads(r["agreement"]), "notifications": json.loads(r["notifications"])} for r in rows}
 
 
-async def show(args: argparse.Namespace, database_url: str) -> int:
-    async with connected(database_url) as conn:
+async def show(ctx: "Context", args: argparse.Namespace) -> int:
+    from stores.known_errors import every_one
+
+    async with ctx.database() as conn:
         agreements = await _agreements(conn)
-        known = await conn.fetch("SELECT id, service, title, match, workaround, problem FROM known_errors ORDER BY id")
+        known = await every_one(conn)
     for entry in agreements.values():
         entry.pop("notifications", None)  # webhook URLs are credentials
     if args.service is not None:

@@ -15,35 +15,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.names import NOT_PEOPLE, incident_number, responders
+from stores import incident_views
 
-ROW = "SELECT * FROM incidents WHERE (number = $1 OR workflow_id = $2) AND state = 'closed' ORDER BY logged_at DESC LIMIT 1"
-EVENTS = (
-    "SELECT at, actor, action, from_state, to_state, detail FROM incident_events WHERE incident_key = $1 ORDER BY seq"
-)
-CHANGES = ("SELECT happened_at, summary, source, links->0->>'href' AS link FROM change_events"
-           " WHERE service = $1 AND happened_at BETWEEN $2 AND $3 ORDER BY happened_at DESC, id DESC LIMIT $4")  # fmt: skip
 ASSIGNED = re.compile(r"^assigned to [^/\s]+/(\S+)")
 OFFERED = re.compile(r"^matches known error (\S+) ")
 RUNBOOK = re.compile(r", runbook (.+)$")
 
 
-async def from_record(name: str, history: bool) -> dict[str, Any] | None:
-    """`show`'s answer when Temporal holds no such incident; None: the record has no closed one either."""
-    import os
-
-    from starter.incidentctl.record import connected
-    from starter.settings import Settings
-
-    async with connected(Settings.from_env(os.environ).database_url) as conn:
-        return await closed_view(conn, name, history)
-
-
 async def closed_view(conn: Any, name: str, history: bool) -> dict[str, Any] | None:
-    """The closed incident by number (INC-1042) or workflow id, as `show` prints it; None: no such closed incident."""
-    row = await conn.fetchrow(ROW, incident_number(name) or name, name)
+    """`show`'s answer when Temporal holds no such incident: the closed incident by number (INC-1042) or
+    workflow id, as `show` prints it; None: the record has no closed one either."""
+    row = await incident_views.closed(conn, incident_number(name) or name, name)
     if row is None:
         return None
-    events = await conn.fetch(EVENTS, row["incident_key"])
+    events = await incident_views.timeline(conn, row["incident_key"])
     if row["closed_view"] is not None:  # written by the record activity when the incident closed
         view = json.loads(row["closed_view"])
         if history:
@@ -57,12 +42,11 @@ async def closed_view(conn: Any, name: str, history: bool) -> dict[str, Any] | N
 
 async def _changes_of(conn: Any, row: Any) -> list[Any]:
     from activities.registration import RECENT_CHANGES_SHOWN
-    from domain.catalog import ServiceAgreement
+    from stores import catalog, changes
 
-    raw = await conn.fetchval("SELECT agreement FROM services WHERE name = $1", row["service"])
-    window = ServiceAgreement.model_validate_json(raw).change_window if raw else timedelta(hours=24)
-    until = row["logged_at"]
-    return list(await conn.fetch(CHANGES, row["service"], until - window, until, RECENT_CHANGES_SHOWN))
+    agreement = await catalog.last_agreement(conn, row["service"])
+    window = agreement.change_window if agreement else timedelta(hours=24)
+    return list(await changes.recent(conn, row["service"], row["logged_at"], window, RECENT_CHANGES_SHOWN))
 
 
 def view_from_record(row: Any, events: list[Any], changes: list[Any], history: bool) -> dict[str, Any]:

@@ -8,16 +8,17 @@ given, the what-if beside them, with the same seeds. Progress goes to stderr.
 """
 
 import argparse
-import os
 import sys
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starter.incidentctl import render
-from starter.incidentctl.main import Refused
-from starter.settings import Settings
+from starter.incidentctl.errors import Refused
+
+if TYPE_CHECKING:
+    from starter.incidentctl.context import Context
 
 START = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday: the simulated period begins here, so a seed repeats
 
@@ -46,7 +47,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, int]:
             if v is not None}  # fmt: skip
 
 
-def _scenario(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+def _scenario(args: argparse.Namespace) -> tuple[Any, str]:
     from pydantic import ValidationError  # here: the parser imports this module for every command
 
     from domain.forecast.scenario import Scenario
@@ -70,21 +71,19 @@ def _scenario(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     return None, f"the record of the last {args.from_history}"
 
 
-async def _from_history(args: argparse.Namespace, settings: Settings, catalog: Any) -> Any:
+async def _from_history(ctx: "Context", args: argparse.Namespace, catalog: Any) -> Any:
     from domain.durations import parse_duration
     from domain.forecast.fit import fit
-    from starter.incidentctl.record import connected
+    from stores.incident_views import history
 
     try:
         period = parse_duration(args.from_history)
     except ValueError as err:
         raise Refused(f"--from-history: {err}") from None
     until = datetime.now(UTC)
-    async with connected(settings.database_url) as conn:
-        rows = [dict(r) for r in await conn.fetch(
-            "SELECT service, priority, category, outcome, logged_at, acknowledged_at, restored_at, resolved_at,"
-            " paused_seconds FROM incidents WHERE logged_at >= $1 AND service = ANY($2::text[])", until - period,
-            list(catalog.services))]  # fmt: skip  # a service withdrawn from the catalog takes no more incidents
+    async with ctx.database() as conn:
+        # a service withdrawn from the catalog takes no more incidents
+        rows = [dict(r) for r in await history(conn, until - period, list(catalog.services))]
     from domain.enums import Priority
     from domain.forecast.classes import incident_class
     from forecast.run import routes_for
@@ -99,20 +98,20 @@ async def _from_history(args: argparse.Namespace, settings: Settings, catalog: A
     return fit(rows, until - period, until, routes=routes_for(classes, catalog), **_overrides(args))
 
 
-async def run(args: argparse.Namespace) -> int:
-    from activities.catalog_store import CatalogFileError, read_catalog_file
+async def run(ctx: "Context", args: argparse.Namespace) -> int:
     from domain.forecast.scenario import ScenarioError, what_if
     from forecast.run import run as forecast
+    from stores.catalog_file import CatalogFileError, read_catalog_file
 
-    settings = Settings.from_env(os.environ)
+    settings = ctx.settings
     try:
         catalog = read_catalog_file(settings.catalog_path)
     except CatalogFileError as err:
         raise Refused(str(err)) from None
-    scenario, source = _scenario(args, settings)
+    scenario, source = _scenario(args)
     try:
         if scenario is None:
-            scenario = await _from_history(args, settings, catalog)
+            scenario = await _from_history(ctx, args, catalog)
             for service, why in sorted(scenario.left_out.items()):  # said, never dropped silently
                 print(f"left out {service}: {why} (give --scenario FILE to forecast it)", file=sys.stderr)
                 source += f"; left out {service} ({why})"

@@ -7,28 +7,28 @@ anything is sent, and tells the workflow where it found it (`known_as`, recorded
 """
 
 import json
-import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.groups import groups_known, own_groups_of_json
 from domain.names import unknown_name
 from starter.incidentctl.commands import EngineerCommand
 from starter.incidentctl.inputs import InputRefused
-from starter.incidentctl.record import connected
-from starter.settings import Settings
 
-SERVICES = "SELECT name, agreement FROM services WHERE NOT coalesce((agreement->>'withdrawn')::boolean, false)"
-SCHEDULES = "SELECT name FROM oncall_schedules"
+if TYPE_CHECKING:
+    from starter.incidentctl.context import Context
 
 
-async def vouch_for_groups(command: EngineerCommand, payload: dict[str, Any]) -> None:
+async def vouch_for_groups(ctx: "Context", command: EngineerCommand, payload: dict[str, Any]) -> None:
     """Refuse a group nobody knows (with the closest match); else add where it is known to `payload`."""
     named = [(o.flags[0], payload[o.field]) for o in command.options if o.group and payload.get(o.field)]
     if not named:
         return
-    async with connected(Settings.from_env(os.environ).database_url) as conn:
-        own = {r["name"]: own_groups_of_json(json.loads(r["agreement"])) for r in await conn.fetch(SERVICES)}
-        known = groups_known(own, [r["name"] for r in await conn.fetch(SCHEDULES)])
+    from stores.catalog import agreements_in_force
+    from stores.oncall import schedule_names
+
+    async with ctx.database() as conn:
+        own = {r["name"]: own_groups_of_json(json.loads(r["agreement"])) for r in await agreements_in_force(conn)}
+        known = groups_known(own, await schedule_names(conn))
     for flag, group in named:
         if group not in known:
             raise InputRefused(f"{flag}: " + unknown_name("a group the catalog or oncall.toml knows", group, known))

@@ -1,24 +1,13 @@
-"""`incidentctl list`: incidents from the Postgres record, in one query, never dropped silently.
-
-One query answers the filters, the order and the total (a window count), so 1,000 incidents
-cost about what one `temporal workflow list` of them costs (make bench B6), and a cut by
---limit is said: `showing 200 of 560 (use --limit)`. The record follows the workflows within
-moments (the projection; `open` answers once its incident is in it).
+"""`incidentctl list`: incidents from the Postgres record, in one query (stores/incident_views.py), never
+dropped silently: a cut by --limit is said, `showing 200 of 560 (use --limit)`. The record follows the
+workflows within moments (the projection; `open` answers once its incident is in it).
 """
 
 from datetime import UTC, datetime
 from typing import Any
 
-LIST_SQL = """
-SELECT number, workflow_id, state, outcome, priority, impact, urgency, service, category, assignment_group,
-       assignee, summary, source, major, breached, logged_at, acknowledged_at, restored_at, resolved_at, closed_at,
-       response_due, restore_due, occurrences, previous_number, count(*) OVER () AS total
-FROM incidents
-WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR priority = $2) AND ($3::text IS NULL OR service = $3)
-  AND (NOT $4 OR breached) AND ($5 OR state <> 'closed')
-ORDER BY priority NULLS LAST, logged_at
-LIMIT $6
-"""
+from stores.incident_views import listed
+
 RESTORE_RUNNING = frozenset({"prioritized", "in_progress"})  # on_hold pauses it; restored and later stop it
 
 
@@ -50,6 +39,7 @@ def incident_object(row: Any, now: datetime) -> dict[str, Any]:
 async def list_incidents(conn: Any, *, state: str | None, priority: str | None, service: str | None,
                          breached: bool, all_: bool, limit: int) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
     """The incidents (at most `limit`) and how many match in all."""
-    rows = await conn.fetch(LIST_SQL, state, priority, service, breached, all_, limit)
+    rows = await listed(conn, state=state, priority=priority, service=service, breached=breached, all_=all_,
+                        limit=limit)  # fmt: skip
     now = datetime.now(UTC)
     return [incident_object(r, now) for r in rows], int(rows[0]["total"]) if rows else 0

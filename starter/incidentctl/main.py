@@ -1,90 +1,25 @@
-"""incidentctl entry point: parse, act, print, exit with the contract's code.
+"""incidentctl entry point: parse, act, print, exit with the contract's code (starter/incidentctl/errors.py).
 
-Exit codes: 0 done, 1 refused (reason in one line), 2 usage error, 3 cannot reach Temporal or the
-incident database. Imports stay inside functions so `--help` and usage errors do not pay for the SDK.
+The environment is read here, once, into the Context every command is handed. Imports stay inside
+functions so `--help` and usage errors do not pay for the SDK.
 """
 
 import argparse
 import asyncio
-import re
+import os
 import sys
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING
 
+from starter.incidentctl.errors import DONE, REFUSED, UNREACHABLE, Refused, Unreachable
 from starter.incidentctl.parser import parse
 from starter.process_exit import exit_now
 
-DONE, REFUSED, USAGE, UNREACHABLE = 0, 1, 2, 3
+if TYPE_CHECKING:  # imported once parsed: `--help` and usage errors need no settings
+    from starter.incidentctl.context import Context
 
 
-class Refused(Exception):
-    """The incident (or the server) said no; the message is the one line shown."""
-
-
-class Unreachable(Exception):
-    pass
-
-
-def validation_refusal(err: Any) -> "Refused":
-    """A pydantic ValidationError, in one line."""
-    first = err.errors()[0]
-    return Refused(f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
-
-
-def why_unreachable(err: BaseException) -> str:
-    """What went wrong, in words: the SDK's transport errors carry Rust internals (tonic::transport...)."""
-    text = str(err) or type(err).__name__
-    lowered = text.lower()
-    for needle, words in (("connection refused", "connection refused"), ("dns error", "the name does not resolve"),
-                          ("failed to lookup", "the name does not resolve"), ("timed out", "no answer in time"),
-                          ("certificate", "its TLS certificate was refused"), ("tls", "the TLS handshake failed"),
-                          ("connection reset", "the connection was reset")):  # fmt: skip
-        if needle in lowered:
-            return words
-    if isinstance(err, TimeoutError | asyncio.TimeoutError):
-        return "no answer in time"
-    return re.sub(r"\s+", " ", re.sub(r"\b\w+::[\w:]+(\([^)]*\))?", "", text)).strip(" :,") or "unreachable"
-
-
-async def _connect(models: bool) -> Any:
-    """`models`: the pydantic converter, for `open` (it sends domain models); every other command
-    sends plain JSON and does without pydantic."""
-    import os
-
-    from temporalio.client import Client
-
-    from starter.temporal_connection import connect_config
-
-    config = connect_config(os.environ)
-    if models:
-        from temporalio.contrib.pydantic import pydantic_data_converter
-
-        config["data_converter"] = pydantic_data_converter
-    # The SDK core writes its retry warnings to stdout by default: they would corrupt `-o json` and
-    # the one-line refusals while a server is down. Failures reach us as exceptions anyway.
-    from temporalio.runtime import Runtime, TelemetryConfig
-
-    config["runtime"] = Runtime(telemetry=TelemetryConfig(logging=None))
-    try:
-        return await asyncio.wait_for(Client.connect(**config), timeout=10)
-    except (TimeoutError, RuntimeError, OSError) as err:
-        address = config["target_host"]
-        if _answered_but_not_temporal(err):  # e.g. TEMPORAL_ADDRESS set to the Web UI's port
-            raise Unreachable(f"nothing at {address} speaks Temporal's API (something answers there: the Web UI?"
-                              " Temporal's frontend listens on 7233 by default)") from None  # fmt: skip
-        raise Unreachable(f"cannot reach Temporal at {address} ({why_unreachable(err)})") from None
-
-
-def _answered_but_not_temporal(err: BaseException) -> bool:
-    """The connection was made, then the first call (get_system_info) ended in a status no Temporal
-    frontend gives it: an HTTP server (the Web UI) or anything else not speaking gRPC is listening.
-    Unauthenticated, PermissionDenied or Unavailable come from a real frontend and are said as such."""
-    text = str(err)
-    found = re.search(r"call error after connection.*?code: (\w+)", text, re.DOTALL)
-    return found is not None and found.group(1) in ("Cancelled", "Internal", "Unknown", "Unimplemented")
-
-
-async def _run(args: argparse.Namespace) -> int:
+async def _run(ctx: "Context", args: argparse.Namespace) -> int:
     from starter.incidentctl import actions
     from starter.incidentctl.inputs import InputRefused, check_actor, check_open
 
@@ -96,41 +31,41 @@ async def _run(args: argparse.Namespace) -> int:
         raise Refused(str(err)) from None
 
     if args.command == "report":
-        return await actions.report(args)
+        return await actions.report(ctx, args)
     if args.command == "list":
-        return await actions.list_(args)
+        return await actions.list_(ctx, args)
     if args.command == "oncall":
         from starter.incidentctl import oncall_commands
 
-        return await oncall_commands.run(args)
+        return await oncall_commands.run(ctx, args)
     if args.command == "forecast":
         from starter.incidentctl import forecast_commands
 
-        return await forecast_commands.run(args)
+        return await forecast_commands.run(ctx, args)
     if args.command == "maintenance":
         from starter.incidentctl import maintenance_commands
 
-        return await maintenance_commands.run(args)
+        return await maintenance_commands.run(ctx, args)
     if args.command in ("known-error", "changes"):
         from starter.incidentctl import release_commands
 
-        return await release_commands.run(args)
+        return await release_commands.run(ctx, args)
     if args.command == "catalog":
         from starter.incidentctl import catalog_commands
 
-        return await catalog_commands.run(args)
+        return await catalog_commands.run(ctx, args)
     if args.command == "releases":
         from starter.incidentctl import code_releases
 
-        return await code_releases.run(await _connect(models=False), args)
+        return await code_releases.run(await ctx.temporal(), args)
     if args.command == "open":
-        return await actions.open_(await _connect(models=True), args)
+        return await actions.open_(ctx, await ctx.temporal(models=True), args)
     if args.command == "show":
-        return await actions.show(await _connect(models=False), args)
-    return await _update(args)
+        return await actions.show(ctx, await ctx.temporal(), args)
+    return await _update(ctx, args)
 
 
-async def _update(args: argparse.Namespace) -> int:
+async def _update(ctx: "Context", args: argparse.Namespace) -> int:
     from starter.incidentctl import actions
     from starter.incidentctl.commands import BY_NAME
     from starter.incidentctl.groups import vouch_for_groups
@@ -139,17 +74,18 @@ async def _update(args: argparse.Namespace) -> int:
     command = BY_NAME[args.command]
     try:
         payload = update_input(command, args)  # before connecting: a bad value needs no server
-        await vouch_for_groups(command, payload)  # a group nobody knows is refused before sending
+        await vouch_for_groups(ctx, command, payload)  # a group nobody knows is refused before sending
     except InputRefused as err:
         raise Refused(str(err)) from None
-    client = await _connect(models=False)
+    client = await ctx.temporal()
     return await actions.update(client, args, command, payload, args.request_id or uuid.uuid4().hex)
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    env = dict(os.environ)
     try:
-        args = parse(argv)
+        args = parse(argv, env)
     except SystemExit as exit_:  # argparse: --help is 0, usage errors are 2
         exit_now(int(exit_.code or 0))
     if args.command == "completion":
@@ -157,8 +93,10 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stdout.write(bash_completion())
         exit_now(DONE)
+    from starter.incidentctl.context import Context
+
     try:
-        code = asyncio.run(_run(args))
+        code = asyncio.run(_run(Context(env), args))
     except Refused as err:
         sys.stderr.write(f"{err}\n")
         code = REFUSED

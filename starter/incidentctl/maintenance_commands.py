@@ -7,15 +7,14 @@ are recorded against the window and open no incident.
 """
 
 import argparse
-import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.names import unknown_name
-from starter.incidentctl import render
-from starter.incidentctl.main import Refused
-from starter.incidentctl.oncall_commands import WHEN, _instant, _zone
-from starter.incidentctl.record import agreed_services, connected
-from starter.settings import Settings
+from starter.incidentctl import render, when
+from starter.incidentctl.errors import Refused
+
+if TYPE_CHECKING:
+    from starter.incidentctl.context import Context
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -35,11 +34,10 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     cancel.add_argument("id", type=int, help="the id `maintenance list` shows")
 
 
-async def run(args: argparse.Namespace) -> int:
-    from activities.maintenance_store import MaintenanceRefused
+async def run(ctx: "Context", args: argparse.Namespace) -> int:
+    from stores.maintenance import MaintenanceRefused
 
-    settings = Settings.from_env(os.environ)
-    async with connected(settings.database_url) as conn:
+    async with ctx.database() as conn:
         try:
             if args.maintenance_command == "add":
                 return await _add(args, conn)
@@ -51,25 +49,26 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def _add(args: argparse.Namespace, conn: Any) -> int:
-    from activities.maintenance_store import add
+    from stores.catalog import agreed_services
+    from stores.maintenance import add
 
     services = await agreed_services(conn)
     if args.service not in services:
         raise Refused(unknown_name("a service", args.service, services))
-    zone = _zone(args)
-    window = await add(conn, args.service, _instant(args.start, zone, "--from"), _instant(args.end, zone, "--to"),
-                       args.summary, args.actor)  # fmt: skip
+    zone = when.zone(args)
+    window = await add(conn, args.service, when.instant(args.start, zone, "--from"),
+                       when.instant(args.end, zone, "--to"), args.summary, args.actor)  # fmt: skip
     if args.output == "json":
         render.emit_json(_row(window, 0))
         return 0
-    print(f"maintenance {window.id}: {window.service} from {window.starts_at.astimezone(zone).strftime(WHEN)} to"
-          f" {window.ends_at.astimezone(zone).strftime(WHEN)}: {window.summary} (on the status page; alerts inside"
+    print(f"maintenance {window.id}: {window.service} from {when.shown(window.starts_at, zone)} to"
+          f" {when.shown(window.ends_at, zone)}: {window.summary} (on the status page; alerts inside"
           " it open no incident)")  # fmt: skip
     return 0
 
 
 async def _cancel(args: argparse.Namespace, conn: Any) -> int:
-    from activities.maintenance_store import cancel
+    from stores.maintenance import cancel
 
     window = await cancel(conn, args.id, args.actor)
     print(f"maintenance {window.id} cancelled: {window.service} alerts open incidents again")
@@ -79,22 +78,20 @@ async def _cancel(args: argparse.Namespace, conn: Any) -> int:
 async def _list(args: argparse.Namespace, conn: Any) -> int:
     from datetime import UTC, datetime
 
-    from activities.maintenance_store import windows
+    from stores.maintenance import events_taken, windows
 
     listed = await windows(conn, datetime.now(UTC))
-    counts = {r["window_id"]: r["n"] for r in await conn.fetch(
-        "SELECT window_id, sum(events)::int AS n FROM maintenance_events WHERE window_id = ANY($1::bigint[])"
-        " GROUP BY window_id", [w.id for w in listed])}  # fmt: skip
+    counts = await events_taken(conn, [w.id for w in listed])
     rows = [_row(w, counts.get(w.id, 0)) for w in listed]
     if args.output == "json":
         render.emit_json(rows)
         return 0
-    zone = _zone(args)
+    zone = when.zone(args)
     if not rows:
         print("no maintenance windows current or ahead")
     for w in listed:
-        print(f"{w.id:<5} {w.service:<12} {w.starts_at.astimezone(zone).strftime(WHEN)} - "
-              f"{w.ends_at.astimezone(zone).strftime(WHEN)}  {w.summary}  ({counts.get(w.id, 0)} alerts taken)")  # fmt: skip
+        print(f"{w.id:<5} {w.service:<12} {when.shown(w.starts_at, zone)} - "
+              f"{when.shown(w.ends_at, zone)}  {w.summary}  ({counts.get(w.id, 0)} alerts taken)")  # fmt: skip
     return 0
 
 

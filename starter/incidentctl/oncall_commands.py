@@ -12,18 +12,15 @@ Postgres: the schedules as loaded from oncall.toml, and the run-time overrides.
 """
 
 import argparse
-import os
-from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from domain.names import unknown_name
-from starter.incidentctl import render
-from starter.incidentctl.main import Refused
-from starter.incidentctl.record import connected
-from starter.settings import Settings
+from starter.incidentctl import render, when
+from starter.incidentctl.errors import Refused
 
-WHEN = "%a %Y-%m-%d %H:%M"
+if TYPE_CHECKING:
+    from starter.incidentctl.context import Context
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -53,31 +50,11 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     remove.add_argument("--reason", default="", help="why (kept in the audit trail)")
 
 
-def _zone(args: argparse.Namespace) -> tzinfo:
-    if args.tz:
-        try:
-            return ZoneInfo(args.tz)
-        except (KeyError, ValueError):
-            raise Refused(f"--tz: unknown time zone {args.tz!r} (use an IANA name, e.g. Europe/Stockholm)") from None
-    return datetime.now().astimezone().tzinfo or UTC
+async def run(ctx: "Context", args: argparse.Namespace) -> int:
+    from stores.oncall import fetch_schedule, schedule_names
 
-
-def _instant(text: str | None, zone: tzinfo, flag: str) -> datetime:
-    if text is None or text == "now":
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise Refused(f"{flag} must be a date and time, e.g. 2026-12-24T18:00 (got {text!r})") from None
-    return value if value.tzinfo else value.replace(tzinfo=zone)
-
-
-async def run(args: argparse.Namespace) -> int:
-    from activities.oncall_store import fetch_schedule, schedule_names
-
-    zone = _zone(args)
-    settings = Settings.from_env(os.environ)
-    async with connected(settings.database_url) as conn:
+    zone = when.zone(args)
+    async with ctx.database() as conn:
         names = await schedule_names(conn)
         group = getattr(args, "group", None)
         if group is not None and group not in names:
@@ -96,7 +73,7 @@ async def run(args: argparse.Namespace) -> int:
 async def _who(args: argparse.Namespace, conn: Any, groups: list[str], zone: tzinfo, fetch: Any) -> int:
     from domain.oncall import next_change, on_call
 
-    at = _instant(args.at, zone, "--at")
+    at = when.instant(args.at, zone, "--at")
     rows = []
     for group in groups:
         schedule = await fetch(conn, group, at - timedelta(days=1), at + timedelta(days=32))
@@ -107,7 +84,7 @@ async def _who(args: argparse.Namespace, conn: Any, groups: list[str], zone: tzi
         render.emit_json(rows)
         return 0
     for row in rows:
-        until = datetime.fromisoformat(row["until"]).astimezone(zone).strftime(WHEN) if row["until"] else "-"
+        until = when.shown(datetime.fromisoformat(row["until"]), zone) if row["until"] else "-"
         who = row["person"] or "NOBODY (a hole in the schedule)"
         print(f"{row['group']:<18} {who:<14} until {until:<22} ({row['source']})")
     return 0
@@ -118,7 +95,7 @@ async def _shifts(args: argparse.Namespace, conn: Any, zone: tzinfo, fetch: Any)
 
     if not 1 <= args.days <= 400:
         raise Refused(f"--days must be 1 to 400 (got {args.days})")
-    start = _instant(args.start, zone, "--from")
+    start = when.instant(args.start, zone, "--from")
     end = start + timedelta(days=args.days)
     cut = shifts(await fetch(conn, args.group, start, end), start, end)
     rows = [{"person": s.person, "from": s.start.isoformat(), "to": s.end.isoformat(), "source": s.source}
@@ -128,38 +105,34 @@ async def _shifts(args: argparse.Namespace, conn: Any, zone: tzinfo, fetch: Any)
         return 0
     print(f"{'WHO':<14} {'FROM':<22} {'TO':<22} SOURCE")
     for s in cut:
-        print(f"{s.person or 'NOBODY':<14} {s.start.astimezone(zone).strftime(WHEN):<22}"
-              f" {s.end.astimezone(zone).strftime(WHEN):<22} {s.source}")  # fmt: skip
+        print(f"{s.person or 'NOBODY':<14} {when.shown(s.start, zone):<22}"
+              f" {when.shown(s.end, zone):<22} {s.source}")  # fmt: skip
     return 0
 
 
 async def _override(args: argparse.Namespace, conn: Any, zone: tzinfo) -> int:
-    from activities.oncall_store import fetch_person
+    from stores.oncall import add_override, fetch_person, people_names
 
-    start, end = _instant(args.start, zone, "--from"), _instant(args.end, zone, "--to")
+    start, end = when.instant(args.start, zone, "--from"), when.instant(args.end, zone, "--to")
     if end <= start:
         raise Refused(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})")
     if await fetch_person(conn, args.person) is None:
-        people = [r["name"] for r in await conn.fetch("SELECT name FROM oncall_people ORDER BY name")]
-        raise Refused(unknown_name("a person of oncall.toml", args.person, people))
-    override_id = await conn.fetchval(
-        "INSERT INTO oncall_overrides (schedule, person, starts_at, ends_at, reason, created_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", args.group, args.person, start, end, args.reason, args.actor,
-    )  # fmt: skip
+        raise Refused(unknown_name("a person of oncall.toml", args.person, await people_names(conn)))
+    override_id = await add_override(conn, args.group, args.person, start, end, args.reason, args.actor)
     row = {"id": override_id, "group": args.group, "person": args.person, "from": start.isoformat(),
            "to": end.isoformat(), "reason": args.reason, "by": args.actor}  # fmt: skip
     if args.output == "json":
         render.emit_json(row)
     else:
-        print(f"override {override_id}: {args.person} covers {args.group} from {start.astimezone(zone).strftime(WHEN)}"
-              f" to {end.astimezone(zone).strftime(WHEN)}")  # fmt: skip
+        print(f"override {override_id}: {args.person} covers {args.group} from"
+              f" {when.shown(start, zone)} to {when.shown(end, zone)}")  # fmt: skip
     return 0
 
 
 async def _overrides(args: argparse.Namespace, conn: Any, zone: tzinfo) -> int:
-    rows = await conn.fetch("SELECT id, person, starts_at, ends_at, reason, created_by FROM oncall_overrides"
-                            " WHERE schedule = $1 AND removed_at IS NULL AND ends_at > now() ORDER BY starts_at",
-                            args.group)  # fmt: skip
+    from stores.oncall import overrides_ahead
+
+    rows = await overrides_ahead(conn, args.group)
     out = [{"id": r["id"], "person": r["person"], "from": r["starts_at"].isoformat(), "to": r["ends_at"].isoformat(),
             "reason": r["reason"], "by": r["created_by"]} for r in rows]  # fmt: skip
     if args.output == "json":
@@ -167,19 +140,18 @@ async def _overrides(args: argparse.Namespace, conn: Any, zone: tzinfo) -> int:
         return 0
     print(f"{'ID':<6} {'WHO':<14} {'FROM':<22} {'TO':<22} BY / REASON")
     for r in rows:
-        print(f"{r['id']:<6} {r['person']:<14} {r['starts_at'].astimezone(zone).strftime(WHEN):<22}"
-              f" {r['ends_at'].astimezone(zone).strftime(WHEN):<22} {r['created_by']}: {r['reason']}")  # fmt: skip
+        print(f"{r['id']:<6} {r['person']:<14} {when.shown(r['starts_at'], zone):<22}"
+              f" {when.shown(r['ends_at'], zone):<22} {r['created_by']}: {r['reason']}")  # fmt: skip
     return 0
 
 
 async def _remove(args: argparse.Namespace, conn: Any) -> int:
     if not args.id.isdigit():
         raise Refused(f"the override id is a number (got {args.id!r}); `incidentctl oncall overrides GROUP` lists them")
-    removed = await conn.fetchrow(
-        "UPDATE oncall_overrides SET removed_at = now(), removed_by = $2, reason = reason || $3"
-        " WHERE id = $1 AND removed_at IS NULL RETURNING schedule, person", int(args.id), args.actor,
-        f" (removed: {args.reason})" if args.reason else " (removed)",
-    )  # fmt: skip
+    from stores.oncall import remove_override
+
+    removed = await remove_override(conn, int(args.id), args.actor,
+                                    f" (removed: {args.reason})" if args.reason else " (removed)")  # fmt: skip
     if removed is None:
         raise Refused(f"no override {args.id} in force")
     print(f"override {args.id} removed: {removed['person']} no longer covers {removed['schedule']}")

@@ -8,7 +8,6 @@ options (--as, -o, --request-id) work before or after the command, as in the `te
 
 import argparse
 import getpass
-import os
 from collections.abc import Mapping
 
 from domain.enums import Priority, State
@@ -207,5 +206,6 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     return parser
 
 
-def parse(argv: list[str]) -> argparse.Namespace:
-    return build_parser(dict(os.environ)).parse_args(argv)
+def parse(argv: list[str], env: Mapping[str, str]) -> argparse.Namespace:
+    """`env`: the environment main() read (the default of --as comes from it)."""
+    return build_parser(env).parse_args(argv)

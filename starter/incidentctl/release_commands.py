@@ -9,16 +9,16 @@ changes [--service S] [--since 24h]    change events (POST /v2/change/enqueue), 
 """
 
 import argparse
-import os
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.names import unknown_name
 from starter.incidentctl import render
-from starter.incidentctl.main import Refused
-from starter.incidentctl.record import agreed_services, connected
-from starter.settings import Settings
+from starter.incidentctl.errors import Refused
+
+if TYPE_CHECKING:
+    from starter.incidentctl.context import Context
 
 FLAGS = {"match": "--match", "workaround": "--workaround", "problem": "--problem", "title": "--title",
          "release": "--release", "service": "--service"}  # fmt: skip
@@ -55,9 +55,10 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--since", default="24h", help="how far back, e.g. 2h, 24h, 7d (default 24h)")
 
 
-async def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(os.environ)
-    async with connected(settings.database_url) as conn:
+async def run(ctx: "Context", args: argparse.Namespace) -> int:
+    from stores.catalog import agreed_services
+
+    async with ctx.database() as conn:
         service = getattr(args, "service", None)
         if service is not None:
             services = await agreed_services(conn)
@@ -67,7 +68,7 @@ async def run(args: argparse.Namespace) -> int:
             return await _changes(args, conn)
         command = args.known_error_command
         if command == "add":
-            return await _add(args, conn, settings)
+            return await _add(ctx, args, conn)
         if command == "retire":
             return await _retire(args, conn)
         if command == "test":
@@ -95,16 +96,15 @@ def _draft(args: argparse.Namespace) -> Any:
         raise Refused(f"{FLAGS.get(field, field)}: {message}") from None
 
 
-async def _add(args: argparse.Namespace, conn: Any, settings: Settings) -> int:
-    from activities.known_error_store import KnownErrorRefused
-    from starter.incidentctl.main import _connect
+async def _add(ctx: "Context", args: argparse.Namespace, conn: Any) -> int:
     from starter.known_error_publishing import NotOfferedYet, publish
+    from stores.known_errors import KnownErrorRefused
 
     args.request_id = args.request_id or f"incidentctl-{uuid.uuid4().hex}"
     draft = _draft(args)  # before connecting: a bad value needs no server
-    client = await _connect(models=False)
+    client = await ctx.temporal()
     try:
-        [added] = await publish(conn, client, settings.task_queue, [draft], args.actor, origin="incidentctl")
+        [added] = await publish(conn, client, ctx.settings.task_queue, [draft], args.actor, origin="incidentctl")
     except KnownErrorRefused as err:
         raise Refused(str(err)) from None
     except NotOfferedYet as err:
@@ -120,7 +120,7 @@ async def _add(args: argparse.Namespace, conn: Any, settings: Settings) -> int:
 
 
 async def _retire(args: argparse.Namespace, conn: Any) -> int:
-    from activities.known_error_store import KnownErrorRefused, retire
+    from stores.known_errors import KnownErrorRefused, retire
 
     try:
         known = await retire(conn, args.id.upper(), args.actor, args.reason)
@@ -135,8 +135,8 @@ async def _retire(args: argparse.Namespace, conn: Any) -> int:
 
 
 async def _test(args: argparse.Namespace, conn: Any) -> int:
-    from activities.known_error_store import fetch_live
     from domain.releases import first_match
+    from stores.known_errors import fetch_live
 
     known = first_match(await fetch_live(conn, args.service), args.service, args.text)
     if args.output == "json":
@@ -150,7 +150,7 @@ async def _test(args: argparse.Namespace, conn: Any) -> int:
 
 
 async def _list(args: argparse.Namespace, conn: Any) -> int:
-    from activities.known_error_store import listing
+    from stores.known_errors import listing
 
     rows = await listing(conn, args.service, retired=args.all)
     if args.output == "json":
@@ -168,7 +168,7 @@ async def _list(args: argparse.Namespace, conn: Any) -> int:
 
 
 async def _show(args: argparse.Namespace, conn: Any) -> int:
-    from activities.known_error_store import audit_trail, listing
+    from stores.known_errors import audit_trail, listing
 
     known_id = args.id.upper()
     found = [row for row in await listing(conn, None, retired=True) if row["id"] == known_id]
@@ -190,18 +190,16 @@ async def _show(args: argparse.Namespace, conn: Any) -> int:
 
 
 async def _changes(args: argparse.Namespace, conn: Any) -> int:
+    import json
+
     from domain.durations import parse_duration
+    from stores import changes as change_events
 
     try:
         since = parse_duration(args.since)
     except ValueError as err:
         raise Refused(f"--since: {err}") from None
-    rows = await conn.fetch(
-        "SELECT service, summary, source, happened_at, links, custom_details FROM change_events"
-        " WHERE ($1::text IS NULL OR service = $1) AND happened_at >= $2 ORDER BY happened_at DESC, id DESC",
-        args.service, datetime.now(UTC) - since,
-    )  # fmt: skip
-    import json
+    rows = await change_events.since(conn, args.service, datetime.now(UTC) - since)
 
     changes = [{"service": r["service"], "summary": r["summary"], "source": r["source"] or None,
                 "at": r["happened_at"].isoformat(), "links": json.loads(r["links"]),

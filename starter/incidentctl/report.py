@@ -6,24 +6,11 @@ Known errors are not incidents and are left out; cancelled incidents are counted
 from datetime import datetime, timedelta
 from typing import Any
 
-REPORT_SQL = """
-SELECT service, priority,
-       count(*) FILTER (WHERE outcome IS DISTINCT FROM 'cancelled')                       AS incidents,
-       count(*) FILTER (WHERE outcome = 'cancelled')                                       AS cancelled,
-       avg(extract(epoch FROM acknowledged_at - logged_at)) FILTER (WHERE acknowledged_at IS NOT NULL) AS mtta,
-       avg(extract(epoch FROM restored_at - logged_at) - paused_seconds)
-           FILTER (WHERE restored_at IS NOT NULL)                                          AS mttr,
-       count(*) FILTER (WHERE breached)                                                    AS breached,
-       count(*) FILTER (WHERE restored_at IS NOT NULL AND NOT breached)                    AS restored_in_time
-FROM incidents
-WHERE logged_at >= $1 AND outcome IS DISTINCT FROM 'known_error' AND priority IS NOT NULL
-GROUP BY service, priority
-ORDER BY service, priority
-"""
+from stores.incident_views import reported
 
 
 async def build_report(conn: Any, since: timedelta, now: datetime) -> dict[str, Any]:
-    rows = await conn.fetch(REPORT_SQL, now - since)
+    rows = await reported(conn, now - since)
     groups = []
     for r in rows:
         judged = r["breached"] + r["restored_in_time"]

@@ -16,21 +16,6 @@ SQL = re.compile(
     r"|(CREATE|ALTER)\s+(TABLE|INDEX|DATABASE|SEQUENCE|VIEW))\b",
 )
 
-# Files that still hold SQL, each until the step of the issue that moves it (delete the line then).
-NOT_MOVED_YET = {
-    # incidentctl's reads and writes: the incidentctl step moves them to stores/
-    "starter/incidentctl/actions.py",
-    "starter/incidentctl/catalog_commands.py",
-    "starter/incidentctl/closed_incidents.py",
-    "starter/incidentctl/forecast_commands.py",
-    "starter/incidentctl/groups.py",
-    "starter/incidentctl/listing.py",
-    "starter/incidentctl/maintenance_commands.py",
-    "starter/incidentctl/oncall_commands.py",
-    "starter/incidentctl/record.py",
-    "starter/incidentctl/release_commands.py",
-    "starter/incidentctl/report.py",
-}
 # SQL that stays with its program, by design: the readiness probe's ping (runtime/database.ping once
 # runtime/ exists) and the local stack creating its database before any store can connect.
 EXCEPTIONS = {
@@ -82,12 +67,11 @@ def sql_outside_stores() -> dict[str, list[str]]:
 
 
 def test_every_sql_statement_of_the_product_is_in_a_store():
-    outside = {name: texts for name, texts in sql_outside_stores().items() if name not in NOT_MOVED_YET}
+    outside = sql_outside_stores()
     assert outside == {}, "SQL belongs in stores/ (one module per family of tables): " + repr(outside)
 
 
-def test_each_file_allowed_to_hold_sql_still_does_so_the_list_only_shrinks():
-    assert NOT_MOVED_YET <= set(sql_outside_stores()), "delete these from NOT_MOVED_YET: they hold no SQL now"
+def test_each_exception_still_holds_its_sql_the_list_only_shrinks():
     for name, text in EXCEPTIONS:
         assert text in sql_literals(ROOT / name), f"{name} no longer says {text!r}: delete the exception"
 
