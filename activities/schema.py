@@ -1,5 +1,4 @@
-"""Old name of stores.schema, kept only while tests/chaos/entry_points.py and tests/replay/record_histories.py
-import it from here."""
+"""Old name of stores.schema, kept only while tests/chaos/entry_points.py imports it from here."""
 
 from stores.schema import migrate
 

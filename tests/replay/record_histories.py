@@ -27,10 +27,6 @@ from pathlib import Path
 import asyncpg
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities import known_error_store
-from activities.catalog_store import load_catalog, read_catalog_file
-from activities.numbers import reserve_number
-from activities.schema import migrate
 from domain.alerts import AlertEvent
 from domain.commands import (
     Ack,
@@ -55,6 +51,10 @@ from domain.releases import KnownErrorDraft
 from localstack.postgres import LocalPostgres
 from localstack.temporal import free_port
 from starter.incidents import open_incident
+from stores import known_errors
+from stores.catalog_file import load_catalog, read_catalog_file
+from stores.incidents import reserve_number
+from stores.schema import migrate
 from tests.workflows.incident_driver import (
     Handle,
     continue_as_new_suggested_after,
@@ -339,7 +339,7 @@ async def known_error_offered_after_a_deploy(skipping: SkippingEnv, path: str) -
         handle = await _open(skipping, path, OpenIncident(service="checkout", summary="voucher service returns 502",
                                                           impact=2, urgency=2))  # fmt: skip
         async with pool.acquire() as conn:
-            added = await known_error_store.add(conn, KnownErrorDraft(
+            added = await known_errors.add(conn, KnownErrorDraft(
                 service="checkout", match=["voucher", "502"], workaround="pay without the voucher", release="4.13",
                 key=path), actor="deploy-bot", origin="pipeline")  # fmt: skip
         await handle.signal(W.known_error_published, KnownErrorOffer(known_error=added.known_error))
@@ -353,7 +353,7 @@ async def known_error_offered_after_a_deploy(skipping: SkippingEnv, path: str) -
         async with pool.acquire() as conn:
             ids = await conn.fetch("SELECT id FROM known_errors WHERE release_key = $1", path)
             for row in ids:
-                await known_error_store.retire(conn, row["id"], "recorder", "recorded")
+                await known_errors.retire(conn, row["id"], "recorder", "recorded")
 
 
 PATHS: dict[str, Callable[[SkippingEnv, str], Awaitable[Handle]]] = {
