@@ -25,7 +25,7 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 @dataclass(frozen=True)
 class Context:
-    env: Mapping[str, str]  # os.environ as main() read it: Temporal's own variables and profiles too
+    env: Mapping[str, str]  # the environment as main() read it: Temporal's own variables and profiles too
 
     @cached_property
     def settings(self) -> Settings:
