@@ -1,8 +1,8 @@
 # The incident pipeline's production image (docker-compose.yml builds it).
 #   default command   python worker.py                     the worker; scale it with replicas
 #   receiver          python -m receiver                   the alert receiver on INCIDENT_RECEIVER_PORT
-#   one-off           python -m starter.register_search_attributes, incidentctl ...
-# Configuration is the environment only: TEMPORAL_* (Temporal's own) and INCIDENT_* (starter/settings.py).
+#   one-off           python -m runtime.register_search_attributes, incidentctl ...
+# Configuration is the environment only: TEMPORAL_* (Temporal's own) and INCIDENT_* (runtime/settings.py).
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -22,6 +22,7 @@ COPY stores/ stores/
 COPY channels/ channels/
 COPY activities/ activities/
 COPY workflows/ workflows/
+COPY runtime/ runtime/
 COPY starter/ starter/
 COPY receiver/ receiver/
 COPY pages/ pages/

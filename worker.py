@@ -24,11 +24,11 @@ from activities.paging import PagingActivities, PagingSettings
 from activities.records import RecordActivities
 from activities.registration import RegistrationActivities
 from channels.email import SmtpServer
+from runtime.logs import configure_logging
+from runtime.process_exit import exit_now
+from runtime.settings import Settings
+from runtime.temporal_connection import connect
 from starter.incident_lookup import unsupported_incidents
-from starter.logs import configure_logging
-from starter.process_exit import exit_now
-from starter.settings import Settings
-from starter.temporal_connection import connect
 from stores.catalog_file import load_catalog, read_catalog_file
 from stores.schema import migrate
 from workflows.incident import IncidentWorkflow

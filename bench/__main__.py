@@ -18,7 +18,7 @@ from typing import Any
 
 from bench import report
 from bench.report import say
-from starter.process_exit import exit_now
+from runtime.process_exit import exit_now
 
 SIZES = {
     "b1_lifecycles": 240,

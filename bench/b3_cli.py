@@ -17,7 +17,7 @@ from localstack.temporal import temporal_binary
 from starter.incidents import open_numbered
 
 # The floor: what any Python CLI making this update has to do.
-# (os._exit: temporalio 1.35's bridge threads can abort interpreter finalization, see starter/process_exit.py)
+# (os._exit: temporalio 1.35's bridge threads can abort interpreter finalization, see runtime/process_exit.py)
 SDK_SCRIPT = """\
 import asyncio, os, sys
 from temporalio.client import Client

@@ -25,8 +25,8 @@ from bench.stack import Stack
 from domain.catalog import Targets
 from domain.commands import OpenIncident
 from domain.enums import Priority
+from runtime.settings import PROJECT_ROOT
 from starter.incidents import open_numbered
-from starter.settings import PROJECT_ROOT
 from stores.catalog_file import load_catalog, read_catalog_file
 
 FAST_LANE = "fast-lane"

@@ -21,7 +21,7 @@ from typing import Any
 from bench.report import say
 from bench.stack import child_environment
 from localstack.temporal import free_port
-from starter.settings import PROJECT_ROOT
+from runtime.settings import PROJECT_ROOT
 
 TIMEOUT = 90.0
 

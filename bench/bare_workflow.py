@@ -227,7 +227,7 @@ async def _serve() -> None:
 
 
 if __name__ == "__main__":
-    from starter.process_exit import exit_now
+    from runtime.process_exit import exit_now
 
     asyncio.run(_serve())
     exit_now(0)

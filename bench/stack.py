@@ -20,7 +20,7 @@ from temporalio.client import Client
 from bench.report import say
 from localstack.postgres import LocalPostgres
 from localstack.temporal import connect_when_ready, free_port, start_dev_server
-from starter.settings import PROJECT_ROOT
+from runtime.settings import PROJECT_ROOT
 
 
 def child_environment() -> dict[str, str]:

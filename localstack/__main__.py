@@ -19,8 +19,8 @@ import asyncpg
 
 from localstack.postgres import LocalPostgres
 from localstack.temporal import RETENTION, keep_closed_histories, start_dev_server, wait_for_port
-from starter.process_exit import exit_now
-from starter.settings import PROJECT_ROOT
+from runtime.process_exit import exit_now
+from runtime.settings import PROJECT_ROOT
 from stores.schema import migrate
 
 DATA = PROJECT_ROOT / ".data"

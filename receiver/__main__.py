@@ -21,10 +21,10 @@ from aiohttp import web
 from receiver.app import build_app
 from receiver.config import ReceiverConfig
 from receiver.safe_errors import exception_fields, keep_request_bytes_out_of_aiohttp_logs
-from starter.logs import configure_logging
-from starter.process_exit import exit_now
-from starter.settings import Settings
-from starter.temporal_connection import connect
+from runtime.logs import configure_logging
+from runtime.process_exit import exit_now
+from runtime.settings import Settings
+from runtime.temporal_connection import connect
 
 log = structlog.get_logger("receiver")
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from starter.settings import Settings
+from runtime.settings import Settings
 
 MAX_BODY_BYTES = 512 * 1024  # DESIGN section 5: larger bodies are refused with 413
 # What an asyncpg call raises when Postgres is away or too slow (a timeout wrapping it included).

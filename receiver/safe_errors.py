@@ -1,6 +1,6 @@
 """Unexpected exceptions, logged without local variables, and aiohttp's own errors without request bytes.
 
-starter.logs renders tracebacks with structlog's defaults, which include every frame's
+runtime.logs renders tracebacks with structlog's defaults, which include every frame's
 locals; here those hold bearer tokens, routing keys and whole request bodies. So the
 receiver logs the plain traceback text instead of passing exc_info.
 """

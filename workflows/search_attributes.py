@@ -1,5 +1,5 @@
 """The custom search attributes: declared here once, for the workflow's upserts, `make run`'s dev
-server, the time-skipping test server, `python -m starter.register_search_attributes` (which the
+server, the time-skipping test server, `python -m runtime.register_search_attributes` (which the
 compose file runs too) and the auditors' queries in the README (DESIGN section 5).
 
 Imports only temporalio, so the starters can read it without the workflow.

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from runtime.settings import Settings
 from starter.incidentctl.errors import Unreachable, why_unreachable
-from starter.settings import Settings
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -33,7 +33,7 @@ class Context:
 
     @cached_property
     def temporal_config(self) -> dict[str, Any]:
-        from starter.temporal_connection import connect_config
+        from runtime.temporal_connection import connect_config
 
         return connect_config(self.env)
 

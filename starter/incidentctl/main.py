@@ -11,9 +11,9 @@ import sys
 import uuid
 from typing import TYPE_CHECKING
 
+from runtime.process_exit import exit_now
 from starter.incidentctl.errors import DONE, REFUSED, UNREACHABLE, Refused, Unreachable
 from starter.incidentctl.parser import parse
-from starter.process_exit import exit_now
 
 if TYPE_CHECKING:  # imported once parsed: `--help` and usage errors need no settings
     from starter.incidentctl.context import Context

@@ -11,14 +11,14 @@ PYTHON = sys.executable
 
 WORKER = [PYTHON, str(PROJECT_ROOT / "worker.py")]
 RECEIVER = [PYTHON, "-m", "receiver"]
-REGISTER_SEARCH_ATTRIBUTES = [PYTHON, "-m", "starter.register_search_attributes"]
+REGISTER_SEARCH_ATTRIBUTES = [PYTHON, "-m", "runtime.register_search_attributes"]
 WORKER_READY = '"worker started"'
 RECEIVER_READY = "receiver listening"
 CATALOG = PROJECT_ROOT / "catalog.toml"
 ONCALL = PROJECT_ROOT / "oncall.toml"
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 # compose service -> the module its `python -m` command names (the image's working directory is the project)
-COMPOSE_MODULES = {"receiver": RECEIVER, "starter.register_search_attributes": REGISTER_SEARCH_ATTRIBUTES}
+COMPOSE_MODULES = {"receiver": RECEIVER, "runtime.register_search_attributes": REGISTER_SEARCH_ATTRIBUTES}
 
 
 def temporal_binary() -> Path:
@@ -51,7 +51,7 @@ async def migrate(database_url: str) -> None:
     """The worker's own migrations (the checks read the tables before any worker ran them)."""
     import asyncpg
 
-    from activities.schema import migrate as product_migrate
+    from stores.schema import migrate as product_migrate
 
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     try:

@@ -41,7 +41,7 @@ PROGRAMS = {
         ]
     ),
 }
-CONNECTS_TO_TEMPORAL = {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"}  # starter.temporal_connection reads them
+CONNECTS_TO_TEMPORAL = {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"}  # runtime.temporal_connection reads them
 SECRETS = {"POSTGRES_PASSWORD", "INCIDENT_DB_PASSWORD", "INCIDENT_INGEST_TOKEN", "INCIDENT_PAGE_SECRET"}
 VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 PINNED_IMAGE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*:(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})$")
@@ -74,10 +74,10 @@ def resolved_environment(service: dict[str, Any]) -> dict[str, str]:
 
 
 def settings_variables() -> dict[str, str]:
-    """Settings field -> the environment variable starter/settings.py reads for it."""
-    text = (ROOT / "starter" / "settings.py").read_text()
+    """Settings field -> the environment variable runtime/settings.py reads for it."""
+    text = (ROOT / "runtime" / "settings.py").read_text()
     found = dict(re.findall(r"(\w+)=[^\n]*?env\.get\(\s*\"(\w+)\"", text))
-    assert {"task_queue", "database_url", "ingest_token"} <= found.keys(), "starter/settings.py changed shape"
+    assert {"task_queue", "database_url", "ingest_token"} <= found.keys(), "runtime/settings.py changed shape"
     return found
 
 
@@ -96,7 +96,7 @@ def variables_read_by(files: list[Path]) -> set[str]:
 def every_incident_variable_of_the_settings() -> set[str]:
     """What the brief names "every setting the code reads": each INCIDENT_* of settings and receiver config."""
     names: set[str] = set()
-    for path in [ROOT / "starter" / "settings.py", *PROGRAMS["receiver"]]:
+    for path in [ROOT / "runtime" / "settings.py", *PROGRAMS["receiver"]]:
         names |= set(re.findall(r"\"(INCIDENT_[A-Z_]+)\"", path.read_text()))
     return names
 
@@ -293,11 +293,11 @@ def test_temporal_keeps_its_state_in_the_postgresql_service_with_its_schema_set_
 def test_the_registration_job_runs_the_one_registration_command_of_this_repository(
     services: dict[str, Any],
 ) -> None:
-    """Declared once: the job runs `python -m starter.register_search_attributes`, which registers
+    """Declared once: the job runs `python -m runtime.register_search_attributes`, which registers
     workflows/search_attributes.py (tests/e2e/test_register_search_attributes.py runs it for real)."""
     job = services["register-search-attributes"]
     words = command_words(job["command"])
-    assert words[:3] == ["python", "-m", "starter.register_search_attributes"] and program_file(words).is_file()
+    assert words[:3] == ["python", "-m", "runtime.register_search_attributes"] and program_file(words).is_file()
     assert "--wait" in words and float(words[words.index("--wait") + 1]) >= 60, "auto-setup takes a while"
     assert job["image"] == services["worker"]["image"] and job["build"] == "."
     assert job.get("restart") == "no"
@@ -391,7 +391,7 @@ def test_the_image_holds_everything_the_code_reads_at_run_time(services: dict[st
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
     for package in {p.rstrip("*") for p in packages}:
         assert package in copied, f"package {package} is not copied"
-    # stores/schema.py and starter/settings.py find these beside the packages, under WORKDIR
+    # stores/schema.py and runtime/settings.py find these beside the packages, under WORKDIR
     assert {"migrations", "catalog.toml", "worker.py"} <= copied
     assert "PYTHONPATH=/app" in " ".join(instruction_args("ENV")) and workdir == "/app"
     catalog = resolved_environment(services["worker"])["INCIDENT_CATALOG"]

@@ -1,4 +1,4 @@
-"""`python -m starter.register_search_attributes` against the real dev server.
+"""`python -m runtime.register_search_attributes` against the real dev server.
 
 The session's dev server already has the attributes in `default` (make run registers
 them the same way), so there the command must change nothing. Fresh namespaces stand in for a
@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from localstack.temporal import free_port
-from starter.register_search_attributes import (
+from runtime.register_search_attributes import (
     DONE,
     REFUSED,
     UNREACHABLE,
@@ -54,7 +54,7 @@ def environment(address: str, namespace: str) -> dict[str, str]:
 
 async def command(address: str, namespace: str, *args: str) -> Result:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "starter.register_search_attributes", *args,
+        sys.executable, "-m", "runtime.register_search_attributes", *args,
         env=environment(address, namespace), cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
-from starter.register_search_attributes import register
+from runtime.register_search_attributes import register
 from tests.conftest import CATALOG
 from tests.e2e.cli import Cli
 from tests.reliability.stack import worker_env, worker_process

@@ -5,8 +5,8 @@ import sys
 
 import structlog
 
-from starter.logs import configure_logging
-from starter.settings import Settings
+from runtime.logs import configure_logging
+from runtime.settings import Settings
 
 
 def test_settings_do_not_show_the_token_or_the_database_url():

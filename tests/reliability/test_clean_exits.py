@@ -1,7 +1,7 @@
 """Every program leaves with the right exit code, every time, despite the finalization crash.
 
 temporalio's Rust threads can outlive the event loop and crash the interpreter at exit
-(SIGSEGV/SIGABRT: -11/-6, or 139/134 through a shell); `starter.process_exit.exit_now` must
+(SIGSEGV/SIGABRT: -11/-6, or 139/134 through a shell); `runtime.process_exit.exit_now` must
 prevent it on every run, after a drain on SIGTERM/SIGINT.
 Each program runs 50 times in a row (two side by side: about 45 s for all three);
 INCIDENT_EXIT_RUNS changes the count for the worker and the receiver.

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from localstack.temporal import free_port, temporal_binary
-from starter.settings import PROJECT_ROOT
+from runtime.settings import PROJECT_ROOT
 
 PARTS = ("PostgreSQL ", "Temporal ", "Alert receiver", "On-call feeds", "Status page", "Releases", "Logs", "Ready.")
 

@@ -91,11 +91,6 @@ def test_the_scan_finds_sql_however_it_is_written_and_not_in_prose():
                      "UPDATE alert_inbox SET attempts = attempts + 1"]  # fmt: skip
 
 
-# Modules of activities/ that define no activity: an old name re-exported until what still imports it
-# (tests/chaos/entry_points.py) imports stores.schema.
-OLD_NAMES = {"schema.py"}
-
-
 def _defines_an_activity(path: Path) -> bool:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -108,7 +103,7 @@ def _defines_an_activity(path: Path) -> bool:
 def test_activities_holds_activities_and_nothing_else():
     others = {path.name for path in (ROOT / "activities").glob("*.py")
               if path.name != "__init__.py" and not _defines_an_activity(path)}  # fmt: skip
-    assert others == OLD_NAMES, "a module without an activity belongs in stores/, channels/ or domain/"
+    assert others == set(), "a module without an activity belongs in stores/, channels/ or domain/"
 
 
 def test_no_workflow_module_imports_the_database_or_the_network_directly():

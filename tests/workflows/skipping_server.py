@@ -16,7 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.paging import PagingSettings
-from starter.register_search_attributes import type_value
+from runtime.register_search_attributes import type_value
 from worker import build_worker
 from workflows.search_attributes import SEARCH_ATTRIBUTES
 

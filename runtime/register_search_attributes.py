@@ -1,4 +1,4 @@
-"""`python -m starter.register_search_attributes`: register the incident search attributes on any cluster.
+"""`python -m runtime.register_search_attributes`: register the incident search attributes on any cluster.
 
 The Web UI queries auditors type (`IncidentPriority="P1" AND SlaBreached=true`) need the
 custom search attributes of workflows.search_attributes, with those exact names and
@@ -6,7 +6,7 @@ types, in the namespace the worker uses. `make run` registers them on the dev se
 command does it on a self-hosted cluster (docker-compose.yml, Kubernetes, ...):
 
     TEMPORAL_ADDRESS=temporal.example:7233 TEMPORAL_NAMESPACE=incidents \\
-        python -m starter.register_search_attributes [--dry-run]
+        python -m runtime.register_search_attributes [--dry-run]
 
 Idempotent: it lists what the namespace has and adds only what is missing, so it is safe to run
 at every deploy. An attribute that exists with another type is reported and nothing is added
@@ -14,7 +14,7 @@ at every deploy. An attribute that exists with another type is reported and noth
 person decides (remove it, or rename ours). Run it before the first worker starts: a workflow
 that upserts an unregistered attribute fails its task until the attribute exists.
 
-It connects like every program here (starter.temporal_connection: TEMPORAL_ADDRESS,
+It connects like every program here (runtime.temporal_connection: TEMPORAL_ADDRESS,
 TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, profiles). Where the cluster refuses to add
 attributes through its OperatorService (Temporal Cloud manages them with `tcld` or its UI), add them
 there and use `--dry-run` to check: it exits 0 only when nothing is missing or different.
@@ -40,8 +40,8 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from starter.process_exit import exit_now
-from starter.temporal_connection import connect, connect_config
+from runtime.process_exit import exit_now
+from runtime.temporal_connection import connect, connect_config
 from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 DONE, REFUSED, USAGE, UNREACHABLE = 0, 1, 2, 3
@@ -202,7 +202,7 @@ async def run(env: Mapping[str, str], wanted: Mapping[str, str] = SEARCH_ATTRIBU
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m starter.register_search_attributes",
+        prog="python -m runtime.register_search_attributes",
         description="Register the incident search attributes in TEMPORAL_NAMESPACE (idempotent).",
     )
     parser.add_argument("--dry-run", action="store_true",
