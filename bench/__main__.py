@@ -11,9 +11,11 @@ ports. Prints a line per phase, then the table; writes bench/results.json.
 
 import asyncio
 import os
+import tempfile
 import time
 import traceback
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from bench import report
@@ -28,6 +30,9 @@ SIZES = {
     "b6_listed": 1000,
     "b7_probes": 40,
     "b7_storm": 2000,
+    "b12_deliveries": 1000,
+    "b12_groups": 60,
+    "b12_probes": 20,
 }
 B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B3_ROUNDS, B4_RESTORE_S, B6_ROUNDS = 20, 3, 50, 10, 60.0, 6
 PIPELINE_QUEUE, BARE_QUEUE = "bench-incidents", "bench-bare"
@@ -56,11 +61,14 @@ async def main() -> dict[str, Any]:
         b8_known_errors,
         b9_status_page,
         b10_forecast,
+        b12_scale_out,
     )
     from bench.stack import start_stack
 
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
-    only = {name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10").split(",")}
+    only = {
+        name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b12").split(",")
+    }
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
     say(
@@ -113,6 +121,9 @@ async def main() -> dict[str, Any]:
         await _guarded("b10", results, b10_forecast.run)
     if "b5" in only:
         await _guarded("b5", results, b5_newcomer.run)
+    if "b12" in only:  # hosts of its own (network namespaces): after the loopback stack is down
+        await _guarded("b12", results, lambda: b12_scale_out.run(
+            Path(tempfile.mkdtemp(prefix="bench-b12-")), sizes["b12_deliveries"], sizes["b12_groups"], sizes["b12_probes"]))  # fmt: skip
     return results
 
 

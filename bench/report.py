@@ -86,7 +86,7 @@ def _row(bench: str, figure: str, value: str, target: str | None = None, met: bo
 def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The table: each figure against its target (a ratio to the floor where there is one)."""
     out: list[dict[str, Any]] = []
-    for name in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10"):
+    for name in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b12"):
         result = results.get(name)
         if result is None:
             continue
@@ -95,6 +95,26 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         out += globals()[f"_{name}_rows"](result)
     return out
+
+
+def _b12_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    if "skipped" in r:
+        return [_row("B12", "scale-out on namespace hosts", r["skipped"])]
+    one, two, slow_one, slow_two = r["1x1"], r["2x2"], r["1x1_impaired"], r["2x2_impaired"]
+
+    def pages(x: dict[str, Any]) -> str:
+        return x["page_error"] if "page_error" in x else f"{x['page_p50_s']:.2f} / {x['page_p99_s']:.2f} s"
+
+    return [
+        _row("B12", f"deliveries accepted/s, 2 receivers + 2 workers / 1 + 1 ({r['deliveries']} over {r['groups']} groups)",
+             f"{two['intake_per_s']:,.0f} / {one['intake_per_s']:,.0f} = {r['intake_ratio']}x"),
+        _row("B12", "the same with 200 ms / 5% loss between those hosts and the core",
+             f"{slow_two['intake_per_s']:,.0f} / {slow_one['intake_per_s']:,.0f} = {r['intake_ratio_impaired']}x"),
+        _row("B12", f"alert -> first page, p50 / p99 ({r['probes']} probes), 1 + 1 and 2 + 2",
+             f"{pages(one)} and {pages(two)}"),
+        _row("B12", "the same with 200 ms / 5% loss, 1 + 1 and 2 + 2",
+             f"{pages(slow_one)} and {pages(slow_two)}"),
+    ]  # fmt: skip
 
 
 def _b10_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
