@@ -100,8 +100,7 @@ async def open_pool(database_url: str, attempts: int = 30) -> asyncpg.Pool:
     """Postgres may still be starting (compose, make run): wait for it rather than crash."""
     for attempt in range(1, attempts + 1):
         try:
-            return await asyncpg.create_pool(database_url, min_size=1, max_size=DATABASE_POOL_SIZE,
-                                             reset=_keep_session)  # fmt: skip
+            return await asyncpg.create_pool(database_url, min_size=1, max_size=DATABASE_POOL_SIZE, reset=_keep_session)
         except (OSError, asyncpg.PostgresError) as err:
             if attempt == attempts:
                 raise

@@ -31,6 +31,9 @@ class KnownErrorLinkActivities:
             if known is None:
                 return MatchingIncidents(known_error=None, incidents=[])
             rows = await incidents.open_of_service(conn, known.service)
-        matching = [OpenIncident(number=r["number"], workflow_id=r["workflow_id"])
-                    for r in rows if known.matches(known.service, r["summary"])]  # fmt: skip
+        matching = [
+            OpenIncident(number=r["number"], workflow_id=r["workflow_id"])
+            for r in rows
+            if known.matches(known.service, r["summary"])
+        ]
         return MatchingIncidents(known_error=known, incidents=matching)

@@ -33,8 +33,14 @@ class DeliverNotifications(BaseModel):
 
 def slack_message(row: asyncpg.Record) -> dict[str, Any]:
     """Slack-compatible (`text`), with the facts a machine reader wants beside it."""
-    return {"text": row["message"], "incident": row["number"], "service": row["service"],
-            "audience": row["audience"], "action": row["action"], "id": row["id"]}  # fmt: skip
+    return {
+        "text": row["message"],
+        "incident": row["number"],
+        "service": row["service"],
+        "audience": row["audience"],
+        "action": row["action"],
+        "id": row["id"],
+    }
 
 
 class NotificationActivities:
@@ -46,8 +52,10 @@ class NotificationActivities:
         """Send every unsent message of the incident, oldest first. Returns how many were sent now."""
         async with self._pool.acquire() as conn:
             unsent = await outbox.unsent(conn, request.incident_key)
-            targets = Targets(await fetch_notifications(conn, request.service),
-                              await _person_webhooks(conn, [row["audience"] for row in unsent]))  # fmt: skip
+            targets = Targets(
+                await fetch_notifications(conn, request.service),
+                await _person_webhooks(conn, [row["audience"] for row in unsent]),
+            )
             to_log = {row["id"] for row in unsent if not targets.webhook_for(row["audience"])}
             sent = await self._log_all(conn, sorted(to_log)) if to_log else 0
             for row in unsent:
@@ -105,5 +113,10 @@ async def _person_webhooks(conn: asyncpg.Connection, audiences: list[str]) -> di
 
 
 def _log_sent(row: asyncpg.Record) -> None:
-    log.info("notification sent", incident=row["number"], audience=row["audience"], action=row["action"],
-             message=row["message"])  # fmt: skip
+    log.info(
+        "notification sent",
+        incident=row["number"],
+        audience=row["audience"],
+        action=row["action"],
+        message=row["message"],
+    )

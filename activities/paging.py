@@ -64,8 +64,11 @@ def channels_of(person: Person | None) -> list[tuple[str, str]]:
     """(channel, address) pairs; `none` when there is no way to reach them (kept as a row: it shows)."""
     if person is None:
         return [("none", "")]
-    pairs = [(kind, address) for kind, address in (("email", person.email), ("slack", person.slack_webhook),
-                                                   ("webhook", person.webhook)) if address]  # fmt: skip
+    pairs = [
+        (kind, address)
+        for kind, address in (("email", person.email), ("slack", person.slack_webhook), ("webhook", person.webhook))
+        if address
+    ]
     return pairs or [("none", "")]
 
 
@@ -85,20 +88,29 @@ class PagingActivities:
                     for person in people:
                         for channel, _ in self._channels(await fetch_person(conn, person)):
                             await pages.add(
-                                conn, incident_key=request.incident_key, page=request.page, number=request.number,
-                                priority=request.priority, service=request.service, summary=request.summary,
-                                runbook=request.runbook, person=person, channel=channel,
-                                step=f"{request.target}, {request.step}", reason=request.reason,
+                                conn,
+                                incident_key=request.incident_key,
+                                page=request.page,
+                                number=request.number,
+                                priority=request.priority,
+                                service=request.service,
+                                summary=request.summary,
+                                runbook=request.runbook,
+                                person=person,
+                                channel=channel,
+                                step=f"{request.target}, {request.step}",
+                                reason=request.reason,
                                 status="pending" if channel in LIVE_CHANNELS else "failed",
-                            )  # fmt: skip
+                            )
                 rows = await self._rows(conn, request)
                 if not rows:
                     return PageResult(people=[], channels=[], nobody=nobody or f"nobody to page for {request.target}")
             undelivered = await self._deliver(conn, [r["id"] for r in rows if r["status"] == "pending"])
             rows = await self._rows(conn, request)
         people = list(dict.fromkeys(r["person"] for r in rows))
-        return PageResult(people=people, channels=[f"{r['person']}:{r['channel']}" for r in rows],
-                          undelivered=undelivered)  # fmt: skip
+        return PageResult(
+            people=people, channels=[f"{r['person']}:{r['channel']}" for r in rows], undelivered=undelivered
+        )
 
     def _channels(self, person: Person | None) -> list[tuple[str, str]]:
         """As channels_of, with email marked unusable (`no-smtp`) when no SMTP server is configured:
@@ -131,19 +143,37 @@ class PagingActivities:
                 except DeliveryFailed as err:
                     left += 1
                     await pages.note_failure(conn, row_id, str(err)[:500])
-                    log.warning("page not delivered", incident=row["number"], person=row["person"],
-                                channel=row["channel"], error=str(err))  # fmt: skip
+                    log.warning(
+                        "page not delivered",
+                        incident=row["number"],
+                        person=row["person"],
+                        channel=row["channel"],
+                        error=str(err),
+                    )
                     continue
                 await pages.mark_sent(conn, row_id)
-                log.info("page sent", incident=row["number"], person=row["person"], channel=row["channel"],
-                         page=row["page_seq"])  # fmt: skip
+                log.info(
+                    "page sent",
+                    incident=row["number"],
+                    person=row["person"],
+                    channel=row["channel"],
+                    page=row["page_seq"],
+                )
         return left
 
     async def _send(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
         person = await fetch_person(conn, row["person"])
-        message = PageMessage(number=row["number"], priority=row["priority"], service=row["service"],
-                              summary=row["summary"], runbook=row["runbook"], reason=row["reason"], step=row["step"],
-                              person=row["person"], ack_url=self._ack_url(row))  # fmt: skip
+        message = PageMessage(
+            number=row["number"],
+            priority=row["priority"],
+            service=row["service"],
+            summary=row["summary"],
+            runbook=row["runbook"],
+            reason=row["reason"],
+            step=row["step"],
+            person=row["person"],
+            ack_url=self._ack_url(row),
+        )
         key = f"page-{row['id']}"
         if person is None:
             raise DeliveryFailed(f"{row['person']} is not in oncall_people")

@@ -30,16 +30,28 @@ class TimelineBatch(BaseModel):
 def snapshot_of(incident: Incident, now: datetime) -> IncidentSnapshot:
     due = deadlines(incident, now)
     return IncidentSnapshot(
-        state=incident.state, outcome=incident.outcome, priority=incident.priority,
-        impact=incident.impact, urgency=incident.urgency, category=incident.category,
-        group=incident.group, assignee=incident.assignee, major=incident.major, breached=incident.breached,
-        acknowledged_at=incident.acknowledged_at, restored_at=incident.restored_at,
-        resolved_at=incident.resolved_at, closed_at=incident.closed_at,
-        response_due=due.response_due, restore_due=due.restore_due, paused_seconds=incident.paused_seconds,
-        known_error_id=incident.known_error_id, problem=incident.problem,
+        state=incident.state,
+        outcome=incident.outcome,
+        priority=incident.priority,
+        impact=incident.impact,
+        urgency=incident.urgency,
+        category=incident.category,
+        group=incident.group,
+        assignee=incident.assignee,
+        major=incident.major,
+        breached=incident.breached,
+        acknowledged_at=incident.acknowledged_at,
+        restored_at=incident.restored_at,
+        resolved_at=incident.resolved_at,
+        closed_at=incident.closed_at,
+        response_due=due.response_due,
+        restore_due=due.restore_due,
+        paused_seconds=incident.paused_seconds,
+        known_error_id=incident.known_error_id,
+        problem=incident.problem,
         occurrences=sum(o.count for o in incident.occurrences.values()),
         closed_view=incident_view(incident, now) if incident.is_closed else None,
-    )  # fmt: skip
+    )
 
 
 def notification_text(batch: TimelineBatch, entry: TimelineEntry) -> str:
@@ -54,8 +66,16 @@ class RecordActivities:
     @activity.defn
     async def record_timeline(self, batch: TimelineBatch) -> int:
         """Write the entries, their notifications and the newest snapshot. Returns rows inserted."""
-        messages = [(entry, audience, notification_text(batch, entry)) for entry in batch.entries
-                    for audience in entry.notify]  # fmt: skip
-        return await incidents.record_timeline(self._pool, incident_key=batch.incident_key, number=batch.number,
-                                               service=batch.service, summary=batch.summary, entries=batch.entries,
-                                               messages=messages, snapshot=batch.snapshot)  # fmt: skip
+        messages = [
+            (entry, audience, notification_text(batch, entry)) for entry in batch.entries for audience in entry.notify
+        ]
+        return await incidents.record_timeline(
+            self._pool,
+            incident_key=batch.incident_key,
+            number=batch.number,
+            service=batch.service,
+            summary=batch.summary,
+            entries=batch.entries,
+            messages=messages,
+            snapshot=batch.snapshot,
+        )

@@ -83,19 +83,27 @@ class RegistrationActivities:
                 return Registration(number=None, agreement=None, previous_number=None, refused=reason)
             async with conn.transaction():
                 number, previous = await incidents.register(
-                    conn, incident_key=request.incident_key, workflow_id=request.workflow_id,
-                    service=request.service, summary=request.summary, source=request.source,
-                    logged_at=request.logged_at, number=request.number,
+                    conn,
+                    incident_key=request.incident_key,
+                    workflow_id=request.workflow_id,
+                    service=request.service,
+                    summary=request.summary,
+                    source=request.source,
+                    logged_at=request.logged_at,
+                    number=request.number,
                     previous_workflow_id=request.previous_workflow_id,
-                )  # fmt: skip
+                )
         return Registration(number=number, agreement=agreement, previous_number=previous)
 
     async def _reject(self, conn: asyncpg.Connection, request: RegisterIncident) -> None:
         await rejections.reject(
-            conn, dedup_key=request.incident_key, source=request.source, service=request.service,
+            conn,
+            dedup_key=request.incident_key,
+            source=request.source,
+            service=request.service,
             reason=rejections.OUTSIDE_CATALOG,
             payload_json=json.dumps({"summary": request.summary, "workflow_id": request.workflow_id}),
-        )  # fmt: skip
+        )
 
     @activity.defn
     async def register_and_look_up(self, request: RegisterIncident) -> FirstSteps:
@@ -107,8 +115,11 @@ class RegistrationActivities:
         if registration.agreement is None:
             return FirstSteps(registration=registration)
         known = await self.find_known_error(KnownErrorQuery(service=request.service, text=request.summary))
-        recent = await self.recent_changes(RecentChangesQuery(service=request.service, until=request.logged_at,
-                                                              window=registration.agreement.change_window))  # fmt: skip
+        recent = await self.recent_changes(
+            RecentChangesQuery(
+                service=request.service, until=request.logged_at, window=registration.agreement.change_window
+            )
+        )
         return FirstSteps(registration=registration, known_error=known, recent=recent)
 
     async def find_known_error(self, request: KnownErrorQuery) -> KnownError | None:
@@ -127,6 +138,7 @@ class RegistrationActivities:
             rows = await change_events.recent(
                 conn, request.service, request.until, request.window, RECENT_CHANGES_SHOWN
             )
-        changes = [RecentChange(at=r["happened_at"], summary=r["summary"], source=r["source"], link=r["link"])
-                   for r in rows]  # fmt: skip
+        changes = [
+            RecentChange(at=r["happened_at"], summary=r["summary"], source=r["source"], link=r["link"]) for r in rows
+        ]
         return RecentChanges(changes=changes, total=rows[0]["total"] if rows else 0)

@@ -37,10 +37,15 @@ class SmtpServer:
             raise ValueError("INCIDENT_SMTP_URL must look like smtp://[user:password@]host[:port][?starttls=true]")
         query = parse_qs(parts.query)
         secure = parts.scheme == "smtps"
-        return cls(host=parts.hostname, port=parts.port or (465 if secure else 25),
-                   sender=query.get("from", ["incidents@localhost"])[0], username=unquote(parts.username or ""),
-                   password=unquote(parts.password or ""), starttls=query.get("starttls", ["false"])[0] == "true",
-                   implicit_tls=secure)  # fmt: skip
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if secure else 25),
+            sender=query.get("from", ["incidents@localhost"])[0],
+            username=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            starttls=query.get("starttls", ["false"])[0] == "true",
+            implicit_tls=secure,
+        )
 
 
 async def send_email(server: SmtpServer | None, to: str, message: PageMessage, idempotency_key: str) -> None:

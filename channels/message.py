@@ -38,9 +38,18 @@ class PageMessage:
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, Any]:
-        return {"text": self.text, "incident": self.number, "priority": self.priority, "service": self.service,
-                "summary": self.summary, "runbook": self.runbook, "reason": self.reason, "step": self.step,
-                "person": self.person, "ack_url": self.ack_url}  # fmt: skip
+        return {
+            "text": self.text,
+            "incident": self.number,
+            "priority": self.priority,
+            "service": self.service,
+            "summary": self.summary,
+            "runbook": self.runbook,
+            "reason": self.reason,
+            "step": self.step,
+            "person": self.person,
+            "ack_url": self.ack_url,
+        }
 
 
 class DeliveryFailed(Exception):

@@ -80,12 +80,23 @@ def take(incident: Incident, actor: str, at: datetime, assigns: bool = True) -> 
     incident.acknowledged_at = incident.acknowledged_at or at
     if assigns:
         incident.assignee = incident.assignee or actor
-    record(incident, at=at, actor=actor, action=Action.ACK, to_state=State.IN_PROGRESS,
-           detail=f"acknowledged by {actor}; diagnosis under way")  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.ACK,
+        to_state=State.IN_PROGRESS,
+        detail=f"acknowledged by {actor}; diagnosis under way",
+    )
 
 
 def stop_paging(incident: Incident, actor: str, at: datetime, page: int | None = None) -> None:
     """The paging stops (domain.paging_rules reads this entry); the incident stays where it is."""
     which = f" {page}" if page else ""
-    record(incident, at=at, actor=actor, action=Action.PAGE_ACK,
-           detail=f"page{which} acknowledged by {actor}: paging stopped")  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.PAGE_ACK,
+        detail=f"page{which} acknowledged by {actor}: paging stopped",
+    )

@@ -29,8 +29,15 @@ def assign(incident: Incident, actor: str, at: datetime, group: str, person: str
         incident.acknowledged_at = incident.acknowledged_at or at
         to_state = State.IN_PROGRESS
     who = f"{group}/{person}" if person else group
-    record(incident, at=at, actor=actor, action=Action.ASSIGN, to_state=to_state,
-           detail=f"assigned to {who}{left}", notify=[f"group:{group}"])  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.ASSIGN,
+        to_state=to_state,
+        detail=f"assigned to {who}{left}",
+        notify=[f"group:{group}"],
+    )
 
 
 def escalation_refusal(incident: Incident, to_group: str | None) -> str | None:
@@ -81,8 +88,9 @@ def category_refusal(incident: Incident, name: str | None) -> str | None:
     return None
 
 
-def escalate(incident: Incident, actor: str, at: datetime, to_group: str | None, reason: str,
-             known_as: str = "") -> None:  # fmt: skip
+def escalate(
+    incident: Incident, actor: str, at: datetime, to_group: str | None, reason: str, known_as: str = ""
+) -> None:
     """Functional (to another group) when `to_group` is given, else hierarchical (management)."""
     if to_group is not None:
         left = left_own_lines(incident, to_group, known_as)
@@ -127,9 +135,14 @@ def change_priority(incident: Incident, actor: str, at: datetime, impact: int, u
     incident.priority = priority_for(impact, urgency)
     if incident.restore_warned and restore_warning_at(incident, at) > at:
         incident.restore_warned = False  # the new, later warning is still to come
-    record(incident, at=at, actor=actor, action=Action.CHANGE_PRIORITY,
-           detail=f"{old} -> {incident.priority} (impact {impact}, urgency {urgency}): {reason}",
-           notify=[f"group:{incident.group}"])  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.CHANGE_PRIORITY,
+        detail=f"{old} -> {incident.priority} (impact {impact}, urgency {urgency}): {reason}",
+        notify=[f"group:{incident.group}"],
+    )
     if incident.priority is Priority.P1 and not incident.major:
         declare_major(incident, at, actor)
     elif incident.priority is not Priority.P1:
@@ -138,14 +151,26 @@ def change_priority(incident: Incident, actor: str, at: datetime, impact: int, u
 
 def hold(incident: Incident, actor: str, at: datetime, reason: HoldReason, text: str) -> None:
     pause_restore_clock(incident, at)
-    record(incident, at=at, actor=actor, action=Action.HOLD, to_state=State.ON_HOLD,
-           detail=f"waiting for {reason}: {text}; restore clock paused")  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.HOLD,
+        to_state=State.ON_HOLD,
+        detail=f"waiting for {reason}: {text}; restore clock paused",
+    )
 
 
 def resume(incident: Incident, actor: str, at: datetime) -> None:
     resume_restore_clock(incident, at)
-    record(incident, at=at, actor=actor, action=Action.RESUME, to_state=State.IN_PROGRESS,
-           detail="restore clock running again")  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.RESUME,
+        to_state=State.IN_PROGRESS,
+        detail="restore clock running again",
+    )
 
 
 def apply_workaround(incident: Incident, actor: str, at: datetime, text: str) -> None:
@@ -153,9 +178,15 @@ def apply_workaround(incident: Incident, actor: str, at: datetime, text: str) ->
     incident.workaround = text
     incident.restored_at = at
     pause_restore_clock(incident, at)
-    record(incident, at=at, actor=actor, action=Action.WORKAROUND, to_state=State.RESTORED,
-           detail=f"service restored by workaround: {text}",
-           notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.WORKAROUND,
+        to_state=State.RESTORED,
+        detail=f"service restored by workaround: {text}",
+        notify=[f"group:{incident.group}", "stakeholders"],
+    )
 
 
 def resolve_refusal(incident: Incident, problem: str | None) -> str | None:
@@ -171,16 +202,30 @@ def resolve(incident: Incident, actor: str, at: datetime, resolution: str, probl
     incident.resolved_at = at
     pause_restore_clock(incident, at)
     detail = f"resolved: {resolution}" + (f" (problem {problem})" if problem else "")
-    record(incident, at=at, actor=actor, action=Action.RESOLVE, to_state=State.RESOLVED,
-           detail=detail, notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.RESOLVE,
+        to_state=State.RESOLVED,
+        detail=detail,
+        notify=[f"group:{incident.group}", "stakeholders"],
+    )
 
 
 def close(incident: Incident, actor: str, at: datetime, action: Action, outcome: Outcome, detail: str) -> None:
     incident.outcome = outcome
     incident.closed_at = at
     pause_restore_clock(incident, at)
-    record(incident, at=at, actor=actor, action=action, to_state=State.CLOSED, detail=detail,
-           notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=action,
+        to_state=State.CLOSED,
+        detail=detail,
+        notify=[f"group:{incident.group}", "stakeholders"],
+    )
 
 
 def reopen(incident: Incident, actor: str, at: datetime, reason: str) -> None:
@@ -194,6 +239,12 @@ def reopen(incident: Incident, actor: str, at: datetime, reason: str) -> None:
     resume_restore_clock(incident, at)
     waiting = incident.acknowledged_at is None
     detail = f"reopened: {reason}" + ("; not acknowledged yet" if waiting else "")
-    record(incident, at=at, actor=actor, action=Action.REOPEN,
-           to_state=State.PRIORITIZED if waiting else State.IN_PROGRESS,
-           detail=detail, notify=[f"group:{incident.group}"])  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=actor,
+        action=Action.REOPEN,
+        to_state=State.PRIORITIZED if waiting else State.IN_PROGRESS,
+        detail=detail,
+        notify=[f"group:{incident.group}"],
+    )

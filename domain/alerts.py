@@ -54,8 +54,9 @@ def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str) -> No
             continue
         occurrence = incident.occurrences.get(event.key)
         if occurrence is None:
-            occurrence = Occurrence(key=event.key, first_seen=event.at, last_seen=event.at,
-                                    description=event.description, firing=False)  # fmt: skip
+            occurrence = Occurrence(
+                key=event.key, first_seen=event.at, last_seen=event.at, description=event.description, firing=False
+            )
             incident.occurrences[event.key] = occurrence
         was_firing = occurrence.firing
         occurrence.last_seen = event.at
@@ -68,8 +69,13 @@ def apply_alerts(incident: Incident, events: list[AlertEvent], actor: str) -> No
             if incident.state in (State.RESTORED, State.RESOLVED):
                 reopen(incident, actor, event.at, f"alert {event.key} fired again within the quiet window")
             elif incident.state is not State.CLOSED:
-                record(incident, at=event.at, actor=actor, action=Action.ALERT_FIRED,
-                       detail=f"alert {event.key} firing: {event.description}"[:500])  # fmt: skip
+                record(
+                    incident,
+                    at=event.at,
+                    actor=actor,
+                    action=Action.ALERT_FIRED,
+                    detail=f"alert {event.key} firing: {event.description}"[:500],
+                )
     if silenced and not incident.firing_alerts:  # this batch silenced the last alert
         all_resolved(incident, events[-1].at, actor)
 
@@ -87,11 +93,22 @@ def all_resolved(incident: Incident, at: datetime, actor: str) -> None:
     """All alerts of the group resolved: the service is restored and the quiet window starts."""
     incident.quiet_since = at
     if incident.state is State.RESTORED:  # restored earlier by a workaround: only the quiet window starts now
-        record(incident, at=at, actor=actor, action=Action.ALERT_RESOLVED,
-               detail="every alert of the group resolved: quiet window started")  # fmt: skip
+        record(
+            incident,
+            at=at,
+            actor=actor,
+            action=Action.ALERT_RESOLVED,
+            detail="every alert of the group resolved: quiet window started",
+        )
     elif incident.state in WORKING:
         incident.restored_at = at
         pause_restore_clock(incident, at)
-        record(incident, at=at, actor=actor, action=Action.ALERT_RESOLVED, to_state=State.RESTORED,
-               detail="every alert of the group resolved: service restored, quiet window started",
-               notify=[f"group:{incident.group}", "stakeholders"])  # fmt: skip
+        record(
+            incident,
+            at=at,
+            actor=actor,
+            action=Action.ALERT_RESOLVED,
+            to_state=State.RESTORED,
+            detail="every alert of the group resolved: service restored, quiet window started",
+            notify=[f"group:{incident.group}", "stakeholders"],
+        )

@@ -61,9 +61,11 @@ class Targets(CatalogModel):
         # follows each missed period would come again at once, without end; only the file is checked:
         # an agreement read back from history must still decode
         if info.context and info.context.get("catalog_file") and value <= timedelta():
-            raise ValueError(f"must be longer than 0s (got {value.total_seconds():g}s), e.g. \"30m\": a target of nothing is"
-                             " missed the moment an incident is logged, and would escalate it again at once,"
-                             " without end")  # fmt: skip
+            raise ValueError(
+                f'must be longer than 0s (got {value.total_seconds():g}s), e.g. "30m": a target of nothing is'
+                " missed the moment an incident is logged, and would escalate it again at once,"
+                " without end"
+            )
         return value
 
 
@@ -86,8 +88,10 @@ def phrases_that_tell_events_apart(phrases: list[str]) -> list[str]:
     cleaned = [" ".join(p.split()) for p in phrases]
     short = [p for p in cleaned if len(p) < MIN_PHRASE_LENGTH]
     if short:
-        raise ValueError(f"match phrases must be at least {MIN_PHRASE_LENGTH} characters"
-                         f" (too short: {', '.join(repr(p) for p in short)})")  # fmt: skip
+        raise ValueError(
+            f"match phrases must be at least {MIN_PHRASE_LENGTH} characters"
+            f" (too short: {', '.join(repr(p) for p in short)})"
+        )
     return cleaned
 
 

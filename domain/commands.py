@@ -67,8 +67,11 @@ class OpenIncident(CleanInput):
         if not isinstance(data, dict) or data.get("continued") is None:
             return data
         data = dict(data)
-        data["carried"] = {"incident": data.pop("continued"), "recorded_seq": data.pop("recorded_seq", 0),
-                           "generation": data.pop("generation", 0)}  # fmt: skip
+        data["carried"] = {
+            "incident": data.pop("continued"),
+            "recorded_seq": data.pop("recorded_seq", 0),
+            "generation": data.pop("generation", 0),
+        }
         return data
 
 
@@ -256,10 +259,21 @@ class Cancel(EngineerInput):
 # incidentctl's engineer commands (what people type) -> the input each sends; the update it goes
 # to is workflows.contract.ENGINEER_UPDATES
 ENGINEER_INPUTS: dict[str, type[EngineerInput]] = {
-    "ack": Ack, "assign": Assign, "escalate": Escalate, "note": Note, "update": PublicUpdate, "diagnose": Diagnose,
-    "priority": ChangePriority, "hold": Hold, "resume": Resume, "workaround": Workaround, "resolve": Resolve,
-    "confirm": Confirm, "reopen": Reopen, "cancel": Cancel,
-}  # fmt: skip
+    "ack": Ack,
+    "assign": Assign,
+    "escalate": Escalate,
+    "note": Note,
+    "update": PublicUpdate,
+    "diagnose": Diagnose,
+    "priority": ChangePriority,
+    "hold": Hold,
+    "resume": Resume,
+    "workaround": Workaround,
+    "resolve": Resolve,
+    "confirm": Confirm,
+    "reopen": Reopen,
+    "cancel": Cancel,
+}
 
 
 class KnownErrorOffer(BaseModel):

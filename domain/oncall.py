@@ -107,8 +107,9 @@ class Override(BaseModel):
     @model_validator(mode="after")
     def _forward(self) -> "Override":
         if self.end <= self.start:
-            raise ValueError(f"override for {self.person} ends ({self.end.isoformat()}) before it starts"
-                             f" ({self.start.isoformat()})")  # fmt: skip
+            raise ValueError(
+                f"override for {self.person} ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})"
+            )
         return self
 
 
@@ -267,8 +268,9 @@ def shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
     overrides = [(o.start.timestamp(), o.end.timestamp(), o.person) for o in schedule.overrides]
     by_start = sorted(range(len(overrides)), key=lambda i: overrides[i][0])
     next_override, active = 0, set[int]()
-    edges = sorted({t0, *(x for _, segs in layers for seg in segs for x in seg[:2]),
-                    *(x for o in overrides for x in o[:2])})  # fmt: skip
+    edges = sorted(
+        {t0, *(x for _, segs in layers for seg in segs for x in seg[:2]), *(x for o in overrides for x in o[:2])}
+    )
     edges = [e for e in edges if t0 <= e < t1] + [t1]
     cursor = [0] * len(layers)
     out: list[tuple[float, float, str | None, str]] = []
@@ -293,8 +295,15 @@ def shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
         else:
             out.append((a, b, *who))
     moment = {t0: start, t1: end}
-    return [Shift(person, moment.get(a) or datetime.fromtimestamp(a, schedule.zone),
-                  moment.get(b) or datetime.fromtimestamp(b, schedule.zone), source) for a, b, person, source in out]  # fmt: skip
+    return [
+        Shift(
+            person,
+            moment.get(a) or datetime.fromtimestamp(a, schedule.zone),
+            moment.get(b) or datetime.fromtimestamp(b, schedule.zone),
+            source,
+        )
+        for a, b, person, source in out
+    ]
 
 
 def holes(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:

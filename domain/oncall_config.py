@@ -41,8 +41,10 @@ def parse_oncall(raw: dict[str, Any], services: dict[str, list[str]]) -> OnCallC
     unknown = sorted(set(raw) - {"people", "schedules", "escalation_policies"})
     if unknown:
         raise OnCallError("oncall", f"unknown section(s) {', '.join(unknown)}")
-    people = {name: _validated(Person, {"name": name, **fields}, f"people.{name}")
-              for name, fields in raw.get("people", {}).items()}  # fmt: skip
+    people = {
+        name: _validated(Person, {"name": name, **fields}, f"people.{name}")
+        for name, fields in raw.get("people", {}).items()
+    }
     schedules: dict[str, Schedule] = {}
     for index, entry in enumerate(raw.get("schedules", [])):
         schedule = _validated(Schedule, entry, f"schedules[{entry.get('name', index)}]")

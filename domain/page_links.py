@@ -57,8 +57,12 @@ def verify(text: str, secret: str, now: datetime) -> PageToken:
         raise BadToken("signature does not match")
     try:
         claims = json.loads(_unb64(body))
-        token = PageToken(str(claims["n"]), str(claims["p"]), int(claims["s"]),
-                          datetime.fromtimestamp(int(claims["e"]), tz=now.tzinfo))  # fmt: skip
+        token = PageToken(
+            str(claims["n"]),
+            str(claims["p"]),
+            int(claims["s"]),
+            datetime.fromtimestamp(int(claims["e"]), tz=now.tzinfo),
+        )
     except (ValueError, KeyError, TypeError):
         raise BadToken("claims cannot be read") from None
     if token.expires <= now:

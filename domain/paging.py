@@ -78,8 +78,7 @@ def begin(policy: EscalationPolicy, group: str, reason: str, at: datetime) -> Pa
     return Paging(reason=reason, group=group, policy=policy, started_at=at, next_at=at)
 
 
-def start(policies: list[EscalationPolicy], category: str | None, group: str, reason: str,
-          at: datetime) -> Paging:  # fmt: skip
+def start(policies: list[EscalationPolicy], category: str | None, group: str, reason: str, at: datetime) -> Paging:
     return begin(policy_for(policies, category), group, reason, at)
 
 
@@ -108,5 +107,6 @@ def advance(paging: Paging, at: datetime) -> Paging:
 
 def describe_step(paging: Paging) -> str:
     """e.g. 'step 1 of 2, round 1 of 3'."""
-    return (f"step {paging.step + 1} of {len(paging.policy.steps)},"
-            f" round {paging.round + 1} of {paging.policy.repeat + 1}")  # fmt: skip
+    return (
+        f"step {paging.step + 1} of {len(paging.policy.steps)}, round {paging.round + 1} of {paging.policy.repeat + 1}"
+    )

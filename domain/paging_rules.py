@@ -48,8 +48,11 @@ def respond(incident: Incident, at: datetime) -> None:
             )
         elif entry.action is Action.ASSIGN:
             person = incident.assignee
-            policy = (EscalationPolicy(name=f"assigned to {person}", steps=[PageStep(page=f"person:{person}")])
-                      if person else policy_for(policies, incident.category))  # fmt: skip
+            policy = (
+                EscalationPolicy(name=f"assigned to {person}", steps=[PageStep(page=f"person:{person}")])
+                if person
+                else policy_for(policies, incident.category)
+            )
             _replace_group_paging(
                 incident, begin(policy, incident.group, f"assigned to {person or incident.group}", at)
             )
@@ -79,9 +82,12 @@ def _pages_group(action: Action, detail: str) -> bool:
 
 
 def _reason(action: Action, incident: Incident) -> str:
-    return {Action.PRIORITIZE: f"{incident.priority} logged", Action.REOPEN: "reopened",
-            Action.ESCALATE: f"escalated to {incident.group}",
-            Action.RESPONSE_ESCALATION: f"response target missed: escalated to {incident.group}"}[action]  # fmt: skip
+    return {
+        Action.PRIORITIZE: f"{incident.priority} logged",
+        Action.REOPEN: "reopened",
+        Action.ESCALATE: f"escalated to {incident.group}",
+        Action.RESPONSE_ESCALATION: f"response target missed: escalated to {incident.group}",
+    }[action]
 
 
 def _replace_group_paging(incident: Incident, paging: Paging) -> None:
@@ -96,9 +102,14 @@ def due(incident: Incident, at: datetime) -> list[Paging]:
 def give_up(incident: Incident, paging: Paging, at: datetime) -> None:
     """Every round of `paging` went unacknowledged: it ends, and the manager and the group are told."""
     incident.pagings = [p for p in incident.pagings if p is not paging]
-    record(incident, at=at, actor=SYSTEM, action=Action.PAGING_EXHAUSTED,
-           detail=f"nobody acknowledged after {paging.policy.repeat + 1} round(s) of {paging.policy.name}",
-           notify=[manager_audience(incident), f"group:{incident.group}"])  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=SYSTEM,
+        action=Action.PAGING_EXHAUSTED,
+        detail=f"nobody acknowledged after {paging.policy.repeat + 1} round(s) of {paging.policy.name}",
+        notify=[manager_audience(incident), f"group:{incident.group}"],
+    )
 
 
 def next_page_at(incident: Incident) -> datetime | None:

@@ -85,9 +85,14 @@ def offer_known_error(incident: Incident, known: KnownError, at: datetime) -> bo
     incident.offered_known_errors.append(known.id)
     for_whom = f" for {incident.assignee}" if incident.assignee else ""
     problem = f"; problem {known.problem}" if known.problem else ""
-    record(incident, at=at, actor=SYSTEM, action=Action.KNOWN_ERROR_OFFERED,
-           detail=f"matches {known.describe_match()}{problem}; workaround offered{for_whom}: {known.workaround}",
-           notify=[f"group:{incident.group}"] + ([f"person:{incident.assignee}"] if incident.assignee else []))  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=SYSTEM,
+        action=Action.KNOWN_ERROR_OFFERED,
+        detail=f"matches {known.describe_match()}{problem}; workaround offered{for_whom}: {known.workaround}",
+        notify=[f"group:{incident.group}"] + ([f"person:{incident.assignee}"] if incident.assignee else []),
+    )
     return True
 
 
@@ -96,8 +101,13 @@ def note_recent_changes(incident: Incident, changes: list[RecentChange], total: 
     if total == 0 or incident.agreement is None:
         return
     incident.recent_changes = changes
-    record(incident, at=at, actor=SYSTEM, action=Action.RECENT_CHANGES,
-           detail=changes_detail(changes, total, incident.agreement.change_window, incident.logged_at))  # fmt: skip
+    record(
+        incident,
+        at=at,
+        actor=SYSTEM,
+        action=Action.RECENT_CHANGES,
+        detail=changes_detail(changes, total, incident.agreement.change_window, incident.logged_at),
+    )
 
 
 DEFAULT_SCALE = (2, 2)  # an event that says nothing about its reach: P3, reviewed by a person

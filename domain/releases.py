@@ -24,9 +24,15 @@ class KnownErrorDraft(BaseModel):
     key: str | None = Field(default=None, min_length=1, max_length=200)  # the pipeline's id within its release
 
     def known_error(self, known_error_id: str) -> KnownError:
-        return KnownError(id=known_error_id, service=self.service, title=self.title or " + ".join(self.match),
-                          match=self.match, workaround=self.workaround, problem=self.problem,
-                          release=self.release)  # fmt: skip
+        return KnownError(
+            id=known_error_id,
+            service=self.service,
+            title=self.title or " + ".join(self.match),
+            match=self.match,
+            workaround=self.workaround,
+            problem=self.problem,
+            release=self.release,
+        )
 
 
 def first_match(known_errors: list[KnownError], service: str, text: str) -> KnownError | None:

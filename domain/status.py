@@ -39,8 +39,12 @@ BY_PRIORITY: dict[str, tuple[ComponentStatus, str]] = {
 }
 NOT_OUTAGES = {Outcome.KNOWN_ERROR.value, Outcome.CANCELLED.value, Outcome.DUPLICATE.value}
 INDICATOR = {"critical": "critical", "major": "major", "minor": "minor", "none": "none"}
-DESCRIPTION = {"none": "All Systems Operational", "minor": "Minor Service Outage",
-               "major": "Partial System Outage", "critical": "Major System Outage"}  # fmt: skip
+DESCRIPTION = {
+    "none": "All Systems Operational",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major System Outage",
+}
 
 
 def affects_service(priority: str | None, impact: int | None) -> ComponentStatus:
@@ -168,10 +172,18 @@ def public_incident(record: RecordedIncident, steps: list[RecordedStep]) -> Publ
     impact = BY_PRIORITY[record.priority or "P3"][1]
     updates = public_updates(record, steps)
     name = f"{component.words} of {record.service}" if status_now != "resolved" else f"{record.service} incident"
-    return PublicIncident(number=record.number, service=record.service, name=name, status=status_now, impact=impact,
-                          component_status=component, started_at=record.logged_at,
-                          updated_at=updates[0].at if updates else record.logged_at,
-                          resolved_at=resolved_at(record), updates=updates)  # fmt: skip
+    return PublicIncident(
+        number=record.number,
+        service=record.service,
+        name=name,
+        status=status_now,
+        impact=impact,
+        component_status=component,
+        started_at=record.logged_at,
+        updated_at=updates[0].at if updates else record.logged_at,
+        resolved_at=resolved_at(record),
+        updates=updates,
+    )
 
 
 @dataclass(frozen=True)
@@ -189,8 +201,9 @@ class Maintenance:
         return "in_progress" if self.active(now) else "completed" if now >= self.ends_at else "scheduled"
 
 
-def service_status(service: str, incidents: list[PublicIncident], maintenances: list[Maintenance],
-                   now: datetime) -> ComponentStatus:  # fmt: skip
+def service_status(
+    service: str, incidents: list[PublicIncident], maintenances: list[Maintenance], now: datetime
+) -> ComponentStatus:
     """The worst of its unrestored incidents; under maintenance when one is in progress and nothing worse."""
     worst = ComponentStatus.OPERATIONAL
     for incident in incidents:

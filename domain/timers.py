@@ -87,23 +87,50 @@ def fire(incident: Incident, kind: TimerKind, now: datetime) -> None:
     elif kind is TimerKind.RESTORE_WARNING:
         incident.restore_warned = True
         percent = round(agreement.warning_ratio * 100)
-        record(incident, at=now, actor=SYSTEM, action=Action.RESTORE_WARNING,
-               detail=f"{percent}% of the restore time used: hierarchical escalation to {agreement.service_manager}",
-               notify=[manager, f"group:{incident.group}"])  # fmt: skip
+        record(
+            incident,
+            at=now,
+            actor=SYSTEM,
+            action=Action.RESTORE_WARNING,
+            detail=f"{percent}% of the restore time used: hierarchical escalation to {agreement.service_manager}",
+            notify=[manager, f"group:{incident.group}"],
+        )
     elif kind is TimerKind.RESTORE_BREACH:
         incident.breached = True
-        record(incident, at=now, actor=SYSTEM, action=Action.SLA_BREACH,
-               detail=f"restore target of {incident.priority} breached",
-               notify=[manager, f"group:{incident.group}", "stakeholders"])  # fmt: skip
+        record(
+            incident,
+            at=now,
+            actor=SYSTEM,
+            action=Action.SLA_BREACH,
+            detail=f"restore target of {incident.priority} breached",
+            notify=[manager, f"group:{incident.group}", "stakeholders"],
+        )
     elif kind is TimerKind.STAKEHOLDER_UPDATE:
         incident.last_stakeholder_update = now
         ask = f": post one for the status page, incidentctl update {incident.display_name} --public TEXT"
-        record(incident, at=now, actor=SYSTEM, action=Action.STAKEHOLDER_REMINDER,
-               detail=f"stakeholder update due for major incident ({incident.state})" + ask,
-               notify=["stakeholders", f"group:{incident.group}"])  # fmt: skip
+        record(
+            incident,
+            at=now,
+            actor=SYSTEM,
+            action=Action.STAKEHOLDER_REMINDER,
+            detail=f"stakeholder update due for major incident ({incident.state})" + ask,
+            notify=["stakeholders", f"group:{incident.group}"],
+        )
     elif kind is TimerKind.CONFIRMATION_WINDOW:
-        close(incident, SYSTEM, now, Action.AUTO_CLOSE, Outcome.RESOLVED,
-              f"no answer within the {agreement.confirmation_window} confirmation window: closed")  # fmt: skip
+        close(
+            incident,
+            SYSTEM,
+            now,
+            Action.AUTO_CLOSE,
+            Outcome.RESOLVED,
+            f"no answer within the {agreement.confirmation_window} confirmation window: closed",
+        )
     elif kind is TimerKind.QUIET_WINDOW:
-        close(incident, SYSTEM, now, Action.QUIET_CLOSE, Outcome.RESOLVED,
-              f"alerts quiet for {agreement.quiet_window} after restore: closed")  # fmt: skip
+        close(
+            incident,
+            SYSTEM,
+            now,
+            Action.QUIET_CLOSE,
+            Outcome.RESOLVED,
+            f"alerts quiet for {agreement.quiet_window} after restore: closed",
+        )

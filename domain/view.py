@@ -46,14 +46,14 @@ def incident_view(incident: Incident, now: datetime, history: bool = False) -> d
         "recent_changes": [
             {"at": _iso(c.at), "summary": c.summary, "source": c.source or None, "link": c.link}
             for c in incident.recent_changes
-        ],  # fmt: skip
+        ],
         "alert_context": incident.alert_context.model_dump() if incident.alert_context else None,
         "responders": incident.responders(),
         "alerts": {
             "firing": incident.firing_alerts,
             "occurrences": sum(o.count for o in incident.occurrences.values()),
             "keys": len(incident.occurrences),
-        },  # fmt: skip
+        },
         "sla": {
             "response_due": _iso(due.response_due),
             "restore_due": _iso(due.restore_due),
@@ -64,10 +64,16 @@ def incident_view(incident: Incident, now: datetime, history: bool = False) -> d
     }
     if history:
         view["history"] = [
-            {"at": _iso(e.at), "actor": e.actor, "action": str(e.action),
-             "from": str(e.from_state) if e.from_state else None, "to": str(e.to_state), "detail": e.detail}
+            {
+                "at": _iso(e.at),
+                "actor": e.actor,
+                "action": str(e.action),
+                "from": str(e.from_state) if e.from_state else None,
+                "to": str(e.to_state),
+                "detail": e.detail,
+            }
             for e in incident.timeline
-        ]  # fmt: skip
+        ]
     return view
 
 

@@ -22,18 +22,41 @@ def render(report: dict[str, Any]) -> str:
         for k, (colour, side) in enumerate(sides):
             x = LEFT + n * GROUP_W + 8 + k * 26
             low, high = side["restore_interval"]
-            bars.append({"x": x, "w": 24, "y": y(side["restore_compliance"]), "h": PLOT_H * side["restore_compliance"],
-                         "colour": colour, "low": y(low), "high": y(high),
-                         "title": f"{key[0]} {key[1]}: {side['restore_compliance']:.1%} ({low:.1%}-{high:.1%})"})  # fmt: skip
+            bars.append(
+                {
+                    "x": x,
+                    "w": 24,
+                    "y": y(side["restore_compliance"]),
+                    "h": PLOT_H * side["restore_compliance"],
+                    "colour": colour,
+                    "low": y(low),
+                    "high": y(high),
+                    "title": f"{key[0]} {key[1]}: {side['restore_compliance']:.1%} ({low:.1%}-{high:.1%})",
+                }
+            )
         labels.append({"x": LEFT + n * GROUP_W + 34, "text": f"{key[0]} {key[1]}"})
         other = by_key.get(key)
-        table.append({"name": f"{key[0]} {key[1]}", "today": f"{row['restore_compliance']:.1%}",
-                      "whatif": f"{other['restore_compliance']:.1%}" if other else "-",
-                      "breaches": row["breaches_per_month"], "whatif_breaches": other["breaches_per_month"] if other else "-"})  # fmt: skip
+        table.append(
+            {
+                "name": f"{key[0]} {key[1]}",
+                "today": f"{row['restore_compliance']:.1%}",
+                "whatif": f"{other['restore_compliance']:.1%}" if other else "-",
+                "breaches": row["breaches_per_month"],
+                "whatif_breaches": other["breaches_per_month"] if other else "-",
+            }
+        )
     ticks = [{"y": y(share), "label": f"{share:.0%}"} for share in (0, 0.25, 0.5, 0.75, 1.0)]
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(("html",)))
     return environment.get_template("forecast.html").render(
-        title=report["inputs"]["source"], inputs=report["inputs"]["description"], whatif=bool(whatif),
-        changes=", ".join(report["inputs"]["changes"]), bars=bars, labels=labels, ticks=ticks, table=table,
-        left=LEFT, width=LEFT + GROUP_W * max(1, len(today)) + 10, height=TOP + PLOT_H + 30,
-    )  # fmt: skip
+        title=report["inputs"]["source"],
+        inputs=report["inputs"]["description"],
+        whatif=bool(whatif),
+        changes=", ".join(report["inputs"]["changes"]),
+        bars=bars,
+        labels=labels,
+        ticks=ticks,
+        table=table,
+        left=LEFT,
+        width=LEFT + GROUP_W * max(1, len(today)) + 10,
+        height=TOP + PLOT_H + 30,
+    )

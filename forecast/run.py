@@ -30,8 +30,12 @@ def classes_for(scenario: Scenario, catalog: Catalog) -> list[IncidentClass]:
         agreement = with_targets(entry.agreement(), scenario.targets)
         mix = {name: weight for name, weight in (load.categories or {entry.categories[0].name: 1.0}).items() if weight}
         total = sum(mix.values())
-        out += [incident_class(agreement, Priority(p), category, share=weight / total)
-                for p, rate in load.arrivals.items() if rate > 0 for category, weight in mix.items()]  # fmt: skip
+        out += [
+            incident_class(agreement, Priority(p), category, share=weight / total)
+            for p, rate in load.arrivals.items()
+            if rate > 0
+            for category, weight in mix.items()
+        ]
     return out
 
 
@@ -61,15 +65,35 @@ def _setup(work: dict[str, Any]) -> None:
 
 def _one(index: int) -> Replication:
     w = _WORK
-    return simulate(w["classes"], w["loads"], w["staff"], w["days"], seed=w["seed"] * 1_000_003 + index,
-                    oncall=w["oncall"], hourly=w["hourly"] or None, start_hour=w["start_hour"])  # fmt: skip
+    return simulate(
+        w["classes"],
+        w["loads"],
+        w["staff"],
+        w["days"],
+        seed=w["seed"] * 1_000_003 + index,
+        oncall=w["oncall"],
+        hourly=w["hourly"] or None,
+        start_hour=w["start_hour"],
+    )
 
 
-def run(scenario: Scenario, catalog: Catalog, start: datetime, progress: Callable[[int, int], None] | None = None,
-        processes: int | None = None) -> dict[str, Any]:  # fmt: skip
-    work = {"classes": classes_for(scenario, catalog), "loads": scenario.services, "staff": scenario.staff,
-            "days": scenario.days, "seed": scenario.seed, "oncall": oncall_lookup(catalog, start, scenario.days),
-            "hourly": scenario.hourly, "start_hour": start.hour + start.minute / 60}  # fmt: skip
+def run(
+    scenario: Scenario,
+    catalog: Catalog,
+    start: datetime,
+    progress: Callable[[int, int], None] | None = None,
+    processes: int | None = None,
+) -> dict[str, Any]:
+    work = {
+        "classes": classes_for(scenario, catalog),
+        "loads": scenario.services,
+        "staff": scenario.staff,
+        "days": scenario.days,
+        "seed": scenario.seed,
+        "oncall": oncall_lookup(catalog, start, scenario.days),
+        "hourly": scenario.hourly,
+        "start_hour": start.hour + start.minute / 60,
+    }
     count = processes or min(os.cpu_count() or 1, 8)
     results: list[Replication] = []
     if count == 1:

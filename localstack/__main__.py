@@ -42,8 +42,9 @@ def _free(port: int) -> bool:
 
 def _child(module_or_script: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = log.open("ab")
-    return subprocess.Popen([sys.executable, *module_or_script], env=env, cwd=PROJECT_ROOT,
-                            stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, *module_or_script], env=env, cwd=PROJECT_ROOT, stdout=handle, stderr=subprocess.STDOUT
+    )
 
 
 def _stop(process: subprocess.Popen[bytes], name: str, timeout: float = 20) -> None:
@@ -69,9 +70,14 @@ def main() -> int:
     env = dict(os.environ)
     # a second stack beside the usual one (make bench, B5): its own data directory and ports
     data = Path(env.get("INCIDENT_DATA_DIR") or DATA)
-    temporal_port, ui_port, postgres_port = (int(env.get(name) or default) for name, default in (
-        ("INCIDENT_TEMPORAL_PORT", TEMPORAL_PORT), ("INCIDENT_UI_PORT", UI_PORT),
-        ("INCIDENT_POSTGRES_PORT", POSTGRES_PORT)))  # fmt: skip
+    temporal_port, ui_port, postgres_port = (
+        int(env.get(name) or default)
+        for name, default in (
+            ("INCIDENT_TEMPORAL_PORT", TEMPORAL_PORT),
+            ("INCIDENT_UI_PORT", UI_PORT),
+            ("INCIDENT_POSTGRES_PORT", POSTGRES_PORT),
+        )
+    )
     data.mkdir(parents=True, exist_ok=True)
     env.setdefault("TEMPORAL_ADDRESS", f"127.0.0.1:{temporal_port}")
     env.setdefault("INCIDENT_INGEST_TOKEN", DEV_INGEST_TOKEN)
@@ -88,8 +94,11 @@ def main() -> int:
     asyncio.run(_migrate(env["INCIDENT_DATABASE_URL"]))
     temporal = start_dev_server(data / "temporal.db", temporal_port, ui_port, data / "temporal.log")
     asyncio.run(keep_closed_histories(env["TEMPORAL_ADDRESS"], env.get("TEMPORAL_NAMESPACE") or "default"))
-    print(f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{ui_port}"
-          f"   closed incidents kept {RETENTION.days} days", flush=True)  # fmt: skip
+    print(
+        f"Temporal        {env['TEMPORAL_ADDRESS']}   Web UI http://localhost:{ui_port}"
+        f"   closed incidents kept {RETENTION.days} days",
+        flush=True,
+    )
     if "INCIDENT_WORKER_METRICS" not in env and _free(WORKER_METRICS_PORT):
         env["INCIDENT_WORKER_METRICS"] = f"127.0.0.1:{WORKER_METRICS_PORT}"
     children = [("worker", _child(["worker.py"], env, data / "worker.log"))]
@@ -111,14 +120,22 @@ def main() -> int:
                 f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True
             )
             print(f"On-call feeds   http://127.0.0.1:{receiver_port}/v1/oncall/<group>.ics", flush=True)
-            print(f"Status page     http://127.0.0.1:{receiver_port}/status  (Statuspage JSON under /status/api/v2/)",
-                  flush=True)  # fmt: skip
-            print(f"Releases        http://127.0.0.1:{receiver_port}/v2/change/enqueue (routing key),"
-                  " /v1/known-errors (bearer token: $INCIDENT_RELEASE_TOKEN)", flush=True)  # fmt: skip
+            print(
+                f"Status page     http://127.0.0.1:{receiver_port}/status  (Statuspage JSON under /status/api/v2/)",
+                flush=True,
+            )
+            print(
+                f"Releases        http://127.0.0.1:{receiver_port}/v2/change/enqueue (routing key),"
+                " /v1/known-errors (bearer token: $INCIDENT_RELEASE_TOKEN)",
+                flush=True,
+            )
         if env.get("INCIDENT_WORKER_METRICS"):
             print(f"Worker metrics  http://{env['INCIDENT_WORKER_METRICS']}/metrics  (Prometheus)", flush=True)
-        print(f"Logs            {data}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "
-              '--summary "5xx above 5%" --impact 1 --urgency 1\nCtrl-C stops everything.', flush=True)  # fmt: skip
+        print(
+            f"Logs            {data}/*.log\nReady. Try: .venv/bin/incidentctl open --service checkout "
+            '--summary "5xx above 5%" --impact 1 --urgency 1\nCtrl-C stops everything.',
+            flush=True,
+        )
         while not stopping:
             for name, process in children:
                 if process.poll() is not None:

@@ -49,8 +49,9 @@ class LocalPostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE}"
 
     def _pg(self, *args: str, timeout: float = 60) -> None:
-        subprocess.run([*args], check=True, user=self.user, timeout=timeout,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        subprocess.run(
+            [*args], check=True, user=self.user, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
 
     def start(self) -> str:
         """Initialise on first use, start, create the database; returns its URL."""
@@ -65,8 +66,19 @@ class LocalPostgres:
         if not (self.data_dir / "PG_VERSION").exists():
             self._pg(_bin("initdb"), "-D", str(self.data_dir), "--auth=trust", "--encoding=utf8", "-U", "postgres")
         if not self.is_running():
-            self._pg(_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60", "-l", str(self.data_dir / "server.log"),
-                     "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir}", "start")  # fmt: skip
+            self._pg(
+                _bin("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(self.data_dir / "server.log"),
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k {self.data_dir}",
+                "start",
+            )
         self._create_database()
         return self.url
 
@@ -75,8 +87,12 @@ class LocalPostgres:
             self._pg(_bin("pg_ctl"), "-D", str(self.data_dir), "-w", "-m", mode, "stop")
 
     def is_running(self) -> bool:
-        result = subprocess.run([_bin("pg_ctl"), "-D", str(self.data_dir), "status"], user=self.user,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        result = subprocess.run(
+            [_bin("pg_ctl"), "-D", str(self.data_dir), "status"],
+            user=self.user,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         return result.returncode == 0
 
     def _create_database(self) -> None:

@@ -25,16 +25,33 @@ def temporal_binary() -> Path:
 
 
 def dev_server_command(db_file: Path | None, port: int, ui_port: int | None, ip: str = "127.0.0.1") -> list[str]:
-    command = [str(temporal_binary()), "server", "start-dev", "--ip", ip, "--port", str(port),
-               "--log-level", "warn", "--ui-disable-news-fetch",
-               # An activity scheduled by a workflow task goes back to the worker in the answer to that
-               # task, no task-queue round trip: make bench B1, about 8% less CPU per incident lifecycle
-               # across server and worker and 7% more lifecycles/s on 2 cores (off by default in the server).
-               "--dynamic-config-value", "system.enableActivityEagerExecution=true"]  # fmt: skip
+    command = [
+        str(temporal_binary()),
+        "server",
+        "start-dev",
+        "--ip",
+        ip,
+        "--port",
+        str(port),
+        "--log-level",
+        "warn",
+        "--ui-disable-news-fetch",
+        # An activity scheduled by a workflow task goes back to the worker in the answer to that
+        # task, no task-queue round trip: make bench B1, about 8% less CPU per incident lifecycle
+        # across server and worker and 7% more lifecycles/s on 2 cores (off by default in the server).
+        "--dynamic-config-value",
+        "system.enableActivityEagerExecution=true",
+    ]
     if db_file is not None:
         # WAL roughly doubles SQLite's throughput, the floor of everything on this machine
-        command += ["--db-filename", str(db_file), "--sqlite-pragma", "journal_mode=wal",
-                    "--sqlite-pragma", "synchronous=normal"]  # fmt: skip
+        command += [
+            "--db-filename",
+            str(db_file),
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
+        ]
     command += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port), "--ui-ip", ip]
     for name, kind in SEARCH_ATTRIBUTES.items():
         command += ["--search-attribute", f"{name}={kind}"]

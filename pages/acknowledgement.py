@@ -64,8 +64,14 @@ class AcknowledgementRoutes:
         """The page's "P1 checkout: summary", and whether its link was used; ("", False) when the
         record cannot be read (the button still works, or says why not)."""
         try:
-            return await page_records.about(self._pool, token.number, token.page, token.person, token.token_id,
-                                            self._config.database_timeout.total_seconds())  # fmt: skip
+            return await page_records.about(
+                self._pool,
+                token.number,
+                token.page,
+                token.person,
+                token.token_id,
+                self._config.database_timeout.total_seconds(),
+            )
         except DATABASE_ERRORS:
             return "", False
 
@@ -74,16 +80,20 @@ class AcknowledgementRoutes:
         if isinstance(token, web.Response):
             return token
         try:
-            taken = await page_records.take_acknowledgement(self._pool, token.token_id, token.number, token.person,
-                                                            self._config.database_timeout.total_seconds())  # fmt: skip
+            taken = await page_records.take_acknowledgement(
+                self._pool, token.token_id, token.number, token.person, self._config.database_timeout.total_seconds()
+            )
         except DATABASE_ERRORS:
             return _answer(request, 503, "unavailable", "cannot record the acknowledgement now; try the link again")
         if not taken:
             return _answer(request, 403, "refused", "this acknowledgement link was used already")
         handle = self._client.get_workflow_handle(token.number)
         try:
-            view = await handle.execute_update(IncidentContract.acknowledge_page, {"actor": token.person, "page": token.page},
-                                               rpc_timeout=self._config.temporal_rpc_timeout)  # fmt: skip
+            view = await handle.execute_update(
+                IncidentContract.acknowledge_page,
+                {"actor": token.person, "page": token.page},
+                rpc_timeout=self._config.temporal_rpc_timeout,
+            )
         except WorkflowUpdateFailedError as err:
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
             return _answer(request, 409, "not needed", cause)
@@ -92,15 +102,21 @@ class AcknowledgementRoutes:
             log.warning("page acknowledgement not delivered", incident=token.number, error=str(err))
             return _answer(request, 503, "unavailable", "the incident cannot be reached now; try the link again")
         log.info("page acknowledged", incident=token.number, person=token.person, page=token.page)
-        return _answer(request, 200, "acknowledged", f"{token.number} acknowledged by {token.person}: paging stopped",
-                       incident=token.number, by=token.person, state=view.get("state"))  # fmt: skip
+        return _answer(
+            request,
+            200,
+            "acknowledged",
+            f"{token.number} acknowledged by {token.person}: paging stopped",
+            incident=token.number,
+            by=token.person,
+            state=view.get("state"),
+        )
 
 
 def _answer(request: web.Request, status: int, kind: str, message: str, **extra: object) -> web.Response:
     """JSON for programs, a line of HTML for a person who pressed the button."""
     if "text/html" in request.headers.get("Accept", ""):
-        return web.Response(text=answer(kind, message), content_type="text/html", status=status,
-                            headers=PRIVATE)  # fmt: skip
+        return web.Response(text=answer(kind, message), content_type="text/html", status=status, headers=PRIVATE)
     return web.json_response({"status": kind, "message": message, **extra}, status=status)
 
 

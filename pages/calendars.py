@@ -29,8 +29,11 @@ class CalendarRoutes:
             schedule = await fetch_schedule(conn, name, None, end)
         if schedule is None:
             raise web.HTTPNotFound(text=f"no on-call schedule {name!r}")
-        return web.Response(body=ics(name, calendar_shifts(schedule, start, end), now).encode(),
-                            content_type="text/calendar", charset="utf-8")  # fmt: skip
+        return web.Response(
+            body=ics(name, calendar_shifts(schedule, start, end), now).encode(),
+            content_type="text/calendar",
+            charset="utf-8",
+        )
 
 
 def _stamp(moment: datetime) -> str:
@@ -55,13 +58,26 @@ def _fold(line: str) -> list[str]:
 
 
 def ics(name: str, cut: list[CalendarShift], now: datetime) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//incident-pipeline//on call//EN", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{_escape(f'On call: {name}')}", "X-PUBLISHED-TTL:PT1H"]  # fmt: skip
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//incident-pipeline//on call//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_escape(f'On call: {name}')}",
+        "X-PUBLISHED-TTL:PT1H",
+    ]
     for shift, uid in ((c.shift, c.uid) for c in cut):
         who = shift.person or "NOBODY (a hole in the schedule)"
-        lines += ["BEGIN:VEVENT", f"UID:{_escape(uid)}", f"DTSTAMP:{_stamp(now)}",
-                  f"DTSTART:{_stamp(shift.start)}", f"DTEND:{_stamp(shift.end)}",
-                  f"SUMMARY:{_escape(f'On call: {who} ({name})')}", f"DESCRIPTION:{_escape(f'from {shift.source}')}",
-                  "TRANSP:TRANSPARENT", "END:VEVENT"]  # fmt: skip
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{_escape(uid)}",
+            f"DTSTAMP:{_stamp(now)}",
+            f"DTSTART:{_stamp(shift.start)}",
+            f"DTEND:{_stamp(shift.end)}",
+            f"SUMMARY:{_escape(f'On call: {who} ({name})')}",
+            f"DESCRIPTION:{_escape(f'from {shift.source}')}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "".join(folded + "\r\n" for line in lines for folded in _fold(line))

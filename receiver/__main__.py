@@ -60,8 +60,9 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
         log.warning("INCIDENT_INGEST_TOKEN is empty: every Alertmanager webhook will be refused with 401")
     client = await connect(env, lazy=True)
     pool = await asyncpg.create_pool(settings.database_url, min_size=0, max_size=DATABASE_POOL_SIZE)
-    runner = web.AppRunner(build_app(client, pool, config), shutdown_timeout=DRAIN_SECONDS,
-                           handle_signals=False, access_log=None)  # fmt: skip
+    runner = web.AppRunner(
+        build_app(client, pool, config), shutdown_timeout=DRAIN_SECONDS, handle_signals=False, access_log=None
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, settings.receiver_host, settings.receiver_port, ssl_context=tls).start()
@@ -69,9 +70,14 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        log.info("receiver listening", host=settings.receiver_host, port=settings.receiver_port,
-                 scheme="https" if tls else "http",
-                 task_queue=config.task_queue, temporal=client.service_client.config.target_host)  # fmt: skip
+        log.info(
+            "receiver listening",
+            host=settings.receiver_host,
+            port=settings.receiver_port,
+            scheme="https" if tls else "http",
+            task_queue=config.task_queue,
+            temporal=client.service_client.config.target_host,
+        )
         await stop.wait()
         log.info("receiver draining")
     finally:

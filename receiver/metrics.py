@@ -82,10 +82,10 @@ class Metrics:
 
     def render(self) -> str:
         out: list[str] = []
-        self._counter(out, "incident_events_accepted_total",
-                      "Deliveries answered 2xx: committed to the inbox.", self.accepted)  # fmt: skip
-        self._counter(out, "incident_alerts_accepted_total",
-                      "Alerts (events) inside accepted deliveries.", self.alerts)  # fmt: skip
+        self._counter(
+            out, "incident_events_accepted_total", "Deliveries answered 2xx: committed to the inbox.", self.accepted
+        )
+        self._counter(out, "incident_alerts_accepted_total", "Alerts (events) inside accepted deliveries.", self.alerts)
         self._counter(
             out,
             "incident_events_refused_total",
@@ -98,8 +98,12 @@ class Metrics:
             "Signal(-with-start) calls to Temporal; fewer than deliveries under a burst.",
             self.temporal_calls,
         )
-        self._counter(out, "incident_temporal_deliveries_total",
-                      "Deliveries carried by those calls (coalesced per incident).", self.carried)  # fmt: skip
+        self._counter(
+            out,
+            "incident_temporal_deliveries_total",
+            "Deliveries carried by those calls (coalesced per incident).",
+            self.carried,
+        )
         self._counter(
             out,
             "incident_inbox_forwarded_total",

@@ -114,7 +114,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
         "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "description": "INCIDENT_INGEST_TOKEN"},
             "release": {"type": "http", "scheme": "bearer", "description": "INCIDENT_RELEASE_TOKEN"},
-        },  # fmt: skip
+        },
         "schemas": request_schemas(),
     },
     "paths": {
@@ -146,7 +146,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                             },
                         },
                         "Durably stored; it reaches the incident workflow in arrival order.",
-                    ),  # fmt: skip
+                    ),
                     **_REFUSALS,
                 },
             }
@@ -170,7 +170,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                             },
                         },
                         "Durably stored (an acknowledge/resolve with no open incident for its key then changes nothing).",
-                    ),  # fmt: skip
+                    ),
                     **_REFUSALS,
                 },
             }
@@ -193,7 +193,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                             },
                         },
                         "Stored; shown on the incidents of the service logged within its change window.",
-                    ),  # fmt: skip
+                    ),
                     **{code: _REFUSALS[code] for code in ("400", "401", "413", "415", "503")},
                 },
             }
@@ -229,7 +229,7 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                         "description": "text format 0.0.4",
                         "content": {"text/plain": {"schema": {"type": "string"}}},
                     }
-                },  # fmt: skip
+                },
             }
         },
         "/v1/pages/{token}": {

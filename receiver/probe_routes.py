@@ -35,8 +35,10 @@ class ProbeRoutes:
         checks = {"temporal": temporal, "postgres": postgres}
         ready = all(value == "ok" for value in checks.values())
         failed = [name for name, value in checks.items() if value != "ok"]
-        return web.json_response({"status": "ready" if ready else "not ready", "checks": checks, "failed": failed},
-                                 status=200 if ready else 503)  # fmt: skip
+        return web.json_response(
+            {"status": "ready" if ready else "not ready", "checks": checks, "failed": failed},
+            status=200 if ready else 503,
+        )
 
     async def metrics(self, request: web.Request) -> web.Response:
         return web.Response(body=self._metrics.render().encode(), headers={"Content-Type": CONTENT_TYPE})

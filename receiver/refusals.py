@@ -11,8 +11,9 @@ from aiohttp import web
 
 
 class Refusal(Exception):
-    def __init__(self, status: int, reason: str, message: str, *, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:  # fmt: skip
+    def __init__(
+        self, status: int, reason: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
@@ -41,8 +42,9 @@ def is_data_error(err: BaseException) -> bool:
 def unstorable(err: BaseException) -> Refusal:
     """A 400 naming why the database cannot hold a value of the body (without echoing the value)."""
     why = str(err.__cause__) if err.__cause__ is not None else getattr(err, "message", "") or str(err)
-    return malformed([{"loc": [], "msg": f"a value of the body cannot be stored: {why}"[:300],
-                       "type": "value_unstorable"}])  # fmt: skip
+    return malformed(
+        [{"loc": [], "msg": f"a value of the body cannot be stored: {why}"[:300], "type": "value_unstorable"}]
+    )
 
 
 def unreadable(why: str) -> Refusal:
@@ -72,5 +74,6 @@ def not_in_catalog(message: str, service: str | None) -> Refusal:
 
 
 def unavailable(what: str, retry_after: int) -> Refusal:
-    return Refusal(503, "unavailable", f"{what}; nothing was stored, retry later",
-                   headers={"Retry-After": str(retry_after)})  # fmt: skip
+    return Refusal(
+        503, "unavailable", f"{what}; nothing was stored, retry later", headers={"Retry-After": str(retry_after)}
+    )

@@ -115,9 +115,11 @@ async def register(client: Client, wanted: Mapping[str, str] = SEARCH_ATTRIBUTES
     """
     current = plan(await custom_attributes(client), wanted)
     if current.conflicts:
-        raise RegistrationRefused("; ".join(
-            f"{c.name} exists as {c.found} but the incident workflows need {c.wanted}" for c in current.conflicts
-        ))  # fmt: skip
+        raise RegistrationRefused(
+            "; ".join(
+                f"{c.name} exists as {c.found} but the incident workflows need {c.wanted}" for c in current.conflicts
+            )
+        )
     if dry_run or not current.missing:
         return current
     request = AddSearchAttributesRequest(
@@ -179,8 +181,14 @@ async def run_waiting(env: Mapping[str, str], wait: float, **options: Any) -> in
         await asyncio.sleep(WAIT_POLL_SECONDS)
 
 
-async def run(env: Mapping[str, str], wanted: Mapping[str, str] = SEARCH_ATTRIBUTES, *, dry_run: bool = False,
-              out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:  # fmt: skip
+async def run(
+    env: Mapping[str, str],
+    wanted: Mapping[str, str] = SEARCH_ATTRIBUTES,
+    *,
+    dry_run: bool = False,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
     """The whole command, minus the process exit; `wanted` is a parameter so tests can add to it."""
     address = connect_config(env)["target_host"]
     try:
@@ -205,8 +213,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         prog="python -m runtime.register_search_attributes",
         description="Register the incident search attributes in TEMPORAL_NAMESPACE (idempotent).",
     )
-    parser.add_argument("--dry-run", action="store_true",
-                        help="only check: list what is missing (exit 1 if anything is), add nothing")  # fmt: skip
+    parser.add_argument(
+        "--dry-run", action="store_true", help="only check: list what is missing (exit 1 if anything is), add nothing"
+    )
     parser.add_argument(
         "--wait",
         type=float,

@@ -35,8 +35,9 @@ async def open_incident(client: Client, task_queue: str, request: OpenIncident, 
     )
 
 
-async def open_numbered(client: Client, pool: asyncpg.Pool, task_queue: str, request: OpenIncident,
-                        actor: str) -> IncidentView:  # fmt: skip
+async def open_numbered(
+    client: Client, pool: asyncpg.Pool, task_queue: str, request: OpenIncident, actor: str
+) -> IncidentView:
     """Reserve a number, then open the incident under it (tests, bench and scripts)."""
     numbered = request.model_copy(update={"number": await reserve_number(pool)})
     return await open_incident(client, task_queue, numbered, actor)

@@ -26,8 +26,9 @@ def links_workflow_id(known_error_id: str) -> str:
     return f"known-error-{known_error_id}"
 
 
-async def publish(conn: Any, client: Client, task_queue: str, drafts: list[KnownErrorDraft], actor: str,
-                  origin: str) -> list[Added]:  # fmt: skip
+async def publish(
+    conn: Any, client: Client, task_queue: str, drafts: list[KnownErrorDraft], actor: str, origin: str
+) -> list[Added]:
     async with conn.transaction():
         added = [await known_errors.add(conn, draft, actor, origin) for draft in drafts]
     await offer_to_open_incidents(client, task_queue, [a.known_error.id for a in added])
@@ -38,10 +39,14 @@ async def offer_to_open_incidents(client: Client, task_queue: str, known_error_i
     for known_error_id in known_error_ids:
         try:
             await client.start_workflow(
-                KnownErrorLinksContract.run, known_error_id, id=links_workflow_id(known_error_id), task_queue=task_queue,
+                KnownErrorLinksContract.run,
+                known_error_id,
+                id=links_workflow_id(known_error_id),
+                task_queue=task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 static_summary=f"{known_error_id}: offer its workaround to the open incidents it matches",
-            )  # fmt: skip
+            )
         except RPCError as err:
-            raise NotOfferedYet(f"{known_error_id} is stored but not offered to open incidents yet"
-                                f" ({err.message}); publish it again") from None  # fmt: skip
+            raise NotOfferedYet(
+                f"{known_error_id} is stored but not offered to open incidents yet ({err.message}); publish it again"
+            ) from None

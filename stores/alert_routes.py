@@ -29,8 +29,10 @@ class AlertRoutes:
     async def current(self, route: str) -> Route | None:
         row = await self._pool.fetchrow(
             "SELECT workflow_id, previous_workflow_id, started FROM alert_routes WHERE channel = $1 AND route = $2",
-            self._channel, route, timeout=self._timeout,
-        )  # fmt: skip
+            self._channel,
+            route,
+            timeout=self._timeout,
+        )
         return None if row is None else Route(row["workflow_id"], row["previous_workflow_id"], row["started"])
 
     async def reserve(self, route: str, previous_workflow_id: str | None) -> Route:
@@ -40,13 +42,19 @@ class AlertRoutes:
             " ON CONFLICT (channel, route) DO UPDATE SET workflow_id = EXCLUDED.workflow_id,"
             " previous_workflow_id = EXCLUDED.previous_workflow_id, started = false, updated_at = now()"
             " RETURNING workflow_id",
-            self._channel, route, previous_workflow_id, timeout=self._timeout,
-        )  # fmt: skip
+            self._channel,
+            route,
+            previous_workflow_id,
+            timeout=self._timeout,
+        )
         return Route(number, previous_workflow_id, started=False)
 
     async def mark_started(self, route: str, workflow_id: str) -> None:
         await self._pool.execute(
             "UPDATE alert_routes SET started = true, updated_at = now()"
             " WHERE channel = $1 AND route = $2 AND workflow_id = $3",
-            self._channel, route, workflow_id, timeout=self._timeout,
-        )  # fmt: skip
+            self._channel,
+            route,
+            workflow_id,
+            timeout=self._timeout,
+        )

@@ -16,15 +16,19 @@ if TYPE_CHECKING:  # imported where used: incidentctl reads names here without l
 IN_FORCE = "NOT coalesce((agreement->>'withdrawn')::boolean, false)"
 
 
-async def upsert(conn: asyncpg.Connection, name: str, integration_key: str, agreement_json: str,
-                 notifications_json: str) -> None:  # fmt: skip
+async def upsert(
+    conn: asyncpg.Connection, name: str, integration_key: str, agreement_json: str, notifications_json: str
+) -> None:
     await conn.execute(
         "INSERT INTO services (name, integration_key, agreement, notifications)"
         " VALUES ($1, $2, $3::jsonb, $4::jsonb)"
         " ON CONFLICT (name) DO UPDATE SET integration_key = EXCLUDED.integration_key,"
         " agreement = EXCLUDED.agreement, notifications = EXCLUDED.notifications, loaded_at = now()",
-        name, integration_key, agreement_json, notifications_json,
-    )  # fmt: skip
+        name,
+        integration_key,
+        agreement_json,
+        notifications_json,
+    )
 
 
 async def withdraw_all_but(conn: asyncpg.Connection, names: list[str]) -> None:

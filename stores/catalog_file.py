@@ -40,8 +40,10 @@ def read_catalog_file(path: Path) -> Catalog:
     except OnCallError as err:
         raise CatalogFileError(f"{oncall_path}: {err}") from None
     except ValidationError as err:
-        problems = [f"{'.'.join(str(part) for part in e['loc']) or 'catalog'}: {e['msg'].removeprefix('Value error, ')}"
-                    for e in err.errors(include_url=False)]  # fmt: skip
+        problems = [
+            f"{'.'.join(str(part) for part in e['loc']) or 'catalog'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in err.errors(include_url=False)
+        ]
         raise CatalogFileError(f"{path}: " + "; ".join(problems)) from None
     except ValueError as err:  # parse_catalog's own checks (duplicates, unknown services, durations)
         raise CatalogFileError(f"{path}: {err}") from None
@@ -60,8 +62,13 @@ async def load_catalog_on(conn: asyncpg.Connection, catalog: Catalog) -> None:
     """
     async with conn.transaction():
         for entry in catalog.services.values():
-            await services.upsert(conn, entry.name, entry.integration_key, entry.agreement().model_dump_json(),
-                                  entry.notifications.model_dump_json())  # fmt: skip
+            await services.upsert(
+                conn,
+                entry.name,
+                entry.integration_key,
+                entry.agreement().model_dump_json(),
+                entry.notifications.model_dump_json(),
+            )
         await services.withdraw_all_but(conn, list(catalog.services))
         await oncall.load(conn, catalog.oncall)
         try:

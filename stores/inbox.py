@@ -23,11 +23,17 @@ async def put(db: asyncpg.Pool | asyncpg.Connection, channel: str, routes: list[
     await db.execute(INSERT, channel, routes, deliveries)
 
 
-async def oldest(db: asyncpg.Pool | asyncpg.Connection, channel: str, after: int, limit: int,
-                 timeout: float) -> list[asyncpg.Record]:  # fmt: skip
+async def oldest(
+    db: asyncpg.Pool | asyncpg.Connection, channel: str, after: int, limit: int, timeout: float
+) -> list[asyncpg.Record]:
     """seq, workflow_id (the route) and delivery of the channel's oldest rows after seq `after`."""
-    return await db.fetch("SELECT seq, workflow_id, delivery FROM alert_inbox WHERE channel = $1 AND seq > $2"
-                          " ORDER BY seq LIMIT $3", channel, after, limit, timeout=timeout)  # fmt: skip
+    return await db.fetch(
+        "SELECT seq, workflow_id, delivery FROM alert_inbox WHERE channel = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        channel,
+        after,
+        limit,
+        timeout=timeout,
+    )
 
 
 async def delete(db: asyncpg.Pool | asyncpg.Connection, seqs: list[int], timeout: float) -> None:
@@ -35,23 +41,36 @@ async def delete(db: asyncpg.Pool | asyncpg.Connection, seqs: list[int], timeout
 
 
 async def note_failure(pool: asyncpg.Pool, seqs: list[int], error: str, timeout: float) -> None:
-    await pool.execute("UPDATE alert_inbox SET attempts = attempts + 1, last_error = $2"
-                       " WHERE seq = ANY($1::bigint[])", seqs, error, timeout=timeout)  # fmt: skip
+    await pool.execute(
+        "UPDATE alert_inbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])",
+        seqs,
+        error,
+        timeout=timeout,
+    )
 
 
-async def set_aside(pool: asyncpg.Pool, seq: int, service: str | None, reason: str, delivery: str,
-                    timeout: float) -> None:  # fmt: skip
+async def set_aside(
+    pool: asyncpg.Pool, seq: int, service: str | None, reason: str, delivery: str, timeout: float
+) -> None:
     """The row moves to rejected_events (kept, with the reason), in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
-        await rejections.reject(conn, dedup_key=f"inbox-{seq}", source="alert_inbox", service=service, reason=reason,
-                                payload_json=delivery, timeout=timeout)  # fmt: skip
+        await rejections.reject(
+            conn,
+            dedup_key=f"inbox-{seq}",
+            source="alert_inbox",
+            service=service,
+            reason=reason,
+            payload_json=delivery,
+            timeout=timeout,
+        )
         await conn.execute("DELETE FROM alert_inbox WHERE seq = $1", seq, timeout=timeout)
 
 
 async def try_to_lead(conn: asyncpg.Connection, channel: str, timeout: float) -> bool:
     """Whether this session now forwards the channel's rows (the lock goes with the session)."""
-    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", _LEADER_LOCK, channel,
-                                    timeout=timeout))  # fmt: skip
+    return bool(
+        await conn.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", _LEADER_LOCK, channel, timeout=timeout)
+    )
 
 
 async def stop_leading(conn: asyncpg.Connection, channel: str, timeout: float) -> None:

@@ -36,8 +36,16 @@ ORDER BY service, priority
 """
 
 
-async def listed(conn: asyncpg.Connection, *, state: str | None, priority: str | None, service: str | None,
-                 breached: bool, all_: bool, limit: int) -> list[asyncpg.Record]:  # fmt: skip
+async def listed(
+    conn: asyncpg.Connection,
+    *,
+    state: str | None,
+    priority: str | None,
+    service: str | None,
+    breached: bool,
+    all_: bool,
+    limit: int,
+) -> list[asyncpg.Record]:
     """At most `limit` incidents, highest priority first, each row with `total`: how many match in all."""
     return await conn.fetch(LISTED, state, priority, service, breached, all_, limit)
 
@@ -50,18 +58,27 @@ async def reported(conn: asyncpg.Connection, since: datetime) -> list[asyncpg.Re
 
 async def closed(conn: asyncpg.Connection, number: str, workflow_id: str) -> asyncpg.Record | None:
     """The closed incident's row by its number or workflow id (the newest, if an id was reused)."""
-    return await conn.fetchrow("SELECT * FROM incidents WHERE (number = $1 OR workflow_id = $2) AND state = 'closed'"
-                               " ORDER BY logged_at DESC LIMIT 1", number, workflow_id)  # fmt: skip
+    return await conn.fetchrow(
+        "SELECT * FROM incidents WHERE (number = $1 OR workflow_id = $2) AND state = 'closed'"
+        " ORDER BY logged_at DESC LIMIT 1",
+        number,
+        workflow_id,
+    )
 
 
 async def timeline(conn: asyncpg.Connection, incident_key: str) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT at, actor, action, from_state, to_state, detail FROM incident_events"
-                            " WHERE incident_key = $1 ORDER BY seq", incident_key)  # fmt: skip
+    return await conn.fetch(
+        "SELECT at, actor, action, from_state, to_state, detail FROM incident_events"
+        " WHERE incident_key = $1 ORDER BY seq",
+        incident_key,
+    )
 
 
 async def history(conn: asyncpg.Connection, since: datetime, services: list[str]) -> list[asyncpg.Record]:
     """The incidents of `services` logged since `since`, with the times a forecast is fitted to."""
     return await conn.fetch(
         "SELECT service, priority, category, outcome, logged_at, acknowledged_at, restored_at, resolved_at,"
-        " paused_seconds FROM incidents WHERE logged_at >= $1 AND service = ANY($2::text[])", since, services,
-    )  # fmt: skip
+        " paused_seconds FROM incidents WHERE logged_at >= $1 AND service = ANY($2::text[])",
+        since,
+        services,
+    )

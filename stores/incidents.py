@@ -24,9 +24,18 @@ async def reserve_number(db: asyncpg.Pool | asyncpg.Connection) -> str:
     return str(await db.fetchval(NEXT_NUMBER))
 
 
-async def register(conn: asyncpg.Connection, *, incident_key: str, workflow_id: str, service: str, summary: str,
-                   source: str, logged_at: datetime, number: str | None,
-                   previous_workflow_id: str | None) -> tuple[str, str | None]:  # fmt: skip
+async def register(
+    conn: asyncpg.Connection,
+    *,
+    incident_key: str,
+    workflow_id: str,
+    service: str,
+    summary: str,
+    source: str,
+    logged_at: datetime,
+    number: str | None,
+    previous_workflow_id: str | None,
+) -> tuple[str, str | None]:
     """The incident's row, written once: (number, previous incident's number). A retry finds the row it
     already wrote. Without a reserved `number` the next one is drawn here. Call inside a transaction."""
     existing = await conn.fetchrow(
@@ -43,15 +52,25 @@ async def register(conn: asyncpg.Connection, *, incident_key: str, workflow_id: 
     await conn.execute(
         "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state,"
         " logged_at, previous_number) VALUES ($1, $2, $3, $4, $5, $6, 'logged', $7, $8)",
-        number, incident_key, workflow_id, service, summary, source, logged_at, previous,
-    )  # fmt: skip
+        number,
+        incident_key,
+        workflow_id,
+        service,
+        summary,
+        source,
+        logged_at,
+        previous,
+    )
     return number, previous
 
 
 async def open_of_service(conn: asyncpg.Connection, service: str) -> list[asyncpg.Record]:
     """number, workflow_id and summary of the service's incidents not closed yet, oldest first."""
-    return await conn.fetch("SELECT number, workflow_id, summary FROM incidents WHERE service = $1"
-                            " AND state <> 'closed' ORDER BY logged_at", service)  # fmt: skip
+    return await conn.fetch(
+        "SELECT number, workflow_id, summary FROM incidents WHERE service = $1"
+        " AND state <> 'closed' ORDER BY logged_at",
+        service,
+    )
 
 
 class IncidentSnapshot(BaseModel):
@@ -109,23 +128,58 @@ SELECT count(*) FROM events
 """
 
 
-async def record_timeline(pool: asyncpg.Pool, *, incident_key: str, number: str, service: str, summary: str,
-                          entries: Sequence[TimelineEntry], messages: Sequence[tuple[TimelineEntry, str, str]],
-                          snapshot: IncidentSnapshot) -> int:  # fmt: skip
+async def record_timeline(
+    pool: asyncpg.Pool,
+    *,
+    incident_key: str,
+    number: str,
+    service: str,
+    summary: str,
+    entries: Sequence[TimelineEntry],
+    messages: Sequence[tuple[TimelineEntry, str, str]],
+    snapshot: IncidentSnapshot,
+) -> int:
     """The entries, their outbox messages ((entry, audience, text)) and the newest snapshot, in one
     commit; an older snapshot never overwrites a newer one. Returns the entries inserted now."""
     s = snapshot
     inserted = await pool.fetchval(
-        RECORD, incident_key, number,
-        [e.seq for e in entries], [e.at for e in entries], [e.actor for e in entries],
-        [e.action for e in entries], [e.from_state for e in entries], [e.to_state for e in entries],
+        RECORD,
+        incident_key,
+        number,
+        [e.seq for e in entries],
+        [e.at for e in entries],
+        [e.actor for e in entries],
+        [e.action for e in entries],
+        [e.from_state for e in entries],
+        [e.to_state for e in entries],
         [e.detail for e in entries],
-        service, [e.seq for e, _, _ in messages], [audience for _, audience, _ in messages],
-        [e.action for e, _, _ in messages], [text for _, _, text in messages],
-        s.state, s.outcome, s.priority, s.impact, s.urgency, s.category, s.group, s.assignee, s.major,
-        s.breached, s.acknowledged_at, s.restored_at, s.resolved_at, s.closed_at, s.response_due,
-        s.restore_due, s.paused_seconds, s.known_error_id, s.problem, s.occurrences,
-        entries[-1].seq if entries else 0, summary,
+        service,
+        [e.seq for e, _, _ in messages],
+        [audience for _, audience, _ in messages],
+        [e.action for e, _, _ in messages],
+        [text for _, _, text in messages],
+        s.state,
+        s.outcome,
+        s.priority,
+        s.impact,
+        s.urgency,
+        s.category,
+        s.group,
+        s.assignee,
+        s.major,
+        s.breached,
+        s.acknowledged_at,
+        s.restored_at,
+        s.resolved_at,
+        s.closed_at,
+        s.response_due,
+        s.restore_due,
+        s.paused_seconds,
+        s.known_error_id,
+        s.problem,
+        s.occurrences,
+        entries[-1].seq if entries else 0,
+        summary,
         json.dumps(s.closed_view) if s.closed_view is not None else None,
-    )  # fmt: skip
+    )
     return int(inserted)

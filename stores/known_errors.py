@@ -30,8 +30,15 @@ class Added:
 
 
 def known_error_of(row: Any) -> KnownError:
-    return KnownError(id=row["id"], service=row["service"], title=row["title"], match=json.loads(row["match"]),
-                      workaround=row["workaround"], problem=row["problem"], release=row["release"])  # fmt: skip
+    return KnownError(
+        id=row["id"],
+        service=row["service"],
+        title=row["title"],
+        match=json.loads(row["match"]),
+        workaround=row["workaround"],
+        problem=row["problem"],
+        release=row["release"],
+    )
 
 
 async def fetch_live(conn: asyncpg.Connection, service: str) -> list[KnownError]:
@@ -50,8 +57,14 @@ async def version_of(conn: asyncpg.Connection, service: str) -> int:
 
 
 async def _audit(conn: asyncpg.Connection, known: KnownError, action: str, actor: str, reason: str = "") -> None:
-    await conn.execute("INSERT INTO known_error_audit (known_error_id, service, action, actor, reason)"
-                       " VALUES ($1, $2, $3, $4, $5)", known.id, known.service, action, actor, reason)  # fmt: skip
+    await conn.execute(
+        "INSERT INTO known_error_audit (known_error_id, service, action, actor, reason) VALUES ($1, $2, $3, $4, $5)",
+        known.id,
+        known.service,
+        action,
+        actor,
+        reason,
+    )
 
 
 async def seed_from_catalog(conn: asyncpg.Connection, known_errors: list[KnownError]) -> None:
@@ -61,8 +74,10 @@ async def seed_from_catalog(conn: asyncpg.Connection, known_errors: list[KnownEr
     for known in known_errors:
         row = await conn.fetchrow("SELECT * FROM known_errors WHERE id = $1", known.id)
         if row is not None and row["origin"] != "catalog":
-            raise KnownErrorRefused(f"known error {known.id} is already a run-time known error ({row['origin']});"
-                                    " give the catalog's one another id")  # fmt: skip
+            raise KnownErrorRefused(
+                f"known error {known.id} is already a run-time known error ({row['origin']});"
+                " give the catalog's one another id"
+            )
         if row is not None and known_error_of(row) == known:
             continue
         await conn.execute(
@@ -70,15 +85,21 @@ async def seed_from_catalog(conn: asyncpg.Connection, known_errors: list[KnownEr
             " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET service = EXCLUDED.service,"
             " title = EXCLUDED.title, match = EXCLUDED.match, workaround = EXCLUDED.workaround,"
             " problem = EXCLUDED.problem, release = EXCLUDED.release",
-            known.id, known.service, known.title, json.dumps(known.match), known.workaround, known.problem,
+            known.id,
+            known.service,
+            known.title,
+            json.dumps(known.match),
+            known.workaround,
+            known.problem,
             known.release,
-        )  # fmt: skip
+        )
         await _audit(conn, known, "added" if row is None else "changed", CATALOG_ACTOR)
     dropped = await conn.fetch(
         "UPDATE known_errors SET retired_at = now(), retired_by = $2, retired_reason = 'removed from catalog.toml'"
         " WHERE origin = 'catalog' AND retired_at IS NULL AND id <> ALL($1::text[]) RETURNING *",
-        [k.id for k in known_errors], CATALOG_ACTOR,
-    )  # fmt: skip
+        [k.id for k in known_errors],
+        CATALOG_ACTOR,
+    )
     for row in dropped:
         await _audit(conn, known_error_of(row), "retired", CATALOG_ACTOR, "removed from catalog.toml")
 
@@ -90,8 +111,11 @@ async def add(conn: asyncpg.Connection, draft: KnownErrorDraft, actor: str, orig
         raise KnownErrorRefused(f"unknown service {draft.service!r} (agreed services: {', '.join(services)})")
     async with conn.transaction():
         if draft.key is not None:
-            row = await conn.fetchrow("SELECT * FROM known_errors WHERE release IS NOT DISTINCT FROM $1"
-                                      " AND release_key = $2", draft.release, draft.key)  # fmt: skip
+            row = await conn.fetchrow(
+                "SELECT * FROM known_errors WHERE release IS NOT DISTINCT FROM $1 AND release_key = $2",
+                draft.release,
+                draft.key,
+            )
             if row is not None:
                 return Added(known_error_of(row), created=False)
         while True:  # skip a number the catalog happens to use
@@ -102,9 +126,17 @@ async def add(conn: asyncpg.Connection, draft: KnownErrorDraft, actor: str, orig
         await conn.execute(
             "INSERT INTO known_errors (id, service, title, match, workaround, problem, release, release_key, origin,"
             " added_by) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)",
-            known.id, known.service, known.title, json.dumps(known.match), known.workaround, known.problem,
-            known.release, draft.key, origin, actor,
-        )  # fmt: skip
+            known.id,
+            known.service,
+            known.title,
+            json.dumps(known.match),
+            known.workaround,
+            known.problem,
+            known.release,
+            draft.key,
+            origin,
+            actor,
+        )
         await _audit(conn, known, "added", actor, f"release {known.release}" if known.release else "")
         return Added(known, created=True)
 
@@ -120,8 +152,12 @@ async def retire(conn: asyncpg.Connection, known_error_id: str, actor: str, reas
             raise KnownErrorRefused(f"no known error {known_error_id} (known: {', '.join(ids) or 'none'})")
         known = known_error_of(row)
         if row["retired_at"] is None:
-            await conn.execute("UPDATE known_errors SET retired_at = now(), retired_by = $2, retired_reason = $3"
-                               " WHERE id = $1", known_error_id, actor, reason)  # fmt: skip
+            await conn.execute(
+                "UPDATE known_errors SET retired_at = now(), retired_by = $2, retired_reason = $3 WHERE id = $1",
+                known_error_id,
+                actor,
+                reason,
+            )
             await _audit(conn, known, "retired", actor, reason)
         return known
 
@@ -129,11 +165,22 @@ async def retire(conn: asyncpg.Connection, known_error_id: str, actor: str, reas
 async def listing(conn: asyncpg.Connection, service: str | None, retired: bool) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT * FROM known_errors WHERE ($1::text IS NULL OR service = $1) AND ($2 OR retired_at IS NULL)"
-        " ORDER BY service, length(id), id", service, retired,
-    )  # fmt: skip
-    return [{**known_error_of(r).model_dump(), "origin": r["origin"], "added_by": r["added_by"],
-             "added_at": r["added_at"].isoformat(), "retired_at": r["retired_at"] and r["retired_at"].isoformat(),
-             "retired_by": r["retired_by"], "retired_reason": r["retired_reason"]} for r in rows]  # fmt: skip
+        " ORDER BY service, length(id), id",
+        service,
+        retired,
+    )
+    return [
+        {
+            **known_error_of(r).model_dump(),
+            "origin": r["origin"],
+            "added_by": r["added_by"],
+            "added_at": r["added_at"].isoformat(),
+            "retired_at": r["retired_at"] and r["retired_at"].isoformat(),
+            "retired_by": r["retired_by"],
+            "retired_reason": r["retired_reason"],
+        }
+        for r in rows
+    ]
 
 
 async def every_one(conn: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -143,5 +190,6 @@ async def every_one(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 
 async def audit_trail(conn: asyncpg.Connection, known_error_id: str) -> list[dict[str, Any]]:
     rows = await conn.fetch("SELECT * FROM known_error_audit WHERE known_error_id = $1 ORDER BY id", known_error_id)
-    return [{"at": r["at"].isoformat(), "action": r["action"], "actor": r["actor"], "reason": r["reason"]}
-            for r in rows]  # fmt: skip
+    return [
+        {"at": r["at"].isoformat(), "action": r["action"], "actor": r["actor"], "reason": r["reason"]} for r in rows
+    ]

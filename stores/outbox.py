@@ -46,8 +46,10 @@ async def mark_sent(conn: asyncpg.Connection, outbox_id: int, target: str, messa
     await conn.execute(
         "INSERT INTO notification_log (outbox_id, target, message) VALUES ($1, $2, $3)"
         " ON CONFLICT (outbox_id) DO NOTHING",
-        outbox_id, target, message,
-    )  # fmt: skip
+        outbox_id,
+        target,
+        message,
+    )
 
 
 async def note_failure(conn: asyncpg.Connection, outbox_id: int, error: str) -> None:

@@ -15,6 +15,14 @@ INSERT = (
 )
 
 
-async def reject(db: asyncpg.Pool | asyncpg.Connection, *, dedup_key: str, source: str, service: str | None,
-                 reason: str, payload_json: str, timeout: float | None = None) -> None:  # fmt: skip
+async def reject(
+    db: asyncpg.Pool | asyncpg.Connection,
+    *,
+    dedup_key: str,
+    source: str,
+    service: str | None,
+    reason: str,
+    payload_json: str,
+    timeout: float | None = None,
+) -> None:
     await db.execute(INSERT, dedup_key, source, service, reason, payload_json, timeout=timeout)

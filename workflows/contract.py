@@ -252,10 +252,21 @@ class IncidentContract:
 _C = IncidentContract
 # incidentctl's engineer commands (what people type) -> the update each sends
 ENGINEER_UPDATES: dict[str, Callable[..., Any]] = {
-    "ack": _C.ack, "assign": _C.assign, "escalate": _C.escalate, "note": _C.note, "update": _C.public_update,
-    "diagnose": _C.diagnose, "priority": _C.change_priority, "hold": _C.hold, "resume": _C.resume,
-    "workaround": _C.workaround, "resolve": _C.resolve, "confirm": _C.confirm, "reopen": _C.reopen, "cancel": _C.cancel,
-}  # fmt: skip
+    "ack": _C.ack,
+    "assign": _C.assign,
+    "escalate": _C.escalate,
+    "note": _C.note,
+    "update": _C.public_update,
+    "diagnose": _C.diagnose,
+    "priority": _C.change_priority,
+    "hold": _C.hold,
+    "resume": _C.resume,
+    "workaround": _C.workaround,
+    "resolve": _C.resolve,
+    "confirm": _C.confirm,
+    "reopen": _C.reopen,
+    "cancel": _C.cancel,
+}
 
 
 @workflow.defn(name="KnownErrorLinks")

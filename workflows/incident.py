@@ -41,12 +41,23 @@ class IncidentWorkflow:
     @workflow.init
     def __init__(self, request: OpenIncident) -> None:
         self.patches = Patches()  # first: a new incident's release marker precedes every other command
-        self.state = request.carried or IncidentState(generation=request.generation, incident=Incident(
-            workflow_id=workflow.info().workflow_id, service=request.service, summary=request.summary,
-            source=request.source, caller=request.caller, supplier=request.supplier, ci=request.ci,
-            impact=request.impact, urgency=request.urgency, severity=request.severity, logged_at=workflow.now(),
-            inbox_seen=request.inbox_seen,
-        ))  # fmt: skip
+        self.state = request.carried or IncidentState(
+            generation=request.generation,
+            incident=Incident(
+                workflow_id=workflow.info().workflow_id,
+                service=request.service,
+                summary=request.summary,
+                source=request.source,
+                caller=request.caller,
+                supplier=request.supplier,
+                ci=request.ci,
+                impact=request.impact,
+                urgency=request.urgency,
+                severity=request.severity,
+                logged_at=workflow.now(),
+                inbox_seen=request.inbox_seen,
+            ),
+        )
         self.web_ui = visibility.WebUi(self.patches.release)
         self.registration = Registration(self.state, request, self._incident_key, self._changed)
         self.record = Record(self.state, self._incident_key, self._wake)
@@ -117,11 +128,19 @@ class IncidentWorkflow:
     def _open_next_incident(self, request: OpenIncident) -> None:
         """Late alerts became a new incident, linked to this one by registration (previous_number)."""
         incident = self.state.incident
-        workflow.continue_as_new(OpenIncident(
-            service=incident.service, summary=incident.summary, source=incident.source, severity=incident.severity,
-            impact=request.impact, urgency=request.urgency, generation=self.state.generation + 1,
-            late_alerts=self.state.late_alerts, inbox_seen=incident.inbox_seen,
-        ))  # fmt: skip
+        workflow.continue_as_new(
+            OpenIncident(
+                service=incident.service,
+                summary=incident.summary,
+                source=incident.source,
+                severity=incident.severity,
+                impact=request.impact,
+                urgency=request.urgency,
+                generation=self.state.generation + 1,
+                late_alerts=self.state.late_alerts,
+                inbox_seen=incident.inbox_seen,
+            )
+        )
 
     def _incident_key(self) -> str:
         # stable across continue-as-new; a new incident on the same workflow id gets a new key

@@ -18,10 +18,12 @@ class KnownErrorLinks:
     async def run(self, known_error_id: str) -> list[str]:
         """The numbers of the open incidents offered the known error's workaround."""
         found = await workflow.execute_activity_method(
-            KnownErrorLinkActivities.open_incidents_matching, known_error_id,
-            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+            KnownErrorLinkActivities.open_incidents_matching,
+            known_error_id,
+            start_to_close_timeout=DATABASE_TIMEOUT,
+            retry_policy=DATABASE_RETRY,
             summary=f"open incidents matching {known_error_id}",
-        )  # fmt: skip
+        )
         if found.known_error is None:
             workflow.set_current_details(f"{known_error_id} was retired before it could be linked")
             return []
@@ -34,6 +36,7 @@ class KnownErrorLinks:
             except ApplicationError:  # closed since it was read: nothing to offer
                 continue
             offered.append(incident.number)
-        workflow.set_current_details(f"**{known_error_id}** ({found.known_error.title}) offered to "
-                                     + (", ".join(offered) or "no open incident"))  # fmt: skip
+        workflow.set_current_details(
+            f"**{known_error_id}** ({found.known_error.title}) offered to " + (", ".join(offered) or "no open incident")
+        )
         return offered

@@ -21,7 +21,7 @@ from workflows.search_attributes import (
     MAJOR_INCIDENT,
     RESTORE_DEADLINE,
     SLA_BREACHED,
-)  # fmt: skip
+)
 
 with workflow.unsafe.imports_passed_through():
     from domain.incident import Incident
@@ -80,8 +80,12 @@ class WebUi:
 
 def initial_search_attributes(service: str, source: str, number: str | None = None) -> TypedSearchAttributes:
     """Set by the starter, so a new incident is findable, and its release known, before its first workflow task."""
-    pairs = [SearchAttributePair(INCIDENT_SERVICE, service), SearchAttributePair(INCIDENT_SOURCE, source),
-             SearchAttributePair(INCIDENT_STATE, "logged"), SearchAttributePair(INCIDENT_RELEASE, CURRENT)]  # fmt: skip
+    pairs = [
+        SearchAttributePair(INCIDENT_SERVICE, service),
+        SearchAttributePair(INCIDENT_SOURCE, source),
+        SearchAttributePair(INCIDENT_STATE, "logged"),
+        SearchAttributePair(INCIDENT_RELEASE, CURRENT),
+    ]
     if number is not None:
         pairs.append(SearchAttributePair(INCIDENT_NUMBER, number))
     return TypedSearchAttributes(pairs)  # type: ignore[arg-type]

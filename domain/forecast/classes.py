@@ -80,12 +80,20 @@ def support_lines(agreement: ServiceAgreement, group: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def incident_class(agreement: ServiceAgreement, priority: Priority, category: str | None = None,
-                   share: float = 1.0) -> IncidentClass:  # fmt: skip
+def incident_class(
+    agreement: ServiceAgreement, priority: Priority, category: str | None = None, share: float = 1.0
+) -> IncidentClass:
     """`category`: by name, as an incident filed with that category (None: one whose text names none)."""
     impact, urgency = SCALE[priority]
-    incident = Incident(workflow_id="forecast", service=agreement.name, summary="forecast", source=Source.ENGINEER,
-                        impact=impact, urgency=urgency, logged_at=T0)  # fmt: skip
+    incident = Incident(
+        workflow_id="forecast",
+        service=agreement.name,
+        summary="forecast",
+        source=Source.ENGINEER,
+        impact=impact,
+        urgency=urgency,
+        logged_at=T0,
+    )
     process.register(incident, number="INC-0", agreement=agreement, previous_number=None, at=T0)
     process.categorize(incident, process.choose_category(agreement, incident.summary, category), T0)
     process.prioritize(incident, T0)
@@ -102,8 +110,13 @@ def incident_class(agreement: ServiceAgreement, priority: Priority, category: st
             if due.finished:
                 incident.pagings = [p for p in incident.pagings if p is not due]
                 continue
-            pages.append(Page((now - T0).total_seconds(), paging.due_step(due).target(due.group),
-                              due.policy.name == WARNING_POLICY))  # fmt: skip
+            pages.append(
+                Page(
+                    (now - T0).total_seconds(),
+                    paging.due_step(due).target(due.group),
+                    due.policy.name == WARNING_POLICY,
+                )
+            )
             incident.pagings = [paging.advance(due, now) if p is due else p for p in incident.pagings]
         timer = timers.next_timer(incident, now)
         lines_left = incident.response_escalations < len(lines) - 1
@@ -120,7 +133,14 @@ def incident_class(agreement: ServiceAgreement, priority: Priority, category: st
         if timer.kind is not timers.TimerKind.PAGE:
             timers.fire(incident, timer.kind, now)
             paging_rules.respond(incident, now)
-    return IncidentClass(service=agreement.name, priority=priority, group=group,
-                         response_target=(respond_by - T0).total_seconds(),
-                         restore_target=(restore_by - T0).total_seconds(), pages=tuple(pages),
-                         category=incident.category or "", lines=lines, share=share)  # fmt: skip
+    return IncidentClass(
+        service=agreement.name,
+        priority=priority,
+        group=group,
+        response_target=(respond_by - T0).total_seconds(),
+        restore_target=(restore_by - T0).total_seconds(),
+        pages=tuple(pages),
+        category=incident.category or "",
+        lines=lines,
+        share=share,
+    )

@@ -68,9 +68,17 @@ class Replication:
     records: list[dict[str, Any]]  # per incident, when asked for (tests, history fitting)
 
 
-def simulate(classes: list[IncidentClass], loads: dict[str, ServiceLoad], staff: dict[str, int], days: int,
-             seed: int, oncall: OnCallLookup, hourly: list[float] | None = None, start_hour: float = 0.0,
-             keep_records: bool = False) -> Replication:  # fmt: skip
+def simulate(
+    classes: list[IncidentClass],
+    loads: dict[str, ServiceLoad],
+    staff: dict[str, int],
+    days: int,
+    seed: int,
+    oncall: OnCallLookup,
+    hourly: list[float] | None = None,
+    start_hour: float = 0.0,
+    keep_records: bool = False,
+) -> Replication:
     rng = random.Random(seed)
     horizon = days * DAY
     arrivals: list[tuple[float, int]] = []
@@ -123,11 +131,23 @@ def simulate(classes: list[IncidentClass], loads: dict[str, ServiceLoad], staff:
             for person in oncall.paged(page.target, arrived + page.offset):
                 pages[person] += 1
         if keep_records:
-            records.append({"service": cls.service, "priority": str(cls.priority), "category": cls.category,
-                            "group": group, "arrived": arrived, "waited": now - arrived, "response": response,
-                            "restore": elapsed, "hold": held, "escalations": escalations, "pages": len(sent),
-                            "response_met": response <= cls.response_target,
-                            "restore_met": elapsed <= cls.restore_target})  # fmt: skip
+            records.append(
+                {
+                    "service": cls.service,
+                    "priority": str(cls.priority),
+                    "category": cls.category,
+                    "group": group,
+                    "arrived": arrived,
+                    "waited": now - arrived,
+                    "response": response,
+                    "restore": elapsed,
+                    "hold": held,
+                    "escalations": escalations,
+                    "pages": len(sent),
+                    "response_met": response <= cls.response_target,
+                    "restore_met": elapsed <= cls.restore_target,
+                }
+            )
         return restored
 
     def counted() -> Any:

@@ -45,15 +45,18 @@ def pickups(rows: list[dict[str, Any]], routes: Routes, staff: dict[str, int]) -
     return [t or rows[i]["logged_at"] for i, t in enumerate(taken)]
 
 
-def fit(rows: list[dict[str, Any]], since: datetime, until: datetime,
-        routes: Routes | None = None, **settings: Any) -> Scenario:  # fmt: skip
+def fit(
+    rows: list[dict[str, Any]], since: datetime, until: datetime, routes: Routes | None = None, **settings: Any
+) -> Scenario:
     """rows: service, priority, category, outcome, logged_at, acknowledged_at, restored_at, resolved_at,
     paused_seconds. `routes`: who takes each (forecast.classes' routes); staff from settings."""
     period_days = (until - since).total_seconds() / 86400
     kept = [r for r in rows if r["priority"] and r["outcome"] not in NOT_INCIDENTS and since <= r["logged_at"] < until]
     if not kept:
-        raise ScenarioError(f"no incidents were logged between {since:%Y-%m-%d} and {until:%Y-%m-%d}: nothing to fit"
-                            " (give --scenario FILE, or a longer --from-history)")  # fmt: skip
+        raise ScenarioError(
+            f"no incidents were logged between {since:%Y-%m-%d} and {until:%Y-%m-%d}: nothing to fit"
+            " (give --scenario FILE, or a longer --from-history)"
+        )
     taken = pickups(kept, routes or {}, settings.get("staff", {}))
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     categories: dict[str, Counter[str]] = defaultdict(Counter)
@@ -65,8 +68,12 @@ def fit(rows: list[dict[str, Any]], since: datetime, until: datetime,
         if row.get("category"):  # none: filed before it was categorized; the mix is of those that were
             categories[service][row["category"]] += 1
         hours[row["logged_at"].hour] += 1
-        logged, ack, restored, resolved = (row["logged_at"], row["acknowledged_at"], row["restored_at"],
-                                           row["resolved_at"])  # fmt: skip
+        logged, ack, restored, resolved = (
+            row["logged_at"],
+            row["acknowledged_at"],
+            row["restored_at"],
+            row["resolved_at"],
+        )
         if ack is not None:
             steps[service]["acknowledge"].append(max(0.0, (ack - max(picked, logged)).total_seconds()))
             if restored is not None:
@@ -81,19 +88,25 @@ def fit(rows: list[dict[str, Any]], since: datetime, until: datetime,
         if missing:  # its incidents are all still open, say: the others can still be forecast
             left_out[service] = f"no incident in the period has a {' and '.join(missing)} time to learn from"
             continue
-        dists = {step: Distribution(kind="empirical", values=values, bootstrap=True)
-                 for step, values in steps[service].items()}  # fmt: skip
+        dists = {
+            step: Distribution(kind="empirical", values=values, bootstrap=True)
+            for step, values in steps[service].items()
+        }
         services[service] = ServiceLoad(
-            arrivals={p: n / period_days * 30 for p, n in by_priority.items()}, observed=dict(by_priority),
+            arrivals={p: n / period_days * 30 for p, n in by_priority.items()},
+            observed=dict(by_priority),
             categories={name: float(n) for name, n in categories[service].items()},
-            acknowledge=dists["acknowledge"], restore=dists["restore"],
+            acknowledge=dists["acknowledge"],
+            restore=dists["restore"],
             resolve=dists.get("resolve", Distribution(kind="fixed", value=0)),
             hold=dists.get("hold", Distribution(kind="fixed", value=0)),
-        )  # fmt: skip
+        )
     # shrunk toward a flat day by the mean count per hour: a few incidents must not make a peak that
     # the thinning would turn into bursts (and queueing) the record never had
     prior = sum(hours) / 24
     if not services:
-        raise ScenarioError("; ".join(f"{service}: {why}" for service, why in sorted(left_out.items()))
-                            + "; give --scenario FILE with distributions for them")  # fmt: skip
+        raise ScenarioError(
+            "; ".join(f"{service}: {why}" for service, why in sorted(left_out.items()))
+            + "; give --scenario FILE with distributions for them"
+        )
     return Scenario(services=services, hourly=[h + prior for h in hours], left_out=left_out, **settings)

@@ -29,17 +29,20 @@ def summarize(replications: list[Replication], days: int) -> dict[str, Any]:
         response = [t.response_met / t.incidents for t in tallies if t.incidents]
         restore = [t.restore_met / t.incidents for t in tallies if t.incidents]
         breaches = [(t.incidents - t.restore_met) / (days / MONTH_DAYS) for t in tallies]
-        rows.append({
-            "service": service, "priority": priority,
-            "incidents_per_month": round(statistics.fmean(incidents) / (days / MONTH_DAYS), 2),
-            "response_compliance": round(statistics.fmean(response), 4),
-            "response_interval": [round(x, 4) for x in interval(response)],
-            "restore_compliance": round(statistics.fmean(restore), 4),
-            "restore_interval": [round(x, 4) for x in interval(restore)],
-            "breaches_per_month": round(statistics.fmean(breaches), 2),
-            "escalations_per_incident": round(sum(t.escalations for t in tallies) / max(1, sum(incidents)), 3),
-            "mean_wait_minutes": round(sum(t.wait_seconds for t in tallies) / max(1, sum(incidents)) / 60, 2),
-        })  # fmt: skip
+        rows.append(
+            {
+                "service": service,
+                "priority": priority,
+                "incidents_per_month": round(statistics.fmean(incidents) / (days / MONTH_DAYS), 2),
+                "response_compliance": round(statistics.fmean(response), 4),
+                "response_interval": [round(x, 4) for x in interval(response)],
+                "restore_compliance": round(statistics.fmean(restore), 4),
+                "restore_interval": [round(x, 4) for x in interval(restore)],
+                "breaches_per_month": round(statistics.fmean(breaches), 2),
+                "escalations_per_incident": round(sum(t.escalations for t in tallies) / max(1, sum(incidents)), 3),
+                "mean_wait_minutes": round(sum(t.wait_seconds for t in tallies) / max(1, sum(incidents)) / 60, 2),
+            }
+        )
     weeks = days / 7
     pages: Counter[str] = Counter()
     hours: Counter[int] = Counter()

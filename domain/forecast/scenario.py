@@ -158,8 +158,9 @@ class Scenario(BaseModel):
             known = [c.name for c in services[name].categories]
             strange = sorted(set(load.categories) - set(known))
             if strange:
-                raise ScenarioError(f"unknown categor(ies) {', '.join(strange)} of {name}: its categories are"
-                                    f" {', '.join(known)}")  # fmt: skip
+                raise ScenarioError(
+                    f"unknown categor(ies) {', '.join(strange)} of {name}: its categories are {', '.join(known)}"
+                )
         staff = sorted(set(self.staff) - groups)
         if staff:
             raise ScenarioError(f"unknown group(s) {', '.join(staff)} in staff: groups are {', '.join(sorted(groups))}")
@@ -172,9 +173,11 @@ class Scenario(BaseModel):
 
 def _check_target(key: str, seconds: float, said: str) -> None:
     if seconds <= 0:  # as the catalog refuses it (domain.catalog.Targets)
-        raise ScenarioError(f"{said}: a target must be longer than 0s, e.g. {key.strip()}=30m: a target of nothing is"
-                            " missed the moment an incident is logged, and would escalate it again at once, without"
-                            " end")  # fmt: skip
+        raise ScenarioError(
+            f"{said}: a target must be longer than 0s, e.g. {key.strip()}=30m: a target of nothing is"
+            " missed the moment an incident is logged, and would escalate it again at once, without"
+            " end"
+        )
 
 
 def what_if(scenario: Scenario, targets: list[str], staff: list[str], arrivals: str | None) -> Scenario:

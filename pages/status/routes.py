@@ -22,8 +22,12 @@ class StatusRoutes:
     def __init__(self, board: StatusBoard, public_url: str) -> None:
         self._board = board
         self._base = public_url.rstrip("/")
-        self._jinja = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(("html", "atom")),
-                                  trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+        self._jinja = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(("html", "atom")),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self._rendered: dict[str, bytes] = {}
         self._version = 0
 
@@ -60,16 +64,18 @@ class StatusRoutes:
         snapshot = await self._fresh()
         if what not in self._rendered:
             self._rendered[what] = self._render(what, snapshot).encode()
-        return web.Response(body=self._rendered[what], content_type=content_type, charset="utf-8",
-                            headers=_cache_headers())  # fmt: skip
+        return web.Response(
+            body=self._rendered[what], content_type=content_type, charset="utf-8", headers=_cache_headers()
+        )
 
     async def _fresh(self) -> Snapshot:
         try:
             snapshot = await self._board.snapshot()
         except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
             # the worker migrates the schema at its start; a receiver that starts beside it may be first
-            raise web.HTTPServiceUnavailable(text="the incident database is being upgraded; retry shortly",
-                                             headers={"Retry-After": "2"}) from None  # fmt: skip
+            raise web.HTTPServiceUnavailable(
+                text="the incident database is being upgraded; retry shortly", headers={"Retry-After": "2"}
+            ) from None
         if snapshot.version != self._version:  # a new snapshot: everything is rendered again, once
             self._rendered, self._version = {}, snapshot.version
         return snapshot
@@ -79,12 +85,17 @@ class StatusRoutes:
         return self._jinja.get_template(template).render(**self._context(snapshot))
 
     def _context(self, snapshot: Snapshot) -> dict[str, Any]:
-        return {"base": self._base, "now": snapshot.at, "services": snapshot.services,
-                "status": statuspage.status(snapshot), "refresh_ms": POLL_MS,
-                "active": [i for i in snapshot.incidents if i.unresolved],
-                "resolved": [i for i in snapshot.incidents if not i.unresolved],
-                "incidents": snapshot.incidents,
-                "maintenances": [m for m in snapshot.maintenances if m.status(snapshot.at) != "completed"]}  # fmt: skip
+        return {
+            "base": self._base,
+            "now": snapshot.at,
+            "services": snapshot.services,
+            "status": statuspage.status(snapshot),
+            "refresh_ms": POLL_MS,
+            "active": [i for i in snapshot.incidents if i.unresolved],
+            "resolved": [i for i in snapshot.incidents if not i.unresolved],
+            "incidents": snapshot.incidents,
+            "maintenances": [m for m in snapshot.maintenances if m.status(snapshot.at) != "completed"],
+        }
 
 
 def _cache_headers() -> dict[str, str]:

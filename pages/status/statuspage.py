@@ -16,8 +16,13 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def page(snapshot: Snapshot, url: str) -> dict[str, Any]:
-    return {"id": PAGE_ID, "name": "Service status", "url": url, "time_zone": "Etc/UTC",
-            "updated_at": _iso(snapshot.at)}  # fmt: skip
+    return {
+        "id": PAGE_ID,
+        "name": "Service status",
+        "url": url,
+        "time_zone": "Etc/UTC",
+        "updated_at": _iso(snapshot.at),
+    }
 
 
 def status(snapshot: Snapshot) -> dict[str, str]:
@@ -28,48 +33,102 @@ def status(snapshot: Snapshot) -> dict[str, str]:
 
 
 def components(snapshot: Snapshot) -> list[dict[str, Any]]:
-    return [{"id": row.name, "name": row.name, "status": row.status.value,
-             "created_at": _iso(row.listed_since),
-             "updated_at": _iso(snapshot.at), "position": n + 1, "description": None, "showcase": True,
-             "start_date": row.listed_since.date().isoformat(), "group_id": None, "page_id": PAGE_ID, "group": False,
-             "only_show_if_degraded": False, "uptime_90d": round(row.uptime * 100, 3)}
-            for n, row in enumerate(snapshot.services)]  # fmt: skip
+    return [
+        {
+            "id": row.name,
+            "name": row.name,
+            "status": row.status.value,
+            "created_at": _iso(row.listed_since),
+            "updated_at": _iso(snapshot.at),
+            "position": n + 1,
+            "description": None,
+            "showcase": True,
+            "start_date": row.listed_since.date().isoformat(),
+            "group_id": None,
+            "page_id": PAGE_ID,
+            "group": False,
+            "only_show_if_degraded": False,
+            "uptime_90d": round(row.uptime * 100, 3),
+        }
+        for n, row in enumerate(snapshot.services)
+    ]
 
 
 def incident(item: PublicIncident, snapshot: Snapshot, url: str) -> dict[str, Any]:
     # a service withdrawn from the catalog is not a component any more; its incidents are still listed
     component = [c for c in components(snapshot) if c["id"] == item.service]
     return {
-        "id": item.number, "name": item.name, "status": item.status, "impact": item.impact,
-        "created_at": _iso(item.started_at), "updated_at": _iso(item.updated_at), "started_at": _iso(item.started_at),
+        "id": item.number,
+        "name": item.name,
+        "status": item.status,
+        "impact": item.impact,
+        "created_at": _iso(item.started_at),
+        "updated_at": _iso(item.updated_at),
+        "started_at": _iso(item.started_at),
         "monitoring_at": _iso(next((u.at for u in reversed(item.updates) if u.status == "monitoring"), None)),
-        "resolved_at": _iso(item.resolved_at), "shortlink": f"{url}#{item.number}", "page_id": PAGE_ID,
+        "resolved_at": _iso(item.resolved_at),
+        "shortlink": f"{url}#{item.number}",
+        "page_id": PAGE_ID,
         "incident_updates": [
-            {"id": u.id, "status": u.status, "body": u.body,
-             "incident_id": item.number, "created_at": _iso(u.at), "updated_at": _iso(u.at), "display_at": _iso(u.at),
-             "affected_components": [{"code": item.service, "name": item.service, "old_status": "operational",
-                                      "new_status": item.component_status.value}],
-             "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
+            {
+                "id": u.id,
+                "status": u.status,
+                "body": u.body,
+                "incident_id": item.number,
+                "created_at": _iso(u.at),
+                "updated_at": _iso(u.at),
+                "display_at": _iso(u.at),
+                "affected_components": [
+                    {
+                        "code": item.service,
+                        "name": item.service,
+                        "old_status": "operational",
+                        "new_status": item.component_status.value,
+                    }
+                ],
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            }
             for u in item.updates
         ],
         "components": component,
-    }  # fmt: skip
+    }
 
 
 def maintenance(window: Maintenance, snapshot: Snapshot, url: str) -> dict[str, Any]:
     state = window.status(snapshot.at)
-    return {"id": f"maintenance-{window.id}", "name": window.summary, "status": state, "impact": "maintenance",
-            "created_at": _iso(window.starts_at), "updated_at": _iso(snapshot.at),
-            "scheduled_for": _iso(window.starts_at), "scheduled_until": _iso(window.ends_at),
-            "started_at": _iso(window.starts_at), "monitoring_at": None,
-            "resolved_at": _iso(window.ends_at) if state == "completed" else None,
-            "shortlink": f"{url}#maintenance-{window.id}", "page_id": PAGE_ID,
-            "incident_updates": [{"id": f"maintenance-{window.id}-1", "status": state, "body": window.summary,
-                                  "incident_id": f"maintenance-{window.id}", "created_at": _iso(window.starts_at),
-                                  "updated_at": _iso(window.starts_at), "display_at": _iso(window.starts_at),
-                                  "affected_components": [], "deliver_notifications": True, "custom_tweet": None,
-                                  "tweet_id": None}],
-            "components": [c for c in components(snapshot) if c["id"] == window.service]}  # fmt: skip
+    return {
+        "id": f"maintenance-{window.id}",
+        "name": window.summary,
+        "status": state,
+        "impact": "maintenance",
+        "created_at": _iso(window.starts_at),
+        "updated_at": _iso(snapshot.at),
+        "scheduled_for": _iso(window.starts_at),
+        "scheduled_until": _iso(window.ends_at),
+        "started_at": _iso(window.starts_at),
+        "monitoring_at": None,
+        "resolved_at": _iso(window.ends_at) if state == "completed" else None,
+        "shortlink": f"{url}#maintenance-{window.id}",
+        "page_id": PAGE_ID,
+        "incident_updates": [
+            {
+                "id": f"maintenance-{window.id}-1",
+                "status": state,
+                "body": window.summary,
+                "incident_id": f"maintenance-{window.id}",
+                "created_at": _iso(window.starts_at),
+                "updated_at": _iso(window.starts_at),
+                "display_at": _iso(window.starts_at),
+                "affected_components": [],
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            }
+        ],
+        "components": [c for c in components(snapshot) if c["id"] == window.service],
+    }
 
 
 def documents(snapshot: Snapshot, url: str) -> dict[str, dict[str, Any]]:
@@ -80,11 +139,16 @@ def documents(snapshot: Snapshot, url: str) -> dict[str, dict[str, Any]]:
     maintenances = [maintenance(w, snapshot, url) for w in snapshot.maintenances]
     upcoming = [m for m in maintenances if m["status"] != "completed"]
     return {
-        "summary.json": {**head, "status": status(snapshot), "components": components(snapshot),
-                         "incidents": unresolved, "scheduled_maintenances": upcoming},
+        "summary.json": {
+            **head,
+            "status": status(snapshot),
+            "components": components(snapshot),
+            "incidents": unresolved,
+            "scheduled_maintenances": upcoming,
+        },
         "status.json": {**head, "status": status(snapshot)},
         "components.json": {**head, "components": components(snapshot)},
         "incidents.json": {**head, "incidents": incidents},
         "incidents/unresolved.json": {**head, "incidents": unresolved},
         "scheduled-maintenances.json": {**head, "scheduled_maintenances": maintenances},
-    }  # fmt: skip
+    }

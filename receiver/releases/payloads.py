@@ -50,6 +50,15 @@ class KnownErrorRelease(BaseModel):
     known_errors: list[PublishedKnownError] = Field(min_length=1, max_length=200)
 
     def drafts(self) -> list[KnownErrorDraft]:
-        return [KnownErrorDraft(service=k.service, match=k.match, workaround=k.workaround, title=k.title,
-                                problem=k.problem, release=self.release, key=k.id)
-                for k in self.known_errors]  # fmt: skip
+        return [
+            KnownErrorDraft(
+                service=k.service,
+                match=k.match,
+                workaround=k.workaround,
+                title=k.title,
+                problem=k.problem,
+                release=self.release,
+                key=k.id,
+            )
+            for k in self.known_errors
+        ]

@@ -34,8 +34,7 @@ KNOWN_ERRORS = "known_errors"
 
 
 class ReleaseRoutes:
-    def __init__(self, client: Client, pool: asyncpg.Pool, directory: ServiceDirectory,
-                 config: ReceiverConfig) -> None:  # fmt: skip
+    def __init__(self, client: Client, pool: asyncpg.Pool, directory: ServiceDirectory, config: ReceiverConfig) -> None:
         self._client = client
         self._pool = pool
         self._directory = directory
@@ -53,12 +52,21 @@ class ReleaseRoutes:
         details = json.dumps(event.payload.custom_details)
         links = json.dumps([link.model_dump() for link in event.links])
         # a sender's retry of the same change (same time, text and details) is stored once
-        key = hashlib.sha256("\n".join([service.name, at.isoformat(), event.payload.summary, event.payload.source,
-                                        details]).encode()).hexdigest()  # fmt: skip
+        key = hashlib.sha256(
+            "\n".join([service.name, at.isoformat(), event.payload.summary, event.payload.source, details]).encode()
+        ).hexdigest()
         try:
-            await changes.add(self._pool, event_key=key, service=service.name, summary=event.payload.summary,
-                              source=event.payload.source, happened_at=at, custom_details_json=details,
-                              links_json=links, timeout=self._config.database_timeout.total_seconds())  # fmt: skip
+            await changes.add(
+                self._pool,
+                event_key=key,
+                service=service.name,
+                summary=event.payload.summary,
+                source=event.payload.source,
+                happened_at=at,
+                custom_details_json=details,
+                links_json=links,
+                timeout=self._config.database_timeout.total_seconds(),
+            )
         except DATABASE_ERRORS as err:
             if is_data_error(err):
                 log.info("change event refused: a value cannot be stored", service=service.name, error=str(err))
@@ -74,8 +82,9 @@ class ReleaseRoutes:
         release = await self._parse(request, KnownErrorRelease)
         try:
             async with self._pool.acquire(timeout=self._config.database_timeout.total_seconds()) as conn:
-                added = await publish(conn, self._client, self._config.task_queue, release.drafts(),
-                                      release.actor, origin="pipeline")  # fmt: skip
+                added = await publish(
+                    conn, self._client, self._config.task_queue, release.drafts(), release.actor, origin="pipeline"
+                )
         except KnownErrorRefused as err:
             raise Refusal(400, "invalid_known_error", str(err)) from None
         except NotOfferedYet as err:
@@ -90,11 +99,17 @@ class ReleaseRoutes:
             {"id": draft.key, "known_error": a.known_error.id, "created": a.created}
             for draft, a in zip(release.drafts(), added, strict=True)
         ]
-        log.info("known errors published", release=release.release, actor=release.actor,
-                 created=sum(a.created for a in added), known_errors=[a["known_error"] for a in answers])  # fmt: skip
+        log.info(
+            "known errors published",
+            release=release.release,
+            actor=release.actor,
+            created=sum(a.created for a in added),
+            known_errors=[a["known_error"] for a in answers],
+        )
         created = any(a.created for a in added)
-        return web.json_response({"status": "success", "release": release.release, "known_errors": answers},
-                                 status=201 if created else 200)  # fmt: skip
+        return web.json_response(
+            {"status": "success", "release": release.release, "known_errors": answers}, status=201 if created else 200
+        )
 
     async def _parse(self, request: web.Request, model: type[Model]) -> Model:
         check_json(request)

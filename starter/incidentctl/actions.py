@@ -36,8 +36,9 @@ def _print(args: argparse.Namespace, view: IncidentView | dict[str, Any], detail
 def _rpc_failure(client: Client, err: RPCError, name: str) -> Exception:
     if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
         # e.g. the server died while a command waited: name the address, as a failed connect does
-        return Unreachable(f"cannot reach Temporal at {client.service_client.config.target_host}"
-                           f" ({why_unreachable(err)})")  # fmt: skip
+        return Unreachable(
+            f"cannot reach Temporal at {client.service_client.config.target_host} ({why_unreachable(err)})"
+        )
     if err.status is RPCStatusCode.NOT_FOUND:
         return Refused(not_found(name))
     return Refused(f"{name}: {err.message}")
@@ -59,10 +60,17 @@ async def open_(ctx: "Context", client: Client, args: argparse.Namespace) -> int
     from stores.incidents import reserve_number
 
     try:
-        request = OpenIncident(service=args.service, summary=args.summary, impact=args.impact,
-                               urgency=args.urgency, caller=args.caller or args.actor, supplier=args.supplier,
-                               ci=args.ci, category=args.category,
-                               source=Source.SUPPLIER if args.supplier else Source.ENGINEER)  # fmt: skip
+        request = OpenIncident(
+            service=args.service,
+            summary=args.summary,
+            impact=args.impact,
+            urgency=args.urgency,
+            caller=args.caller or args.actor,
+            supplier=args.supplier,
+            ci=args.ci,
+            category=args.category,
+            source=Source.SUPPLIER if args.supplier else Source.ENGINEER,
+        )
     except ValidationError as err:
         raise validation_refusal(err) from None
     # Checked before anything starts: a service outside the agreements leaves no workflow behind.
@@ -87,9 +95,14 @@ async def _check_agreement(conn: Any, request: Any, args: argparse.Namespace) ->
 
     agreement = await fetch_agreement(conn, request.service)
     if agreement is None:
-        await reject(conn, dedup_key=f"incidentctl-{args.request_id or os.urandom(8).hex()}", source="incidentctl",
-                     service=request.service, reason=OUTSIDE_CATALOG,
-                     payload_json=json.dumps({"summary": request.summary, "actor": args.actor}))  # fmt: skip
+        await reject(
+            conn,
+            dedup_key=f"incidentctl-{args.request_id or os.urandom(8).hex()}",
+            source="incidentctl",
+            service=request.service,
+            reason=OUTSIDE_CATALOG,
+            payload_json=json.dumps({"summary": request.summary, "actor": args.actor}),
+        )
         known = unknown_name("a service of the agreed catalog", request.service, await agreed_services(conn))
         raise Refused(f"{known}: no incident opened; recorded as a rejected event")
     categories = [c.name for c in agreement.categories]
@@ -119,8 +132,9 @@ async def _query(handle: WorkflowHandle[Any, Any], history: bool) -> IncidentVie
     return await handle.query(IncidentContract.view, {"history": history})
 
 
-async def update(client: Client, args: argparse.Namespace, command: EngineerCommand, payload: dict[str, Any],
-                 request_id: str) -> int:  # fmt: skip
+async def update(
+    client: Client, args: argparse.Namespace, command: EngineerCommand, payload: dict[str, Any], request_id: str
+) -> int:
     # The update id makes the command idempotent: a retry with the same id returns the first
     # result instead of acting twice.
     update = ENGINEER_UPDATES[command.name]
@@ -147,8 +161,7 @@ async def _readable(handle: WorkflowHandle[Any, Any]) -> bool:
     return True
 
 
-def _input_refusal(err: WorkflowUpdateFailedError, command: EngineerCommand,
-                   payload: dict[str, Any]) -> Refused | None:  # fmt: skip
+def _input_refusal(err: WorkflowUpdateFailedError, command: EngineerCommand, payload: dict[str, Any]) -> Refused | None:
     """The workflow could not read the input (it failed its model): say which flag, in a sentence."""
     from starter.incidentctl.inputs import refusal_of_invalid
 
@@ -188,8 +201,15 @@ async def list_(ctx: "Context", args: argparse.Namespace) -> int:
             services = await agreed_services(conn)
             if args.service not in services:
                 raise Refused(unknown_name("a service of the agreed catalog", args.service, services))
-        views, total = await list_incidents(conn, state=args.state, priority=args.priority, service=args.service,
-                                            breached=args.breached, all_=args.all, limit=args.limit)  # fmt: skip
+        views, total = await list_incidents(
+            conn,
+            state=args.state,
+            priority=args.priority,
+            service=args.service,
+            breached=args.breached,
+            all_=args.all,
+            limit=args.limit,
+        )
     if args.output == "json":
         render.emit_json(views)
     else:

@@ -99,13 +99,18 @@ def _describe(name: str, a: dict[str, Any], errors: list[dict[str, Any]]) -> str
         return "".join(f"{n}{unit}" for n, unit in parts if n) or f"{seconds}s"
 
     status = " (withdrawn: no new incidents)" if a.get("withdrawn") else ""
-    lines = [f"{name}{status}", f"  owner group      {a['owner_group']}", f"  service manager  {a['service_manager']}",
-             f"  support lines    {' -> '.join(a['support_lines'])}",
-             "  targets          " + "  ".join(f"{p} {duration(t['response'])}/{duration(t['restore'])}"
-                                            for p, t in sorted(a["targets"].items())) + "  (response/restore)",
-             f"  windows          warning at {round(a['warning_ratio'] * 100)}%, stakeholder update every"
-             f" {duration(a['major_update_interval'])}, confirmation {duration(a['confirmation_window'])},"
-             f" quiet {duration(a['quiet_window'])}"]  # fmt: skip
+    lines = [
+        f"{name}{status}",
+        f"  owner group      {a['owner_group']}",
+        f"  service manager  {a['service_manager']}",
+        f"  support lines    {' -> '.join(a['support_lines'])}",
+        "  targets          "
+        + "  ".join(f"{p} {duration(t['response'])}/{duration(t['restore'])}" for p, t in sorted(a["targets"].items()))
+        + "  (response/restore)",
+        f"  windows          warning at {round(a['warning_ratio'] * 100)}%, stakeholder update every"
+        f" {duration(a['major_update_interval'])}, confirmation {duration(a['confirmation_window'])},"
+        f" quiet {duration(a['quiet_window'])}",
+    ]
     for c in a["categories"]:
         lines.append(
             f"  category         {c['name']}: group {c['group']}"

@@ -56,33 +56,68 @@ def view_from_record(row: Any, events: list[Any], changes: list[Any], history: b
     assigned = [m.group(1) for e in by_action.get("assign", []) if (m := ASSIGNED.match(e["detail"]))]
     people = [e["actor"] for e in events] + assigned + ([row["assignee"]] if row["assignee"] else [])
     view: dict[str, Any] = {
-        "number": row["number"], "workflow_id": row["workflow_id"], "state": row["state"], "outcome": row["outcome"],
-        "priority": row["priority"], "impact": row["impact"], "urgency": row["urgency"], "service": row["service"],
-        "category": row["category"], "group": row["assignment_group"] or None, "assignee": row["assignee"] or None,
-        "summary": row["summary"], "source": row["source"], "major": row["major"],
-        "logged_at": _iso(row["logged_at"]), "acknowledged_at": _iso(row["acknowledged_at"]),
-        "restored_at": _iso(row["restored_at"]), "resolved_at": _iso(row["resolved_at"]),
-        "closed_at": _iso(row["closed_at"]), "caller": caller, "supplier": _supplier(row, register), "ci": None,
-        "runbook": _runbook(by_action), "known_error": row["known_error_id"], "workaround": _workaround(events),
-        "problem": row["problem"], "previous_number": row["previous_number"],
-        "offered_known_errors": [m.group(1) for e in by_action.get("known_error_offered", [])
-                                 if (m := OFFERED.match(e["detail"]))],
-        "recent_changes": [{"at": _iso(c["happened_at"]), "summary": c["summary"], "source": c["source"] or None,
-                            "link": c["link"]} for c in changes],
+        "number": row["number"],
+        "workflow_id": row["workflow_id"],
+        "state": row["state"],
+        "outcome": row["outcome"],
+        "priority": row["priority"],
+        "impact": row["impact"],
+        "urgency": row["urgency"],
+        "service": row["service"],
+        "category": row["category"],
+        "group": row["assignment_group"] or None,
+        "assignee": row["assignee"] or None,
+        "summary": row["summary"],
+        "source": row["source"],
+        "major": row["major"],
+        "logged_at": _iso(row["logged_at"]),
+        "acknowledged_at": _iso(row["acknowledged_at"]),
+        "restored_at": _iso(row["restored_at"]),
+        "resolved_at": _iso(row["resolved_at"]),
+        "closed_at": _iso(row["closed_at"]),
+        "caller": caller,
+        "supplier": _supplier(row, register),
+        "ci": None,
+        "runbook": _runbook(by_action),
+        "known_error": row["known_error_id"],
+        "workaround": _workaround(events),
+        "problem": row["problem"],
+        "previous_number": row["previous_number"],
+        "offered_known_errors": [
+            m.group(1) for e in by_action.get("known_error_offered", []) if (m := OFFERED.match(e["detail"]))
+        ],
+        "recent_changes": [
+            {"at": _iso(c["happened_at"]), "summary": c["summary"], "source": c["source"] or None, "link": c["link"]}
+            for c in changes
+        ],
         "alert_context": None,
         "responders": responders(people),
         "alerts": {"firing": 0, "occurrences": row["occurrences"], "keys": 0},
-        "sla": {"response_due": _iso(row["response_due"]), "restore_due": _iso(row["restore_due"]),
-                "restore_paused": row["outcome"] != "known_error", "restore_left": None, "breached": row["breached"]},
-    }  # fmt: skip
+        "sla": {
+            "response_due": _iso(row["response_due"]),
+            "restore_due": _iso(row["restore_due"]),
+            "restore_paused": row["outcome"] != "known_error",
+            "restore_left": None,
+            "breached": row["breached"],
+        },
+    }
     if history:
         view["history"] = _history(events)
     return view
 
 
 def _history(events: list[Any]) -> list[dict[str, Any]]:
-    return [{"at": _iso(e["at"]), "actor": e["actor"], "action": e["action"], "from": e["from_state"],
-             "to": e["to_state"], "detail": e["detail"]} for e in events]  # fmt: skip
+    return [
+        {
+            "at": _iso(e["at"]),
+            "actor": e["actor"],
+            "action": e["action"],
+            "from": e["from_state"],
+            "to": e["to_state"],
+            "detail": e["detail"],
+        }
+        for e in events
+    ]
 
 
 def _by_action(events: list[Any]) -> dict[str, list[Any]]:

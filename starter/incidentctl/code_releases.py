@@ -30,20 +30,28 @@ async def run(client: "Client", args: argparse.Namespace) -> int:
     from starter.incident_lookup import unsupported_incidents
     from workflows.releases import CURRENT, SUPPORTED, release_name
 
-    supported = [{"release": release, "running": (await client.count_workflows(RUNNING_OF.format(release))).count}
-                 for release in SUPPORTED]  # fmt: skip
+    supported = [
+        {"release": release, "running": (await client.count_workflows(RUNNING_OF.format(release))).count}
+        for release in SUPPORTED
+    ]
     named, total = await unsupported_incidents(client, SHOWN)
     listed = [{"incident": name, "release": release_name(release)} for name, release in named]
     if args.output == "json":
-        render.emit_json({"current": CURRENT, "releases": supported,
-                          "unsupported": {"running": total, "incidents": listed}})  # fmt: skip
+        render.emit_json(
+            {"current": CURRENT, "releases": supported, "unsupported": {"running": total, "incidents": listed}}
+        )
         return 0
     by_release: dict[str, list[str]] = {}
     for incident in listed:
         by_release.setdefault(incident["release"], []).append(incident["incident"])
     rows = [(r["release"], f"{r['running']} running") for r in supported]
-    rows += [(release, f"{len(names)} running: {', '.join(names)}  (unsupported: finish or cancel them with the"
-                       " previous version)") for release, names in sorted(by_release.items())]  # fmt: skip
+    rows += [
+        (
+            release,
+            f"{len(names)} running: {', '.join(names)}  (unsupported: finish or cancel them with the previous version)",
+        )
+        for release, names in sorted(by_release.items())
+    ]
     width = max(len(release) for release, _ in rows)
     for release, text in rows:
         print(f"{release:<{width}}  {text}")

@@ -47,8 +47,9 @@ class Context:
             async with connected(self.settings.database_url) as conn:
                 yield conn
         except DatabaseUnreachable as err:
-            raise Unreachable(f"cannot reach the incident database at {err.where} ({why_unreachable(err.cause)})"
-                              ) from None  # fmt: skip
+            raise Unreachable(
+                f"cannot reach the incident database at {err.where} ({why_unreachable(err.cause)})"
+            ) from None
 
     async def temporal(self, models: bool = False) -> "Client":
         """`models`: the pydantic converter, for `open` (it sends domain models); every other command
@@ -70,8 +71,10 @@ class Context:
         except (TimeoutError, RuntimeError, OSError) as err:
             address = config["target_host"]
             if _answered_but_not_temporal(err):  # e.g. TEMPORAL_ADDRESS set to the Web UI's port
-                raise Unreachable(f"nothing at {address} speaks Temporal's API (something answers there: the Web"
-                                  " UI? Temporal's frontend listens on 7233 by default)") from None  # fmt: skip
+                raise Unreachable(
+                    f"nothing at {address} speaks Temporal's API (something answers there: the Web"
+                    " UI? Temporal's frontend listens on 7233 by default)"
+                ) from None
             raise Unreachable(f"cannot reach Temporal at {address} ({why_unreachable(err)})") from None
 
 

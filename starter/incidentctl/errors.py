@@ -29,10 +29,15 @@ def why_unreachable(err: BaseException) -> str:
     """What went wrong, in words: the SDK's transport errors carry Rust internals (tonic::transport...)."""
     text = str(err) or type(err).__name__
     lowered = text.lower()
-    for needle, words in (("connection refused", "connection refused"), ("dns error", "the name does not resolve"),
-                          ("failed to lookup", "the name does not resolve"), ("timed out", "no answer in time"),
-                          ("certificate", "its TLS certificate was refused"), ("tls", "the TLS handshake failed"),
-                          ("connection reset", "the connection was reset")):  # fmt: skip
+    for needle, words in (
+        ("connection refused", "connection refused"),
+        ("dns error", "the name does not resolve"),
+        ("failed to lookup", "the name does not resolve"),
+        ("timed out", "no answer in time"),
+        ("certificate", "its TLS certificate was refused"),
+        ("tls", "the TLS handshake failed"),
+        ("connection reset", "the connection was reset"),
+    ):
         if needle in lowered:
             return words
     if isinstance(err, TimeoutError | asyncio.TimeoutError):

@@ -24,16 +24,30 @@ START = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday: the simulated period begin
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("forecast", parents=[common], help="what-if: forecast SLA compliance and on-call load",
-                       description="Simulate months of incidents with the real rules (priority, timers, SLA math,"
-                                   " escalation, paging, on-call) and report compliance with a 90%% interval.")  # fmt: skip
+    p = sub.add_parser(
+        "forecast",
+        parents=[common],
+        help="what-if: forecast SLA compliance and on-call load",
+        description="Simulate months of incidents with the real rules (priority, timers, SLA math,"
+        " escalation, paging, on-call) and report compliance with a 90%% interval.",
+    )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--scenario", type=Path, help="a TOML scenario: arrivals, durations, staff (see README)")
     source.add_argument("--from-history", metavar="PERIOD", help="fit rates and durations from the record, e.g. 90d")
-    p.add_argument("--target", action="append", default=[], metavar="P.KIND=DURATION",
-                   help="a what-if target, e.g. P2.restore=6h (repeatable)")  # fmt: skip
-    p.add_argument("--staff", action="append", default=[], metavar="GROUP=+N",
-                   help="engineers a group has on call at once: +1, -1 or a number (default 1; repeatable)")  # fmt: skip
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="P.KIND=DURATION",
+        help="a what-if target, e.g. P2.restore=6h (repeatable)",
+    )
+    p.add_argument(
+        "--staff",
+        action="append",
+        default=[],
+        metavar="GROUP=+N",
+        help="engineers a group has on call at once: +1, -1 or a number (default 1; repeatable)",
+    )
     p.add_argument("--arrivals", metavar="xF", help="every arrival rate times F, e.g. x1.5")
     p.add_argument("--days", type=int, help="simulated days (default 365)")
     p.add_argument("--replications", type=int, help="independent runs for the interval (default 100)")
@@ -43,8 +57,11 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 def _overrides(args: argparse.Namespace) -> dict[str, int]:
     """--days, --replications and --seed, where given: over the scenario file's or the fit's."""
-    return {k: v for k, v in (("days", args.days), ("replications", args.replications), ("seed", args.seed))
-            if v is not None}  # fmt: skip
+    return {
+        k: v
+        for k, v in (("days", args.days), ("replications", args.replications), ("seed", args.seed))
+        if v is not None
+    }
 
 
 def _scenario(args: argparse.Namespace) -> tuple[Any, str]:
@@ -93,8 +110,12 @@ async def _from_history(ctx: "Context", args: argparse.Namespace, catalog: Any) 
             row["category"] = None
     # who takes each service, priority and category: the pickups are reconstructed per group, as the
     # engine queues them (domain/forecast/fit.py)
-    classes = [incident_class(entry.agreement(), p, category.name)
-               for entry in catalog.services.values() for p in Priority for category in entry.categories]  # fmt: skip
+    classes = [
+        incident_class(entry.agreement(), p, category.name)
+        for entry in catalog.services.values()
+        for p in Priority
+        for category in entry.categories
+    ]
     return fit(rows, until - period, until, routes=routes_for(classes, catalog), **_overrides(args))
 
 
@@ -116,10 +137,12 @@ async def run(ctx: "Context", args: argparse.Namespace) -> int:
                 print(f"left out {service}: {why} (give --scenario FILE to forecast it)", file=sys.stderr)
                 source += f"; left out {service} ({why})"
         groups = {c.group for s in catalog.services.values() for c in s.categories} | {
-            line for s in catalog.services.values() for line in s.support_lines}  # fmt: skip
+            line for s in catalog.services.values() for line in s.support_lines
+        }
         scenario.checked_against(catalog.services, groups)
         changes = [*(f"target {t}" for t in args.target), *(f"staff {s}" for s in args.staff)] + (
-            [f"arrivals {args.arrivals}"] if args.arrivals else [])  # fmt: skip
+            [f"arrivals {args.arrivals}"] if args.arrivals else []
+        )
         changed = what_if(scenario, args.target, args.staff, args.arrivals).checked_against(catalog.services, groups)
     except ScenarioError as err:
         raise Refused(str(err)) from None
@@ -134,12 +157,20 @@ async def run(ctx: "Context", args: argparse.Namespace) -> int:
 
         return show
 
-    report: dict[str, Any] = {"inputs": {
-        "source": source, "seed": scenario.seed, "replications": scenario.replications, "days": scenario.days,
-        "start": START.isoformat(), "catalog": str(settings.catalog_path), "changes": changes,
-        "staff": scenario.staff or "1 per group", "description":
-            f"{source}; {scenario.days} days from {START:%Y-%m-%d}, {scenario.replications} replications, seed"
-            f" {scenario.seed}; catalog {settings.catalog_path}"}}  # fmt: skip
+    report: dict[str, Any] = {
+        "inputs": {
+            "source": source,
+            "seed": scenario.seed,
+            "replications": scenario.replications,
+            "days": scenario.days,
+            "start": START.isoformat(),
+            "catalog": str(settings.catalog_path),
+            "changes": changes,
+            "staff": scenario.staff or "1 per group",
+            "description": f"{source}; {scenario.days} days from {START:%Y-%m-%d}, {scenario.replications} replications, seed"
+            f" {scenario.seed}; catalog {settings.catalog_path}",
+        }
+    }
     report["today"] = forecast(scenario, catalog, START, progress("today's targets"))
     report["what_if"] = forecast(changed, catalog, START, progress("what if")) if changes else None
     if args.html:
@@ -165,8 +196,10 @@ def _table(report: dict[str, Any]) -> str:
         head + ("   WHAT IF: RESTORE MET, BREACHES/MO" if other else ""),
     ]
     for row in today["rows"]:
-        line = (f"{row['service']:<10} {row['priority']:<4} {row['incidents_per_month']:>9}  {pct(row, 'response'):<18}"
-                f" {pct(row, 'restore'):<18} {row['breaches_per_month']:>11}")  # fmt: skip
+        line = (
+            f"{row['service']:<10} {row['priority']:<4} {row['incidents_per_month']:>9}  {pct(row, 'response'):<18}"
+            f" {pct(row, 'restore'):<18} {row['breaches_per_month']:>11}"
+        )
         if other and (row["service"], row["priority"]) in by_key:
             changed = by_key[(row["service"], row["priority"])]
             line += f"   {pct(changed, 'restore'):<18} {changed['breaches_per_month']}"

@@ -22,24 +22,43 @@ def incident_object(row: Any, now: datetime) -> dict[str, Any]:
     state, due = row["state"], row["restore_due"]
     running = state in RESTORE_RUNNING and due is not None
     return {
-        "number": row["number"], "workflow_id": row["workflow_id"], "state": state, "outcome": row["outcome"],
-        "priority": row["priority"], "impact": row["impact"], "urgency": row["urgency"], "service": row["service"],
-        "category": row["category"], "group": row["assignment_group"] or None, "assignee": row["assignee"] or None,
-        "summary": row["summary"], "source": row["source"], "major": row["major"],
-        "logged_at": _iso(row["logged_at"]), "acknowledged_at": _iso(row["acknowledged_at"]),
-        "restored_at": _iso(row["restored_at"]), "resolved_at": _iso(row["resolved_at"]),
-        "closed_at": _iso(row["closed_at"]), "previous_number": row["previous_number"],
+        "number": row["number"],
+        "workflow_id": row["workflow_id"],
+        "state": state,
+        "outcome": row["outcome"],
+        "priority": row["priority"],
+        "impact": row["impact"],
+        "urgency": row["urgency"],
+        "service": row["service"],
+        "category": row["category"],
+        "group": row["assignment_group"] or None,
+        "assignee": row["assignee"] or None,
+        "summary": row["summary"],
+        "source": row["source"],
+        "major": row["major"],
+        "logged_at": _iso(row["logged_at"]),
+        "acknowledged_at": _iso(row["acknowledged_at"]),
+        "restored_at": _iso(row["restored_at"]),
+        "resolved_at": _iso(row["resolved_at"]),
+        "closed_at": _iso(row["closed_at"]),
+        "previous_number": row["previous_number"],
         "alerts": {"occurrences": row["occurrences"]},
-        "sla": {"response_due": _iso(row["response_due"]), "restore_due": _iso(due),
-                "restore_paused": state == "on_hold",
-                "restore_left": format_duration(due - now) if running else None, "breached": row["breached"]},
-    }  # fmt: skip
+        "sla": {
+            "response_due": _iso(row["response_due"]),
+            "restore_due": _iso(due),
+            "restore_paused": state == "on_hold",
+            "restore_left": format_duration(due - now) if running else None,
+            "breached": row["breached"],
+        },
+    }
 
 
-async def list_incidents(conn: Any, *, state: str | None, priority: str | None, service: str | None,
-                         breached: bool, all_: bool, limit: int) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+async def list_incidents(
+    conn: Any, *, state: str | None, priority: str | None, service: str | None, breached: bool, all_: bool, limit: int
+) -> tuple[list[dict[str, Any]], int]:
     """The incidents (at most `limit`) and how many match in all."""
-    rows = await listed(conn, state=state, priority=priority, service=service, breached=breached, all_=all_,
-                        limit=limit)  # fmt: skip
+    rows = await listed(
+        conn, state=state, priority=priority, service=service, breached=breached, all_=all_, limit=limit
+    )
     now = datetime.now(UTC)
     return [incident_object(r, now) for r in rows], int(rows[0]["total"]) if rows else 0

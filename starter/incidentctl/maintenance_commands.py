@@ -18,9 +18,13 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("maintenance", parents=[common], help="maintenance windows on the status page",
-                       description="Announced maintenance: shown on the status page; the service's alerts inside"
-                                   " a window are recorded against it and open no incident.")  # fmt: skip
+    p = sub.add_parser(
+        "maintenance",
+        parents=[common],
+        help="maintenance windows on the status page",
+        description="Announced maintenance: shown on the status page; the service's alerts inside"
+        " a window are recorded against it and open no incident.",
+    )
     what = p.add_subparsers(dest="maintenance_command", required=True, metavar="ACTION")
     zone = argparse.ArgumentParser(add_help=False)
     zone.add_argument("--tz", default=None, help="read and show times in this zone (default: this machine's)")
@@ -56,14 +60,22 @@ async def _add(args: argparse.Namespace, conn: Any) -> int:
     if args.service not in services:
         raise Refused(unknown_name("a service", args.service, services))
     zone = when.zone(args)
-    window = await add(conn, args.service, when.instant(args.start, zone, "--from"),
-                       when.instant(args.end, zone, "--to"), args.summary, args.actor)  # fmt: skip
+    window = await add(
+        conn,
+        args.service,
+        when.instant(args.start, zone, "--from"),
+        when.instant(args.end, zone, "--to"),
+        args.summary,
+        args.actor,
+    )
     if args.output == "json":
         render.emit_json(_row(window, 0))
         return 0
-    print(f"maintenance {window.id}: {window.service} from {when.shown(window.starts_at, zone)} to"
-          f" {when.shown(window.ends_at, zone)}: {window.summary} (on the status page; alerts inside"
-          " it open no incident)")  # fmt: skip
+    print(
+        f"maintenance {window.id}: {window.service} from {when.shown(window.starts_at, zone)} to"
+        f" {when.shown(window.ends_at, zone)}: {window.summary} (on the status page; alerts inside"
+        " it open no incident)"
+    )
     return 0
 
 
@@ -90,11 +102,19 @@ async def _list(args: argparse.Namespace, conn: Any) -> int:
     if not rows:
         print("no maintenance windows current or ahead")
     for w in listed:
-        print(f"{w.id:<5} {w.service:<12} {when.shown(w.starts_at, zone)} - "
-              f"{when.shown(w.ends_at, zone)}  {w.summary}  ({counts.get(w.id, 0)} alerts taken)")  # fmt: skip
+        print(
+            f"{w.id:<5} {w.service:<12} {when.shown(w.starts_at, zone)} - "
+            f"{when.shown(w.ends_at, zone)}  {w.summary}  ({counts.get(w.id, 0)} alerts taken)"
+        )
     return 0
 
 
 def _row(window: Any, events: int) -> dict[str, Any]:
-    return {"id": window.id, "service": window.service, "from": window.starts_at.isoformat(),
-            "to": window.ends_at.isoformat(), "summary": window.summary, "events": events}  # fmt: skip
+    return {
+        "id": window.id,
+        "service": window.service,
+        "from": window.starts_at.isoformat(),
+        "to": window.ends_at.isoformat(),
+        "summary": window.summary,
+        "events": events,
+    }

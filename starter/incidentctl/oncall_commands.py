@@ -24,8 +24,12 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("oncall", parents=[common], help="who is on call, the shifts ahead, overrides",
-                       description="On-call schedules of the support groups (oncall.toml) and their overrides.")  # fmt: skip
+    p = sub.add_parser(
+        "oncall",
+        parents=[common],
+        help="who is on call, the shifts ahead, overrides",
+        description="On-call schedules of the support groups (oncall.toml) and their overrides.",
+    )
     zone = argparse.ArgumentParser(add_help=False)
     zone.add_argument("--tz", default=None, help="show and read times in this zone (default: this machine's)")
     common = argparse.ArgumentParser(add_help=False, parents=[common, zone], conflict_handler="resolve")
@@ -78,8 +82,9 @@ async def _who(args: argparse.Namespace, conn: Any, groups: list[str], zone: tzi
     for group in groups:
         schedule = await fetch(conn, group, at - timedelta(days=1), at + timedelta(days=32))
         now, until = on_call(schedule, at), next_change(schedule, at)
-        rows.append({"group": group, "person": now.person, "source": now.source,
-                     "until": until.isoformat() if until else None})  # fmt: skip
+        rows.append(
+            {"group": group, "person": now.person, "source": now.source, "until": until.isoformat() if until else None}
+        )
     if args.output == "json":
         render.emit_json(rows)
         return 0
@@ -98,15 +103,13 @@ async def _shifts(args: argparse.Namespace, conn: Any, zone: tzinfo, fetch: Any)
     start = when.instant(args.start, zone, "--from")
     end = start + timedelta(days=args.days)
     cut = shifts(await fetch(conn, args.group, start, end), start, end)
-    rows = [{"person": s.person, "from": s.start.isoformat(), "to": s.end.isoformat(), "source": s.source}
-            for s in cut]  # fmt: skip
+    rows = [{"person": s.person, "from": s.start.isoformat(), "to": s.end.isoformat(), "source": s.source} for s in cut]
     if args.output == "json":
         render.emit_json(rows)
         return 0
     print(f"{'WHO':<14} {'FROM':<22} {'TO':<22} SOURCE")
     for s in cut:
-        print(f"{s.person or 'NOBODY':<14} {when.shown(s.start, zone):<22}"
-              f" {when.shown(s.end, zone):<22} {s.source}")  # fmt: skip
+        print(f"{s.person or 'NOBODY':<14} {when.shown(s.start, zone):<22} {when.shown(s.end, zone):<22} {s.source}")
     return 0
 
 
@@ -119,13 +122,22 @@ async def _override(args: argparse.Namespace, conn: Any, zone: tzinfo) -> int:
     if await fetch_person(conn, args.person) is None:
         raise Refused(unknown_name("a person of oncall.toml", args.person, await people_names(conn)))
     override_id = await add_override(conn, args.group, args.person, start, end, args.reason, args.actor)
-    row = {"id": override_id, "group": args.group, "person": args.person, "from": start.isoformat(),
-           "to": end.isoformat(), "reason": args.reason, "by": args.actor}  # fmt: skip
+    row = {
+        "id": override_id,
+        "group": args.group,
+        "person": args.person,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "reason": args.reason,
+        "by": args.actor,
+    }
     if args.output == "json":
         render.emit_json(row)
     else:
-        print(f"override {override_id}: {args.person} covers {args.group} from"
-              f" {when.shown(start, zone)} to {when.shown(end, zone)}")  # fmt: skip
+        print(
+            f"override {override_id}: {args.person} covers {args.group} from"
+            f" {when.shown(start, zone)} to {when.shown(end, zone)}"
+        )
     return 0
 
 
@@ -133,15 +145,26 @@ async def _overrides(args: argparse.Namespace, conn: Any, zone: tzinfo) -> int:
     from stores.oncall import overrides_ahead
 
     rows = await overrides_ahead(conn, args.group)
-    out = [{"id": r["id"], "person": r["person"], "from": r["starts_at"].isoformat(), "to": r["ends_at"].isoformat(),
-            "reason": r["reason"], "by": r["created_by"]} for r in rows]  # fmt: skip
+    out = [
+        {
+            "id": r["id"],
+            "person": r["person"],
+            "from": r["starts_at"].isoformat(),
+            "to": r["ends_at"].isoformat(),
+            "reason": r["reason"],
+            "by": r["created_by"],
+        }
+        for r in rows
+    ]
     if args.output == "json":
         render.emit_json(out)
         return 0
     print(f"{'ID':<6} {'WHO':<14} {'FROM':<22} {'TO':<22} BY / REASON")
     for r in rows:
-        print(f"{r['id']:<6} {r['person']:<14} {when.shown(r['starts_at'], zone):<22}"
-              f" {when.shown(r['ends_at'], zone):<22} {r['created_by']}: {r['reason']}")  # fmt: skip
+        print(
+            f"{r['id']:<6} {r['person']:<14} {when.shown(r['starts_at'], zone):<22}"
+            f" {when.shown(r['ends_at'], zone):<22} {r['created_by']}: {r['reason']}"
+        )
     return 0
 
 
@@ -150,8 +173,9 @@ async def _remove(args: argparse.Namespace, conn: Any) -> int:
         raise Refused(f"the override id is a number (got {args.id!r}); `incidentctl oncall overrides GROUP` lists them")
     from stores.oncall import remove_override
 
-    removed = await remove_override(conn, int(args.id), args.actor,
-                                    f" (removed: {args.reason})" if args.reason else " (removed)")  # fmt: skip
+    removed = await remove_override(
+        conn, int(args.id), args.actor, f" (removed: {args.reason})" if args.reason else " (removed)"
+    )
     if removed is None:
         raise Refused(f"no override {args.id} in force")
     print(f"override {args.id} removed: {removed['person']} no longer covers {removed['schedule']}")

@@ -45,9 +45,13 @@ def _global_options(parser: argparse.ArgumentParser, env: Mapping[str, str], her
     """On the top parser with their defaults; on each command with none, so what is given there wins."""
     actor = default_actor(env)
     keep = {} if here else {"default": argparse.SUPPRESS}
-    parser.add_argument("--as", dest="actor", metavar="NAME", **({"default": actor} | keep),
-                        help=f"who acts, recorded on every action (default: $INCIDENT_USER, else the login name;"
-                             f" now {actor!r})")  # fmt: skip
+    parser.add_argument(
+        "--as",
+        dest="actor",
+        metavar="NAME",
+        **({"default": actor} | keep),
+        help=f"who acts, recorded on every action (default: $INCIDENT_USER, else the login name; now {actor!r})",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -96,11 +100,12 @@ def _engineer_commands(sub: argparse._SubParsersAction, common: argparse.Argumen
 
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="incidentctl", description="Act on incidents: every incident is a Temporal workflow (DESIGN section 5).",
+        prog="incidentctl",
+        description="Act on incidents: every incident is a Temporal workflow (DESIGN section 5).",
         epilog="Exit codes: 0 done, 1 refused (the reason in one line), 2 usage error, 3 cannot reach Temporal"
-               " or the incident database. Temporal from TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE (and TLS/API key"
-               " variables, profiles); the record from INCIDENT_DATABASE_URL.",
-    )  # fmt: skip
+        " or the incident database. Temporal from TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE (and TLS/API key"
+        " variables, profiles); the record from INCIDENT_DATABASE_URL.",
+    )
     _global_options(parser, env, here=True)
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, env, here=False)
@@ -114,12 +119,20 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     p.add_argument("--service", required=True, help="a service of the agreed catalog (incidentctl catalog show)")
     p.add_argument("--summary", required=True, help="what is wrong, in one line")
-    p.add_argument("--impact", type=_scale, metavar="1..3",
-                   help="1 widespread, 2 a group of users, 3 one user or a redundant part (default: the catalog's"
-                        " default severity, impact 2)")  # fmt: skip
-    p.add_argument("--urgency", type=_scale, metavar="1..3",
-                   help="1 high, 2 medium, 3 low (default: the catalog's default severity, urgency 2; so P3 when"
-                        " both are left out)")  # fmt: skip
+    p.add_argument(
+        "--impact",
+        type=_scale,
+        metavar="1..3",
+        help="1 widespread, 2 a group of users, 3 one user or a redundant part (default: the catalog's"
+        " default severity, impact 2)",
+    )
+    p.add_argument(
+        "--urgency",
+        type=_scale,
+        metavar="1..3",
+        help="1 high, 2 medium, 3 low (default: the catalog's default severity, urgency 2; so P3 when"
+        " both are left out)",
+    )
     p.add_argument("--caller", default="", help="who reported it (default: you, --as)")
     p.add_argument("--supplier", default="", help="the failure is at this supplier (source supplier)")
     p.add_argument("--ci", default="", help="the affected configuration item, e.g. a host")

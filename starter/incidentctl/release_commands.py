@@ -20,19 +20,34 @@ from starter.incidentctl.errors import Refused
 if TYPE_CHECKING:
     from starter.incidentctl.context import Context
 
-FLAGS = {"match": "--match", "workaround": "--workaround", "problem": "--problem", "title": "--title",
-         "release": "--release", "service": "--service"}  # fmt: skip
+FLAGS = {
+    "match": "--match",
+    "workaround": "--workaround",
+    "problem": "--problem",
+    "title": "--title",
+    "release": "--release",
+    "service": "--service",
+}
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("known-error", parents=[common], help="the known-error database: add, list, retire, test",
-                       description="Known errors (release management): an event that matches one is answered with"
-                                   " its workaround and ends as known_error, not as an incident.")  # fmt: skip
+    p = sub.add_parser(
+        "known-error",
+        parents=[common],
+        help="the known-error database: add, list, retire, test",
+        description="Known errors (release management): an event that matches one is answered with"
+        " its workaround and ends as known_error, not as an incident.",
+    )
     what = p.add_subparsers(dest="known_error_command", required=True, metavar="ACTION")
     add = what.add_parser("add", parents=[common], help="add a known error; open incidents it matches are offered it")
     add.add_argument("--service", required=True, help="a service of the agreed catalog")
-    add.add_argument("--match", nargs="+", required=True, metavar="PHRASE",
-                     help="phrases (3 characters or more) that must all appear in an event's text")  # fmt: skip
+    add.add_argument(
+        "--match",
+        nargs="+",
+        required=True,
+        metavar="PHRASE",
+        help="phrases (3 characters or more) that must all appear in an event's text",
+    )
     add.add_argument("--workaround", required=True, help="what the caller or the engineer does meanwhile")
     add.add_argument("--title", default="", help="one line on the error (default: the phrases)")
     add.add_argument("--problem", default=None, help="the problem record, e.g. PRB-77")
@@ -49,8 +64,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     test.add_argument("--service", required=True, help="a service of the agreed catalog")
     test.add_argument("text", help="the event's text (its summary)")
 
-    p = sub.add_parser("changes", parents=[common], help="changes deployed to the services, newest first",
-                       description="Change events sent to POST /v2/change/enqueue (PagerDuty Change Events API v2).")  # fmt: skip
+    p = sub.add_parser(
+        "changes",
+        parents=[common],
+        help="changes deployed to the services, newest first",
+        description="Change events sent to POST /v2/change/enqueue (PagerDuty Change Events API v2).",
+    )
     p.add_argument("--service", help="only this service")
     p.add_argument("--since", default="24h", help="how far back, e.g. 2h, 24h, 7d (default 24h)")
 
@@ -85,8 +104,15 @@ def _draft(args: argparse.Namespace) -> Any:
 
     try:
         # the request id names it: the same command run again (after "not offered yet") adds nothing new
-        return KnownErrorDraft(service=args.service, match=args.match, workaround=args.workaround, title=args.title,
-                               problem=args.problem, release=args.release, key=args.request_id)  # fmt: skip
+        return KnownErrorDraft(
+            service=args.service,
+            match=args.match,
+            workaround=args.workaround,
+            title=args.title,
+            problem=args.problem,
+            release=args.release,
+            key=args.request_id,
+        )
     except ValidationError as err:
         first = err.errors(include_url=False)[0]
         field = str(first["loc"][0]) if first["loc"] else ""
@@ -114,8 +140,10 @@ async def _add(ctx: "Context", args: argparse.Namespace, conn: Any) -> int:
         render.emit_json({**known.model_dump(), "created": added.created})
         return 0
     verb = "added" if added.created else "was added already"
-    print(f"{known.id} {verb}: {known.service} events matching {' + '.join(repr(p) for p in known.match)}"
-          " end as known_error; open incidents that match are offered its workaround")  # fmt: skip
+    print(
+        f"{known.id} {verb}: {known.service} events matching {' + '.join(repr(p) for p in known.match)}"
+        " end as known_error; open incidents that match are offered its workaround"
+    )
     return 0
 
 
@@ -129,8 +157,10 @@ async def _retire(args: argparse.Namespace, conn: Any) -> int:
     if args.output == "json":
         render.emit_json(known.model_dump())
         return 0
-    print(f"{known.id} retired: new {known.service} events matching it open incidents again;"
-          " incidents it closed keep their history")  # fmt: skip
+    print(
+        f"{known.id} retired: new {known.service} events matching it open incidents again;"
+        " incidents it closed keep their history"
+    )
     return 0
 
 
@@ -159,11 +189,16 @@ async def _list(args: argparse.Namespace, conn: Any) -> int:
     if not rows:
         print("no known errors" + (f" for {args.service}" if args.service else ""))
     for row in rows:
-        state = f"RETIRED {row['retired_at'][:16]} by {row['retired_by']}: {row['retired_reason']}" \
-            if row["retired_at"] else f"added by {row['added_by']} ({row['origin']})"  # fmt: skip
+        state = (
+            f"RETIRED {row['retired_at'][:16]} by {row['retired_by']}: {row['retired_reason']}"
+            if row["retired_at"]
+            else f"added by {row['added_by']} ({row['origin']})"
+        )
         release = f" release {row['release']}" if row["release"] else ""
-        print(f"{row['id']:<8} {row['service']:<10} {' + '.join(row['match'])!s:<32} {row['title']}{release}\n"
-              f"{'':<8} workaround: {row['workaround']}\n{'':<8} {state}")  # fmt: skip
+        print(
+            f"{row['id']:<8} {row['service']:<10} {' + '.join(row['match'])!s:<32} {row['title']}{release}\n"
+            f"{'':<8} workaround: {row['workaround']}\n{'':<8} {state}"
+        )
     return 0
 
 
@@ -178,8 +213,10 @@ async def _show(args: argparse.Namespace, conn: Any) -> int:
     if args.output == "json":
         render.emit_json(row)
         return 0
-    print(f"{row['id']} {row['service']}: {row['title']}\n  match       {' + '.join(row['match'])}\n"
-          f"  workaround  {row['workaround']}")  # fmt: skip
+    print(
+        f"{row['id']} {row['service']}: {row['title']}\n  match       {' + '.join(row['match'])}\n"
+        f"  workaround  {row['workaround']}"
+    )
     for key in ("problem", "release", "retired_reason"):
         if row.get(key):
             print(f"  {key.replace('_', ' '):<11} {row[key]}")
@@ -201,9 +238,17 @@ async def _changes(args: argparse.Namespace, conn: Any) -> int:
         raise Refused(f"--since: {err}") from None
     rows = await change_events.since(conn, args.service, datetime.now(UTC) - since)
 
-    changes = [{"service": r["service"], "summary": r["summary"], "source": r["source"] or None,
-                "at": r["happened_at"].isoformat(), "links": json.loads(r["links"]),
-                "custom_details": json.loads(r["custom_details"])} for r in rows]  # fmt: skip
+    changes = [
+        {
+            "service": r["service"],
+            "summary": r["summary"],
+            "source": r["source"] or None,
+            "at": r["happened_at"].isoformat(),
+            "links": json.loads(r["links"]),
+            "custom_details": json.loads(r["custom_details"]),
+        }
+        for r in rows
+    ]
     if args.output == "json":
         render.emit_json(changes)
         return 0

@@ -59,8 +59,13 @@ def _cell(row: dict[str, Any], column: str) -> Any:
 
 
 def details(view: dict[str, Any]) -> str:
-    lines = [one_line(view), f"  summary     {view['summary']}", f"  {_scale(view)}  category {view.get('category') or '-'}",
-             f"  source      {view['source']}  logged {view['logged_at']}", *_targets(view)]  # fmt: skip
+    lines = [
+        one_line(view),
+        f"  summary     {view['summary']}",
+        f"  {_scale(view)}  category {view.get('category') or '-'}",
+        f"  source      {view['source']}  logged {view['logged_at']}",
+        *_targets(view),
+    ]
     for key in ("runbook", "workaround", "problem", "known_error", "previous_number"):
         if view.get(key):
             lines.append(f"  {key:<11} {view[key]}")
@@ -91,18 +96,27 @@ def _targets(view: dict[str, Any]) -> list[str]:
     if sla.get("response_due") is None and sla.get("restore_due") is None:
         why = f"closed as {view['outcome']} before it was prioritized" if view.get("outcome") else "not prioritized yet"
         return [f"  targets     none: {why}"]
-    return [f"  response    due {sla.get('response_due') or '-'}  acknowledged {view.get('acknowledged_at') or '-'}",
-            f"  restore     due {sla.get('restore_due') or '-'}  left {sla.get('restore_left') or '-'}"
-            f"  restored {view.get('restored_at') or '-'}"]  # fmt: skip
+    return [
+        f"  response    due {sla.get('response_due') or '-'}  acknowledged {view.get('acknowledged_at') or '-'}",
+        f"  restore     due {sla.get('restore_due') or '-'}  left {sla.get('restore_left') or '-'}"
+        f"  restored {view.get('restored_at') or '-'}",
+    ]
 
 
 def _context_lines(context: dict[str, Any] | None) -> list[str]:
     """The alert's context, as the sender gave it (bounded by the receiver)."""
     if not context:
         return []
-    lines = [f"  {label:<11} {context[key]}" for key, label in (("runbook_url", "alert runbook"),
-             ("description", "description"), ("group", "alert group"), ("client_url", context.get("client") or "source"))
-             if context.get(key)]  # fmt: skip
+    lines = [
+        f"  {label:<11} {context[key]}"
+        for key, label in (
+            ("runbook_url", "alert runbook"),
+            ("description", "description"),
+            ("group", "alert group"),
+            ("client_url", context.get("client") or "source"),
+        )
+        if context.get(key)
+    ]
     lines += [f"  link        {link['text'] or '-'}: {link['href']}" for link in context.get("links", [])]
     lines += [f"  image       {image['text'] or '-'}: {image['href']}" for image in context.get("images", [])]
     lines += [f"  detail      {name} = {text}" for name, text in context.get("details", {}).items()]

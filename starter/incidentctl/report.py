@@ -14,12 +14,18 @@ async def build_report(conn: Any, since: timedelta, now: datetime) -> dict[str, 
     groups = []
     for r in rows:
         judged = r["breached"] + r["restored_in_time"]
-        groups.append({
-            "service": r["service"], "priority": r["priority"], "incidents": r["incidents"],
-            "cancelled": r["cancelled"], "breached": r["breached"],
-            "mtta_seconds": _round(r["mtta"]), "mttr_seconds": _round(r["mttr"]),
-            "sla_compliance": round(r["restored_in_time"] / judged, 4) if judged else None,
-        })  # fmt: skip
+        groups.append(
+            {
+                "service": r["service"],
+                "priority": r["priority"],
+                "incidents": r["incidents"],
+                "cancelled": r["cancelled"],
+                "breached": r["breached"],
+                "mtta_seconds": _round(r["mtta"]),
+                "mttr_seconds": _round(r["mttr"]),
+                "sla_compliance": round(r["restored_in_time"] / judged, 4) if judged else None,
+            }
+        )
     return {"since": (now - since).isoformat(), "until": now.isoformat(), "groups": groups}
 
 
@@ -32,8 +38,10 @@ def report_table(report: dict[str, Any]) -> str:
     lines = [f"incidents logged since {report['since']}", header]
     for g in report["groups"]:
         met = "-" if g["sla_compliance"] is None else f"{g['sla_compliance'] * 100:.0f}%"
-        lines.append(f"{g['service']:<14}{g['priority']:<6}{g['incidents']:>10}{_human(g['mtta_seconds']):>10}"
-                     f"{_human(g['mttr_seconds']):>10}{g['breached']:>10}{met:>9}")  # fmt: skip
+        lines.append(
+            f"{g['service']:<14}{g['priority']:<6}{g['incidents']:>10}{_human(g['mtta_seconds']):>10}"
+            f"{_human(g['mttr_seconds']):>10}{g['breached']:>10}{met:>9}"
+        )
     return "\n".join(lines)
 
 

@@ -50,9 +50,14 @@ def from_alertmanager(webhook: AlertmanagerWebhook, alert: AlertmanagerAlert) ->
     if webhook.externalURL:
         links.append(Link(href=_url(webhook.externalURL), text="Alertmanager"))
     details = {k: v[:MAX_TEXT] for k, v in notes.items() if k not in NOT_DETAILS}
-    return AlertContext(description=clip(notes.get("description", ""), MAX_TEXT * 2), runbook_url=_url(runbook),
-                        client="Alertmanager", client_url=_url(webhook.externalURL), links=links[:MAX_LINKS],
-                        details=dict(list(details.items())[:MAX_DETAILS]))  # fmt: skip
+    return AlertContext(
+        description=clip(notes.get("description", ""), MAX_TEXT * 2),
+        runbook_url=_url(runbook),
+        client="Alertmanager",
+        client_url=_url(webhook.externalURL),
+        links=links[:MAX_LINKS],
+        details=dict(list(details.items())[:MAX_DETAILS]),
+    )
 
 
 def from_event(event: PagerDutyEvent) -> AlertContext | None:
@@ -65,12 +70,15 @@ def from_event(event: PagerDutyEvent) -> AlertContext | None:
     details = flatten(raw) if raw not in (None, {}, "") else {}
     runbook = next((named[k] for k in RUNBOOK_KEYS if named.get(k)), "") or _runbook_link(event)
     return AlertContext(
-        description=clip(named.get("description", ""), MAX_TEXT * 2), runbook_url=_url(runbook),
-        group=clip(payload.group or "", 200), client=clip(event.client or "", 200), client_url=_url(event.client_url),
+        description=clip(named.get("description", ""), MAX_TEXT * 2),
+        runbook_url=_url(runbook),
+        group=clip(payload.group or "", 200),
+        client=clip(event.client or "", 200),
+        client_url=_url(event.client_url),
         links=[Link(href=_url(link.href), text=clip(link.text, 200)) for link in event.links[:MAX_LINKS]],
         images=[Link(href=_url(image.src), text=clip(image.alt, 200)) for image in event.images[:MAX_LINKS]],
         details=details,
-    )  # fmt: skip
+    )
 
 
 def _runbook_link(event: PagerDutyEvent) -> str:

@@ -21,7 +21,7 @@ from starter.intake.deliveries import (
     clip,
     scale_hint,
     stable_id,
-)  # fmt: skip
+)
 from starter.intake.payloads import AlertmanagerAlert, AlertmanagerWebhook
 
 WORKFLOW_PREFIX = "alert-am"
@@ -49,10 +49,12 @@ def label(webhook: AlertmanagerWebhook, name: str) -> str:
 
 def summary_of(webhook: AlertmanagerWebhook) -> str:
     firing = [a for a in webhook.alerts if a.status == "firing"] or webhook.alerts
-    text = (webhook.commonAnnotations.get("summary")
-            or next((a.annotations["summary"] for a in firing if a.annotations.get("summary")), "")
-            or webhook.commonLabels.get("alertname")
-            or f"alert group {webhook.groupKey}")  # fmt: skip
+    text = (
+        webhook.commonAnnotations.get("summary")
+        or next((a.annotations["summary"] for a in firing if a.annotations.get("summary")), "")
+        or webhook.commonLabels.get("alertname")
+        or f"alert group {webhook.groupKey}"
+    )
     return clip(text, SUMMARY_LIMIT)
 
 
@@ -63,21 +65,31 @@ def describe(alert: AlertmanagerAlert) -> str:
     return clip(f"{name}: {text}" if name and text else name or text, DESCRIPTION_LIMIT)
 
 
-def delivery_from_webhook(webhook: AlertmanagerWebhook, service: str, config: ReceiverConfig,
-                          now: datetime) -> Delivery:  # fmt: skip
-    events = [AlertEvent(key=a.fingerprint, status=a.status, at=now, description=describe(a),
-                         context=from_alertmanager(webhook, a) if a.status == "firing" else None)
-              for a in webhook.alerts]  # fmt: skip
+def delivery_from_webhook(
+    webhook: AlertmanagerWebhook, service: str, config: ReceiverConfig, now: datetime
+) -> Delivery:
+    events = [
+        AlertEvent(
+            key=a.fingerprint,
+            status=a.status,
+            at=now,
+            description=describe(a),
+            context=from_alertmanager(webhook, a) if a.status == "firing" else None,
+        )
+        for a in webhook.alerts
+    ]
     opens = None
     # A group that is all resolved must not open a new incident: it only settles a running one.
     if any(a.status == "firing" for a in webhook.alerts):
         opens = OpenIncident(
-            service=service, summary=summary_of(webhook), source=Source.ALERTMANAGER,
+            service=service,
+            summary=summary_of(webhook),
+            source=Source.ALERTMANAGER,
             severity=label(webhook, config.severity_label).lower(),
             impact=scale_hint(label(webhook, config.impact_label)),
             urgency=scale_hint(label(webhook, config.urgency_label)),
             ci=clip(webhook.commonLabels.get("instance", ""), 200),
-        )  # fmt: skip
+        )
     return Delivery(route=group_route(webhook), actor=ALERTMANAGER_ACTOR, events=events, opens=opens)
 
 

@@ -19,7 +19,7 @@ from starter.intake.deliveries import (
     clip,
     scale_hint,
     stable_id,
-)  # fmt: skip
+)
 from starter.intake.payloads import EventPayload, PagerDutyEvent
 
 WORKFLOW_PREFIX = "alert-pd"
@@ -42,15 +42,26 @@ def _detail(payload: EventPayload, name: str) -> int | None:
 def delivery_from_event(event: PagerDutyEvent, dedup_key: str, service: str, now: datetime) -> Delivery:
     payload = event.payload
     description = clip(payload.summary, DESCRIPTION_LIMIT) if payload else event.event_action
-    alert = AlertEvent(key=dedup_key, status=STATUS_OF_ACTION[event.event_action], at=now, description=description,
-                       context=from_event(event))  # fmt: skip
+    alert = AlertEvent(
+        key=dedup_key,
+        status=STATUS_OF_ACTION[event.event_action],
+        at=now,
+        description=description,
+        context=from_event(event),
+    )
     opens = None
     # Only a trigger may open an incident; acknowledge/resolve for an unknown key is a no-op, as in PagerDuty.
     if event.event_action == "trigger" and payload is not None:
         opens = OpenIncident(
-            service=service, summary=clip(payload.summary, SUMMARY_LIMIT), source=Source.EVENTS_API,
-            severity=payload.severity, impact=_detail(payload, "impact"), urgency=_detail(payload, "urgency"),
-            ci=clip(payload.component or payload.source, 200), category=payload.event_class,
-        )  # fmt: skip
-    return Delivery(route=event_route(event.routing_key, dedup_key), actor=EVENTS_API_ACTOR,
-                    events=[alert], opens=opens)  # fmt: skip
+            service=service,
+            summary=clip(payload.summary, SUMMARY_LIMIT),
+            source=Source.EVENTS_API,
+            severity=payload.severity,
+            impact=_detail(payload, "impact"),
+            urgency=_detail(payload, "urgency"),
+            ci=clip(payload.component or payload.source, 200),
+            category=payload.event_class,
+        )
+    return Delivery(
+        route=event_route(event.routing_key, dedup_key), actor=EVENTS_API_ACTOR, events=[alert], opens=opens
+    )

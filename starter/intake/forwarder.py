@@ -56,8 +56,9 @@ assert ROWS_PER_INCIDENT < INBOX_MEMORY, "a re-sent pass must stay within what t
 
 
 class InboxForwarder:
-    def __init__(self, pool: asyncpg.Pool, channel: str, feed: TemporalFeed, config: ReceiverConfig,
-                 metrics: Metrics) -> None:  # fmt: skip
+    def __init__(
+        self, pool: asyncpg.Pool, channel: str, feed: TemporalFeed, config: ReceiverConfig, metrics: Metrics
+    ) -> None:
         self._pool = pool
         self._channel = channel
         self._feed = feed
@@ -161,9 +162,11 @@ class InboxForwarder:
         if failure is not None:
             raise failure  # TemporalUnavailable: the rows not taken wait; anything else: a bug, logged by _run
 
-    async def _forward_until_stopped(self, leader: asyncpg.Connection,
-                                     calls: dict[asyncio.Task[tuple[list[int], BaseException | None]], str],
-                                     ) -> BaseException | None:  # fmt: skip
+    async def _forward_until_stopped(
+        self,
+        leader: asyncpg.Connection,
+        calls: dict[asyncio.Task[tuple[list[int], BaseException | None]], str],
+    ) -> BaseException | None:
         pending: dict[str, list[Row]] = defaultdict(list)  # read, not yet sent: per incident, oldest first
         began: dict[str, float] = {}  # route -> when its last call began, within the last ROUTE_GAP_SECONDS
         last_read, failure, next_read = 0, None, 0.0
@@ -227,9 +230,11 @@ class InboxForwarder:
         call falling due), or on new rows when `on_new_rows`."""
         woken = asyncio.ensure_future(self._new_rows.wait())
         try:
-            done, _ = await asyncio.wait([*calls, woken] if on_new_rows else [*calls],
-                                         return_when=asyncio.FIRST_COMPLETED,
-                                         timeout=None if until is None else max(0.0, until - time.monotonic()))  # fmt: skip
+            done, _ = await asyncio.wait(
+                [*calls, woken] if on_new_rows else [*calls],
+                return_when=asyncio.FIRST_COMPLETED,
+                timeout=None if until is None else max(0.0, until - time.monotonic()),
+            )
         finally:
             woken.cancel()
         return [call for call in done if call in calls]

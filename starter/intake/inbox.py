@@ -49,8 +49,7 @@ def decode(document: str) -> Delivery:
 
 
 class Inbox:
-    def __init__(self, pool: asyncpg.Pool, channel: str, config: ReceiverConfig,
-                 on_commit: Callable[[], None]) -> None:  # fmt: skip
+    def __init__(self, pool: asyncpg.Pool, channel: str, config: ReceiverConfig, on_commit: Callable[[], None]) -> None:
         self._pool = pool
         self._channel = channel
         self._timeout = config.database_timeout.total_seconds()
@@ -72,8 +71,9 @@ class Inbox:
         try:
             async with asyncio.timeout(self._timeout):
                 try:
-                    await inbox.put(self._pool, self._channel, [d.route for d in deliveries],
-                                    [encode(d) for d in deliveries])  # fmt: skip
+                    await inbox.put(
+                        self._pool, self._channel, [d.route for d in deliveries], [encode(d) for d in deliveries]
+                    )
                 except DATABASE_ERRORS as err:
                     if not is_data_error(err):
                         raise

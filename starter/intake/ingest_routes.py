@@ -37,8 +37,9 @@ EVENTS_API = "events_api"
 
 
 class IngestRoutes:
-    def __init__(self, pool: asyncpg.Pool, directory: ServiceDirectory, inbox: Inbox, config: ReceiverConfig,
-                 metrics: Metrics) -> None:  # fmt: skip
+    def __init__(
+        self, pool: asyncpg.Pool, directory: ServiceDirectory, inbox: Inbox, config: ReceiverConfig, metrics: Metrics
+    ) -> None:
         self._pool = pool
         self._directory = directory
         self._inbox = inbox
@@ -59,9 +60,16 @@ class IngestRoutes:
         if window is not None:
             return await self._attach(window, delivery, ALERTMANAGER, raw)
         await self._feed(delivery, ALERTMANAGER)
-        return web.json_response({"status": "success", "message": "Event processed", "result": "queued",
-                                  "route": delivery.route, "alerts": len(delivery.events)},
-                                 status=202)  # fmt: skip
+        return web.json_response(
+            {
+                "status": "success",
+                "message": "Event processed",
+                "result": "queued",
+                "route": delivery.route,
+                "alerts": len(delivery.events),
+            },
+            status=202,
+        )
 
     async def enqueue(self, request: web.Request) -> web.Response:
         event, raw = await self._parse(request, PagerDutyEvent)
@@ -71,17 +79,20 @@ class IngestRoutes:
         dedup_key = event.dedup_key or events_api.new_dedup_key()
         if not service.agreed:
             key = stable_id(events_api.event_route(event.routing_key, dedup_key), event.event_action)
-            await self._reject(key, EVENTS_API, service.name, _outside(service.name, service),
-                               {**raw, "routing_key": "<redacted>"})  # fmt: skip
+            await self._reject(
+                key, EVENTS_API, service.name, _outside(service.name, service), {**raw, "routing_key": "<redacted>"}
+            )
         delivery = events_api.delivery_from_event(event, dedup_key, service.name, _now())
         window = await self._in_maintenance(service.name)
         if window is not None:
-            return await self._attach(window, delivery, EVENTS_API, {**raw, "routing_key": "<redacted>"},
-                                      dedup_key=dedup_key)  # fmt: skip
+            return await self._attach(
+                window, delivery, EVENTS_API, {**raw, "routing_key": "<redacted>"}, dedup_key=dedup_key
+            )
         await self._feed(delivery, EVENTS_API)
         # PagerDuty's answer, word for word: senders built for PagerDuty parse it
-        return web.json_response({"status": "success", "message": "Event processed", "dedup_key": dedup_key},
-                                 status=202)  # fmt: skip
+        return web.json_response(
+            {"status": "success", "message": "Event processed", "dedup_key": dedup_key}, status=202
+        )
 
     # -- steps shared by both endpoints ----------------------------------------------------
 
@@ -109,8 +120,15 @@ class IngestRoutes:
     async def _reject(self, dedup_key: str, source: str, service: str | None, reason: str, payload: Any) -> NoReturn:
         """Record, then refuse with 422. If the record cannot be written, 503: never drop silently."""
         try:
-            await record_rejection(self._pool, dedup_key=dedup_key, source=source, service=service, reason=reason,
-                                   payload=payload, timeout=self._config.database_timeout)  # fmt: skip
+            await record_rejection(
+                self._pool,
+                dedup_key=dedup_key,
+                source=source,
+                service=service,
+                reason=reason,
+                payload=payload,
+                timeout=self._config.database_timeout,
+            )
         except RejectionNotRecorded as err:
             if err.__cause__ is not None and is_data_error(err.__cause__):
                 raise unstorable(err.__cause__) from None
@@ -125,12 +143,20 @@ class IngestRoutes:
         except MaintenanceUnavailable as err:
             raise unavailable(str(err), self._config.retry_after_seconds) from None
 
-    async def _attach(self, window: Maintenance, delivery: Delivery, endpoint: str, payload: Any,
-                      **extra: str) -> web.Response:  # fmt: skip
+    async def _attach(
+        self, window: Maintenance, delivery: Delivery, endpoint: str, payload: Any, **extra: str
+    ) -> web.Response:
         """Inside an announced maintenance window: recorded against the window, no incident opened."""
         try:
-            await attach(self._pool, window.id, endpoint, delivery.route, len(delivery.events), payload,
-                         self._config.database_timeout.total_seconds())  # fmt: skip
+            await attach(
+                self._pool,
+                window.id,
+                endpoint,
+                delivery.route,
+                len(delivery.events),
+                payload,
+                self._config.database_timeout.total_seconds(),
+            )
         except DATABASE_ERRORS as err:
             if is_data_error(err):
                 raise unstorable(err) from None
@@ -138,19 +164,27 @@ class IngestRoutes:
             raise unavailable("the event could not be recorded", self._config.retry_after_seconds) from None
         self._metrics.accept(endpoint, len(delivery.events))
         log.info("event inside maintenance", endpoint=endpoint, service=window.service, maintenance=window.id)
-        return web.json_response({"status": "success", "message": "Event processed", "result": "maintenance",
-                                  "maintenance": window.id, **extra}, status=202)  # fmt: skip
+        return web.json_response(
+            {
+                "status": "success",
+                "message": "Event processed",
+                "result": "maintenance",
+                "maintenance": window.id,
+                **extra,
+            },
+            status=202,
+        )
 
     async def _feed(self, delivery: Delivery, endpoint: str) -> None:
         try:
             await self._inbox.put(delivery)
         except InboxRefused as err:
-            log.info("inbox refused a delivery it cannot store", endpoint=endpoint, route=delivery.route,
-                     error=str(err))  # fmt: skip
+            log.info(
+                "inbox refused a delivery it cannot store", endpoint=endpoint, route=delivery.route, error=str(err)
+            )
             raise unstorable(err) from None
         except InboxUnavailable as err:
-            log.warning("inbox did not take events", endpoint=endpoint, route=delivery.route,
-                        error=str(err))  # fmt: skip
+            log.warning("inbox did not take events", endpoint=endpoint, route=delivery.route, error=str(err))
             raise unavailable("the inbox (Postgres) cannot take events now", self._config.retry_after_seconds) from None
         except CoalescerClosed:
             raise unavailable("the receiver is shutting down", self._config.retry_after_seconds) from None

@@ -108,10 +108,15 @@ class EventImage(BaseModel):
 
 
 # The rule _required_by_action enforces, stated in the published schema too (JSON Schema if/then)
-REQUIRED_BY_ACTION = {"allOf": [
-    {"if": {"properties": {"event_action": {"const": "trigger"}}}, "then": {"required": ["payload"]},
-     "else": {"required": ["dedup_key"]}},
-]}  # fmt: skip
+REQUIRED_BY_ACTION = {
+    "allOf": [
+        {
+            "if": {"properties": {"event_action": {"const": "trigger"}}},
+            "then": {"required": ["payload"]},
+            "else": {"required": ["dedup_key"]},
+        },
+    ]
+}
 
 
 class PagerDutyEvent(BaseModel):
@@ -159,8 +164,9 @@ def parse_json(body: bytes) -> Any:
     """JSON that every later step can hold (see the module docstring), or MalformedBody."""
     try:
         # decoded here: json.loads(bytes) would also take UTF-16 and UTF-32
-        raw = json.loads(body.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float,
-                         parse_int=_bounded_int)  # fmt: skip
+        raw = json.loads(
+            body.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float, parse_int=_bounded_int
+        )
     except UnicodeDecodeError as err:
         raise MalformedBody([_error(f"body is not UTF-8: {err}", "utf8_invalid")]) from None
     except RecursionError:
@@ -201,8 +207,11 @@ def _unstorable(raw: Any) -> dict[str, Any] | None:
         for key, item in items:
             for text, where in ((key, loc), (item, [*loc, key])):
                 if isinstance(text, str) and UNSTORABLE.search(text):
-                    return _error("strings must not contain NUL characters (\\u0000) or unpaired surrogates",
-                                  "string_unstorable", where)  # fmt: skip
+                    return _error(
+                        "strings must not contain NUL characters (\\u0000) or unpaired surrogates",
+                        "string_unstorable",
+                        where,
+                    )
             if isinstance(item, dict | list):
                 stack.append((item, [*loc, key]))
     if isinstance(raw, str) and UNSTORABLE.search(raw):

@@ -16,11 +16,25 @@ class RejectionNotRecorded(Exception):
     """Postgres did not take the row: answer 503 so the sender retries rather than lose the event."""
 
 
-async def record_rejection(pool: asyncpg.Pool, *, dedup_key: str, source: str, service: str | None,
-                           reason: str, payload: Any, timeout: timedelta) -> None:  # fmt: skip
+async def record_rejection(
+    pool: asyncpg.Pool,
+    *,
+    dedup_key: str,
+    source: str,
+    service: str | None,
+    reason: str,
+    payload: Any,
+    timeout: timedelta,
+) -> None:
     try:
         async with asyncio.timeout(timeout.total_seconds()):
-            await rejections.reject(pool, dedup_key=dedup_key, source=source, service=service, reason=reason,
-                                    payload_json=json.dumps(payload))  # fmt: skip
+            await rejections.reject(
+                pool,
+                dedup_key=dedup_key,
+                source=source,
+                service=service,
+                reason=reason,
+                payload_json=json.dumps(payload),
+            )
     except DATABASE_ERRORS as err:
         raise RejectionNotRecorded(str(err)) from err

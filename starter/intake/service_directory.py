@@ -91,8 +91,11 @@ class ServiceDirectory:
                 async with asyncio.timeout(self._config.database_timeout.total_seconds()):
                     rows = await catalog.directory(self._pool)
             except DATABASE_ERRORS as err:
-                log.warning("service catalog not readable; keeping the last copy", error=str(err),
-                            have_copy=self._services is not None)  # fmt: skip
+                log.warning(
+                    "service catalog not readable; keeping the last copy",
+                    error=str(err),
+                    have_copy=self._services is not None,
+                )
                 return
             self._services = [CatalogService(r["name"], r["integration_key"], r["agreed"]) for r in rows]
             self._loaded_at = self._tried_at

@@ -87,12 +87,17 @@ class TemporalFeed:
 
     async def _start(self, route_key: str, route: Route, opens: OpenIncident, batch: AlertBatch) -> bool:
         """Start the route's incident with the batch; False when it had been started and is closed by now."""
-        request = opens.model_copy(update={"number": route.workflow_id,
-                                           "previous_workflow_id": route.previous_workflow_id})  # fmt: skip
+        request = opens.model_copy(
+            update={"number": route.workflow_id, "previous_workflow_id": route.previous_workflow_id}
+        )
         try:
             await self._client.start_workflow(
-                IncidentContract.run, request, id=route.workflow_id, task_queue=self._config.task_queue,
-                start_signal=name_of(IncidentContract.alert), start_signal_args=[batch],
+                IncidentContract.run,
+                request,
+                id=route.workflow_id,
+                task_queue=self._config.task_queue,
+                start_signal=name_of(IncidentContract.alert),
+                start_signal_args=[batch],
                 # running already (an earlier attempt started it, then stopped before marking the
                 # route): the signal joins it; finished: refused, for a number names one incident, ever
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -102,7 +107,7 @@ class TemporalFeed:
                 # a critical alert's steps go before a warning storm's when the worker is behind
                 priority=Priority(priority_key=queue_priority(request.impact, request.urgency, request.severity)),
                 rpc_timeout=self._config.temporal_rpc_timeout,
-            )  # fmt: skip
+            )
             started = True
         except WorkflowAlreadyStartedError:  # started by an earlier attempt, and closed since
             started = False
@@ -125,7 +130,15 @@ class TemporalFeed:
         return result
 
     @staticmethod
-    def _log(route: str, workflow_id: str | None, call: str, result: str, deliveries: list[Delivery],
-             batch: AlertBatch) -> None:  # fmt: skip
-        log.info("events sent", route=route, workflow_id=workflow_id, call=call, result=result,
-                 deliveries=len(deliveries), events=len(batch.events))  # fmt: skip
+    def _log(
+        route: str, workflow_id: str | None, call: str, result: str, deliveries: list[Delivery], batch: AlertBatch
+    ) -> None:
+        log.info(
+            "events sent",
+            route=route,
+            workflow_id=workflow_id,
+            call=call,
+            result=result,
+            deliveries=len(deliveries),
+            events=len(batch.events),
+        )

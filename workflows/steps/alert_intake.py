@@ -21,8 +21,7 @@ class AlertIntake:
         state = self.state
         if state.incident.is_closed or state.rejection is not None:
             why = "refused" if state.rejection is not None else f"closed ({state.incident.outcome})"
-            raise ApplicationError(f"{state.incident.display_name} is {why}", type=INCIDENT_CLOSED,
-                                   non_retryable=True)  # fmt: skip
+            raise ApplicationError(f"{state.incident.display_name} is {why}", type=INCIDENT_CLOSED, non_retryable=True)
 
     def take(self, batch: AlertBatch) -> None:
         incident, events = self.state.incident, batch.events

@@ -25,11 +25,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contract import ILLEGAL_TRANSITION
 
 PAGE_TIMEOUT = timedelta(seconds=60)  # the rows, then one try of each channel (SMTP and webhooks: 10 s each)
-PAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                         maximum_interval=timedelta(seconds=30))  # fmt: skip
+PAGE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30)
+)
 DELIVERY_PATIENCE = timedelta(hours=1)  # a channel down longer than this: the row stays pending, visible
-DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
-                             maximum_interval=timedelta(minutes=2))  # fmt: skip
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=2)
+)
 
 
 class Pager:
@@ -51,15 +53,25 @@ class Pager:
             step = paging.due_step(due)
             incident.pages_sent += 1
             request = PageRequest(
-                incident_key=self.incident_key(), number=incident.display_name,
-                service=incident.service, priority=str(incident.priority or "-"), summary=incident.summary,
-                runbook=paging_rules.runbook(incident), target=step.target(due.group), step=paging.describe_step(due),
-                reason=due.reason, page=incident.pages_sent, at=due.next_at,
-            )  # fmt: skip
+                incident_key=self.incident_key(),
+                number=incident.display_name,
+                service=incident.service,
+                priority=str(incident.priority or "-"),
+                summary=incident.summary,
+                runbook=paging_rules.runbook(incident),
+                target=step.target(due.group),
+                step=paging.describe_step(due),
+                reason=due.reason,
+                page=incident.pages_sent,
+                at=due.next_at,
+            )
             task = workflow.start_activity_method(
-                PagingActivities.page, request, start_to_close_timeout=PAGE_TIMEOUT, retry_policy=PAGE_RETRY,
+                PagingActivities.page,
+                request,
+                start_to_close_timeout=PAGE_TIMEOUT,
+                retry_policy=PAGE_RETRY,
                 summary=f"{request.number}: page {request.target} ({request.step})",
-            )  # fmt: skip
+            )
             task.add_done_callback(lambda done, request=request: self._paged(request, done))
             self.page_tasks.append(task)
             following = paging.advance(due, now)
@@ -98,13 +110,17 @@ class Pager:
         else:
             detail = f"nobody paged: {result.nobody} ({where})"
             notify = [f"group:{self.state.incident.group}"]
-        record(self.state.incident, at=workflow.now(), actor=SYSTEM, action=Action.PAGE, detail=detail[:500],
-               notify=notify)  # fmt: skip
+        record(
+            self.state.incident, at=workflow.now(), actor=SYSTEM, action=Action.PAGE, detail=detail[:500], notify=notify
+        )
         if result.undelivered:
             retry = workflow.start_activity_method(
-                PagingActivities.deliver_pages, DeliverPages(incident_key=request.incident_key),
-                start_to_close_timeout=PAGE_TIMEOUT, schedule_to_close_timeout=DELIVERY_PATIENCE,
-                retry_policy=DELIVERY_RETRY, summary=f"{request.number}: deliver {result.undelivered} page(s) again",
-            )  # fmt: skip
+                PagingActivities.deliver_pages,
+                DeliverPages(incident_key=request.incident_key),
+                start_to_close_timeout=PAGE_TIMEOUT,
+                schedule_to_close_timeout=DELIVERY_PATIENCE,
+                retry_policy=DELIVERY_RETRY,
+                summary=f"{request.number}: deliver {result.undelivered} page(s) again",
+            )
             self.redeliveries.append(retry)
         self.changed()

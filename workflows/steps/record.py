@@ -17,8 +17,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timeouts import DATABASE_RETRY, DATABASE_TIMEOUT
 
 # A webhook may be down for hours: keep trying, gently, without holding up the incident.
-NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                           maximum_interval=timedelta(minutes=5))  # fmt: skip
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
+)
 NOTIFY_TIMEOUT = timedelta(minutes=2)
 
 
@@ -51,9 +52,10 @@ class Record:
         self.delivery = workflow.start_activity_method(
             NotificationActivities.deliver_notifications,
             DeliverNotifications(incident_key=self.incident_key(), service=incident.service),
-            start_to_close_timeout=NOTIFY_TIMEOUT, retry_policy=NOTIFY_RETRY,
+            start_to_close_timeout=NOTIFY_TIMEOUT,
+            retry_policy=NOTIFY_RETRY,
             summary=f"{incident.number}: notify",
-        )  # fmt: skip
+        )
         self.delivery.add_done_callback(lambda _: self.wake())
 
     async def finish_delivery(self) -> None:
@@ -76,11 +78,17 @@ class Record:
             last = entries[-1]
             await workflow.execute_activity_method(
                 RecordActivities.record_timeline,
-                TimelineBatch(incident_key=self.incident_key(), number=incident.number, service=incident.service,
-                              summary=incident.summary, entries=entries,
-                              snapshot=snapshot_of(incident, workflow.now())),  # fmt: skip
-                start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+                TimelineBatch(
+                    incident_key=self.incident_key(),
+                    number=incident.number,
+                    service=incident.service,
+                    summary=incident.summary,
+                    entries=entries,
+                    snapshot=snapshot_of(incident, workflow.now()),
+                ),
+                start_to_close_timeout=DATABASE_TIMEOUT,
+                retry_policy=DATABASE_RETRY,
                 summary=f"{incident.number}: record {last.action} -> {last.to_state}",
-            )  # fmt: skip
+            )
             state.recorded_seq = last.seq
             state.undelivered = state.undelivered or any(entry.notify for entry in entries)

@@ -18,8 +18,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 class Registration:
-    def __init__(self, state: IncidentState, request: OpenIncident, incident_key: Callable[[], str],
-                 changed: Callable[[], None]) -> None:  # fmt: skip
+    def __init__(
+        self, state: IncidentState, request: OpenIncident, incident_key: Callable[[], str], changed: Callable[[], None]
+    ) -> None:
         self.state, self.incident_key, self.changed = state, incident_key, changed
         self.number = request.number  # reserved at intake; None: the next incident on a closed one's id
         self.previous_workflow_id = request.previous_workflow_id
@@ -29,20 +30,31 @@ class Registration:
         agreements (refused: no incident). The answer holds what categorization needs too."""
         incident = self.state.incident
         steps: FirstSteps = await workflow.execute_activity_method(
-            RegistrationActivities.register_and_look_up, self._request(),
-            start_to_close_timeout=DATABASE_TIMEOUT, retry_policy=DATABASE_RETRY,
+            RegistrationActivities.register_and_look_up,
+            self._request(),
+            start_to_close_timeout=DATABASE_TIMEOUT,
+            retry_policy=DATABASE_RETRY,
             summary=f"register {self.number or incident.service} incident, known-error check, recent changes",
-        )  # fmt: skip
+        )
         registration = steps.registration
         if registration.refused is not None:
             self._refuse(registration.refused)
             return None
         assert registration.number is not None and registration.agreement is not None
-        process.register(incident, number=registration.number, agreement=registration.agreement,
-                         previous_number=registration.previous_number, at=workflow.now())  # fmt: skip
-        workflow.upsert_memo({"service_manager": registration.agreement.service_manager,
-                              "support_lines": registration.agreement.support_lines,
-                              "previous_incident": registration.previous_number})  # fmt: skip
+        process.register(
+            incident,
+            number=registration.number,
+            agreement=registration.agreement,
+            previous_number=registration.previous_number,
+            at=workflow.now(),
+        )
+        workflow.upsert_memo(
+            {
+                "service_manager": registration.agreement.service_manager,
+                "support_lines": registration.agreement.support_lines,
+                "previous_incident": registration.previous_number,
+            }
+        )
         self.changed()
         return steps
 
@@ -51,8 +63,9 @@ class Registration:
         matches, and the service's recent changes noted for the diagnosis."""
         incident = self.state.incident
         assert incident.agreement is not None
-        process.categorize(incident, process.choose_category(incident.agreement, incident.summary, hint),
-                           workflow.now())  # fmt: skip
+        process.categorize(
+            incident, process.choose_category(incident.agreement, incident.summary, hint), workflow.now()
+        )
         if steps.known_error is not None:
             process.close_as_known_error(incident, steps.known_error, workflow.now())
         self.changed()
@@ -61,10 +74,16 @@ class Registration:
 
     def _request(self) -> RegisterIncident:
         incident = self.state.incident
-        return RegisterIncident(incident_key=self.incident_key(), workflow_id=incident.workflow_id,
-                                service=incident.service, summary=incident.summary, source=incident.source,
-                                logged_at=incident.logged_at, number=self.number,
-                                previous_workflow_id=self.previous_workflow_id)  # fmt: skip
+        return RegisterIncident(
+            incident_key=self.incident_key(),
+            workflow_id=incident.workflow_id,
+            service=incident.service,
+            summary=incident.summary,
+            source=incident.source,
+            logged_at=incident.logged_at,
+            number=self.number,
+            previous_workflow_id=self.previous_workflow_id,
+        )
 
     def _refuse(self, reason: str) -> None:
         """Outside the agreements: no incident. The auditors' list shows the start as refused, not logged."""
