@@ -46,8 +46,8 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 # Few slots, so that when the worker is behind, the backlog waits in Temporal's task queues, which
 # hand out a P1's tasks before a P3's (starter.incidents/receiver set each incident's task priority),
 # rather than in this process, where every task in hand shares the CPU first come, first served:
-# make bench B7, a P1's first page during an alert storm, p99 3.0 s at the SDK's defaults (100/100)
-# and 1.1-1.6 s with these. Pollers and the workflow cache stay at the SDK's defaults (the cache,
+# make bench B7 measures a P1's first page during an alert storm with these and with the SDK's
+# defaults (100/100). Pollers and the workflow cache stay at the SDK's defaults (the cache,
 # 1000 workflows of about 0.27 MB each, bounds RSS).
 WORKFLOW_TASK_SLOTS = 8
 ACTIVITY_SLOTS = 16

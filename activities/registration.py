@@ -108,7 +108,7 @@ class RegistrationActivities:
     @activity.defn
     async def register_and_look_up(self, request: RegisterIncident) -> FirstSteps:
         """Registration, the known-error check and the recent changes in one activity: one round trip
-        through Temporal instead of three before a new incident is prioritized and paged (make bench B7:
+        through Temporal, not one per part, before a new incident is prioritized and paged (make bench B7:
         during an alert storm each round trip waits behind the storm's). Each part reads or writes
         idempotently, so a retry gives the same answer."""
         registration = await self.register_incident(request)

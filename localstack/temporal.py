@@ -37,8 +37,8 @@ def dev_server_command(db_file: Path | None, port: int, ui_port: int | None, ip:
         "warn",
         "--ui-disable-news-fetch",
         # An activity scheduled by a workflow task goes back to the worker in the answer to that
-        # task, no task-queue round trip: make bench B1, about 8% less CPU per incident lifecycle
-        # across server and worker and 7% more lifecycles/s on 2 cores (off by default in the server).
+        # task, no task-queue round trip, which saves CPU per incident lifecycle across server and
+        # worker (make bench B1; off by default in the server).
         "--dynamic-config-value",
         "system.enableActivityEagerExecution=true",
     ]

@@ -47,8 +47,8 @@ ROWS_PER_INCIDENT = 500  # per pass: what a stop before the pass's delete can se
 PARALLEL_CALLS = 64  # Temporal calls in flight per pass (different incidents)
 GATHER_SECONDS = 0.02  # calls ending this close together share a read and a delete (make bench B2)
 # A group's next call waits this long after its last began, so a storm's rows go in fewer, larger calls
-# (make bench B2: a call per completion cost about 15% of the receiver's intake); a new incident's
-# first call never waits (B7).
+# (a call per completion costs the receiver's intake: make bench B2); a new incident's first call never
+# waits (B7).
 ROUTE_GAP_SECONDS = 0.25
 IDLE_POLL_SECONDS = 1.0  # rows written by another receiver are found at least this often
 STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in the inbox
@@ -149,7 +149,7 @@ class InboxForwarder:
     async def _forward_continuously(self, leader: asyncpg.Connection) -> None:
         """forward_pass without the pass: an incident's next rows go as soon as its previous call returns,
         so a new incident's first alert never waits for a busy incident's call (make bench B7: during a
-        storm, a pass lasted as long as its slowest update). Each incident still has one call at a
+        storm, a whole pass would last as long as its slowest update). Each incident still has one call at a
         time, in seq order; rows are read once (seq > the last read: seqs commit in order per channel)
         and deleted on the leader's session as their calls return. Temporal unavailable: no new calls,
         the calls in flight finish, then it raises and the caller starts over from the table."""
