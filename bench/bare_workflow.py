@@ -72,15 +72,12 @@ class BareWorkflow:
 
     @workflow.run
     async def run(self, request: BareInput) -> str:
-        for release in ("release-markers-3", "release-markers-4", "release-markers-5"):  # one per release
-            workflow.patched(release)  # (workflows/patches.py: five now, two more below)
         await self._step("first_steps")  # registration, the known-error check and the recent changes
         workflow.upsert_memo({"service_manager": "nobody"})
         self._changed("registered", notify=False)
         self._changed("categorized", notify=False)
         self.registered = True
         self._changed("prioritized", notify=True)
-        workflow.patched("timers-beside-projection")  # a marker, as in the real workflow
         pages = [workflow.start_activity(bare_step, "page", start_to_close_timeout=STEP_TIMEOUT)
                  for _ in range(request.pages)]  # fmt: skip
         while not self.closed:
@@ -146,7 +143,6 @@ class BareWorkflow:
         if self.notifies and self.notifies_done >= self.notifies - 1 and not final:
             return  # the last delivery is kept for the end
         self.notifies_done += 1
-        workflow.patched("deliver-notifications")  # a marker and an upsert, as in the real workflow
         self.undelivered = False
         self.delivery = workflow.start_activity(bare_step, "notify", start_to_close_timeout=STEP_TIMEOUT)
         self.delivery.add_done_callback(lambda _: self._wake())

@@ -44,7 +44,7 @@ class Link(BaseModel):
 
 class AlertContext(BaseModel):
     """What an alert source said that a responder needs beside the summary. The receiver bounds
-    every part (starter/receiver/alert_context.py) so it stays small in history."""
+    every part (starter/intake/alert_context.py) so it stays small in history."""
 
     description: str = ""
     runbook_url: str = ""
