@@ -24,6 +24,7 @@ from activities.paging import PagingActivities, PagingSettings
 from activities.records import RecordActivities
 from activities.registration import RegistrationActivities
 from channels.email import SmtpServer
+from runtime.database_sessions import SERVER_SETTINGS
 from runtime.logs import configure_logging
 from runtime.process_exit import exit_now
 from runtime.settings import Settings
@@ -100,7 +101,13 @@ async def open_pool(database_url: str, attempts: int = 30) -> asyncpg.Pool:
     """Postgres may still be starting (compose, make run): wait for it rather than crash."""
     for attempt in range(1, attempts + 1):
         try:
-            return await asyncpg.create_pool(database_url, min_size=1, max_size=DATABASE_POOL_SIZE, reset=_keep_session)
+            return await asyncpg.create_pool(
+                database_url,
+                min_size=1,
+                max_size=DATABASE_POOL_SIZE,
+                reset=_keep_session,
+                server_settings=SERVER_SETTINGS,  # a worker host cut off does not hold its sessions for hours
+            )
         except (OSError, asyncpg.PostgresError) as err:
             if attempt == attempts:
                 raise

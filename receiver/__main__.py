@@ -21,6 +21,7 @@ from aiohttp import web
 from receiver.app import build_app
 from receiver.config import ReceiverConfig
 from receiver.safe_errors import exception_fields, keep_request_bytes_out_of_aiohttp_logs
+from runtime.database_sessions import SERVER_SETTINGS
 from runtime.logs import configure_logging
 from runtime.process_exit import exit_now
 from runtime.settings import Settings
@@ -59,7 +60,14 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
     if not config.ingest_token:
         log.warning("INCIDENT_INGEST_TOKEN is empty: every Alertmanager webhook will be refused with 401")
     client = await connect(env, lazy=True)
-    pool = await asyncpg.create_pool(settings.database_url, min_size=0, max_size=DATABASE_POOL_SIZE)
+    # timeout: a new connection to a host that drops packets fails within the database timeout (asyncpg: 60 s)
+    pool = await asyncpg.create_pool(
+        settings.database_url,
+        min_size=0,
+        max_size=DATABASE_POOL_SIZE,
+        timeout=config.database_timeout.total_seconds(),
+        server_settings=SERVER_SETTINGS,
+    )
     runner = web.AppRunner(
         build_app(client, pool, config), shutdown_timeout=DRAIN_SECONDS, handle_signals=False, access_log=None
     )

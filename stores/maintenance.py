@@ -70,9 +70,15 @@ async def events_taken(conn: asyncpg.Connection, window_ids: list[int]) -> dict[
 
 
 async def attach(
-    pool: asyncpg.Pool, window_id: int, source: str, route: str, events: int, payload: Any, timeout: float
+    db: asyncpg.Pool | asyncpg.Connection,
+    window_id: int,
+    source: str,
+    route: str,
+    events: int,
+    payload: Any,
+    timeout: float,
 ) -> None:
-    await pool.execute(
+    await db.execute(
         "INSERT INTO maintenance_events (window_id, source, route, events, payload) VALUES ($1, $2, $3, $4, $5::jsonb)",
         window_id,
         source,

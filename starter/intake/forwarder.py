@@ -23,6 +23,7 @@ next call (`_forward_continuously`).
 """
 
 import asyncio
+import contextlib
 import time
 from collections import defaultdict
 from typing import Any
@@ -120,7 +121,15 @@ class InboxForwarder:
         while not self._stopped.is_set():
             try:
                 async with self._pool.acquire() as conn:
-                    await self._lead(conn)
+                    try:
+                        await self._lead(conn)
+                    except (*DATABASE_ERRORS, asyncio.CancelledError):
+                        # a statement failed or went unanswered: the session holding the lock is in doubt, so
+                        # it is dropped (never waited on: asyncpg's cancel and reset have no bound) and the
+                        # lock with it once Postgres notices; leading starts over on a new session
+                        with contextlib.suppress(asyncpg.InterfaceError):  # asyncpg may have dropped it already
+                            conn.terminate()
+                        raise
             except DATABASE_ERRORS as err:
                 log.warning("inbox forwarder: Postgres unavailable", error=str(err))
                 await self._pause(self._backoff, on_new_rows=False)

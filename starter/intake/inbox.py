@@ -8,7 +8,6 @@ while one insert commits, the next requests wait and then go in together), so a 
 Postgres a commit per batch, not per request. The forwarder (forwarder.py) takes it from there.
 """
 
-import asyncio
 import json
 from collections.abc import Callable
 
@@ -17,6 +16,7 @@ from pydantic import TypeAdapter
 from temporalio.client import Client
 
 from receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.database import bounded
 from receiver.refusals import is_data_error
 from starter.intake.coalescer import Coalescer
 from starter.intake.deliveries import Delivery
@@ -69,26 +69,24 @@ class Inbox:
         """Commit the batch; returns the deliveries (by id()) Postgres refused as data, and why."""
         refused: dict[int, str] = {}
         try:
-            async with asyncio.timeout(self._timeout):
+            async with bounded(self._pool, self._timeout) as conn:
                 try:
-                    await inbox.put(
-                        self._pool, self._channel, [d.route for d in deliveries], [encode(d) for d in deliveries]
-                    )
+                    await inbox.put(conn, self._channel, [d.route for d in deliveries], [encode(d) for d in deliveries])
                 except DATABASE_ERRORS as err:
                     if not is_data_error(err):
                         raise
-                    refused = await self._one_by_one(deliveries)
+                    refused = await self._one_by_one(conn, deliveries)
         except DATABASE_ERRORS as err:
             raise InboxUnavailable(f"{type(err).__name__}: {err}") from err
         if len(refused) < len(deliveries):
             self._on_commit()
         return refused
 
-    async def _one_by_one(self, deliveries: list[Delivery]) -> dict[int, str]:
+    async def _one_by_one(self, conn: asyncpg.Connection, deliveries: list[Delivery]) -> dict[int, str]:
         """One delivery Postgres cannot hold must not refuse the others sharing its INSERT: each gets its
         own savepoint, and the ones it took commit together."""
         refused: dict[int, str] = {}
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with conn.transaction():
             for delivery in deliveries:
                 try:
                     async with conn.transaction():

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from domain.status import Maintenance
 from receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.database import bounded
 from receiver.metrics import Metrics
 from receiver.refusals import is_data_error, malformed, not_in_catalog, unauthorized, unavailable, unstorable
 from receiver.request_guards import check_bearer, check_json, read_body
@@ -147,16 +148,10 @@ class IngestRoutes:
         self, window: Maintenance, delivery: Delivery, endpoint: str, payload: Any, **extra: str
     ) -> web.Response:
         """Inside an announced maintenance window: recorded against the window, no incident opened."""
+        seconds = self._config.database_timeout.total_seconds()
         try:
-            await attach(
-                self._pool,
-                window.id,
-                endpoint,
-                delivery.route,
-                len(delivery.events),
-                payload,
-                self._config.database_timeout.total_seconds(),
-            )
+            async with bounded(self._pool, seconds) as conn:
+                await attach(conn, window.id, endpoint, delivery.route, len(delivery.events), payload, seconds)
         except DATABASE_ERRORS as err:
             if is_data_error(err):
                 raise unstorable(err) from None

@@ -8,6 +8,7 @@ import asyncpg
 
 from domain.status import Maintenance
 from receiver.config import DATABASE_ERRORS
+from receiver.database import bounded
 from stores.maintenance import windows
 
 REFRESH_SECONDS = 2.0
@@ -28,10 +29,12 @@ class MaintenanceWindows:
         now = datetime.now(UTC)
         if self._windows is None or time.monotonic() - self._read_at > REFRESH_SECONDS:
             try:
-                async with self._pool.acquire(timeout=self._timeout) as conn:
+                async with bounded(self._pool, self._timeout) as conn:
                     self._windows = await windows(conn, now)
                 self._read_at = time.monotonic()
             except DATABASE_ERRORS as err:
                 if self._windows is None:  # never read: cannot tell an alert from a maintenance one
                     raise MaintenanceUnavailable(f"maintenance windows cannot be read: {err}") from None
+                # the copy serves another REFRESH: while Postgres is away, not every request waits for it
+                self._read_at = time.monotonic()
         return next((w for w in self._windows if w.service == service and w.active(now)), None)

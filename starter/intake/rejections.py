@@ -1,7 +1,6 @@
 """Events refused because no agreement covers them are kept (stores/rejections.py), never dropped
 silently; when Postgres cannot take the row the sender is told to retry."""
 
-import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -9,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from receiver.config import DATABASE_ERRORS
+from receiver.database import bounded
 from stores import rejections
 
 
@@ -27,9 +27,9 @@ async def record_rejection(
     timeout: timedelta,
 ) -> None:
     try:
-        async with asyncio.timeout(timeout.total_seconds()):
+        async with bounded(pool, timeout.total_seconds()) as conn:
             await rejections.reject(
-                pool,
+                conn,
                 dedup_key=dedup_key,
                 source=source,
                 service=service,

@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 
 from receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.database import bounded
 from stores import catalog
 
 log = structlog.get_logger("receiver")
@@ -69,7 +70,11 @@ class ServiceDirectory:
         return found
 
     async def _current(self) -> list[CatalogService]:
-        if self._services is None or time.monotonic() - self._loaded_at > self._config.catalog_refresh.total_seconds():
+        now = time.monotonic()
+        stale = now - self._loaded_at > self._config.catalog_refresh.total_seconds()
+        # a copy that could not be refreshed serves on: while Postgres is away, not every request waits for it
+        retry = now - self._tried_at >= self._config.catalog_miss_refresh.total_seconds()
+        if self._services is None or (stale and retry):
             await self._reload()
         if self._services is None:
             raise CatalogUnavailable("the service catalog could not be read from Postgres")
@@ -88,8 +93,8 @@ class ServiceDirectory:
                 return  # another request reloaded it while this one waited for the lock
             self._tried_at = time.monotonic()
             try:
-                async with asyncio.timeout(self._config.database_timeout.total_seconds()):
-                    rows = await catalog.directory(self._pool)
+                async with bounded(self._pool, self._config.database_timeout.total_seconds()) as conn:
+                    rows = await catalog.directory(conn)
             except DATABASE_ERRORS as err:
                 log.warning(
                     "service catalog not readable; keeping the last copy",
