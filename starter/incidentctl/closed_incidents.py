@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.names import NOT_PEOPLE, incident_number, responders
+from starter.incidentctl.listing import record_fields
 from stores import incident_views
 
 ASSIGNED = re.compile(r"^assigned to [^/\s]+/(\S+)")
@@ -56,25 +57,7 @@ def view_from_record(row: Any, events: list[Any], changes: list[Any], history: b
     assigned = [m.group(1) for e in by_action.get("assign", []) if (m := ASSIGNED.match(e["detail"]))]
     people = [e["actor"] for e in events] + assigned + ([row["assignee"]] if row["assignee"] else [])
     view: dict[str, Any] = {
-        "number": row["number"],
-        "workflow_id": row["workflow_id"],
-        "state": row["state"],
-        "outcome": row["outcome"],
-        "priority": row["priority"],
-        "impact": row["impact"],
-        "urgency": row["urgency"],
-        "service": row["service"],
-        "category": row["category"],
-        "group": row["assignment_group"] or None,
-        "assignee": row["assignee"] or None,
-        "summary": row["summary"],
-        "source": row["source"],
-        "major": row["major"],
-        "logged_at": _iso(row["logged_at"]),
-        "acknowledged_at": _iso(row["acknowledged_at"]),
-        "restored_at": _iso(row["restored_at"]),
-        "resolved_at": _iso(row["resolved_at"]),
-        "closed_at": _iso(row["closed_at"]),
+        **record_fields(row),
         "caller": caller,
         "supplier": _supplier(row, register),
         "ci": None,

@@ -15,16 +15,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def incident_object(row: Any, now: datetime) -> dict[str, Any]:
-    """The contract's incident object (DESIGN section 5), from the record row."""
-    from domain.durations import format_duration
-
-    state, due = row["state"], row["restore_due"]
-    running = state in RESTORE_RUNNING and due is not None
+def record_fields(row: Any) -> dict[str, Any]:
+    """The incident object's fields that the record row holds as they are, in the contract's order."""
     return {
         "number": row["number"],
         "workflow_id": row["workflow_id"],
-        "state": state,
+        "state": row["state"],
         "outcome": row["outcome"],
         "priority": row["priority"],
         "impact": row["impact"],
@@ -41,6 +37,17 @@ def incident_object(row: Any, now: datetime) -> dict[str, Any]:
         "restored_at": _iso(row["restored_at"]),
         "resolved_at": _iso(row["resolved_at"]),
         "closed_at": _iso(row["closed_at"]),
+    }
+
+
+def incident_object(row: Any, now: datetime) -> dict[str, Any]:
+    """The contract's incident object (DESIGN section 5), from the record row."""
+    from domain.durations import format_duration
+
+    state, due = row["state"], row["restore_due"]
+    running = state in RESTORE_RUNNING and due is not None
+    return {
+        **record_fields(row),
         "previous_number": row["previous_number"],
         "alerts": {"occurrences": row["occurrences"]},
         "sla": {
