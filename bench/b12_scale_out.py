@@ -24,6 +24,7 @@ from typing import Any
 import aiohttp
 from aiosmtpd.controller import Controller
 
+from bench.b7_paging import page_delays
 from bench.report import percentile, say
 from tests.chaos import entry_points
 from tests.chaos.alerts import delivery
@@ -84,13 +85,7 @@ async def probes(urls: list[str], arrivals: Arrivals, count: int) -> list[float]
                 if answer.status != 202:
                     raise RuntimeError(f"receiver answered {answer.status}")
             await asyncio.sleep(0.5)
-    deadline = time.monotonic() + 60
-    while any(m not in arrivals.at for m in sent) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    missing = [m for m in sent if m not in arrivals.at]
-    if missing:
-        raise RuntimeError(f"{len(missing)} of {count} probes never paged by email")
-    return [arrivals.at[m] - sent[m] for m in sent]
+    return await page_delays(arrivals, sent, count)
 
 
 async def one_shape(net: Network, core: tuple[CorePostgres, CoreTemporal], arrivals: Arrivals, directory: Path,

@@ -65,6 +65,11 @@ async def probes(http: aiohttp.ClientSession, url: str, arrivals: Arrivals, coun
             if answer.status != 202:
                 raise RuntimeError(f"receiver answered {answer.status}")
         await asyncio.sleep(gap)
+    return await page_delays(arrivals, sent, count)
+
+
+async def page_delays(arrivals: Any, sent: dict[str, float], count: int) -> list[float]:
+    """Each probe's time from sending to its email, once every one arrived (a minute at most)."""
     deadline = time.monotonic() + 60
     while any(m not in arrivals.at for m in sent) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)

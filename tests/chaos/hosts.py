@@ -15,6 +15,7 @@ import asyncpg
 
 from tests.chaos import entry_points
 from tests.chaos.network import NET, Network
+from tests.reliability.stack import ChildProcess
 
 T = TypeVar("T")
 START_SECONDS = 60
@@ -34,52 +35,23 @@ async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float, w
     raise AssertionError(f"{what}: not within {timeout:.0f}s (last error: {last!r})")
 
 
-class HostProcess:
+class HostProcess(ChildProcess):
+    """A program on a namespace host: run through `ip netns exec HOST`, so it binds its host's address."""
+
     def __init__(self, network: Network, host: str, argv: list[str], env: Mapping[str, str], log_file: Path,
                  ready: str | None = None) -> None:  # fmt: skip
-        self.network, self.host, self.argv, self.env = network, host, argv, dict(env)
-        self.log_file, self.ready = log_file, ready
-        self.process: asyncio.subprocess.Process | None = None
-        self._offset = 0
+        super().__init__(argv, env, log_file, ready)
+        self.network, self.host = network, host
+
+    def command(self) -> list[str]:
+        return ["ip", "netns", "exec", self.network.namespace(self.host), *self.argv]
 
     async def start(self, timeout: float = START_SECONDS) -> "HostProcess":
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self._offset = self.log_file.stat().st_size if self.log_file.exists() else 0
-        with self.log_file.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                "ip", "netns", "exec", self.network.namespace(self.host), *self.argv, env=self.env,
-                cwd=entry_points.PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # fmt: skip
-        if self.ready is not None:
-
-            async def ready() -> bool:
-                if self.process is not None and self.process.returncode is not None:
-                    raise RuntimeError(f"exited {self.process.returncode}: {self.output()[-1500:]}")
-                return self.ready in self.output()
-
-            try:
-                await eventually(ready, timeout, f"{self.host}: {self.argv[-1]} says {self.ready!r}", every=0.1)
-            except BaseException:
-                await self.kill()
-                raise
+        await super().start(timeout)
         return self
 
-    def output(self) -> str:
-        with self.log_file.open("rb") as log:
-            log.seek(self._offset)
-            return log.read().decode(errors="replace")
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.returncode is None
-
-    async def kill(self) -> None:
-        """SIGKILL, as a host that vanishes: nothing flushed, no connection closed politely."""
-        if self.running:
-            assert self.process is not None
-            self.process.send_signal(signal.SIGKILL)
-            await self.process.wait()
-
-    async def stop(self, timeout: float = 30) -> None:
+    async def stop(self, timeout: float = 30) -> None:  # type: ignore[override]
+        """SIGTERM, then SIGKILL (ChildProcess.kill: a host that vanishes) if it has not gone in time."""
         if self.running:
             assert self.process is not None
             self.process.send_signal(signal.SIGTERM)

@@ -110,31 +110,43 @@ class PostgresServer:
 class ChildProcess:
     """A program of ours as a subprocess (output in a log file), killable and stoppable by signal."""
 
-    def __init__(self, argv: list[str], env: Mapping[str, str], log_file: Path, ready_line: str) -> None:
+    def __init__(self, argv: list[str], env: Mapping[str, str], log_file: Path, ready_line: str | None) -> None:
         self.argv, self.env, self.log_file, self.ready_line = argv, dict(env), log_file, ready_line
         self.process: asyncio.subprocess.Process | None = None
         self._offset = 0
 
+    def command(self) -> list[str]:
+        """What is executed: the program itself here; a subclass may run it through a wrapper."""
+        return self.argv
+
     async def start(self, timeout: float = 30) -> "ChildProcess":
+        """Start it and, when a ready line is given, wait until its output says it."""
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self._offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         with self.log_file.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                *self.argv, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                *self.command(), env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )  # fmt: skip
+        if self.ready_line is None:
+            return self
+        ready_line = self.ready_line
 
         async def ready() -> bool:
             if self.process is not None and self.process.returncode is not None:
                 raise RuntimeError(f"{self.argv[-1]} exited {self.process.returncode}:\n{self.output()[-2000:]}")
-            return self.ready_line in self.output()
+            return ready_line in self.output()
 
         try:
-            await eventually(ready, timeout, f"{self.argv[-1]} says {self.ready_line!r}", every=0.05)
+            await eventually(ready, timeout, f"{self.argv[-1]} says {ready_line!r}", every=0.05)
         except BaseException:
             await self.kill()
             raise
         return self
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
 
     def output(self) -> str:
         """What this run (since the last start) wrote."""
