@@ -29,6 +29,18 @@ class Settings:
     worker_metrics: str = ""  # host:port where the worker serves the SDK's Prometheus metrics; empty: none
     tls_cert: Path | None = None
     tls_key: Path | None = field(default=None, repr=False)
+    # The engineers' API (python -m api): where it listens, and where incidentctl finds it
+    api_host: str = "127.0.0.1"
+    api_port: int = 8081
+    api_url: str = "http://127.0.0.1:8081"
+    # OpenID Connect: the issuer whose access tokens the API accepts (empty: API tokens only), the audience
+    # they must name, the public client incidentctl's device login uses, the claim holding the user's IdP
+    # groups and how those groups map to roles ("sre-leads=incident_manager,audit=auditor")
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_client_id: str = ""
+    oidc_groups_claim: str = "groups"
+    oidc_role_map: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -49,4 +61,12 @@ class Settings:
             worker_metrics=env.get("INCIDENT_WORKER_METRICS", ""),
             tls_cert=Path(env["INCIDENT_TLS_CERT"]) if env.get("INCIDENT_TLS_CERT") else None,
             tls_key=Path(env["INCIDENT_TLS_KEY"]) if env.get("INCIDENT_TLS_KEY") else None,
+            api_host=env.get("INCIDENT_API_HOST", "127.0.0.1"),
+            api_port=int(env.get("INCIDENT_API_PORT", "8081")),
+            api_url=env.get("INCIDENT_API_URL", "http://127.0.0.1:8081").rstrip("/"),
+            oidc_issuer=env.get("INCIDENT_OIDC_ISSUER", ""),
+            oidc_audience=env.get("INCIDENT_OIDC_AUDIENCE", ""),
+            oidc_client_id=env.get("INCIDENT_OIDC_CLIENT_ID", ""),
+            oidc_groups_claim=env.get("INCIDENT_OIDC_GROUPS_CLAIM", "groups"),
+            oidc_role_map=env.get("INCIDENT_OIDC_ROLE_MAP", ""),
         )
