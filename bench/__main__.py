@@ -62,6 +62,7 @@ async def main() -> dict[str, Any]:
         b9_status_page,
         b10_forecast,
         b12_scale_out,
+        b14_api,
     )
     from bench.stack import start_stack
 
@@ -115,6 +116,8 @@ async def main() -> dict[str, Any]:
             )
         if "b8" in only:
             await _guarded("b8", results, lambda: b8_known_errors.run(stack))
+        if "b14" in only:
+            await _guarded("b14", results, lambda: b14_api.run(stack, PIPELINE_QUEUE, B3_ROUNDS, sizes["b6_listed"]))
     finally:
         await stack.close()
     if "b10" in only:  # no servers: after the stack is down
