@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from domain.durations import format_duration, parse_duration
+from domain.roles import Role
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -32,6 +33,7 @@ class Person(BaseModel):
     email: str = ""
     slack_webhook: str = ""  # a Slack-compatible incoming webhook that reaches this person
     webhook: str = ""  # a generic JSON webhook (a pager gateway, a phone bridge)
+    roles: list[Role] = []  # what they may do through the API (domain.roles); none written: responder
 
     @field_validator("time_zone")
     @classmethod
