@@ -41,6 +41,7 @@ class Settings:
     oidc_client_id: str = ""
     oidc_groups_claim: str = "groups"
     oidc_role_map: str = ""
+    oidc_subject_claim: str = "sub"  # the claim naming the person as oncall.toml does (sub, preferred_username, email)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -69,4 +70,5 @@ class Settings:
             oidc_client_id=env.get("INCIDENT_OIDC_CLIENT_ID", ""),
             oidc_groups_claim=env.get("INCIDENT_OIDC_GROUPS_CLAIM", "groups"),
             oidc_role_map=env.get("INCIDENT_OIDC_ROLE_MAP", ""),
+            oidc_subject_claim=env.get("INCIDENT_OIDC_SUBJECT_CLAIM", "sub"),
         )
