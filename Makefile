@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench browser widget clean chaos
+.PHONY: run test lint bench browser widget oidc-provider clean chaos
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m localstack
 
-test: $(STAMP) browser widget lint
+test: $(STAMP) browser widget oidc-provider lint
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -40,6 +40,17 @@ $(WIDGET)/node_modules/.package-lock.json: $(WIDGET)/package.json $(WIDGET)/pack
 	  { cd $(WIDGET) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; } || \
 	    echo "npm could not install the Statuspage widget: its test will skip"; \
 	else echo "npm is not installed: the Statuspage widget test will skip (apt-get install npm)"; fi
+
+# panva's certified OpenID provider (npm oidc-provider, at the version of the lock file) on loopback for
+# the API's sign-in tests (tests/e2e/test_api_authentication.py); where npm is missing they skip, saying why.
+OIDC_PROVIDER := tests/e2e/oidc_provider
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
+
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  { cd $(OIDC_PROVIDER) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; } || \
+	    echo "npm could not install oidc-provider: the OpenID Connect tests will skip"; \
+	else echo "npm is not installed: the OpenID Connect tests will skip (apt-get install npm)"; fi
 
 bench: $(STAMP)
 	$(PY) -m bench
