@@ -128,32 +128,38 @@ def seal(
     return AuditEntry(seq, at, actor, by, action, target, before, after, prev_hash, content_hash(unsealed))
 
 
-def first_break(entries: Iterable[AuditEntry], head: ChainHead | None = None) -> ChainBreak | None:
+def first_break(
+    entries: Iterable[AuditEntry], head: ChainHead | None = None, first_seq: int | None = 1
+) -> ChainBreak | None:
     """None when the chain holds. Entries are checked in the order given (an export's line order).
 
-    A chain starting at entry 1 must start from GENESIS; one starting later (an export `--since`) is
-    taken from its first entry's previous hash, which only an earlier export or the database can vouch
-    for. A gap in the numbers is reported as the first missing entry, removed: appends take their number
-    from the chain head in the same transaction, so the log has no gaps of its own."""
+    `first_seq` is the number the first entry must carry: 1 for the whole log, whose first entry follows
+    GENESIS; None for an export `--since` a time, taken from its first entry's number and previous hash,
+    which only an earlier export or the database can vouch for. A gap in the numbers is reported as the
+    first missing entry, removed: appends take their number from the chain head in the same transaction,
+    so the log has no gaps of its own. `head` (the database's chain head) makes the newest entries'
+    removal show, which a chain alone cannot."""
+    expected_seq = first_seq
+    expected_prev = GENESIS if first_seq == 1 else None
     previous: AuditEntry | None = None
     position = -1
     for position, entry in enumerate(entries):
+        seq = entry.seq if expected_seq is None else expected_seq
         if content_hash(entry) != entry.hash:
-            return ChainBreak(entry.seq, position, "altered", "was altered: its content does not match its hash", entry)
-        if previous is None:
-            if entry.seq == 1 and entry.prev_hash != GENESIS:
-                return ChainBreak(1, position, "altered", "was altered: the first entry must follow no entry", entry)
-        elif entry.prev_hash != previous.hash or entry.seq != previous.seq + 1:
-            if entry.seq > previous.seq + 1:
-                missing = previous.seq + 1
-                detail = f"was removed: entry {previous.seq} is followed by entry {entry.seq}"
-                return ChainBreak(missing, position, "removed", detail, None)
-            if entry.prev_hash != previous.hash:
-                detail = f"was altered or inserted: entry {entry.seq} after it does not chain to it"
-                return ChainBreak(previous.seq, position - 1, "altered", detail, previous)
-            detail = f"is out of place: it follows entry {previous.seq}"
+            return ChainBreak(seq, position, "altered", "was altered: its content does not match its hash", entry)
+        if entry.seq > seq:
+            after = f"entry {previous.seq} is followed by" if previous else "the log starts at"
+            return ChainBreak(seq, position, "removed", f"was removed: {after} entry {entry.seq}", None)
+        if expected_prev is not None and entry.prev_hash != expected_prev:
+            if previous is None:
+                return ChainBreak(seq, position, "altered", "was altered: it does not follow the chain's start", entry)
+            detail = f"was altered or inserted: entry {entry.seq} after it does not chain to it"
+            return ChainBreak(previous.seq, position - 1, "altered", detail, previous)
+        if entry.seq != seq:
+            detail = f"is out of place: it follows entry {previous.seq}" if previous else "is out of place"
             return ChainBreak(entry.seq, position, "out of place", detail, entry)
         previous = entry
+        expected_seq, expected_prev = entry.seq + 1, entry.hash
     if head is None:
         return None
     last_seq = previous.seq if previous else 0
