@@ -35,6 +35,12 @@ def read_catalog_file(path: Path) -> Catalog:
     raw = _toml(path)
     oncall_path = path.parent / raw.pop("oncall") if "oncall" in raw else None
     oncall = _toml(oncall_path) if oncall_path is not None else None
+    return catalog_of(path, raw, oncall_path, oncall)
+
+
+def catalog_of(path: Path, raw: dict, oncall_path: Path | None, oncall: dict | None) -> Catalog:  # type: ignore[type-arg]
+    """The catalog from the two files' contents, read elsewhere (incidentctl sends them to the API);
+    `path` and `oncall_path` only name them in the refusal."""
     try:
         return parse_catalog(raw, oncall)
     except OnCallError as err:
