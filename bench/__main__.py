@@ -61,6 +61,7 @@ async def main() -> dict[str, Any]:
         b8_known_errors,
         b9_status_page,
         b10_forecast,
+        b11_record,
         b12_scale_out,
         b14_api,
     )
@@ -68,7 +69,8 @@ async def main() -> dict[str, Any]:
 
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
     only = {
-        name.strip().lower() for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b12").split(",")
+        name.strip().lower()
+        for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11,b12").split(",")
     }
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
@@ -116,6 +118,8 @@ async def main() -> dict[str, Any]:
             )
         if "b8" in only:
             await _guarded("b8", results, lambda: b8_known_errors.run(stack))
+        if "b11" in only:  # last on this stack: it grows the record to 300,000 incidents
+            await _guarded("b11", results, lambda: b11_record.run(stack, PIPELINE_QUEUE, scale))
         if "b14" in only:
             await _guarded("b14", results, lambda: b14_api.run(stack, PIPELINE_QUEUE, B3_ROUNDS, sizes["b6_listed"]))
     finally:
