@@ -34,6 +34,14 @@ async def _run(ctx: "Context", args: argparse.Namespace) -> int:
         return await actions.report(ctx, args)
     if args.command == "list":
         return await actions.list_(ctx, args)
+    if args.command in ("login", "logout", "whoami"):
+        from starter.incidentctl import login_commands
+
+        return await login_commands.run(ctx, args)
+    if args.command == "token":
+        from starter.incidentctl import token_commands
+
+        return await token_commands.run(ctx, args)
     if args.command == "oncall":
         from starter.incidentctl import oncall_commands
 

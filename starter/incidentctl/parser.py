@@ -214,6 +214,12 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
 
     add_forecast(sub, common)
 
+    from starter.incidentctl.login_commands import add_parser as add_login
+    from starter.incidentctl.token_commands import add_parser as add_tokens
+
+    add_login(sub, common)
+    add_tokens(sub, common)
+
     p = sub.add_parser("completion", help='print a shell completion script: eval "$(incidentctl completion bash)"')
     p.add_argument("shell", choices=("bash",))
     return parser
