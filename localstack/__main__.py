@@ -66,6 +66,16 @@ async def _migrate(database_url: str) -> None:
         await pool.close()
 
 
+def _sign_in_locally(env: dict[str, str]) -> None:
+    from localstack.local_identity import provision_local_admin
+    from runtime.settings import Settings
+
+    api_url = Settings.from_env(env).api_url
+    signed_in = asyncio.run(provision_local_admin(env["INCIDENT_DATABASE_URL"], env, api_url))
+    if signed_in is not None:
+        print(f"incidentctl     acts as {signed_in[0]} (local admin token in {signed_in[1]})", flush=True)
+
+
 def main() -> int:
     env = dict(os.environ)
     # a second stack beside the usual one (make bench, B5): its own data directory and ports
@@ -92,6 +102,7 @@ def main() -> int:
     # The receiver serves the status page from the schema as soon as it starts: migrate before either
     # program starts, so "Ready." means ready (the worker's own migration at start is then a no-op).
     asyncio.run(_migrate(env["INCIDENT_DATABASE_URL"]))
+    _sign_in_locally(env)
     temporal = start_dev_server(data / "temporal.db", temporal_port, ui_port, data / "temporal.log")
     asyncio.run(keep_closed_histories(env["TEMPORAL_ADDRESS"], env.get("TEMPORAL_NAMESPACE") or "default"))
     print(

@@ -2,6 +2,7 @@
 data directory, says where each part is, answers there, and stops cleanly on Ctrl-C (it runs
 `python -m localstack`; the B5 bench times it through make itself)."""
 
+import json
 import os
 import re
 import signal
@@ -26,7 +27,9 @@ def test_make_run_starts_every_part_says_where_it_is_and_stops_cleanly_on_ctrl_c
     ports = {name: free_port() for name in ("INCIDENT_TEMPORAL_PORT", "INCIDENT_UI_PORT", "INCIDENT_POSTGRES_PORT",
                                             "INCIDENT_RECEIVER_PORT")}  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "INCIDENT_"))}
-    env.update({k: str(v) for k, v in ports.items()}, INCIDENT_DATA_DIR=str(tmp_path / "data"))
+    # XDG_CONFIG_HOME: the local admin token it provisions lands here, not in the runner's home
+    env.update({k: str(v) for k, v in ports.items()}, INCIDENT_DATA_DIR=str(tmp_path / "data"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))  # fmt: skip
     # its own session, so SIGINT reaches the stack as Ctrl-C in a terminal does
     stack = subprocess.Popen([sys.executable, "-m", "localstack"], cwd=PROJECT_ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
@@ -46,6 +49,9 @@ def test_make_run_starts_every_part_says_where_it_is_and_stops_cleanly_on_ctrl_c
             and f"Web UI http://localhost:{ports['INCIDENT_UI_PORT']}" in said
         )
         assert answers(f"{receiver}/healthz") == answers(f"{receiver}/status") == 200
+        kept = tmp_path / "config" / "incidentctl" / "credentials.json"  # incidentctl needs no login
+        assert kept.stat().st_mode & 0o777 == 0o600
+        assert [entry["kind"] for entry in json.loads(kept.read_text()).values()] == ["api_token"]
         assert answers(f"http://127.0.0.1:{ports['INCIDENT_UI_PORT']}/") == 200
         # closed incidents stay as long as compose keeps them (2160h), asked as an operator asks
         described = subprocess.run([str(temporal_binary()), "operator", "namespace", "describe", "--namespace",
