@@ -1,6 +1,11 @@
 """The receiver's durable intake, `alert_inbox`: one row per delivery, committed before its 2xx and
 deleted once its incident took it. Rows are per channel (the Temporal address, namespace and task
-queue they go to), and one forwarder per channel reads them, under a session-level advisory lock."""
+queue they go to), and one forwarder per channel reads them, under a session-level advisory lock.
+Every insert notifies (NOTIFY alert_inbox, the channel as payload, delivered at commit), so the
+forwarder learns of rows another receiver wrote at once, not at its next poll."""
+
+import asyncio
+from collections.abc import Callable
 
 import asyncpg
 
@@ -10,17 +15,38 @@ from stores import rejections
 # seq, so seqs commit in order even with several receivers on one channel: the forwarder, reading
 # committed rows by seq, never forwards a row before an older one that is still being written.
 INSERT = (
-    "INSERT INTO alert_inbox (channel, workflow_id, delivery)"
+    "WITH stored AS (INSERT INTO alert_inbox (channel, workflow_id, delivery)"
     " SELECT $1, row.workflow_id, row.delivery"
     " FROM (SELECT pg_advisory_xact_lock(7234, hashtext($1))) AS in_order,"
-    " unnest($2::text[], $3::jsonb[]) AS row(workflow_id, delivery)"
+    " unnest($2::text[], $3::jsonb[]) AS row(workflow_id, delivery))"
+    " SELECT pg_notify('alert_inbox', $1)"
 )
+NEW_ROWS = "alert_inbox"  # the notification channel: one for every inbox channel, told apart by the payload
 _LEADER_LOCK = 7_233  # any constant; with the channel's hash, one forwarder per channel
 
 
 async def put(db: asyncpg.Pool | asyncpg.Connection, channel: str, routes: list[str], deliveries: list[str]) -> None:
-    """One row per delivery (its route and its JSON document), in one statement."""
+    """One row per delivery (its route and its JSON document), in one statement; listeners hear of it at commit."""
     await db.execute(INSERT, channel, routes, deliveries)
+
+
+Listener = Callable[[object, int, str, str], None]
+
+
+async def listen(conn: asyncpg.Connection, channel: str, on_new_rows: Callable[[], None], timeout: float) -> Listener:
+    """Call `on_new_rows` whenever rows of `channel` are committed, by any receiver, until stop_listening
+    (or the session's end)."""
+
+    def heard(_conn: object, _pid: int, _name: str, payload: str) -> None:
+        if payload == channel:
+            on_new_rows()
+
+    await asyncio.wait_for(conn.add_listener(NEW_ROWS, heard), timeout)
+    return heard
+
+
+async def stop_listening(conn: asyncpg.Connection, listener: Listener, timeout: float) -> None:
+    await asyncio.wait_for(conn.remove_listener(NEW_ROWS, listener), timeout)
 
 
 async def oldest(

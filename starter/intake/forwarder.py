@@ -20,6 +20,9 @@ next call (`_forward_continuously`).
   address, namespace and task queue the rows go to) makes one of them the forwarder; the others
   only write rows, and take over when its session ends. The leader reads and deletes on the
   session that holds the lock, so a leader whose session was cut stops at its next statement.
+- The leader hears of new rows at once, whichever receiver wrote them: its session LISTENs to the
+  inbox's notifications (every insert sends one at commit), and its own receiver also calls wake().
+  The poll (IDLE_POLL_SECONDS) stays as the fallback for a notification that never came.
 """
 
 import asyncio
@@ -51,7 +54,7 @@ GATHER_SECONDS = 0.02  # calls ending this close together share a read and a del
 # (a call per completion costs the receiver's intake: make bench B2); a new incident's first call never
 # waits (B7).
 ROUTE_GAP_SECONDS = 0.25
-IDLE_POLL_SECONDS = 1.0  # rows written by another receiver are found at least this often
+IDLE_POLL_SECONDS = 1.0  # rows are found at least this often, even if their notification was missed
 STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in the inbox
 assert ROWS_PER_INCIDENT < INBOX_MEMORY, "a re-sent pass must stay within what the workflow remembers"
 
@@ -144,6 +147,7 @@ class InboxForwarder:
             if self._stopped.is_set():
                 return
             await self._pause(IDLE_POLL_SECONDS)  # another receiver forwards
+        listener = await inbox.listen(conn, self._channel, self.wake, self._timeout)  # before the first read
         try:
             while not self._stopped.is_set():
                 try:
@@ -153,6 +157,7 @@ class InboxForwarder:
                     await self._pause(self._backoff, on_new_rows=False)  # new rows must not make it hammer
         finally:
             if not conn.is_closed():
+                await inbox.stop_listening(conn, listener, self._timeout)
                 await inbox.stop_leading(conn, self._channel, self._timeout)
 
     async def _forward_continuously(self, leader: asyncpg.Connection) -> None:

@@ -20,6 +20,7 @@ from temporalio.client import Client
 from domain.alerts import AlertEvent
 from receiver.config import ReceiverConfig
 from receiver.metrics import Metrics
+from starter.intake import forwarder as forwarder_module
 from starter.intake import inbox_rows
 from starter.intake.alertmanager import delivery_from_webhook
 from starter.intake.deliveries import Delivery
@@ -163,6 +164,25 @@ async def test_of_two_receivers_on_one_channel_one_forwards_and_the_other_takes_
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_rows_another_receiver_commits_reach_the_forwarding_one_at_once_not_at_its_next_poll(
+    by_hand: ByHand, dev_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forwarder_module, "IDLE_POLL_SECONDS", 3600.0)  # from now on only a notification wakes it
+    metrics = Metrics()
+    leader = InboxForwarder(by_hand.pool, by_hand.channel, TemporalFeed(dev_client, AlertRoutes(by_hand.pool, by_hand.channel, 5.0), by_hand.config, metrics),
+                            by_hand.config, metrics)  # fmt: skip
+    leader.start()
+    try:
+        # by_hand.inbox stands for the other receiver: its commits call no wake() of this forwarder
+        await by_hand.inbox.put(by_hand.delivery(fresh_group()))
+        await inbox_drained(by_hand.pool, by_hand.channel)  # it leads, and waits for its next poll in an hour
+        await by_hand.inbox.put(by_hand.delivery(fresh_group()))
+        await inbox_drained(by_hand.pool, by_hand.channel)
+        assert sum(metrics.forwarded.values()) == 2
+    finally:
+        await leader.stop()
 
 
 def test_a_call_carries_at_most_a_thousand_events_and_a_megabyte_and_a_bigger_row_goes_alone() -> None:
