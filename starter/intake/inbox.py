@@ -6,10 +6,16 @@
 Requests arriving together share one INSERT and one commit (the Coalescer on a single lane:
 while one insert commits, the next requests wait and then go in together), so a storm costs
 Postgres a commit per batch, not per request. The forwarder (forwarder.py) takes it from there.
+
+Each delivery has its answer within the database timeout of its arrival, the wait behind an earlier
+batch included: a batch's insert gets what is left of its oldest delivery's time. Against a cut or
+hung database the requests queued behind a timing-out insert answer 503 with it, not one timeout later.
 """
 
+import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -48,16 +54,23 @@ def decode(document: str) -> Delivery:
     return DELIVERY.validate_python(json.loads(document))
 
 
+@dataclass(frozen=True)
+class _Queued:
+    delivery: Delivery
+    answer_by: float  # the event loop's clock: stored by then, or refused
+
+
 class Inbox:
     def __init__(self, pool: asyncpg.Pool, channel: str, config: ReceiverConfig, on_commit: Callable[[], None]) -> None:
         self._pool = pool
         self._channel = channel
         self._timeout = config.database_timeout.total_seconds()
         self._on_commit = on_commit
-        self._lane: Coalescer[Delivery, dict[int, str]] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
+        self._lane: Coalescer[_Queued, dict[int, str]] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
 
     async def put(self, delivery: Delivery) -> None:
-        refused = await self._lane.submit(_LANE, delivery)
+        answer_by = asyncio.get_running_loop().time() + self._timeout
+        refused = await self._lane.submit(_LANE, _Queued(delivery, answer_by))
         if id(delivery) in refused:
             raise InboxRefused(refused[id(delivery)])
 
@@ -65,11 +78,15 @@ class Inbox:
         """Refuse new deliveries (CoalescerClosed), then wait for the inserts in flight."""
         await self._lane.close()
 
-    async def _insert(self, _lane: str, deliveries: list[Delivery]) -> dict[int, str]:
+    async def _insert(self, _lane: str, queued: list[_Queued]) -> dict[int, str]:
         """Commit the batch; returns the deliveries (by id()) Postgres refused as data, and why."""
+        deliveries = [q.delivery for q in queued]
+        seconds_left = min(q.answer_by for q in queued) - asyncio.get_running_loop().time()
         refused: dict[int, str] = {}
         try:
-            async with bounded(self._pool, self._timeout) as conn:
+            if seconds_left <= 0:
+                raise TimeoutError("its database timeout passed while it waited behind an earlier insert")
+            async with bounded(self._pool, seconds_left) as conn:
                 try:
                     await inbox.put(conn, self._channel, [d.route for d in deliveries], [encode(d) for d in deliveries])
                 except DATABASE_ERRORS as err:
