@@ -13,7 +13,7 @@ from api.audit_trail import record
 from domain.names import unknown_name
 from operations.outcomes import InvalidInput, UnknownName
 from stores.catalog import agreements as stored_agreements
-from stores.catalog_file import CatalogFileError, catalog_of, load_catalog_on
+from stores.catalog_file import CatalogFileError, catalog_from_texts, load_catalog_on
 from stores.known_errors import every_one
 
 
@@ -50,15 +50,14 @@ async def shown(pool: asyncpg.Pool, service: str | None) -> dict[str, Any]:
 async def reload(
     pool: asyncpg.Pool,
     file: str,
-    content: dict[str, Any],
-    oncall_file: str | None,
-    oncall: dict[str, Any] | None,
+    text: str,
+    oncall_text: str | None,
     actor: str,
     by: str | None,
 ) -> dict[str, Any]:
     """Load the catalog the file's content states; what changed per service. Re-loading changes nothing."""
     try:
-        catalog = catalog_of(Path(file), dict(content), Path(oncall_file) if oncall_file else None, oncall)
+        catalog = catalog_from_texts(Path(file), text, oncall_text)
     except CatalogFileError as err:
         raise InvalidInput(f"{err}; nothing changed, the loaded catalog stays in force") from None
     async with pool.acquire() as conn, conn.transaction():

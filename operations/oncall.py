@@ -44,12 +44,12 @@ async def who(pool: asyncpg.Pool, group: str | None, at: datetime | None) -> lis
 
 
 async def shifts_ahead(pool: asyncpg.Pool, group: str, start: datetime | None, days: int) -> list[dict[str, Any]]:
-    if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"--days must be 1 to {MAX_DAYS} (got {days})")
     start = start or datetime.now(UTC)
     end = start + timedelta(days=days)
     async with pool.acquire() as conn:
         await _known_group(conn, group)
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidInput(f"--days must be 1 to {MAX_DAYS} (got {days})")
         schedule = await store.fetch_schedule(conn, group, start, end)
     return [
         {"person": s.person, "from": s.start, "to": s.end, "source": s.source} for s in shifts(schedule, start, end)

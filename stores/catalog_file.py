@@ -21,10 +21,15 @@ class CatalogFileError(ValueError):
 
 def _toml(path: Path) -> dict:  # type: ignore[type-arg]
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise CatalogFileError(f"{path}: cannot be read: {err.strerror or err}") from None
+    return _parsed(path, text)
+
+
+def _parsed(path: Path, text: str) -> dict:  # type: ignore[type-arg]
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise CatalogFileError(f"{path}: not valid TOML: {err}") from None
 
@@ -38,9 +43,19 @@ def read_catalog_file(path: Path) -> Catalog:
     return catalog_of(path, raw, oncall_path, oncall)
 
 
+def catalog_from_texts(path: Path, text: str, oncall_text: str | None) -> Catalog:
+    """The catalog from its files' texts, read elsewhere (incidentctl reads them and sends them to the
+    API); `path` names the catalog file in refusals, and the oncall file it names is relative to it."""
+    raw = _parsed(path, text)
+    oncall_path = path.parent / raw.pop("oncall") if "oncall" in raw else None
+    if oncall_path is not None and oncall_text is None:
+        raise CatalogFileError(f"{oncall_path}: cannot be read: its text was not sent with the catalog")
+    oncall = _parsed(oncall_path, oncall_text) if oncall_path is not None and oncall_text is not None else None
+    return catalog_of(path, raw, oncall_path, oncall)
+
+
 def catalog_of(path: Path, raw: dict, oncall_path: Path | None, oncall: dict | None) -> Catalog:  # type: ignore[type-arg]
-    """The catalog from the two files' contents, read elsewhere (incidentctl sends them to the API);
-    `path` and `oncall_path` only name them in the refusal."""
+    """The catalog from the two files' parsed contents; `path` and `oncall_path` name them in refusals."""
     try:
         return parse_catalog(raw, oncall)
     except OnCallError as err:

@@ -64,10 +64,9 @@ class Catalog(BaseModel):
 
 class ReloadRequest(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
-    file: str = Field(description="the catalog file's name, as refusals name it")
-    catalog: dict[str, Any] = Field(description="the catalog file's content (its TOML as JSON), without `oncall`")
-    oncall_file: str | None = Field(default=None, description="the oncall file the catalog names")
-    oncall: dict[str, Any] | None = Field(default=None, description="its content")
+    file: str = Field(description="the catalog file's name: refusals name it, and its `oncall` file is beside it")
+    text: str = Field(max_length=2_000_000, description="the catalog file's text (TOML)")
+    oncall_text: str | None = Field(default=None, max_length=2_000_000, description="the oncall file it names")
     as_name: str | None = Field(default=None, alias="as")
 
 
@@ -142,6 +141,6 @@ async def reload(
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, body.as_name)
     try:
-        return await catalog.reload(_pool(request), body.file, body.catalog, body.oncall_file, body.oncall, actor, by)
+        return await catalog.reload(_pool(request), body.file, body.text, body.oncall_text, actor, by)
     except NotDone as err:
         raise problem_of(err) from None

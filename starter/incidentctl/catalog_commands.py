@@ -5,80 +5,65 @@ changes nothing (the previous agreements stay in force) and the refusal names th
 field and why. Re-loading the same file changes nothing. Incidents already open keep the
 agreement they were logged under (each workflow holds its own copy); new incidents, the
 receiver (within its catalog refresh, 30 s) and the worker's registrations use the new one.
+
+The files are read here, where the person is, and sent to the API (POST /v1/catalog/reload), which
+validates and loads them.
 """
 
 import argparse
-import json
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from domain.names import unknown_name
 from starter.incidentctl import render
 from starter.incidentctl.errors import Refused
 
 if TYPE_CHECKING:
     from starter.incidentctl.context import Context
 
+KEPT = "nothing changed, the loaded catalog stays in force"
+
 
 async def run(ctx: "Context", args: argparse.Namespace) -> int:
     if args.catalog_command == "reload":
-        return await reload(ctx, args, Path(args.file) if args.file else ctx.settings.catalog_path)
-    return await show(ctx, args)
+        return reload(ctx, args, Path(args.file) if args.file else ctx.settings.catalog_path)
+    return show(ctx, args)
 
 
-async def reload(ctx: "Context", args: argparse.Namespace, path: Path) -> int:
-    from stores.catalog_file import CatalogFileError, load_catalog_on, read_catalog_file
-
+def _read(path: Path) -> tuple[str, dict[str, Any]]:
+    """Read and parsed here, validated by the API: a file that cannot be read or parsed needs no server."""
     try:
-        catalog = read_catalog_file(path)  # before connecting: a bad file needs no database
-    except CatalogFileError as err:
-        raise Refused(f"{err}; nothing changed, the loaded catalog stays in force") from None
-    async with ctx.database() as conn:
-        before = await _agreements(conn)
-        await load_catalog_on(conn, catalog)
-        after = await _agreements(conn)
-    changes = {name: _change(before.get(name), after[name]) for name in after}
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise Refused(f"{path}: cannot be read: {err.strerror or err}; {KEPT}") from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise Refused(f"{path}: not valid TOML: {err}; {KEPT}") from None
+
+
+def reload(ctx: "Context", args: argparse.Namespace, path: Path) -> int:
+    text, content = _read(path)
+    oncall_text = _read(path.parent / content["oncall"])[0] if "oncall" in content else None
+    body = {"file": str(path), "text": text, "oncall_text": oncall_text, "as": args.actor}
+    answer = ctx.api().post("/v1/catalog/reload", json=body)
+    changes = answer["services"]
     if args.output == "json":
-        render.emit_json({"file": str(path), "services": changes, "known_errors": len(catalog.known_errors)})
+        render.emit_json({"file": str(path), "services": changes, "known_errors": answer["known_errors"]})
         return 0
     for name, change in sorted(changes.items()):
         print(f"{name:<16} {change}")
     touched = sum(1 for c in changes.values() if not c.startswith("unchanged"))
     print(
-        f"{path}: {len(catalog.services)} services, {len(catalog.known_errors)} known errors;"
+        f"{path}: {answer['services_in_file']} services, {answer['known_errors']} known errors;"
         f" {touched} changed" + ("" if touched else " (already loaded)")
     )
     return 0
 
 
-def _change(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
-    if after.get("withdrawn"):
-        return "unchanged (withdrawn)" if before and before.get("withdrawn") else "withdrawn: no new incidents"
-    if before is None:
-        return "added"
-    return "unchanged" if before == after else "changed"
-
-
-async def _agreements(conn: Any) -> dict[str, dict[str, Any]]:
-    from stores.catalog import agreements
-
-    rows = await agreements(conn)
-    return {r["name"]: {**json.loads(r["agreement"]), "notifications": json.loads(r["notifications"])} for r in rows}
-
-
-async def show(ctx: "Context", args: argparse.Namespace) -> int:
-    from stores.known_errors import every_one
-
-    async with ctx.database() as conn:
-        agreements = await _agreements(conn)
-        known = await every_one(conn)
-    for entry in agreements.values():
-        entry.pop("notifications", None)  # webhook URLs are credentials
-    if args.service is not None:
-        if args.service not in agreements:
-            raise Refused(unknown_name("a service of the catalog", args.service, list(agreements)))
-        agreements = {args.service: agreements[args.service]}
-    errors = [dict(r) | {"match": json.loads(r["match"])} for r in known if r["service"] in agreements]
+def show(ctx: "Context", args: argparse.Namespace) -> int:
+    shown = ctx.api().get("/v1/catalog", query={"service": args.service})
+    agreements, errors = shown["services"], shown["known_errors"]
     if args.output == "json":
         render.emit_json({"services": agreements, "known_errors": errors})
         return 0

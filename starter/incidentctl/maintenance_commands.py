@@ -7,11 +7,11 @@ are recorded against the window and open no incident.
 """
 
 import argparse
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from domain.names import unknown_name
 from starter.incidentctl import render, when
-from starter.incidentctl.errors import Refused
+from starter.incidentctl.paged import every
 
 if TYPE_CHECKING:
     from starter.incidentctl.context import Context
@@ -39,82 +39,55 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 async def run(ctx: "Context", args: argparse.Namespace) -> int:
-    from stores.maintenance import MaintenanceRefused
-
-    async with ctx.database() as conn:
-        try:
-            if args.maintenance_command == "add":
-                return await _add(args, conn)
-            if args.maintenance_command == "cancel":
-                return await _cancel(args, conn)
-            return await _list(args, conn)
-        except MaintenanceRefused as err:
-            raise Refused(str(err)) from None
+    api = ctx.api()
+    if args.maintenance_command == "add":
+        return _add(args, api)
+    if args.maintenance_command == "cancel":
+        return _cancel(args, api)
+    return _list(args, api)
 
 
-async def _add(args: argparse.Namespace, conn: Any) -> int:
-    from stores.catalog import agreed_services
-    from stores.maintenance import add
-
-    services = await agreed_services(conn)
-    if args.service not in services:
-        raise Refused(unknown_name("a service", args.service, services))
+def _add(args: argparse.Namespace, api: Any) -> int:
     zone = when.zone(args)
-    window = await add(
-        conn,
-        args.service,
-        when.instant(args.start, zone, "--from"),
-        when.instant(args.end, zone, "--to"),
-        args.summary,
-        args.actor,
-    )
+    start, end = when.instant(args.start, zone, "--from"), when.instant(args.end, zone, "--to")
+    body = {"service": args.service, "from": start.isoformat(), "to": end.isoformat(), "summary": args.summary}
+    window = _row(api.post("/v1/maintenance", json={**body, "as": args.actor}))
     if args.output == "json":
-        render.emit_json(_row(window, 0))
+        render.emit_json(window)
         return 0
     print(
-        f"maintenance {window.id}: {window.service} from {when.shown(window.starts_at, zone)} to"
-        f" {when.shown(window.ends_at, zone)}: {window.summary} (on the status page; alerts inside"
+        f"maintenance {window['id']}: {window['service']} from {when.shown(_at(window['from']), zone)} to"
+        f" {when.shown(_at(window['to']), zone)}: {window['summary']} (on the status page; alerts inside"
         " it open no incident)"
     )
     return 0
 
 
-async def _cancel(args: argparse.Namespace, conn: Any) -> int:
-    from stores.maintenance import cancel
-
-    window = await cancel(conn, args.id, args.actor)
-    print(f"maintenance {window.id} cancelled: {window.service} alerts open incidents again")
+def _cancel(args: argparse.Namespace, api: Any) -> int:
+    window = api.delete(f"/v1/maintenance/{args.id}", query={"as": args.actor})
+    print(f"maintenance {window['id']} cancelled: {window['service']} alerts open incidents again")
     return 0
 
 
-async def _list(args: argparse.Namespace, conn: Any) -> int:
-    from datetime import UTC, datetime
-
-    from stores.maintenance import events_taken, windows
-
-    listed = await windows(conn, datetime.now(UTC))
-    counts = await events_taken(conn, [w.id for w in listed])
-    rows = [_row(w, counts.get(w.id, 0)) for w in listed]
+def _list(args: argparse.Namespace, api: Any) -> int:
+    rows = [_row(w) for w in every(api, "/v1/maintenance")]
     if args.output == "json":
         render.emit_json(rows)
         return 0
     zone = when.zone(args)
     if not rows:
         print("no maintenance windows current or ahead")
-    for w in listed:
+    for w in rows:
         print(
-            f"{w.id:<5} {w.service:<12} {when.shown(w.starts_at, zone)} - "
-            f"{when.shown(w.ends_at, zone)}  {w.summary}  ({counts.get(w.id, 0)} alerts taken)"
+            f"{w['id']:<5} {w['service']:<12} {when.shown(_at(w['from']), zone)} - "
+            f"{when.shown(_at(w['to']), zone)}  {w['summary']}  ({w['events']} alerts taken)"
         )
     return 0
 
 
-def _row(window: Any, events: int) -> dict[str, Any]:
-    return {
-        "id": window.id,
-        "service": window.service,
-        "from": window.starts_at.isoformat(),
-        "to": window.ends_at.isoformat(),
-        "summary": window.summary,
-        "events": events,
-    }
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _row(window: dict[str, Any]) -> dict[str, Any]:
+    return {**window, "from": when.iso(window["from"]), "to": when.iso(window["to"])}

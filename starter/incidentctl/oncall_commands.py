@@ -7,17 +7,19 @@
     oncall remove-override ID [--reason TEXT]
 
 Times are shown in the viewer's time zone (--tz, default this machine's) and read in it when they
-carry no offset (2026-12-24T18:00, or with one: 2026-12-24T18:00+01:00). From the record in
-Postgres: the schedules as loaded from oncall.toml, and the run-time overrides.
+carry no offset (2026-12-24T18:00, or with one: 2026-12-24T18:00+01:00). Through the API (/v1/oncall):
+the schedules as loaded from oncall.toml, and the run-time overrides.
 """
 
 import argparse
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from domain.names import unknown_name
 from starter.incidentctl import render, when
 from starter.incidentctl.errors import Refused
+from starter.incidentctl.paged import every
+from starter.incidentctl.when import iso
 
 if TYPE_CHECKING:
     from starter.incidentctl.context import Context
@@ -55,36 +57,27 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 async def run(ctx: "Context", args: argparse.Namespace) -> int:
-    from stores.oncall import fetch_schedule, schedule_names
-
     zone = when.zone(args)
-    async with ctx.database() as conn:
-        names = await schedule_names(conn)
-        group = getattr(args, "group", None)
-        if group is not None and group not in names:
-            raise Refused(unknown_name("a group with an on-call schedule", group, names))
-        if args.oncall_command == "who":
-            return await _who(args, conn, [group] if group else names, zone, fetch_schedule)
-        if args.oncall_command == "shifts":
-            return await _shifts(args, conn, zone, fetch_schedule)
-        if args.oncall_command == "override":
-            return await _override(args, conn, zone)
-        if args.oncall_command == "overrides":
-            return await _overrides(args, conn, zone)
-        return await _remove(args, conn)
+    if args.oncall_command == "remove-override" and not args.id.isdigit():
+        raise Refused(f"the override id is a number (got {args.id!r}); `incidentctl oncall overrides GROUP` lists them")
+    api = ctx.api()
+    if args.oncall_command == "who":
+        return _who(args, api, zone)
+    if args.oncall_command == "shifts":
+        return _shifts(args, api, zone)
+    if args.oncall_command == "override":
+        return _override(args, api, zone)
+    if args.oncall_command == "overrides":
+        return _overrides(args, api, zone)
+    return _remove(args, api)
 
 
-async def _who(args: argparse.Namespace, conn: Any, groups: list[str], zone: tzinfo, fetch: Any) -> int:
-    from domain.oncall import next_change, on_call
-
+def _who(args: argparse.Namespace, api: Any, zone: tzinfo) -> int:
     at = when.instant(args.at, zone, "--at")
-    rows = []
-    for group in groups:
-        schedule = await fetch(conn, group, at - timedelta(days=1), at + timedelta(days=32))
-        now, until = on_call(schedule, at), next_change(schedule, at)
-        rows.append(
-            {"group": group, "person": now.person, "source": now.source, "until": until.isoformat() if until else None}
-        )
+    found = every(api, "/v1/oncall/who", group=args.group, at=at.isoformat())
+    rows = [
+        {"group": r["group"], "person": r["person"], "source": r["source"], "until": iso(r["until"])} for r in found
+    ]
     if args.output == "json":
         render.emit_json(rows)
         return 0
@@ -95,88 +88,62 @@ async def _who(args: argparse.Namespace, conn: Any, groups: list[str], zone: tzi
     return 0
 
 
-async def _shifts(args: argparse.Namespace, conn: Any, zone: tzinfo, fetch: Any) -> int:
-    from domain.oncall import shifts
-
-    if not 1 <= args.days <= 400:
-        raise Refused(f"--days must be 1 to 400 (got {args.days})")
+def _shifts(args: argparse.Namespace, api: Any, zone: tzinfo) -> int:
     start = when.instant(args.start, zone, "--from")
-    end = start + timedelta(days=args.days)
-    cut = shifts(await fetch(conn, args.group, start, end), start, end)
-    rows = [{"person": s.person, "from": s.start.isoformat(), "to": s.end.isoformat(), "source": s.source} for s in cut]
+    found = every(
+        api, f"/v1/oncall/schedules/{quote(args.group)}/shifts", days=args.days, **{"from": start.isoformat()}
+    )
+    rows = [{"person": s["person"], "from": iso(s["from"]), "to": iso(s["to"]), "source": s["source"]} for s in found]
     if args.output == "json":
         render.emit_json(rows)
         return 0
     print(f"{'WHO':<14} {'FROM':<22} {'TO':<22} SOURCE")
-    for s in cut:
-        print(f"{s.person or 'NOBODY':<14} {when.shown(s.start, zone):<22} {when.shown(s.end, zone):<22} {s.source}")
+    for s in rows:
+        start, end = datetime.fromisoformat(s["from"]), datetime.fromisoformat(s["to"])
+        print(f"{s['person'] or 'NOBODY':<14} {when.shown(start, zone):<22} {when.shown(end, zone):<22} {s['source']}")
     return 0
 
 
-async def _override(args: argparse.Namespace, conn: Any, zone: tzinfo) -> int:
-    from stores.oncall import add_override, fetch_person, people_names
-
+def _override(args: argparse.Namespace, api: Any, zone: tzinfo) -> int:
     start, end = when.instant(args.start, zone, "--from"), when.instant(args.end, zone, "--to")
-    if end <= start:
-        raise Refused(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})")
-    if await fetch_person(conn, args.person) is None:
-        raise Refused(unknown_name("a person of oncall.toml", args.person, await people_names(conn)))
-    override_id = await add_override(conn, args.group, args.person, start, end, args.reason, args.actor)
+    body = {"person": args.person, "from": start.isoformat(), "to": end.isoformat(), "reason": args.reason}
+    made = api.post(f"/v1/oncall/schedules/{quote(args.group)}/overrides", json={**body, "as": args.actor})
     row = {
-        "id": override_id,
-        "group": args.group,
-        "person": args.person,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "reason": args.reason,
-        "by": args.actor,
+        "id": made["id"],
+        "group": made["group"],
+        "person": made["person"],
+        "from": iso(made["from"]),
+        "to": iso(made["to"]),
+        "reason": made["reason"],
+        "by": made["by"],
     }
     if args.output == "json":
         render.emit_json(row)
     else:
         print(
-            f"override {override_id}: {args.person} covers {args.group} from"
+            f"override {row['id']}: {row['person']} covers {row['group']} from"
             f" {when.shown(start, zone)} to {when.shown(end, zone)}"
         )
     return 0
 
 
-async def _overrides(args: argparse.Namespace, conn: Any, zone: tzinfo) -> int:
-    from stores.oncall import overrides_ahead
-
-    rows = await overrides_ahead(conn, args.group)
-    out = [
-        {
-            "id": r["id"],
-            "person": r["person"],
-            "from": r["starts_at"].isoformat(),
-            "to": r["ends_at"].isoformat(),
-            "reason": r["reason"],
-            "by": r["created_by"],
-        }
-        for r in rows
-    ]
+def _overrides(args: argparse.Namespace, api: Any, zone: tzinfo) -> int:
+    found = every(api, f"/v1/oncall/schedules/{quote(args.group)}/overrides")
+    rows = [{**r, "from": iso(r["from"]), "to": iso(r["to"])} for r in found]
     if args.output == "json":
-        render.emit_json(out)
+        render.emit_json(rows)
         return 0
     print(f"{'ID':<6} {'WHO':<14} {'FROM':<22} {'TO':<22} BY / REASON")
     for r in rows:
+        start, end = datetime.fromisoformat(r["from"]), datetime.fromisoformat(r["to"])
         print(
-            f"{r['id']:<6} {r['person']:<14} {when.shown(r['starts_at'], zone):<22}"
-            f" {when.shown(r['ends_at'], zone):<22} {r['created_by']}: {r['reason']}"
+            f"{r['id']:<6} {r['person']:<14} {when.shown(start, zone):<22}"
+            f" {when.shown(end, zone):<22} {r['by']}: {r['reason']}"
         )
     return 0
 
 
-async def _remove(args: argparse.Namespace, conn: Any) -> int:
-    if not args.id.isdigit():
-        raise Refused(f"the override id is a number (got {args.id!r}); `incidentctl oncall overrides GROUP` lists them")
-    from stores.oncall import remove_override
-
-    removed = await remove_override(
-        conn, int(args.id), args.actor, f" (removed: {args.reason})" if args.reason else " (removed)"
-    )
-    if removed is None:
-        raise Refused(f"no override {args.id} in force")
-    print(f"override {args.id} removed: {removed['person']} no longer covers {removed['schedule']}")
+def _remove(args: argparse.Namespace, api: Any) -> int:
+    removed = api.delete(f"/v1/oncall/overrides/{args.id}", query={"reason": args.reason, "as": args.actor})
+    print(f"override {args.id} removed: {removed['person']} no longer covers {removed['group']}")
     return 0

@@ -12,22 +12,14 @@ import argparse
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from domain.names import unknown_name
-from starter.incidentctl import render
+from starter.incidentctl import render, when
 from starter.incidentctl.errors import Refused
+from starter.incidentctl.paged import every
 
 if TYPE_CHECKING:
     from starter.incidentctl.context import Context
-
-FLAGS = {
-    "match": "--match",
-    "workaround": "--workaround",
-    "problem": "--problem",
-    "title": "--title",
-    "release": "--release",
-    "service": "--service",
-}
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -75,114 +67,81 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 async def run(ctx: "Context", args: argparse.Namespace) -> int:
-    from stores.catalog import agreed_services
-
-    async with ctx.database() as conn:
-        service = getattr(args, "service", None)
-        if service is not None:
-            services = await agreed_services(conn)
-            if service not in services:
-                raise Refused(unknown_name("a service", service, services))
-        if args.command == "changes":
-            return await _changes(args, conn)
-        command = args.known_error_command
-        if command == "add":
-            return await _add(ctx, args, conn)
-        if command == "retire":
-            return await _retire(args, conn)
-        if command == "test":
-            return await _test(args, conn)
-        if command == "show":
-            return await _show(args, conn)
-        return await _list(args, conn)
+    api = ctx.api()
+    if args.command == "changes":
+        return _changes(args, api)
+    command = args.known_error_command
+    if command == "add":
+        return _add(args, api)
+    if command == "retire":
+        return _retire(args, api)
+    if command == "test":
+        return _test(args, api)
+    if command == "show":
+        return _show(args, api)
+    return _list(args, api)
 
 
-def _draft(args: argparse.Namespace) -> Any:
-    from pydantic import ValidationError  # here: the parser imports this module for every command
-
-    from domain.releases import KnownErrorDraft
-
-    try:
-        # the request id names it: the same command run again (after "not offered yet") adds nothing new
-        return KnownErrorDraft(
-            service=args.service,
-            match=args.match,
-            workaround=args.workaround,
-            title=args.title,
-            problem=args.problem,
-            release=args.release,
-            key=args.request_id,
-        )
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        field = str(first["loc"][0]) if first["loc"] else ""
-        message = first["msg"].removeprefix("Value error, ")
-        if field == "problem":
-            message = "must look like PRB-123"
-        raise Refused(f"{FLAGS.get(field, field)}: {message}") from None
-
-
-async def _add(ctx: "Context", args: argparse.Namespace, conn: Any) -> int:
-    from starter.known_error_publishing import NotOfferedYet, publish
-    from stores.known_errors import KnownErrorRefused
-
+def _add(args: argparse.Namespace, api: Any) -> int:
+    # the request id names it: the same command run again (after "not offered yet") adds nothing new
     args.request_id = args.request_id or f"incidentctl-{uuid.uuid4().hex}"
-    draft = _draft(args)  # before connecting: a bad value needs no server
-    client = await ctx.temporal()
-    try:
-        [added] = await publish(conn, client, ctx.settings.task_queue, [draft], args.actor, origin="incidentctl")
-    except KnownErrorRefused as err:
-        raise Refused(str(err)) from None
-    except NotOfferedYet as err:
-        raise Refused(f"{err}: run the same command again with --request-id {args.request_id}") from None
-    known = added.known_error
+    draft = {
+        "service": args.service,
+        "match": args.match,
+        "workaround": args.workaround,
+        "title": args.title,
+        "problem": args.problem,
+        "release": args.release,
+        "key": args.request_id,
+        "as": args.actor,
+    }
+    added = api.post("/v1/known-errors", json=draft)
+    created = added.pop("created")
     if args.output == "json":
-        render.emit_json({**known.model_dump(), "created": added.created})
+        render.emit_json({**added, "created": created})
         return 0
-    verb = "added" if added.created else "was added already"
+    verb = "added" if created else "was added already"
     print(
-        f"{known.id} {verb}: {known.service} events matching {' + '.join(repr(p) for p in known.match)}"
+        f"{added['id']} {verb}: {added['service']} events matching {' + '.join(repr(p) for p in added['match'])}"
         " end as known_error; open incidents that match are offered its workaround"
     )
     return 0
 
 
-async def _retire(args: argparse.Namespace, conn: Any) -> int:
-    from stores.known_errors import KnownErrorRefused, retire
-
-    try:
-        known = await retire(conn, args.id.upper(), args.actor, args.reason)
-    except KnownErrorRefused as err:
-        raise Refused(str(err)) from None
+def _retire(args: argparse.Namespace, api: Any) -> int:
+    known = api.post(f"/v1/known-errors/{quote(args.id)}/retire", json={"reason": args.reason, "as": args.actor})
     if args.output == "json":
-        render.emit_json(known.model_dump())
+        render.emit_json(known)
         return 0
     print(
-        f"{known.id} retired: new {known.service} events matching it open incidents again;"
+        f"{known['id']} retired: new {known['service']} events matching it open incidents again;"
         " incidents it closed keep their history"
     )
     return 0
 
 
-async def _test(args: argparse.Namespace, conn: Any) -> int:
-    from domain.releases import first_match
-    from stores.known_errors import fetch_live
-
-    known = first_match(await fetch_live(conn, args.service), args.service, args.text)
+def _test(args: argparse.Namespace, api: Any) -> int:
+    known = api.get("/v1/known-errors/match", query={"service": args.service, "text": args.text})["matches"]
     if args.output == "json":
-        render.emit_json({"matches": known.model_dump() if known else None})
+        render.emit_json({"matches": known})
         return 0
     if known is None:
         print(f"no known error of {args.service} matches: this event would open an incident")
     else:
-        print(f"matches {known.describe_match()}: the event would end as known_error\n  workaround: {known.workaround}")
+        print(
+            f"matches {_describe_match(known)}: the event would end as known_error\n  workaround: {known['workaround']}"
+        )
     return 0
 
 
-async def _list(args: argparse.Namespace, conn: Any) -> int:
-    from stores.known_errors import listing
+def _describe_match(known: dict[str, Any]) -> str:
+    from domain.catalog import KnownError  # here: the parser imports this module for every command
 
-    rows = await listing(conn, args.service, retired=args.all)
+    return KnownError.model_validate(known).describe_match()
+
+
+def _list(args: argparse.Namespace, api: Any) -> int:
+    rows = every(api, "/v1/known-errors", service=args.service, retired="true" if args.all else None)
     if args.output == "json":
         render.emit_json(rows)
         return 0
@@ -202,14 +161,8 @@ async def _list(args: argparse.Namespace, conn: Any) -> int:
     return 0
 
 
-async def _show(args: argparse.Namespace, conn: Any) -> int:
-    from stores.known_errors import audit_trail, listing
-
-    known_id = args.id.upper()
-    found = [row for row in await listing(conn, None, retired=True) if row["id"] == known_id]
-    if not found:
-        raise Refused(f"no known error {known_id} (incidentctl known-error list --all)")
-    row = {**found[0], "audit": await audit_trail(conn, known_id)}
+def _show(args: argparse.Namespace, api: Any) -> int:
+    row = api.get(f"/v1/known-errors/{quote(args.id.upper())}")
     if args.output == "json":
         render.emit_json(row)
         return 0
@@ -226,29 +179,15 @@ async def _show(args: argparse.Namespace, conn: Any) -> int:
     return 0
 
 
-async def _changes(args: argparse.Namespace, conn: Any) -> int:
-    import json
-
+def _changes(args: argparse.Namespace, api: Any) -> int:
     from domain.durations import parse_duration
-    from stores import changes as change_events
 
     try:
         since = parse_duration(args.since)
     except ValueError as err:
         raise Refused(f"--since: {err}") from None
-    rows = await change_events.since(conn, args.service, datetime.now(UTC) - since)
-
-    changes = [
-        {
-            "service": r["service"],
-            "summary": r["summary"],
-            "source": r["source"] or None,
-            "at": r["happened_at"].isoformat(),
-            "links": json.loads(r["links"]),
-            "custom_details": json.loads(r["custom_details"]),
-        }
-        for r in rows
-    ]
+    found = every(api, "/v1/changes", service=args.service, since=(datetime.now(UTC) - since).isoformat())
+    changes = [{**change, "at": when.iso(change["at"])} for change in found]
     if args.output == "json":
         render.emit_json(changes)
         return 0

@@ -31,3 +31,8 @@ def instant(text: str | None, zone: tzinfo, flag: str) -> datetime:
 
 def shown(at: datetime, zone: tzinfo) -> str:
     return at.astimezone(zone).strftime(WHEN)
+
+
+def iso(text: str | None) -> str | None:
+    """An instant the API sent, as Python writes it (+00:00 rather than Z): `-o json` stays as it was."""
+    return datetime.fromisoformat(text).isoformat() if text else None
