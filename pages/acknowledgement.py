@@ -5,7 +5,7 @@ button; a GET or HEAD changes nothing, so a mail scanner or link checker that fe
 acknowledges nothing. The button POSTs to `/v1/pages/<token>/ack`, which acknowledges. The token is
 signed, bound to one incident, one person and one page, and expires (domain/page_links.py). Each page
 acknowledges once: a wrong, expired or reused token gets 403 and acknowledges nothing. The actor
-recorded is the paged person.
+recorded is the paged person, in the incident's history and in the audit log ("via": "page link").
 
 The HTML is built for a phone first (pages are read on one at night): the viewport follows the
 device, the button spans the width and is large enough to press with a thumb. Every value is escaped.
@@ -17,17 +17,20 @@ from html import escape
 import asyncpg
 import structlog
 from aiohttp import web
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from api.audit_trail import record
 from domain.page_links import BadToken, PageToken, verify
 from receiver.config import DATABASE_ERRORS, ReceiverConfig
+from receiver.database import bounded
 from stores import pages as page_records
 from workflows.contract import IncidentContract
 
 log = structlog.get_logger("receiver")
 
+AUDITED = ("state", "priority", "group", "assignee")  # before and after, as the API's actions record them
 # the link is a credential: never cached, never sent on as a Referer, never indexed
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
@@ -88,6 +91,7 @@ class AcknowledgementRoutes:
         if not taken:
             return _answer(request, 403, "refused", "this acknowledgement link was used already")
         handle = self._client.get_workflow_handle(token.number)
+        before = await self._audited_view(handle)
         try:
             view = await handle.execute_update(
                 IncidentContract.acknowledge_page,
@@ -102,6 +106,7 @@ class AcknowledgementRoutes:
             log.warning("page acknowledgement not delivered", incident=token.number, error=str(err))
             return _answer(request, 503, "unavailable", "the incident cannot be reached now; try the link again")
         log.info("page acknowledged", incident=token.number, person=token.person, page=token.page)
+        await self._audit(token, before, view)
         return _answer(
             request,
             200,
@@ -111,6 +116,33 @@ class AcknowledgementRoutes:
             by=token.person,
             state=view.get("state"),
         )
+
+    async def _audited_view(self, handle: WorkflowHandle) -> dict | None:
+        """The incident's state before the acknowledgement, for the audit log; None when it cannot be read
+        (the update then answers why)."""
+        try:
+            view = await handle.query(IncidentContract.view, {}, rpc_timeout=self._config.temporal_rpc_timeout)
+        except (RPCError, RuntimeError, WorkflowQueryFailedError):
+            return None
+        return {key: view.get(key) for key in AUDITED}
+
+    async def _audit(self, token: PageToken, before: dict | None, view: dict) -> None:
+        """The paged person is the actor. The incident has taken the acknowledgement already, so a record
+        that cannot be reached now does not undo it: the log says so, and the incident's history keeps it."""
+        after = {**{key: view.get(key) for key in AUDITED}, "via": "page link", "page": token.page}
+        try:
+            async with bounded(self._pool, self._config.database_timeout.total_seconds()) as conn:
+                await record(
+                    conn,
+                    actor=token.person,
+                    by=None,
+                    action="incident.ack",
+                    target=token.number,
+                    before=before,
+                    after=after,
+                )
+        except DATABASE_ERRORS as err:
+            log.error("audit entry not written", incident=token.number, person=token.person, error=type(err).__name__)
 
 
 def _answer(request: web.Request, status: int, kind: str, message: str, **extra: object) -> web.Response:

@@ -3,6 +3,7 @@ pages the on-call person by email, the email's link acknowledges it as that pers
 `incidentctl show --history` tells who was paged and when."""
 
 import asyncio
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -99,6 +100,12 @@ async def test_an_alert_pages_the_on_call_by_email_and_the_link_acknowledges_it_
     assert answer.status == 200 and acknowledged["by"] == person and acknowledged["state"] == "in_progress"
     async with receiver.http.post(link) as again:  # a link acknowledges once
         assert again.status == 403 and "used already" in (await again.json())["message"]
+    [audited] = await pool.fetch(
+        "SELECT actor, by, before, after FROM audit_log WHERE target = $1 AND action = 'incident.ack'", number
+    )
+    before, after = json.loads(audited["before"]), json.loads(audited["after"])
+    assert (audited["actor"], audited["by"], after["via"], after["page"]) == (person, None, "page link", 1)
+    assert (before["assignee"], after["assignee"], after["state"]) == (None, person, "in_progress")
 
     shown = await cli("-o", "json", "show", number, "--history", env={"INCIDENT_TASK_QUEUE": task_queue})
     story = shown.json()
