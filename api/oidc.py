@@ -97,7 +97,8 @@ class OidcVerifier:
             if header.get("alg") not in ALGORITHMS:  # before any key is looked at: `none` and HS* stop here
                 raise jwt.InvalidAlgorithmError("algorithm not accepted")
             claims = self._decode(token, await self._key(header.get("kid")))
-        except (OSError, jwt.PyJWKClientConnectionError) as err:  # the issuer's keys are out of reach: the API cannot tell, it does not refuse
+        except (OSError, jwt.PyJWKClientConnectionError) as err:
+            # the issuer's keys are out of reach: the API cannot tell a good token from a bad one, so 503
             raise unavailable(f"cannot reach the identity provider at {self.issuer} ({err})") from None
         except (jwt.PyJWTError, ValueError, KeyError) as err:
             log.info("access token refused", why=type(err).__name__)
