@@ -11,6 +11,7 @@ import asyncpg
 
 from api.audit_trail import record
 from domain.names import unknown_name
+from operations.incidents import Backends
 from operations.outcomes import InvalidInput, UnknownName
 from stores.catalog import agreements as stored_agreements
 from stores.catalog_file import CatalogFileError, catalog_from_texts, load_catalog_on
@@ -34,9 +35,9 @@ def _change(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
     return "unchanged" if before == after else "changed"
 
 
-async def shown(pool: asyncpg.Pool, service: str | None) -> dict[str, Any]:
+async def shown(backends: Backends, service: str | None) -> dict[str, Any]:
     """The agreements (one service's with `service`) and the known errors of those services."""
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         agreements = _without_credentials(await _agreements(conn))
         known = await every_one(conn)
     if service is not None:
@@ -48,7 +49,7 @@ async def shown(pool: asyncpg.Pool, service: str | None) -> dict[str, Any]:
 
 
 async def reload(
-    pool: asyncpg.Pool,
+    backends: Backends,
     file: str,
     text: str,
     oncall_text: str | None,
@@ -60,7 +61,7 @@ async def reload(
         catalog = catalog_from_texts(Path(file), text, oncall_text)
     except CatalogFileError as err:
         raise InvalidInput(f"{err}; nothing changed, the loaded catalog stays in force") from None
-    async with pool.acquire() as conn, conn.transaction():
+    async with backends.record() as conn, conn.transaction():
         before = await _agreements(conn)
         try:
             await load_catalog_on(conn, catalog)

@@ -13,11 +13,11 @@ from typing import Any
 
 import asyncpg
 from pydantic import ValidationError
-from temporalio.client import Client
 
 from api.audit_trail import record
 from domain.names import unknown_name
 from domain.releases import KnownErrorDraft, first_match
+from operations.incidents import Backends
 from operations.outcomes import InvalidInput, NotDone, RefusedNow, UnknownName
 from starter.known_error_publishing import NotOfferedYet, publish
 from stores import changes as change_events
@@ -57,16 +57,14 @@ def _draft(fields: dict[str, Any]) -> KnownErrorDraft:
         raise InvalidInput(f"{FLAGS.get(field, field)}: {message}") from None
 
 
-async def add(
-    pool: asyncpg.Pool, client: Client, task_queue: str, fields: dict[str, Any], actor: str, by: str | None
-) -> dict[str, Any]:
+async def add(backends: Backends, fields: dict[str, Any], actor: str, by: str | None) -> dict[str, Any]:
     """Store it and offer it to the open incidents it matches. Its key (the request id) names it: the same
     request again (after "not offered yet") finds it and adds nothing new."""
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         await _agreed(conn, fields.get("service"))
         draft = _draft(fields)
         try:
-            [added] = await publish(conn, client, task_queue, [draft], actor, origin="incidentctl")
+            [added] = await publish(conn, backends.client, backends.task_queue, [draft], actor, origin="incidentctl")
         except store.KnownErrorRefused as err:
             raise InvalidInput(str(err)) from None
         except NotOfferedYet as err:
@@ -79,9 +77,9 @@ async def add(
     return {**known, "created": added.created}
 
 
-async def retire(pool: asyncpg.Pool, known_error_id: str, reason: str, actor: str, by: str | None) -> dict[str, Any]:
+async def retire(backends: Backends, known_error_id: str, reason: str, actor: str, by: str | None) -> dict[str, Any]:
     known_error_id = known_error_id.upper()
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         was = [row for row in await store.listing(conn, None, retired=True) if row["id"] == known_error_id]
         try:
             known = (await store.retire(conn, known_error_id, actor, reason)).model_dump()
@@ -95,33 +93,33 @@ async def retire(pool: asyncpg.Pool, known_error_id: str, reason: str, actor: st
     return known
 
 
-async def listed(pool: asyncpg.Pool, service: str | None, retired: bool) -> list[dict[str, Any]]:
-    async with pool.acquire() as conn:
+async def listed(backends: Backends, service: str | None, retired: bool) -> list[dict[str, Any]]:
+    async with backends.record() as conn:
         await _agreed(conn, service)
         return await store.listing(conn, service, retired=retired)
 
 
-async def one(pool: asyncpg.Pool, known_error_id: str) -> dict[str, Any]:
+async def one(backends: Backends, known_error_id: str) -> dict[str, Any]:
     """The known error, retired or not, with its audit trail (who, when, why)."""
     known_error_id = known_error_id.upper()
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         found = [row for row in await store.listing(conn, None, retired=True) if row["id"] == known_error_id]
         if not found:
             raise NoSuchKnownError(f"no known error {known_error_id} (incidentctl known-error list --all)")
         return {**found[0], "audit": await store.audit_trail(conn, known_error_id)}
 
 
-async def matching(pool: asyncpg.Pool, service: str, text: str) -> dict[str, Any] | None:
+async def matching(backends: Backends, service: str, text: str) -> dict[str, Any] | None:
     """The known error an event of `service` with this text would match, if any."""
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         await _agreed(conn, service)
         known = first_match(await store.fetch_live(conn, service), service, text)
     return known.model_dump() if known else None
 
 
-async def changes_since(pool: asyncpg.Pool, service: str | None, since: datetime) -> list[dict[str, Any]]:
+async def changes_since(backends: Backends, service: str | None, since: datetime) -> list[dict[str, Any]]:
     """Change events (POST /v2/change/enqueue on the receiver) since then, newest first."""
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         await _agreed(conn, service)
         rows = await change_events.since(conn, service, since)
     return [

@@ -5,10 +5,9 @@ announcement and cancellation is appended to the audit log in the same transacti
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
 from api.audit_trail import record
 from domain.names import unknown_name
+from operations.incidents import Backends
 from operations.outcomes import InvalidInput, NotDone, UnknownName
 from stores import maintenance as store
 from stores.catalog import agreed_services
@@ -34,9 +33,9 @@ def _audited(window: Any) -> dict[str, Any]:
 
 
 async def add(
-    pool: asyncpg.Pool, service: str, start: datetime, end: datetime, summary: str, actor: str, by: str | None
+    backends: Backends, service: str, start: datetime, end: datetime, summary: str, actor: str, by: str | None
 ) -> dict[str, Any]:
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         services = await agreed_services(conn)
         if service not in services:
             raise UnknownName(unknown_name("a service", service, services))
@@ -57,9 +56,9 @@ async def add(
     return window_fields(window, 0)
 
 
-async def cancel(pool: asyncpg.Pool, window_id: int, actor: str, by: str | None) -> dict[str, Any]:
+async def cancel(backends: Backends, window_id: int, actor: str, by: str | None) -> dict[str, Any]:
     """Cancelling twice changes nothing (the first cancellation is kept) and is recorded once."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with backends.record() as conn, conn.transaction():
         in_force = {w.id for w in await store.windows(conn, datetime.min.replace(tzinfo=UTC))}
         try:
             window = await store.cancel(conn, window_id, actor)
@@ -79,9 +78,9 @@ async def cancel(pool: asyncpg.Pool, window_id: int, actor: str, by: str | None)
     return window_fields(window, 0)
 
 
-async def current_and_ahead(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+async def current_and_ahead(backends: Backends) -> list[dict[str, Any]]:
     """Windows not cancelled and not over, with how many alert events each took."""
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         listed = await store.windows(conn, datetime.now(UTC))
         counts = await store.events_taken(conn, [w.id for w in listed])
     return [window_fields(w, counts.get(w.id, 0)) for w in listed]

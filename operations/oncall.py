@@ -13,6 +13,7 @@ import asyncpg
 from api.audit_trail import record
 from domain.names import unknown_name
 from domain.oncall import next_change, on_call, shifts
+from operations.incidents import Backends
 from operations.outcomes import InvalidInput, NotDone, UnknownName
 from stores import oncall as store
 
@@ -30,10 +31,10 @@ async def _known_group(conn: asyncpg.Connection, group: str | None) -> list[str]
     return names
 
 
-async def who(pool: asyncpg.Pool, group: str | None, at: datetime | None) -> list[dict[str, Any]]:
+async def who(backends: Backends, group: str | None, at: datetime | None) -> list[dict[str, Any]]:
     """Per group (or one): who is on call at `at` (default now), from what, and until when."""
     at = at or datetime.now(UTC)
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         names = await _known_group(conn, group)
         rows = []
         for name in [group] if group else names:
@@ -43,10 +44,10 @@ async def who(pool: asyncpg.Pool, group: str | None, at: datetime | None) -> lis
     return rows
 
 
-async def shifts_ahead(pool: asyncpg.Pool, group: str, start: datetime | None, days: int) -> list[dict[str, Any]]:
+async def shifts_ahead(backends: Backends, group: str, start: datetime | None, days: int) -> list[dict[str, Any]]:
     start = start or datetime.now(UTC)
     end = start + timedelta(days=days)
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         await _known_group(conn, group)
         if not 1 <= days <= MAX_DAYS:
             raise InvalidInput(f"--days must be 1 to {MAX_DAYS} (got {days})")
@@ -67,9 +68,9 @@ def _override(row: Any) -> dict[str, Any]:
     }
 
 
-async def overrides(pool: asyncpg.Pool, group: str) -> list[dict[str, Any]]:
+async def overrides(backends: Backends, group: str) -> list[dict[str, Any]]:
     """The group's overrides in force now or later, by start."""
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         await _known_group(conn, group)
         return [_override(row) for row in await store.overrides_ahead(conn, group)]
 
@@ -79,7 +80,7 @@ def _audited(override: dict[str, Any]) -> dict[str, Any]:
 
 
 async def add_override(
-    pool: asyncpg.Pool,
+    backends: Backends,
     group: str,
     person: str,
     start: datetime,
@@ -89,7 +90,7 @@ async def add_override(
     by: str | None,
 ) -> dict[str, Any]:
     """`person` covers `group` from `start` to `end`; the override as stored, with its id."""
-    async with pool.acquire() as conn:
+    async with backends.record() as conn:
         await _known_group(conn, group)
         if end <= start:
             raise InvalidInput(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})")
@@ -111,9 +112,9 @@ async def add_override(
     return made
 
 
-async def remove_override(pool: asyncpg.Pool, override_id: int, reason: str, actor: str, by: str | None) -> dict:
+async def remove_override(backends: Backends, override_id: int, reason: str, actor: str, by: str | None) -> dict:
     """Removed, not deleted: the row keeps who removed it and why (appended to its reason)."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with backends.record() as conn, conn.transaction():
         removed = await store.remove_override(
             conn, override_id, actor, f" (removed: {reason})" if reason else " (removed)"
         )

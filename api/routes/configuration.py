@@ -16,13 +16,17 @@ from api.identity import Principal, acting_as, authenticated, require
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
-from api.routes import known_errors
+from api.routes import code_releases, forecast, known_errors
 from domain.roles import Right
 from operations import catalog, maintenance
+from operations.incidents import Backends
 from operations.outcomes import NotDone
 
 router = APIRouter()
 router.include_router(known_errors.router)
+# the record a forecast fits and the workflow code's releases: reads of what the catalog's incidents left
+router.include_router(forecast.router)
+router.include_router(code_releases.router)
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
@@ -77,8 +81,8 @@ class Reloaded(BaseModel):
     services_in_file: int
 
 
-def _pool(request: Request):  # noqa: ANN202
-    return request.app.state.deps.pool
+def _backends(request: Request) -> Backends:
+    return request.app.state.deps.backends()
 
 
 @router.get("/v1/maintenance", response_model=Page[Window], tags=["maintenance"], summary="current and upcoming")
@@ -89,7 +93,7 @@ async def windows(
     cursor: Cursor = None,
 ) -> dict:
     require(principal, Right.READ)
-    return paged(await maintenance.current_and_ahead(_pool(request)), limit, cursor)
+    return paged(await maintenance.current_and_ahead(_backends(request)), limit, cursor)
 
 
 @router.post(
@@ -101,7 +105,7 @@ async def announce(
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, body.as_name)
     try:
-        return await maintenance.add(_pool(request), body.service, body.start, body.end, body.summary, actor, by)
+        return await maintenance.add(_backends(request), body.service, body.start, body.end, body.summary, actor, by)
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -116,7 +120,7 @@ async def cancel(
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, as_name)
     try:
-        return await maintenance.cancel(_pool(request), window_id, actor, by)
+        return await maintenance.cancel(_backends(request), window_id, actor, by)
     except NotDone as err:
         raise problem_of(err, not_found=(maintenance.NoSuchWindow,)) from None
 
@@ -129,7 +133,7 @@ async def shown(
 ) -> dict:
     require(principal, Right.READ)
     try:
-        return await catalog.shown(_pool(request), service)
+        return await catalog.shown(_backends(request), service)
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -141,6 +145,6 @@ async def reload(
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, body.as_name)
     try:
-        return await catalog.reload(_pool(request), body.file, body.text, body.oncall_text, actor, by)
+        return await catalog.reload(_backends(request), body.file, body.text, body.oncall_text, actor, by)
     except NotDone as err:
         raise problem_of(err) from None

@@ -16,6 +16,7 @@ from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
 from domain.roles import Right
 from operations import known_errors
+from operations.incidents import Backends
 from operations.outcomes import NotDone
 
 router = APIRouter(tags=["release management"])
@@ -90,8 +91,8 @@ class Change(BaseModel):
     custom_details: dict[str, Any]
 
 
-def _pool(request: Request):  # noqa: ANN202
-    return request.app.state.deps.pool
+def _backends(request: Request) -> Backends:
+    return request.app.state.deps.backends()
 
 
 @router.get("/v1/known-errors", response_model=Page[ListedKnownError], summary="the known errors")
@@ -105,7 +106,7 @@ async def listed(
 ) -> dict:
     require(principal, Right.READ)
     try:
-        return paged(await known_errors.listed(_pool(request), service, retired), limit, cursor)
+        return paged(await known_errors.listed(_backends(request), service, retired), limit, cursor)
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -116,7 +117,7 @@ async def match(
 ) -> dict:
     require(principal, Right.READ)
     try:
-        return {"matches": await known_errors.matching(_pool(request), service, text)}
+        return {"matches": await known_errors.matching(_backends(request), service, text)}
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -125,7 +126,7 @@ async def match(
 async def one(request: Request, known_error_id: str, principal: Annotated[Principal, Depends(authenticated)]) -> dict:
     require(principal, Right.READ)
     try:
-        return await known_errors.one(_pool(request), known_error_id)
+        return await known_errors.one(_backends(request), known_error_id)
     except NotDone as err:
         raise problem_of(err, not_found=(known_errors.NoSuchKnownError,)) from None
 
@@ -136,10 +137,9 @@ async def add(
 ) -> dict:
     require(principal, Right.PUBLISH)
     actor, by = acting_as(principal, body.as_name)
-    deps = request.app.state.deps
     fields = body.model_dump(exclude={"as_name"})
     try:
-        return await known_errors.add(deps.pool, deps.client, deps.settings.task_queue, fields, actor, by)
+        return await known_errors.add(_backends(request), fields, actor, by)
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -151,7 +151,7 @@ async def retire(
     require(principal, Right.PUBLISH)
     actor, by = acting_as(principal, body.as_name)
     try:
-        return await known_errors.retire(_pool(request), known_error_id, body.reason, actor, by)
+        return await known_errors.retire(_backends(request), known_error_id, body.reason, actor, by)
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -167,6 +167,6 @@ async def changes(
 ) -> dict:
     require(principal, Right.READ)
     try:
-        return paged(await known_errors.changes_since(_pool(request), service, since), limit, cursor)
+        return paged(await known_errors.changes_since(_backends(request), service, since), limit, cursor)
     except NotDone as err:
         raise problem_of(err) from None

@@ -16,6 +16,7 @@ from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
 from domain.roles import Right
 from operations import oncall
+from operations.incidents import Backends
 from operations.outcomes import NotDone
 
 router = APIRouter(prefix="/v1/oncall", tags=["on call"])
@@ -68,8 +69,8 @@ class RemovedOverride(BaseModel):
     person: str
 
 
-def _pool(request: Request):  # noqa: ANN202
-    return request.app.state.deps.pool
+def _backends(request: Request) -> Backends:
+    return request.app.state.deps.backends()
 
 
 @router.get("/who", response_model=Page[OnCallNow], summary="who is on call at an instant, per group")
@@ -83,7 +84,7 @@ async def who(
 ) -> dict:
     require(principal, Right.READ)
     try:
-        return paged(await oncall.who(_pool(request), group, at), limit, cursor)
+        return paged(await oncall.who(_backends(request), group, at), limit, cursor)
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -100,7 +101,7 @@ async def shifts(
 ) -> dict:
     require(principal, Right.READ)
     try:
-        return paged(await oncall.shifts_ahead(_pool(request), group, start, days), limit, cursor)
+        return paged(await oncall.shifts_ahead(_backends(request), group, start, days), limit, cursor)
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -115,7 +116,7 @@ async def overrides(
 ) -> dict:
     require(principal, Right.READ)
     try:
-        return paged(await oncall.overrides(_pool(request), group), limit, cursor)
+        return paged(await oncall.overrides(_backends(request), group), limit, cursor)
     except NotDone as err:
         raise problem_of(err) from None
 
@@ -130,7 +131,7 @@ async def add_override(
     actor, by = acting_as(principal, body.as_name)
     try:
         return await oncall.add_override(
-            _pool(request), group, body.person, body.start, body.end, body.reason, actor, by
+            _backends(request), group, body.person, body.start, body.end, body.reason, actor, by
         )
     except NotDone as err:
         raise problem_of(err) from None
@@ -147,6 +148,6 @@ async def remove_override(
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, as_name)
     try:
-        return await oncall.remove_override(_pool(request), override_id, reason, actor, by)
+        return await oncall.remove_override(_backends(request), override_id, reason, actor, by)
     except NotDone as err:
         raise problem_of(err, not_found=(oncall.NoSuchOverride,)) from None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starter.incidentctl import render
+from starter.incidentctl.acting import named
 from starter.incidentctl.errors import Refused
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
 def reload(ctx: "Context", args: argparse.Namespace, path: Path) -> int:
     text, content = _read(path)
     oncall_text = _read(path.parent / content["oncall"])[0] if "oncall" in content else None
-    body = {"file": str(path), "text": text, "oncall_text": oncall_text, "as": args.actor}
+    body = {"file": str(path), "text": text, "oncall_text": oncall_text, "as": named(args)}
     answer = ctx.api().post("/v1/catalog/reload", json=body)
     changes = answer["services"]
     if args.output == "json":

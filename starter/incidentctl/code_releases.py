@@ -1,6 +1,7 @@
 """`incidentctl releases`: running incidents per release of the workflow code (workflows/releases.py).
 
 A release's patches and histories may be deleted once none of its incidents runs; this says when.
+Through the API (GET /v1/releases), which reads Temporal's visibility.
 Release management (deploys, known errors) is release_commands.py, a different thing.
 """
 
@@ -9,11 +10,10 @@ from typing import TYPE_CHECKING
 
 from starter.incidentctl import render
 
-if TYPE_CHECKING:  # the parser imports this module for every command: no SDK import until it runs
-    from temporalio.client import Client
+if TYPE_CHECKING:
+    from starter.incidentctl.context import Context
 
 SHOWN = 50  # incidents named per line; the count is always whole
-RUNNING_OF = "WorkflowType = 'IncidentWorkflow' AND ExecutionStatus = 'Running' AND IncidentRelease = '{}'"
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,20 +26,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     )
 
 
-async def run(client: "Client", args: argparse.Namespace) -> int:
-    from starter.incident_lookup import unsupported_incidents
-    from workflows.releases import CURRENT, SUPPORTED, release_name
-
-    supported = [
-        {"release": release, "running": (await client.count_workflows(RUNNING_OF.format(release))).count}
-        for release in SUPPORTED
-    ]
-    named, total = await unsupported_incidents(client, SHOWN)
-    listed = [{"incident": name, "release": release_name(release)} for name, release in named]
+async def run(ctx: "Context", args: argparse.Namespace) -> int:
+    answer = ctx.api().get("/v1/releases", query={"named": SHOWN})
+    supported, total = answer["releases"], answer["unsupported"]["running"]
+    listed = answer["unsupported"]["incidents"]
     if args.output == "json":
-        render.emit_json(
-            {"current": CURRENT, "releases": supported, "unsupported": {"running": total, "incidents": listed}}
-        )
+        render.emit_json(answer)
         return 0
     by_release: dict[str, list[str]] = {}
     for incident in listed:

@@ -16,11 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 from starter.incidentctl import render
 from starter.incidentctl.errors import Refused
+from starter.incidentctl.paged import every
 
 if TYPE_CHECKING:
     from starter.incidentctl.context import Context
 
-START = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday: the simulated period begins here, so a seed repeats
+START = datetime(2027, 1, 4, tzinfo=UTC)
+TIMES = (
+    "logged_at",
+    "acknowledged_at",
+    "restored_at",
+    "resolved_at",
+)  # of the record's rows, as the fit takes them  # a Monday: the simulated period begins here, so a seed repeats
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -91,16 +98,16 @@ def _scenario(args: argparse.Namespace) -> tuple[Any, str]:
 async def _from_history(ctx: "Context", args: argparse.Namespace, catalog: Any) -> Any:
     from domain.durations import parse_duration
     from domain.forecast.fit import fit
-    from stores.incident_views import history
 
     try:
         period = parse_duration(args.from_history)
     except ValueError as err:
         raise Refused(f"--from-history: {err}") from None
     until = datetime.now(UTC)
-    async with ctx.database() as conn:
-        # a service withdrawn from the catalog takes no more incidents
-        rows = [dict(r) for r in await history(conn, until - period, list(catalog.services))]
+    # a service withdrawn from the catalog takes no more incidents
+    services = ",".join(catalog.services)
+    found = every(ctx.api(), "/v1/forecast/history", since=(until - period).isoformat(), services=services, limit=1000)
+    rows = [{**row, **{key: _instant(row[key]) for key in TIMES}} for row in found]
     from domain.enums import Priority
     from domain.forecast.classes import incident_class
     from forecast.run import routes_for
@@ -117,6 +124,10 @@ async def _from_history(ctx: "Context", args: argparse.Namespace, catalog: Any) 
         for category in entry.categories
     ]
     return fit(rows, until - period, until, routes=routes_for(classes, catalog), **_overrides(args))
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 async def run(ctx: "Context", args: argparse.Namespace) -> int:

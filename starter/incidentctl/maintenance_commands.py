@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from starter.incidentctl import render, when
+from starter.incidentctl.acting import named
 from starter.incidentctl.paged import every
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def _add(args: argparse.Namespace, api: Any) -> int:
     zone = when.zone(args)
     start, end = when.instant(args.start, zone, "--from"), when.instant(args.end, zone, "--to")
     body = {"service": args.service, "from": start.isoformat(), "to": end.isoformat(), "summary": args.summary}
-    window = _row(api.post("/v1/maintenance", json={**body, "as": args.actor}))
+    window = _row(api.post("/v1/maintenance", json={**body, "as": named(args)}))
     if args.output == "json":
         render.emit_json(window)
         return 0
@@ -64,7 +65,7 @@ def _add(args: argparse.Namespace, api: Any) -> int:
 
 
 def _cancel(args: argparse.Namespace, api: Any) -> int:
-    window = api.delete(f"/v1/maintenance/{args.id}", query={"as": args.actor})
+    window = api.delete(f"/v1/maintenance/{args.id}", query={"as": named(args)})
     print(f"maintenance {window['id']} cancelled: {window['service']} alerts open incidents again")
     return 0
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from starter.incidentctl import render, when
+from starter.incidentctl.acting import named
 from starter.incidentctl.errors import Refused
 from starter.incidentctl.paged import every
 from starter.incidentctl.when import iso
@@ -107,7 +108,7 @@ def _shifts(args: argparse.Namespace, api: Any, zone: tzinfo) -> int:
 def _override(args: argparse.Namespace, api: Any, zone: tzinfo) -> int:
     start, end = when.instant(args.start, zone, "--from"), when.instant(args.end, zone, "--to")
     body = {"person": args.person, "from": start.isoformat(), "to": end.isoformat(), "reason": args.reason}
-    made = api.post(f"/v1/oncall/schedules/{quote(args.group)}/overrides", json={**body, "as": args.actor})
+    made = api.post(f"/v1/oncall/schedules/{quote(args.group)}/overrides", json={**body, "as": named(args)})
     row = {
         "id": made["id"],
         "group": made["group"],
@@ -144,6 +145,6 @@ def _overrides(args: argparse.Namespace, api: Any, zone: tzinfo) -> int:
 
 
 def _remove(args: argparse.Namespace, api: Any) -> int:
-    removed = api.delete(f"/v1/oncall/overrides/{args.id}", query={"reason": args.reason, "as": args.actor})
+    removed = api.delete(f"/v1/oncall/overrides/{args.id}", query={"reason": args.reason, "as": named(args)})
     print(f"override {args.id} removed: {removed['person']} no longer covers {removed['group']}")
     return 0

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from starter.incidentctl import render, when
+from starter.incidentctl.acting import named
 from starter.incidentctl.errors import Refused
 from starter.incidentctl.paged import every
 
@@ -93,7 +94,7 @@ def _add(args: argparse.Namespace, api: Any) -> int:
         "problem": args.problem,
         "release": args.release,
         "key": args.request_id,
-        "as": args.actor,
+        "as": named(args),
     }
     added = api.post("/v1/known-errors", json=draft)
     created = added.pop("created")
@@ -109,7 +110,7 @@ def _add(args: argparse.Namespace, api: Any) -> int:
 
 
 def _retire(args: argparse.Namespace, api: Any) -> int:
-    known = api.post(f"/v1/known-errors/{quote(args.id)}/retire", json={"reason": args.reason, "as": args.actor})
+    known = api.post(f"/v1/known-errors/{quote(args.id)}/retire", json={"reason": args.reason, "as": named(args)})
     if args.output == "json":
         render.emit_json(known)
         return 0
