@@ -1,10 +1,20 @@
 """The audit log in real PostgreSQL: the application's role and even the table's owner cannot change or
-remove an entry; what a superuser changes anyway (triggers switched off) is named by the chain; concurrent
-appends keep one chain. Tampering happens in a database of its own, so the session's log stays whole."""
+remove an entry; what a superuser changes anyway (triggers switched off) is named by `incidentctl audit
+verify`, run as typed against the API; an export verifies offline and a line changed in it is named;
+concurrent appends keep one chain. Tampering happens in databases of their own (with an API of their own),
+so the session's log stays whole."""
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -12,30 +22,91 @@ import pytest_asyncio
 
 from api.audit_trail import record
 from domain.audit_chain import first_break
+from localstack.temporal import free_port
 from stores import audit_log
 from stores.schema import migrate
+from tests.api_identities import issue_token
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def scratch_url(pool: asyncpg.Pool, postgres_url: str) -> AsyncIterator[str]:
-    """A freshly migrated database of the session's server, dropped afterwards."""
+async def migrated_database(pool: asyncpg.Pool, postgres_url: str) -> tuple[str, str]:
+    """(name, URL) of a freshly migrated database of the session's server."""
     name = f"audit_{uuid.uuid4().hex[:8]}"
     await pool.execute(f'CREATE DATABASE "{name}"')
     url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    scratch = await asyncpg.create_pool(url, min_size=1, max_size=2)
+    fresh = await asyncpg.create_pool(url, min_size=1, max_size=2)
     try:
-        await migrate(scratch)
+        await migrate(fresh)
     finally:
-        await scratch.close()
-    yield url
-    await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await fresh.close()
+    return name, url
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def scratch(scratch_url: str) -> AsyncIterator[asyncpg.Pool]:
-    scratch = await asyncpg.create_pool(scratch_url, min_size=1, max_size=12)
+async def scratch(pool: asyncpg.Pool, postgres_url: str) -> AsyncIterator[asyncpg.Pool]:
+    name, url = await migrated_database(pool, postgres_url)
+    scratch = await asyncpg.create_pool(url, min_size=1, max_size=12)
     yield scratch
     await scratch.close()
+    await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def started_api(database_url: str) -> Iterator[str]:
+    """`python -m api` on its own database (Temporal is not needed to read the audit log: left away)."""
+    port = free_port()
+    env = {**os.environ, "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}", "INCIDENT_DATABASE_URL": database_url,
+           "INCIDENT_API_HOST": "127.0.0.1", "INCIDENT_API_PORT": str(port)}  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "api"], env=env, cwd=PROJECT_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            assert process.poll() is None, f"python -m api exited {process.returncode}"
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "python -m api did not answer in 60 s"
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=35)
+
+
+class Auditor:
+    """A database with its own API, and incidentctl run as typed by an auditor against it."""
+
+    def __init__(self, pool: asyncpg.Pool, api_url: str, token: str, home: Path) -> None:
+        self.pool = pool
+        self.env = {**os.environ, "INCIDENT_API_URL": api_url, "INCIDENT_API_TOKEN": token,
+                    "XDG_CONFIG_HOME": str(home)}  # fmt: skip
+
+    async def incidentctl(self, *args: str, token: str | None = None) -> tuple[int, str, str]:
+        env = self.env if token is None else {**self.env, "INCIDENT_API_TOKEN": token}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "starter.incidentctl", *args, env=env, cwd=PROJECT_ROOT,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        return process.returncode, out.decode(), err.decode()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def auditor(
+    pool: asyncpg.Pool, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Auditor]:
+    name, url = await migrated_database(pool, postgres_url)
+    own = await asyncpg.create_pool(url, min_size=1, max_size=4)
+    token = await issue_token(own, "audrey", ["auditor"])
+    api = started_api(url)
+    try:
+        yield Auditor(own, next(api), token, tmp_path_factory.mktemp("auditor"))
+    finally:
+        api.close()
+        await own.close()
+        await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 async def append_some(pool: asyncpg.Pool, count: int) -> None:
@@ -117,19 +188,117 @@ async def test_the_tables_owner_is_refused_too_by_the_append_only_trigger(scratc
     assert await verified(scratch) is None
 
 
-async def test_a_row_altered_by_a_superuser_is_named_by_verify(scratch: asyncpg.Pool) -> None:
-    await append_some(scratch, 6)
-    await as_superuser(scratch, 'UPDATE audit_log SET before = \'{"state": "Closed"}\' WHERE seq = 4')
-    assert (await verified(scratch)).startswith("entry 4 (")
+@pytest_asyncio.fixture(loop_scope="session")
+async def six_entries(auditor: Auditor) -> AsyncIterator[Auditor]:
+    """Six more entries in the auditor's log, which the test may tamper with and must leave as it found it."""
+    await append_some(auditor.pool, 6)
+    yield auditor
+    assert await verified(auditor.pool) is None, "the test left the log altered"
 
 
-async def test_a_row_deleted_by_a_superuser_is_named_by_verify(scratch: asyncpg.Pool) -> None:
-    await append_some(scratch, 6)
-    await as_superuser(scratch, "DELETE FROM audit_log WHERE seq = 3")
-    assert await verified(scratch) == "entry 3 was removed: entry 2 is followed by entry 4"
+async def test_audit_verify_through_the_api_says_an_untouched_log_is_intact(six_entries: Auditor) -> None:
+    head = await audit_log.chain_head(six_entries.pool)
+    code, out, err = await six_entries.incidentctl("audit", "verify")
+    assert (code, out, err) == (0, f"audit log intact: entries 1..{head.seq}, the last one's hash {head.hash}\n", "")
 
 
-async def test_the_newest_row_deleted_by_a_superuser_is_named_by_verify(scratch: asyncpg.Pool) -> None:
-    await append_some(scratch, 3)
-    await as_superuser(scratch, "DELETE FROM audit_log WHERE seq = 3")
-    assert await verified(scratch) == "entry 3 was removed: the log ends at entry 2 but its head says 3"
+async def test_audit_verify_names_a_row_a_superuser_altered_and_exits_1(six_entries: Auditor) -> None:
+    head = await audit_log.chain_head(six_entries.pool)
+    seq = head.seq - 2
+    original = await six_entries.pool.fetchval("SELECT before::text FROM audit_log WHERE seq = $1", seq)
+    at = await six_entries.pool.fetchval("SELECT at FROM audit_log WHERE seq = $1", seq)
+    await as_superuser(six_entries.pool, 'UPDATE audit_log SET before = \'{"state": "closed"}\' WHERE seq = $1', seq)
+    try:
+        code, out, _ = await six_entries.incidentctl("audit", "verify")
+    finally:
+        await as_superuser(six_entries.pool, "UPDATE audit_log SET before = $2::jsonb WHERE seq = $1", seq, original)
+    when = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert (code, out) == (
+        1,
+        f"audit log broken: entry {seq} ({when}, incident.acknowledge) was altered: its content does not match its hash\n",
+    )
+
+
+async def test_audit_verify_names_rows_a_superuser_deleted_in_the_middle_or_at_the_end(six_entries: Auditor) -> None:
+    head = await audit_log.chain_head(six_entries.pool)
+    for seq, said in (
+        (head.seq - 3, f"entry {head.seq - 3} was removed: entry {head.seq - 4} is followed by entry {head.seq - 2}"),
+        (head.seq, f"entry {head.seq} was removed: the log ends at entry {head.seq - 1} but its head says {head.seq}"),
+    ):
+        row = await six_entries.pool.fetchrow("SELECT * FROM audit_log WHERE seq = $1", seq)
+        await as_superuser(six_entries.pool, "DELETE FROM audit_log WHERE seq = $1", seq)
+        try:
+            code, out, _ = await six_entries.incidentctl("audit", "verify")
+        finally:
+            await as_superuser(
+                six_entries.pool,
+                "INSERT INTO audit_log (seq, at, actor, by, action, target, before, after, prev_hash, hash)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                *row.values(),
+            )
+        assert (code, out) == (1, f"audit log broken: {said}\n")
+
+
+async def test_an_export_verifies_offline_and_a_line_changed_in_it_is_named(
+    six_entries: Auditor, tmp_path: Path
+) -> None:
+    export = tmp_path / "audit.jsonl"
+    code, out, err = await six_entries.incidentctl("audit", "export", "--output", str(export))
+    head = await audit_log.chain_head(six_entries.pool)
+    assert (code, out) == (
+        0,
+        "",
+    ) and f"exported {head.seq} entries, 1..{head.seq}; the last one's hash {head.hash}" in err
+    lines = export.read_text().splitlines()
+    assert len(lines) == head.seq and json.loads(lines[0])["prev_hash"] == "0" * 64
+
+    offline = {**six_entries.env, "INCIDENT_API_URL": "http://127.0.0.1:9", "INCIDENT_API_TOKEN": ""}
+    six_entries.env, saved = offline, six_entries.env  # no API: the file alone
+    try:
+        code, out, _ = await six_entries.incidentctl("audit", "verify", "--file", str(export))
+        assert (code, out) == (
+            0,
+            f"audit export intact: entries 1..{head.seq} ({head.seq} lines); the last one's hash {head.hash}\n",
+        )
+
+        entry = json.loads(lines[2])
+        entry["actor"] = "someone else"
+        lines[2] = json.dumps(entry)
+        export.write_text("\n".join(lines) + "\n")
+        code, out, _ = await six_entries.incidentctl("audit", "verify", "--file", str(export))
+        assert code == 1 and out.startswith(
+            f"audit export broken at line 3: entry 3 ({entry['at']}, {entry['action']}) was altered"
+        )
+
+        del lines[2]
+        export.write_text("\n".join(lines) + "\n")
+        code, out, _ = await six_entries.incidentctl("audit", "verify", "--file", str(export))
+        assert (code, out) == (
+            1,
+            "audit export broken at line 3: entry 3 was removed: entry 2 is followed by entry 4\n",
+        )
+    finally:
+        six_entries.env = saved
+
+
+async def test_an_export_since_a_time_starts_there_and_verifies_from_its_first_link(
+    six_entries: Auditor, tmp_path: Path
+) -> None:
+    head = await audit_log.chain_head(six_entries.pool)
+    at: datetime = await six_entries.pool.fetchval("SELECT at FROM audit_log WHERE seq = $1", head.seq - 1)
+    export = tmp_path / "recent.jsonl"
+    code, _, _ = await six_entries.incidentctl("audit", "export", "--since", at.isoformat(), "--output", str(export))
+    assert code == 0 and [json.loads(line)["seq"] for line in export.read_text().splitlines()] == [
+        head.seq - 1,
+        head.seq,
+    ]
+    code, out, _ = await six_entries.incidentctl("audit", "verify", "--file", str(export))
+    assert code == 0 and out.startswith(
+        f"audit export intact: entries {head.seq - 1}..{head.seq} (2 lines), chained from entry {head.seq - 2}'s hash"
+    )
+
+
+async def test_only_auditors_and_admins_may_read_the_audit_log(auditor: Auditor) -> None:
+    responder = await issue_token(auditor.pool, "rita", ["responder"])
+    code, out, err = await auditor.incidentctl("audit", "verify", token=responder)
+    assert (code, out) == (1, "") and "read_audit" in err
