@@ -220,6 +220,10 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     add_login(sub, common)
     add_tokens(sub, common)
 
+    from starter.incidentctl.audit_commands import add_parser as add_audit
+
+    add_audit(sub, common)
+
     p = sub.add_parser("completion", help='print a shell completion script: eval "$(incidentctl completion bash)"')
     p.add_argument("shell", choices=("bash",))
     return parser
