@@ -42,6 +42,10 @@ async def _run(ctx: "Context", args: argparse.Namespace) -> int:
         from starter.incidentctl import token_commands
 
         return await token_commands.run(ctx, args)
+    if args.command == "audit":
+        from starter.incidentctl import audit_commands
+
+        return await audit_commands.run(ctx, args)
     if args.command == "oncall":
         from starter.incidentctl import oncall_commands
 
