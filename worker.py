@@ -14,8 +14,9 @@ from typing import Any
 import asyncpg
 import structlog
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.known_error_links import KnownErrorLinkActivities
@@ -29,6 +30,7 @@ from runtime.logs import configure_logging
 from runtime.process_exit import exit_now
 from runtime.settings import Settings
 from runtime.temporal_connection import connect
+from runtime.workflow_sandbox import CodecFreeSandbox
 from starter.incident_lookup import unsupported_incidents
 from stores.catalog_file import load_catalog, read_catalog_file
 from stores.schema import migrate
@@ -39,8 +41,14 @@ from workflows.releases import refusal
 log = structlog.get_logger("worker")
 
 # Our pure modules are deterministic and safe to share with the sandbox: passing them
-# through saves re-importing them (and pydantic) for every workflow run.
-PASSTHROUGH_MODULES = ("domain", "activities", "pydantic", "pydantic_core", "annotated_types", "structlog")
+# through saves re-importing them (and pydantic) for every workflow run. `workflows` too: the
+# sandbox would otherwise run workflows/incident.py again for every new incident, building its
+# twenty update handlers' signatures each time (a third of the worker's CPU when an alert storm
+# opens a hundred incidents at once); tests/unit/test_workflow_determinism.py keeps its modules
+# free of what the sandbox would have refused.
+PASSTHROUGH_MODULES = (
+    "domain", "activities", "workflows", "pydantic", "pydantic_core", "annotated_types", "structlog",
+)  # fmt: skip
 DATABASE_POOL_SIZE = 10  # activities hold a connection for one short transaction each
 SHUTDOWN_GRACE_SECONDS = 10.0
 
@@ -58,6 +66,14 @@ def paging_settings(settings: Settings) -> PagingSettings:
     return PagingSettings(
         smtp=SmtpServer.from_url(settings.smtp_url), public_url=settings.public_url, secret=settings.page_secret
     )
+
+
+def workflow_runner(converter: DataConverter) -> WorkflowRunner:
+    """The sandbox with our passthrough modules (the replay tests use the same)."""
+    sandbox = SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+    return CodecFreeSandbox(sandbox) if CodecFreeSandbox.fits(converter) else sandbox
 
 
 def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, paging: PagingSettings | None = None) -> Worker:
@@ -79,9 +95,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, paging: Pa
             pages.page,
             pages.deliver_pages,
         ],
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-        ),
+        workflow_runner=workflow_runner(client.data_converter),
         graceful_shutdown_timeout=timedelta(seconds=SHUTDOWN_GRACE_SECONDS),
         max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         max_concurrent_activities=ACTIVITY_SLOTS,

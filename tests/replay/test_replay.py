@@ -17,14 +17,13 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.workflow import NondeterminismError
 
 from domain.commands import IncidentResult
 from tests.replay.incompatible_workflow import IncidentWorkflowThatWaitsFirst
 from tests.replay.record_histories import FIRST_RUN, HISTORIES, PATHS, workflow_id
 from tests.workflows.incident_driver import continue_as_new_suggested_after
-from worker import PASSTHROUGH_MODULES
+from worker import workflow_runner
 from workflows.incident import IncidentWorkflow
 from workflows.releases import CURRENT, RELEASES, SUPPORTED
 
@@ -54,9 +53,8 @@ ENDINGS = {
 
 def replayer(workflow: type = IncidentWorkflow) -> Replayer:
     """The worker's own sandbox settings (worker.build_worker), so replay sees what production runs."""
-    runner = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        *PASSTHROUGH_MODULES))  # fmt: skip
-    return Replayer(workflows=[workflow], data_converter=pydantic_data_converter, workflow_runner=runner)
+    return Replayer(workflows=[workflow], data_converter=pydantic_data_converter,
+                    workflow_runner=workflow_runner(pydantic_data_converter))  # fmt: skip
 
 
 SAVED = sorted(HISTORIES.rglob("*.json"))
