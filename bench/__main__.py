@@ -64,6 +64,7 @@ async def main() -> dict[str, Any]:
         b11_record,
         b12_scale_out,
         b14_api,
+        b15_auth,
     )
     from bench.stack import start_stack
 
@@ -122,6 +123,8 @@ async def main() -> dict[str, Any]:
             await _guarded("b11", results, lambda: b11_record.run(stack, PIPELINE_QUEUE, scale))
         if "b14" in only:
             await _guarded("b14", results, lambda: b14_api.run(stack, PIPELINE_QUEUE, B3_ROUNDS, sizes["b6_listed"]))
+        if "b15" in only:  # BENCH_ONLY=b15: what verifying a token costs each API request
+            await _guarded("b15", results, lambda: b15_auth.run(stack))
     finally:
         await stack.close()
     if "b10" in only:  # no servers: after the stack is down
