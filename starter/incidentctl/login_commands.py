@@ -104,6 +104,8 @@ def login(env: Mapping[str, str], api_url: str) -> int:
     )
     path = credentials.store(env, api_url, entry)
     print(f"Logged in to {api_url}; credentials kept in {path}", file=sys.stderr)
+    if env.get("INCIDENT_API_TOKEN"):
+        print("INCIDENT_API_TOKEN is set and wins over this login: unset it to act as yourself", file=sys.stderr)
     return 0
 
 
