@@ -26,6 +26,8 @@ COPY runtime/ runtime/
 COPY starter/ starter/
 COPY receiver/ receiver/
 COPY pages/ pages/
+COPY api/ api/
+COPY operations/ operations/
 COPY forecast/ forecast/
 COPY localstack/ localstack/
 COPY migrations/ migrations/

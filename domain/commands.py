@@ -97,7 +97,19 @@ class WaitRegistered(ActorInput):
 class EngineerInput(ActorInput):
     """The input of one engineer Update (ENGINEER_INPUTS): `apply()` is what it does,
     `state_refusal()` whether the incident's state allows it, `refusal()` why it cannot happen now
-    beyond the state rules."""
+    beyond the state rules. `by`: who sent it on the actor's behalf (the API's authenticated caller
+    acting as `actor`), written into the timeline entries it makes."""
+
+    by: str | None = Field(default=None, min_length=1, max_length=100)
+
+    def act(self, incident: Incident, now: datetime) -> None:
+        """apply(), then the entries the actor made say who entered them for the actor, if someone did."""
+        first = len(incident.timeline)
+        self.apply(incident, now)
+        if self.by is not None and self.by != self.actor:
+            for entry in incident.timeline[first:]:
+                if entry.actor == self.actor:
+                    entry.detail = f"{entry.detail} (by {self.by} for {self.actor})".lstrip()
 
     def apply(self, incident: Incident, now: datetime) -> None:
         raise NotImplementedError

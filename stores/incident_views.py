@@ -16,8 +16,14 @@ SELECT number, workflow_id, state, outcome, priority, impact, urgency, service, 
 FROM incidents
 WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR priority = $2) AND ($3::text IS NULL OR service = $3)
   AND (NOT $4 OR breached) AND ($5 OR state <> 'closed')
-ORDER BY priority NULLS LAST, logged_at
-LIMIT $6
+ORDER BY priority NULLS LAST, logged_at, number
+LIMIT $6 OFFSET $7
+"""
+
+COUNTED = """
+SELECT count(*) FROM incidents
+WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR priority = $2) AND ($3::text IS NULL OR service = $3)
+  AND (NOT $4 OR breached) AND ($5 OR state <> 'closed')
 """
 
 REPORTED = """
@@ -45,9 +51,24 @@ async def listed(
     breached: bool,
     all_: bool,
     limit: int,
+    offset: int = 0,
 ) -> list[asyncpg.Record]:
-    """At most `limit` incidents, highest priority first, each row with `total`: how many match in all."""
-    return await conn.fetch(LISTED, state, priority, service, breached, all_, limit)
+    """At most `limit` incidents after the first `offset`, highest priority first, each row with `total`: how
+    many match in all (the order is total, so pages neither repeat nor skip a row that did not change)."""
+    return await conn.fetch(LISTED, state, priority, service, breached, all_, limit, offset)
+
+
+async def counted(
+    conn: asyncpg.Connection,
+    *,
+    state: str | None,
+    priority: str | None,
+    service: str | None,
+    breached: bool,
+    all_: bool,
+) -> int:
+    """How many incidents `listed` would find in all."""
+    return int(await conn.fetchval(COUNTED, state, priority, service, breached, all_))
 
 
 async def reported(conn: asyncpg.Connection, since: datetime) -> list[asyncpg.Record]:
@@ -61,6 +82,16 @@ async def closed(conn: asyncpg.Connection, number: str, workflow_id: str) -> asy
     return await conn.fetchrow(
         "SELECT * FROM incidents WHERE (number = $1 OR workflow_id = $2) AND state = 'closed'"
         " ORDER BY logged_at DESC LIMIT 1",
+        number,
+        workflow_id,
+    )
+
+
+async def current(conn: asyncpg.Connection, number: str, workflow_id: str) -> asyncpg.Record | None:
+    """The incident's row by its number or workflow id, open or closed (the newest, if an id was reused)."""
+    return await conn.fetchrow(
+        "SELECT number, workflow_id, service, state, priority, assignment_group, assignee FROM incidents"
+        " WHERE number = $1 OR workflow_id = $2 ORDER BY logged_at DESC LIMIT 1",
         number,
         workflow_id,
     )

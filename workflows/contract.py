@@ -97,52 +97,58 @@ class ViewInput(TypedDict):
 
 
 class ActorOnly(TypedDict):
-    """ack, resume, confirm, and `registered` (domain.commands.ActorInput)."""
+    """`registered` (domain.commands.ActorInput)."""
 
     actor: str
 
 
-class AssignInput(ActorOnly):
+class EngineerOnly(ActorOnly):
+    """ack, resume, confirm (domain.commands.EngineerInput); `by`: who sent it on the actor's behalf."""
+
+    by: NotRequired[str | None]
+
+
+class AssignInput(EngineerOnly):
     group: str
     person: NotRequired[str]
     known_as: NotRequired[str]
 
 
-class EscalateInput(ActorOnly):
+class EscalateInput(EngineerOnly):
     to_group: NotRequired[str | None]
     management: NotRequired[bool]
     reason: str
     known_as: NotRequired[str]
 
 
-class TextInput(ActorOnly):
+class TextInput(EngineerOnly):
     """note, public_update, workaround."""
 
     text: str
 
 
-class DiagnoseInput(ActorOnly):
+class DiagnoseInput(EngineerOnly):
     finding: str
     category: NotRequired[str | None]
 
 
-class PriorityInput(ActorOnly):
+class PriorityInput(EngineerOnly):
     impact: int
     urgency: int
     reason: str
 
 
-class HoldInput(ActorOnly):
+class HoldInput(EngineerOnly):
     reason: Literal["caller", "supplier"]
     text: str
 
 
-class ResolveInput(ActorOnly):
+class ResolveInput(EngineerOnly):
     resolution: str
     problem: NotRequired[str | None]
 
 
-class ReasonInput(ActorOnly):
+class ReasonInput(EngineerOnly):
     """reopen, cancel."""
 
     reason: str
@@ -207,7 +213,7 @@ class IncidentContract:
 
     # The engineers' updates (incidentctl): refused with ILLEGAL_TRANSITION when the state forbids them.
     @workflow.update
-    def ack(self, request: ActorOnly) -> IncidentView: ...
+    def ack(self, request: EngineerOnly) -> IncidentView: ...
 
     @workflow.update
     def assign(self, request: AssignInput) -> IncidentView: ...
@@ -231,7 +237,7 @@ class IncidentContract:
     def hold(self, request: HoldInput) -> IncidentView: ...
 
     @workflow.update
-    def resume(self, request: ActorOnly) -> IncidentView: ...
+    def resume(self, request: EngineerOnly) -> IncidentView: ...
 
     @workflow.update
     def workaround(self, request: TextInput) -> IncidentView: ...
@@ -240,7 +246,7 @@ class IncidentContract:
     def resolve(self, request: ResolveInput) -> IncidentView: ...
 
     @workflow.update
-    def confirm(self, request: ActorOnly) -> IncidentView: ...
+    def confirm(self, request: EngineerOnly) -> IncidentView: ...
 
     @workflow.update
     def reopen(self, request: ReasonInput) -> IncidentView: ...

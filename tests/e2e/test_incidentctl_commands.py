@@ -77,8 +77,8 @@ async def test_exit_codes_separate_refusal_usage_and_an_unreachable_server(cli: 
     usage = await cli("ack")
     assert usage.code == 2 and "usage:" in usage.err
     assert (await cli("open", "--service", "checkout", "--summary", "x", "--impact", "7")).code == 2
-    down = await cli("show", "INC-1001", env={"TEMPORAL_ADDRESS": "127.0.0.1:9"})
-    assert down.code == 3 and "cannot reach Temporal at 127.0.0.1:9" in down.err
+    down = await cli("show", "INC-1001", env={"INCIDENT_API_URL": "http://127.0.0.1:9"})
+    assert down.code == 3 and "cannot reach the incident API at http://127.0.0.1:9" in down.err
 
 
 async def test_a_retried_command_with_the_same_request_id_is_applied_once(cli: Cli):

@@ -57,7 +57,8 @@ async def test_show_history_tells_who_did_what_and_when(cli: Cli):
     assert shown["priority"] == "P3"  # no impact/urgency given: the default (2, 2)
     last = shown["history"][-1]
     assert set(last) == {"at", "actor", "action", "from", "to", "detail"}
-    assert (last["actor"], last["action"], last["detail"]) == ("bob", "note", "vendor contacted")
+    # tester acted for bob (--as): both names are recorded
+    assert (last["actor"], last["action"], last["detail"]) == ("bob", "note", "vendor contacted (by tester for bob)")
     assert last["at"].endswith("+00:00")
     table = await cli("show", number, "--history")
     assert table.code == 0 and "vendor contacted" in table.out and "bob" in table.out

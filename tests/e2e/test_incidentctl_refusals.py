@@ -1,4 +1,4 @@
-"""incidentctl as a tired person types it: empty and blank values, the Web UI's port for Temporal's,
+"""incidentctl as a tired person types it: empty and blank values, the Web UI's address for the API's,
 a known error shown, a zero-length shift. Each refusal is one line naming the flag, checked before
 anything is sent or reserved, and changes nothing."""
 
@@ -11,7 +11,9 @@ import asyncpg
 from tests.e2e.cli import Cli, CliResult
 
 PROJECT = Path(__file__).resolve().parents[2]
-NOBODY_THERE = "127.0.0.1:9"  # nothing listens: a command that tried to connect would exit 3
+NOBODY_THERE = {
+    "INCIDENT_API_URL": "http://127.0.0.1:9"
+}  # nothing listens: a command that tried to connect would exit 3
 
 
 def one_line(result: CliResult) -> str:
@@ -42,7 +44,7 @@ async def test_open_with_an_empty_name_summary_or_service_is_refused_naming_the_
         assert (refused.code, one_line(refused)) == (1, said), (flag, value, refused.err)
     assert await next_number(pool) == before  # no incident number used up
     unreachable = await cli("open", "--service", "checkout", "--summary", "slow", "--as", "",
-                            env={"TEMPORAL_ADDRESS": NOBODY_THERE})  # fmt: skip
+                            env=NOBODY_THERE)  # fmt: skip
     assert (unreachable.code, one_line(unreachable)) == (1, "--as must not be empty")  # checked before connecting
 
 
@@ -58,7 +60,7 @@ async def test_an_empty_or_blank_value_of_an_engineer_command_is_refused_before_
         ("resolve", number, "--resolution", "fixed", "--problem", ""): "--problem must not be empty",
     }
     for args, said in typed.items():
-        refused = await cli(*args, env={"TEMPORAL_ADDRESS": NOBODY_THERE})
+        refused = await cli(*args, env=NOBODY_THERE)
         assert (refused.code, one_line(refused)) == (1, said), (args, refused.err)
         sent = await cli(*args)  # with Temporal there: the same words, nothing reaches the incident
         assert (sent.code, one_line(sent)) == (1, said), (args, sent.err)
@@ -66,13 +68,13 @@ async def test_an_empty_or_blank_value_of_an_engineer_command_is_refused_before_
     assert [h["action"] for h in history if h["actor"] == "tester"] == ["register", "ack"]  # nothing after ack
 
 
-async def test_temporal_address_at_the_web_uis_port_says_nothing_there_speaks_temporals_api(cli: Cli, web_ui: str):
-    address = urlsplit(web_ui).netloc  # what a person copies from the browser's address bar
+async def test_the_api_url_at_the_web_uis_address_says_nothing_there_speaks_the_incident_api(cli: Cli, web_ui: str):
+    address = f"http://{urlsplit(web_ui).netloc}"  # what a person copies from the browser's address bar
     for command in (("show", "INC-1001"), ("ack", "INC-1001"), ("open", "--service", "checkout", "--summary", "x")):
-        answered = await cli(*command, env={"TEMPORAL_ADDRESS": address})
+        answered = await cli(*command, env={"INCIDENT_API_URL": address})
         assert answered.code == 3, (command, answered.err)
-        assert one_line(answered) == (f"nothing at {address} speaks Temporal's API (something answers there: the"
-                                      " Web UI? Temporal's frontend listens on 7233 by default)")  # fmt: skip
+        assert one_line(answered) == (f"nothing at {address} speaks the incident API (something answers there: is"
+                                      " INCIDENT_API_URL the API's address? It listens on 8081 by default)")  # fmt: skip
 
 
 async def test_show_of_a_known_error_says_it_has_no_targets_instead_of_none(cli: Cli):

@@ -90,3 +90,17 @@ def test_help_gives_every_option_a_description():
         for action in command._actions:
             if action.option_strings and action.dest != "help":
                 assert action.help, f"{name} {action.option_strings} has no help"
+
+
+def test_an_action_sent_on_someones_behalf_names_both_in_its_timeline_entries_and_alone_names_one():
+    from datetime import timedelta
+
+    from tests.unit.test_view import incident
+
+    behalf, alone = incident(), incident()
+    at = behalf.logged_at + timedelta(minutes=1)
+    commands.Ack(actor="alice", by="bob").act(behalf, at)
+    commands.Ack(actor="alice").act(alone, at)
+    assert behalf.timeline[-1].actor == alone.timeline[-1].actor == "alice"
+    assert behalf.timeline[-1].detail == f"{alone.timeline[-1].detail} (by bob for alice)"
+    assert "bob" not in alone.timeline[-1].detail

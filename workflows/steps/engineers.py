@@ -26,7 +26,7 @@ class Engineers:
     def act(self, action: Action, request: EngineerInput) -> None:
         incident = self.state.incident
         _refuse_if(request.state_refusal(incident, action) or request.refusal(incident))
-        request.apply(incident, workflow.now())
+        request.act(incident, workflow.now())
         self.changed()
 
     def validate(self, action: Action, request: EngineerInput) -> None:

@@ -1,4 +1,4 @@
-"""`incidentctl list`: incidents from the Postgres record, in one query (stores/incident_views.py), never
+"""`list` (incidentctl, GET /v1/incidents): incidents from the Postgres record, in one query (stores/incident_views.py), never
 dropped silently: a cut by --limit is said, `showing 200 of 560 (use --limit)`. The record follows the
 workflows within moments (the projection; `open` answers once its incident is in it).
 """
@@ -6,7 +6,8 @@ workflows within moments (the projection; `open` answers once its incident is in
 from datetime import UTC, datetime
 from typing import Any
 
-from stores.incident_views import listed
+from operations.outcomes import UnknownName
+from stores.incident_views import counted, listed
 
 RESTORE_RUNNING = frozenset({"prioritized", "in_progress"})  # on_hold pauses it; restored and later stop it
 
@@ -61,11 +62,41 @@ def incident_object(row: Any, now: datetime) -> dict[str, Any]:
 
 
 async def list_incidents(
-    conn: Any, *, state: str | None, priority: str | None, service: str | None, breached: bool, all_: bool, limit: int
+    conn: Any,
+    *,
+    state: str | None,
+    priority: str | None,
+    service: str | None,
+    breached: bool,
+    all_: bool,
+    limit: int,
+    offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The incidents (at most `limit`) and how many match in all."""
+    """The incidents (at most `limit`, after the first `offset`) and how many match in all. A state or
+    service nobody knows is refused (UnknownName), with the closest match."""
+    from domain.enums import State
+    from domain.names import unknown_name
+    from stores.catalog import agreed_services
+
+    states = [s.value for s in State]
+    if state is not None and state not in states:
+        raise UnknownName(unknown_name("a state", state, states))
+    if service is not None:
+        services = await agreed_services(conn)
+        if service not in services:
+            raise UnknownName(unknown_name("a service of the agreed catalog", service, services))
     rows = await listed(
-        conn, state=state, priority=priority, service=service, breached=breached, all_=all_, limit=limit
+        conn,
+        state=state,
+        priority=priority,
+        service=service,
+        breached=breached,
+        all_=all_,
+        limit=limit,
+        offset=offset,
     )
     now = datetime.now(UTC)
-    return [incident_object(r, now) for r in rows], int(rows[0]["total"]) if rows else 0
+    if not rows:  # past the last page the window count is gone: count them again only then
+        total = await counted(conn, state=state, priority=priority, service=service, breached=breached, all_=all_)
+        return [], total
+    return [incident_object(r, now) for r in rows], int(rows[0]["total"])

@@ -1,4 +1,5 @@
-"""A closed incident's view from the PostgreSQL record, for `incidentctl show` once Temporal has let it go.
+"""A closed incident's view from the PostgreSQL record, for `show` (GET /v1/incidents/N) once Temporal has
+let it go.
 
 Temporal keeps a closed workflow for its namespace's retention (90 days in compose and `make run`); the
 record keeps the incident for good: its row in `incidents` and every timeline entry in `incident_events`.
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.names import NOT_PEOPLE, incident_number, responders
-from starter.incidentctl.listing import record_fields
+from operations.listing import record_fields
 from stores import incident_views
 
 ASSIGNED = re.compile(r"^assigned to [^/\s]+/(\S+)")
