@@ -46,9 +46,12 @@ def _visible(ui_port: int, number: str) -> bool:
 async def run() -> dict[str, Any]:
     data = Path(tempfile.mkdtemp(prefix="incident-bench-b5-"))
     ports = {"INCIDENT_TEMPORAL_PORT": free_port(), "INCIDENT_UI_PORT": free_port(),
-             "INCIDENT_POSTGRES_PORT": free_port(), "INCIDENT_RECEIVER_PORT": free_port()}  # fmt: skip
+             "INCIDENT_POSTGRES_PORT": free_port(), "INCIDENT_RECEIVER_PORT": free_port(),
+             "INCIDENT_API_PORT": free_port()}  # fmt: skip
     env = {k: v for k, v in child_environment().items() if not k.startswith("MAKE")}
-    env.update({k: str(v) for k, v in ports.items()}, INCIDENT_DATA_DIR=str(data), INCIDENT_USER="newcomer")
+    # the local admin make run signs in goes to this run's own config directory, not the user's
+    env.update({k: str(v) for k, v in ports.items()}, INCIDENT_DATA_DIR=str(data), INCIDENT_USER="newcomer",
+               XDG_CONFIG_HOME=str(data / "config"))  # fmt: skip
     via_make = _make_is_current()
     argv = ["make", "--no-print-directory", "run"] if via_make else [sys.executable, "-m", "localstack"]
     say(f"B5 {' '.join(argv)} with a fresh data directory (first run: initdb, new SQLite file)")
@@ -76,11 +79,7 @@ async def run() -> dict[str, Any]:
         if "ready" not in milestones:
             raise RuntimeError("make run never said Ready:\n" + "\n".join(lines[-15:]))
         say(f"B5 Ready. after {milestones['ready']:.1f}s; incidentctl open")
-        ctl_env = {
-            **env,
-            "TEMPORAL_ADDRESS": f"127.0.0.1:{ports['INCIDENT_TEMPORAL_PORT']}",  # as `make run` prints them
-            "INCIDENT_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{ports['INCIDENT_POSTGRES_PORT']}/incidents",
-        }
+        ctl_env = {**env, "INCIDENT_API_URL": f"http://127.0.0.1:{ports['INCIDENT_API_PORT']}"}  # as make run prints it
         opened = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).parent / "incidentctl"), "-o", "json", "open", "--service", "checkout",
             "--summary", "5xx above 5%", "--impact", "1", "--urgency", "1", env=ctl_env, cwd=PROJECT_ROOT,

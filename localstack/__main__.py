@@ -2,7 +2,8 @@
 
 Temporal dev server (state in .data/temporal.db, Web UI :8233), PostgreSQL embedded
 in .data/pg (unless INCIDENT_DATABASE_URL is set), migrations (before anything reads the
-schema), the worker (which loads the catalog at start) and the alert receiver. Ctrl-C stops everything
+schema), the worker (which loads the catalog at start), the alert receiver and the engineers' API (which
+incidentctl talks to, as the local admin `make run` signs in). Ctrl-C stops everything
 cleanly; the next `make run` finds every open incident and timer where it was.
 """
 
@@ -94,6 +95,8 @@ def main() -> int:
     env.setdefault("INCIDENT_PAGE_SECRET", DEV_PAGE_SECRET)  # signs the acknowledgement links of pages
     env.setdefault("INCIDENT_RELEASE_TOKEN", DEV_RELEASE_TOKEN)
     env.setdefault("INCIDENT_PUBLIC_URL", f"http://127.0.0.1:{env.get('INCIDENT_RECEIVER_PORT', '8080')}")
+    api_port = int(env.get("INCIDENT_API_PORT") or 8081)
+    env.setdefault("INCIDENT_API_URL", f"http://127.0.0.1:{api_port}")  # where incidentctl is signed in
     postgres = None
     if "INCIDENT_DATABASE_URL" not in env:
         postgres = LocalPostgres(data / "pg", postgres_port)
@@ -116,6 +119,7 @@ def main() -> int:
     receiver_port = int(env.get("INCIDENT_RECEIVER_PORT", "8080"))
     if (PROJECT_ROOT / "receiver" / "__main__.py").exists():
         children.append(("receiver", _child(["-m", "receiver"], env, data / "receiver.log")))
+        children.append(("api", _child(["-m", "api"], env, data / "api.log")))
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:
@@ -125,8 +129,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        if len(children) > 1:
-            wait_for_port("127.0.0.1", receiver_port, timeout=60, process=children[1][1])
+        started = dict(children)
+        if "receiver" in started:
+            wait_for_port("127.0.0.1", receiver_port, timeout=60, process=started["receiver"])
             print(
                 f"Alert receiver  http://127.0.0.1:{receiver_port}  (bearer token: $INCIDENT_INGEST_TOKEN)", flush=True
             )
@@ -138,6 +143,12 @@ def main() -> int:
             print(
                 f"Releases        http://127.0.0.1:{receiver_port}/v2/change/enqueue (routing key),"
                 " /v1/known-errors (bearer token: $INCIDENT_RELEASE_TOKEN)",
+                flush=True,
+            )
+        if "api" in started:
+            wait_for_port("127.0.0.1", api_port, timeout=60, process=started["api"])
+            print(
+                f"Engineers' API  {env['INCIDENT_API_URL']}  (incidentctl's INCIDENT_API_URL; OpenAPI at /v1/openapi.json)",
                 flush=True,
             )
         if env.get("INCIDENT_WORKER_METRICS"):
