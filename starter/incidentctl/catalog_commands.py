@@ -46,6 +46,12 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
 def reload(ctx: "Context", args: argparse.Namespace, path: Path) -> int:
     text, content = _read(path)
     oncall_text = _read(path.parent / content["oncall"])[0] if "oncall" in content else None
+    from stores.catalog_file import CatalogFileError, catalog_from_texts
+
+    try:  # checked here too, as the API will: a file with a mistake needs no server
+        catalog_from_texts(path, text, oncall_text)
+    except CatalogFileError as err:
+        raise Refused(f"{err}; {KEPT}") from None
     body = {"file": str(path), "text": text, "oncall_text": oncall_text, "as": named(args)}
     answer = ctx.api().post("/v1/catalog/reload", json=body)
     changes = answer["services"]

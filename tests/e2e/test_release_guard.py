@@ -7,9 +7,14 @@ previous version's starters left them; the worker and incidentctl run as subproc
 """
 
 import asyncio
+import os
+import subprocess
 import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +27,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
 from runtime.register_search_attributes import register
-from tests.conftest import CATALOG
+from tests.conftest import CATALOG, PROJECT_ROOT, free_port
 from tests.e2e.cli import Cli
 from tests.reliability.stack import worker_env, worker_process
 from workflows.contract import IncidentContract
@@ -126,12 +131,39 @@ async def test_a_worker_starts_when_every_running_incident_is_of_a_supported_rel
         assert await worker.stop() == 0
 
 
+@asynccontextmanager
+async def api_of(namespace: Namespace, dev_server: str, postgres_url: str) -> AsyncIterator[str]:
+    """The engineers' API on this namespace (it is the API's Temporal namespace that `releases` reads)."""
+    port = free_port()
+    env = {**os.environ, "TEMPORAL_ADDRESS": dev_server, "TEMPORAL_NAMESPACE": namespace.name,
+           "INCIDENT_TASK_QUEUE": UNPOLLED, "INCIDENT_DATABASE_URL": postgres_url, "INCIDENT_API_PORT": str(port)}  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "api"], env=env, cwd=PROJECT_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, f"python -m api exited {process.returncode}"
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                break
+        except OSError:
+            assert time.monotonic() < deadline, f"python -m api did not answer on {url}"
+            await asyncio.sleep(0.05)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=35)
+
+
 async def test_incidentctl_releases_counts_running_incidents_per_release_and_names_the_unsupported_ones(
-    namespace: Namespace, dev_server: str, postgres_url: str
+    namespace: Namespace, dev_server: str, postgres_url: str, api_token: str
 ) -> None:
-    cli = Cli(dev_server, UNPOLLED, postgres_url)
-    scoped = {"TEMPORAL_NAMESPACE": namespace.name}
-    empty = await cli("releases", env=scoped)
+    async with api_of(namespace, dev_server, postgres_url) as url:
+        await _releases_are_counted(namespace, Cli(dev_server, UNPOLLED, postgres_url, url, api_token))
+
+
+async def _releases_are_counted(namespace: Namespace, cli: Cli) -> None:
+    empty = await cli("releases")
     assert (empty.code, empty.out, empty.err) == (0, "1.0  0 running\n", "")
 
     for n in range(2):
@@ -140,14 +172,14 @@ async def test_incidentctl_releases_counts_running_incidents_per_release_and_nam
     other = await start(namespace, None, "0.9")
     await listed(namespace, RUNNING, 4)
 
-    shown = await cli("releases", env=scoped)
+    shown = await cli("releases")
     assert shown.code == 0, shown.err
     assert shown.out.splitlines() == [
         "1.0         2 running",
         f"0.9         1 running: {other}  (unsupported: finish or cancel them with the previous version)",
         f"before 1.0  1 running: {before}  (unsupported: finish or cancel them with the previous version)",
     ]
-    as_json = await cli("-o", "json", "releases", env=scoped)
+    as_json = await cli("-o", "json", "releases")
     assert as_json.code == 0, as_json.err
     document = as_json.json()
     assert document["current"] == "1.0" and document["releases"] == [{"release": "1.0", "running": 2}]
