@@ -51,10 +51,10 @@ class Authenticator:
 
     async def principal(self, token: str) -> Principal | None:
         if api_tokens.looks_like_api_token(token):
-            found = await api_tokens.in_force(self.pool, token)
-            if found is None:
+            held = await identities.api_token_holder(self.pool, token)
+            if held is None:
                 return None
-            _, groups = await identities.roles_and_groups(self.pool, found.subject)
+            found, groups = held
             return Principal(found.subject, parse_roles(found.roles), frozenset(groups), f"api_token:{found.id}")
         if self.oidc is None:
             return None

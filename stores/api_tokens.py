@@ -30,7 +30,7 @@ class ApiToken:
     last_used_at: datetime | None
 
 
-_COLUMNS = "id, name, subject, roles, created_at, created_by, expires_at, revoked_at, revoked_by, last_used_at"
+COLUMNS = "id, name, subject, roles, created_at, created_by, expires_at, revoked_at, revoked_by, last_used_at"
 
 
 def new_token() -> str:
@@ -62,7 +62,7 @@ async def create(
     token = new_token()
     row = await conn.fetchrow(
         "INSERT INTO api_tokens (token_sha256, name, subject, roles, created_by, expires_at)"
-        f" VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
+        f" VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}",
         token_hash(token),
         name,
         subject,
@@ -77,7 +77,7 @@ async def in_force(conn: asyncpg.Connection | asyncpg.Pool, token: str) -> ApiTo
     """The token's row when it exists, is not revoked and has not expired (by the database's clock);
     marks it used, at most once a minute so the hot path stays a read."""
     row = await conn.fetchrow(
-        f"WITH found AS (SELECT {_COLUMNS} FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL"
+        f"WITH found AS (SELECT {COLUMNS} FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL"
         " AND (expires_at IS NULL OR expires_at > now())),"
         " touched AS (UPDATE api_tokens SET last_used_at = now() FROM found WHERE api_tokens.id = found.id"
         " AND (found.last_used_at IS NULL OR found.last_used_at < now() - interval '1 minute'))"
@@ -88,11 +88,11 @@ async def in_force(conn: asyncpg.Connection | asyncpg.Pool, token: str) -> ApiTo
 
 
 async def every_one(conn: asyncpg.Connection | asyncpg.Pool) -> list[ApiToken]:
-    return [_token(r) for r in await conn.fetch(f"SELECT {_COLUMNS} FROM api_tokens ORDER BY id")]
+    return [_token(r) for r in await conn.fetch(f"SELECT {COLUMNS} FROM api_tokens ORDER BY id")]
 
 
 async def fetch(conn: asyncpg.Connection | asyncpg.Pool, token_id: int) -> ApiToken | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM api_tokens WHERE id = $1", token_id)
+    row = await conn.fetchrow(f"SELECT {COLUMNS} FROM api_tokens WHERE id = $1", token_id)
     return _token(row) if row else None
 
 
@@ -100,7 +100,7 @@ async def revoke(conn: asyncpg.Connection | asyncpg.Pool, token_id: int, revoked
     """Revokes it; None when there is no such token or it was revoked already."""
     row = await conn.fetchrow(
         "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL"
-        f" RETURNING {_COLUMNS}",
+        f" RETURNING {COLUMNS}",
         token_id,
         revoked_by,
     )
