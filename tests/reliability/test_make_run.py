@@ -25,7 +25,7 @@ def answers(url: str) -> int:
 
 def test_make_run_starts_every_part_says_where_it_is_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("INCIDENT_TEMPORAL_PORT", "INCIDENT_UI_PORT", "INCIDENT_POSTGRES_PORT",
-                                            "INCIDENT_RECEIVER_PORT")}  # fmt: skip
+                                            "INCIDENT_RECEIVER_PORT", "INCIDENT_API_PORT")}  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "INCIDENT_"))}
     # XDG_CONFIG_HOME: the local admin token it provisions lands here, not in the runner's home
     env.update({k: str(v) for k, v in ports.items()}, INCIDENT_DATA_DIR=str(tmp_path / "data"),
@@ -52,6 +52,10 @@ def test_make_run_starts_every_part_says_where_it_is_and_stops_cleanly_on_ctrl_c
         kept = tmp_path / "config" / "incidentctl" / "credentials.json"  # incidentctl needs no login
         assert kept.stat().st_mode & 0o777 == 0o600
         assert [entry["kind"] for entry in json.loads(kept.read_text()).values()] == ["api_token"]
+        laptop = {**env, "INCIDENT_API_URL": f"http://127.0.0.1:{ports['INCIDENT_API_PORT']}"}
+        me = subprocess.run([sys.executable, "-m", "starter.incidentctl", "whoami"], env=laptop, cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert me.returncode == 0 and "admin" in json.loads(me.stdout)["roles"], me
         assert answers(f"http://127.0.0.1:{ports['INCIDENT_UI_PORT']}/") == 200
         # closed incidents stay as long as compose keeps them (2160h), asked as an operator asks
         described = subprocess.run([str(temporal_binary()), "operator", "namespace", "describe", "--namespace",
