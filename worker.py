@@ -5,6 +5,7 @@ the worker stops polling, lets running tasks finish, then exits 0.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ from stores.schema import migrate
 from workflows.incident import IncidentWorkflow
 from workflows.known_error_links import KnownErrorLinks
 from workflows.releases import refusal
+from workflows.steps.paging import paging_queue
 
 log = structlog.get_logger("worker")
 
@@ -60,6 +62,9 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 # 1000 workflows of about 0.27 MB each, bounds RSS).
 WORKFLOW_TASK_SLOTS = 8
 ACTIVITY_SLOTS = 16
+# Pages have a task queue of their own (workflows.steps.paging.paging_queue), served by this process with
+# slots of its own: a P1's page never waits for a slot behind a storm's records (make bench B7).
+PAGING_SLOTS = 8
 
 
 def paging_settings(settings: Settings) -> PagingSettings:
@@ -76,14 +81,38 @@ def workflow_runner(converter: DataConverter) -> WorkflowRunner:
     return CodecFreeSandbox(sandbox) if CodecFreeSandbox.fits(converter) else sandbox
 
 
-def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, paging: PagingSettings | None = None) -> Worker:
+class IncidentWorkers:
+    """The incident worker and the paging worker beside it: one process, two task queues, each with its
+    own slots. `async with` runs both; leaving it drains both."""
+
+    def __init__(self, incidents: Worker, pages: Worker) -> None:
+        self.incidents, self.pages = incidents, pages
+        self._running = contextlib.AsyncExitStack()
+
+    async def __aenter__(self) -> "IncidentWorkers":
+        await self._running.__aenter__()
+        try:
+            await self._running.enter_async_context(self.pages)
+            await self._running.enter_async_context(self.incidents)
+        except BaseException:
+            await self._running.aclose()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._running.__aexit__(*exc)  # type: ignore[arg-type]
+
+
+def build_worker(
+    client: Client, pool: asyncpg.Pool, task_queue: str, paging: PagingSettings | None = None
+) -> IncidentWorkers:
     registration, records, notifications = (
         RegistrationActivities(pool),
         RecordActivities(pool),
         NotificationActivities(pool),
     )
     pages = PagingActivities(pool, paging or PagingSettings(smtp=None, public_url="http://127.0.0.1:8080"))
-    return Worker(
+    incidents = Worker(
         client,
         task_queue=task_queue,
         workflows=[IncidentWorkflow, KnownErrorLinks],
@@ -92,7 +121,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, paging: Pa
             KnownErrorLinkActivities(pool).open_incidents_matching,
             records.record_timeline,
             notifications.deliver_notifications,
-            pages.page,
+            pages.page,  # an incident of release 1.0 pages on its own task queue
             pages.deliver_pages,
         ],
         workflow_runner=workflow_runner(client.data_converter),
@@ -100,6 +129,14 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, paging: Pa
         max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         max_concurrent_activities=ACTIVITY_SLOTS,
     )
+    paging_worker = Worker(
+        client,
+        task_queue=paging_queue(task_queue),
+        activities=[pages.page, pages.deliver_pages],
+        graceful_shutdown_timeout=timedelta(seconds=SHUTDOWN_GRACE_SECONDS),
+        max_concurrent_activities=PAGING_SLOTS,
+    )
+    return IncidentWorkers(incidents, paging_worker)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -165,6 +202,7 @@ async def run(env: Mapping[str, str]) -> int:
     log.info(
         "worker started",
         task_queue=settings.task_queue,
+        paging_queue=paging_queue(settings.task_queue),
         temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"),
         metrics=f"http://{settings.worker_metrics}/metrics" if settings.worker_metrics else None,
     )

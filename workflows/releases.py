@@ -23,10 +23,12 @@ must be finished or cancelled with the code that began them.
 
 from temporalio import workflow
 
-SUPPORTED: tuple[str, ...] = ("1.0",)  # oldest first; a worker refuses to start beside any other release running
+SUPPORTED: tuple[str, ...] = ("1.0", "1.1")  # oldest first; a worker refuses to start beside any other release running
 # release -> the patch ids it introduced; never edit a released entry (its incidents would take a
 # change their histories do not have)
-RELEASES: dict[str, frozenset[str]] = {}
+RELEASES: dict[str, frozenset[str]] = {
+    "1.1": frozenset({"pages-on-their-own-queue"}),  # workflows/steps/paging.py
+}
 CURRENT = SUPPORTED[-1]
 # The query a worker asks before it polls (worker.py): running incidents begun by code it cannot replay.
 UNSUPPORTED_RUNNING = (

@@ -12,6 +12,7 @@ from domain.commands import Ack, Escalate
 from domain.oncall import on_call
 from stores.oncall import fetch_schedule
 from tests.workflows.incident_driver import Handle, at, entries, eventually, near, open_on, pass_time, send, show
+from workflows.steps.paging import paging_queue
 
 
 async def pages(handle: Handle, count: int) -> list[dict]:  # type: ignore[type-arg]
@@ -47,6 +48,21 @@ async def test_a_p3_pages_by_its_policy_repeats_it_and_says_when_nobody_acknowle
     assert at(exhausted["at"]) - logged == near(timedelta(minutes=60))
     await pass_time(skipping, timedelta(minutes=30))
     assert len(entries(await show(handle), "page")) == 4  # paging is over
+
+
+async def test_pages_go_to_the_paging_task_queue_and_the_incidents_other_steps_to_its_own(skipping):
+    """The worker serves both queues; a storm's records and notifications never hold a page's slot."""
+    _, handle = await open_on(skipping, "payroll", "payroll export hangs", impact=2, urgency=2)
+    await pages(handle, 1)
+    history = await handle.fetch_history()
+    queues = {
+        (event.activity_task_scheduled_event_attributes.activity_type.name,
+         event.activity_task_scheduled_event_attributes.task_queue.name)
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    }  # fmt: skip
+    assert ("page", paging_queue(skipping.task_queue)) in queues
+    assert {queue for name, queue in queues if name != "page"} == {skipping.task_queue}
 
 
 async def test_an_acknowledgement_stops_the_paging_at_once(skipping, pool: asyncpg.Pool):

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.lifecycle import record
     from domain.process import SYSTEM
     from workflows.contract import ILLEGAL_TRANSITION
+    from workflows.releases import Patches
 
 PAGE_TIMEOUT = timedelta(seconds=60)  # the rows, then one try of each channel (SMTP and webhooks: 10 s each)
 PAGE_RETRY = RetryPolicy(
@@ -34,9 +35,17 @@ DELIVERY_RETRY = RetryPolicy(
 )
 
 
+def paging_queue(task_queue: str) -> str:
+    """Pages go to a task queue of their own, served by the same worker with slots of its own: a page
+    never waits behind an alert storm's records and notifications for an activity slot."""
+    return f"{task_queue}-paging"
+
+
 class Pager:
-    def __init__(self, state: IncidentState, incident_key: Callable[[], str], changed: Callable[[], None]) -> None:
-        self.state, self.incident_key, self.changed = state, incident_key, changed
+    def __init__(
+        self, state: IncidentState, incident_key: Callable[[], str], changed: Callable[[], None], patches: Patches
+    ) -> None:
+        self.state, self.incident_key, self.changed, self.patches = state, incident_key, changed, patches
         self.page_tasks: list[asyncio.Task[Any]] = []
         self.redeliveries: list[asyncio.Task[Any]] = []
 
@@ -68,6 +77,7 @@ class Pager:
             task = workflow.start_activity_method(
                 PagingActivities.page,
                 request,
+                task_queue=self._queue(),
                 start_to_close_timeout=PAGE_TIMEOUT,
                 retry_policy=PAGE_RETRY,
                 summary=f"{request.number}: page {request.target} ({request.step})",
@@ -99,6 +109,10 @@ class Pager:
         await asyncio.gather(*self.redeliveries, return_exceptions=True)
         self.page_tasks, self.redeliveries = [], []
 
+    def _queue(self) -> str | None:
+        """Release 1.1 pages on the paging queue; None: on the incident's own task queue, as 1.0 did."""
+        return paging_queue(workflow.info().task_queue) if self.patches("pages-on-their-own-queue") else None
+
     def _paged(self, request: PageRequest, done: asyncio.Task[Any]) -> None:
         """The page's story, once the activity answered: who, by which channel, or why nobody."""
         if done.cancelled() or done.exception() is not None:
@@ -117,6 +131,7 @@ class Pager:
             retry = workflow.start_activity_method(
                 PagingActivities.deliver_pages,
                 DeliverPages(incident_key=request.incident_key),
+                task_queue=self._queue(),
                 start_to_close_timeout=PAGE_TIMEOUT,
                 schedule_to_close_timeout=DELIVERY_PATIENCE,
                 retry_policy=DELIVERY_RETRY,
