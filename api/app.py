@@ -46,6 +46,7 @@ def create_app(deps: ApiDependencies) -> FastAPI:
     )
     app.state.deps = deps
     problems.install(app)
+    problems.install_database_outage(app, deps.settings.database_url)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

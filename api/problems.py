@@ -142,6 +142,22 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
     return answer(Problem(500, "the API failed to answer this request; its log says why"))
 
 
+def install_database_outage(app: FastAPI, database_url: str) -> None:
+    """Whatever meets the database gone (verifying a token, the audit trail, a read) answers 503 naming it."""
+    import asyncpg
+
+    from runtime.unreachable import why_unreachable
+    from stores.database import where
+
+    async def _away(request: Request, exc: Exception) -> JSONResponse:
+        return answer(
+            unavailable(f"cannot reach the incident database at {where(database_url)} ({why_unreachable(exc)})")
+        )
+
+    for kind in (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError):
+        app.add_exception_handler(kind, _away)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(outcomes.NotDone, _not_done)

@@ -121,19 +121,22 @@ async def show(backends: Backends, name: str, history: bool) -> dict[str, Any]:
 
 
 async def as_recorded(backends: Backends, name: str) -> dict[str, Any]:
-    """The incident's group, assignee, state and priority as the record has them (who may act on it, and
-    the audit trail's `before`), or NoSuchIncident. The record follows the workflow within moments."""
+    """The incident's number, group, assignee, state and priority (who may act on it, and the audit trail's
+    `before`): from the record, which follows the workflow within moments, else from the workflow itself
+    (an incident its worker has not recorded yet); NoSuchIncident when neither has it."""
     async with backends.record() as conn:
         row = await incident_views.current(conn, incident_number(name) or name, name)
-    if row is None:
-        raise NoSuchIncident(not_found(name))
+    if row is not None:
+        found = dict(row) | {"group": row["assignment_group"] or None, "assignee": row["assignee"] or None}
+    else:
+        found = await show(backends, name, False)
     return {
-        "number": row["number"] or row["workflow_id"],
-        "service": row["service"],
-        "state": row["state"],
-        "priority": row["priority"],
-        "group": row["assignment_group"] or None,
-        "assignee": row["assignee"] or None,
+        "number": found["number"] or found["workflow_id"],
+        "service": found["service"],
+        "state": found["state"],
+        "priority": found["priority"],
+        "group": found["group"],
+        "assignee": found["assignee"],
     }
 
 

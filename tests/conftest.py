@@ -7,11 +7,7 @@ server is reliable for one incident's timers at a time.
 
 import asyncio
 import os
-import signal
-import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,6 +23,7 @@ from localstack.postgres import LocalPostgres  # noqa: E402
 from localstack.temporal import connect_when_ready, free_port, start_dev_server  # noqa: E402
 from stores.catalog_file import load_catalog, read_catalog_file  # noqa: E402
 from stores.schema import migrate  # noqa: E402
+from tests.api_server import running_api  # noqa: E402
 from worker import build_worker  # noqa: E402
 
 CATALOG = PROJECT_ROOT / "catalog.toml"
@@ -93,31 +90,9 @@ async def dev_worker(dev_client: Client, pool: asyncpg.Pool) -> AsyncIterator[st
         yield task_queue
 
 
-API_START_SECONDS = 60
-
-
 @pytest.fixture(scope="session")
 async def api_url(dev_server: str, dev_worker: str, postgres_url: str, pool: asyncpg.Pool) -> AsyncIterator[str]:
     """The engineers' API (`python -m api`, a subprocess as in production) on a free port, against the
-    session's dev server, the dev worker's task queue and Postgres; its log goes to the pytest log."""
-    port = free_port()
-    env = {**os.environ, "TEMPORAL_ADDRESS": dev_server, "INCIDENT_TASK_QUEUE": dev_worker,
-           "INCIDENT_DATABASE_URL": postgres_url, "INCIDENT_API_HOST": "127.0.0.1", "INCIDENT_API_PORT": str(port)}  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "api"], env=env, cwd=PROJECT_ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + API_START_SECONDS
-    while True:
-        assert process.poll() is None, f"python -m api exited {process.returncode} before it answered"
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                break
-        except OSError:
-            assert time.monotonic() < deadline, f"python -m api did not answer on {url} in {API_START_SECONDS}s"
-            await asyncio.sleep(0.05)
-    yield url
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=35)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    session's dev server, the dev worker's task queue and Postgres."""
+    async with running_api(dev_server, dev_worker, postgres_url) as url:
+        yield url

@@ -31,6 +31,8 @@ from aiohttp.test_utils import TestServer
 from temporalio.client import Client
 
 from stores.schema import migrate
+from tests.api_identities import issue_token
+from tests.api_server import running_api
 from tests.e2e.browser_support import browser, needs_chromium  # noqa: F401
 from tests.e2e.catalogs import load_service_like
 from tests.e2e.cli import Cli
@@ -70,9 +72,10 @@ async def own_stack(dev_client: Client, dev_server: str, postgres_url: str) -> A
         # incidents are found by number on the shared Temporal server: numbers far from the session's
         await pool.execute("SELECT setval('incident_number_seq', 900000)")
         task_queue = f"widget-{uuid.uuid4().hex[:8]}"
+        token = await issue_token(pool, "tester", ("incident_manager", "admin"))
         async for receiver in serve(dev_client, pool, task_queue):
-            async with build_worker(dev_client, pool, task_queue):
-                yield receiver, Cli(dev_server, task_queue, url)
+            async with build_worker(dev_client, pool, task_queue), running_api(dev_server, task_queue, url) as api:
+                yield receiver, Cli(dev_server, task_queue, url, api, token)
     finally:
         await pool.close()
         conn = await asyncpg.connect(admin)

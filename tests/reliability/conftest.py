@@ -7,6 +7,7 @@ module starts its own Temporal dev server (SQLite file) and its workers as subpr
 """
 
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,8 +17,11 @@ import asyncpg
 import pytest
 from temporalio.client import Client
 
+from localstack.temporal import free_port
 from stores.schema import migrate
+from tests.api_identities import issue_token
 from tests.conftest import CATALOG
+from tests.e2e.cli import Cli
 from tests.reliability.stack import ChildProcess, PostgresServer, TemporalServer, worker_env, worker_process
 
 FAST_SERVICE = "fast-lane"
@@ -85,6 +89,18 @@ class Stack:
         self.children.append(child)
         return child
 
+    def api(self, port: int) -> ChildProcess:
+        """The engineers' API (`python -m api`) on `port`, against this stack."""
+        env = {**self.worker_env(), "INCIDENT_API_HOST": "127.0.0.1", "INCIDENT_API_PORT": str(port)}
+        log_file = self.directory / f"api-{port}.log"
+        return self.track(ChildProcess([sys.executable, "-m", "api"], env, log_file, ready_line='"api listening"'))
+
+
+@dataclass
+class Api:
+    process: ChildProcess
+    url: str
+
 
 @pytest.fixture(scope="package")
 async def postgres(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PostgresServer]:
@@ -141,3 +157,19 @@ async def pool(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
     await migrate(pool)
     yield pool
     pool.terminate()
+
+
+@pytest.fixture(scope="module")
+async def api(stack: Stack, pool: asyncpg.Pool) -> AsyncIterator[Api]:
+    """The engineers' API for the module, started on the migrated database."""
+    port = free_port()
+    child = await stack.api(port).start()
+    yield Api(child, f"http://127.0.0.1:{port}")
+    await child.kill()
+
+
+@pytest.fixture(scope="module")
+async def cli(stack: Stack, api: Api, pool: asyncpg.Pool) -> Cli:
+    """incidentctl through the module's API, as "tester" (incident manager and admin)."""
+    token = await issue_token(pool, "tester", ("incident_manager", "admin"))
+    return Cli(stack.temporal.address, stack.task_queue, stack.database_url, api.url, token)

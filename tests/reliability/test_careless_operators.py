@@ -96,9 +96,8 @@ async def test_two_engineers_sending_conflicting_updates_at_once_leave_one_consi
 
 
 async def test_two_engineers_running_incidentctl_at_once_get_exit_0_and_exit_1_with_the_reason(
-    stack: Stack, client: Client, worker: ChildProcess
+    stack: Stack, client: Client, worker: ChildProcess, cli: Cli
 ):
-    cli = Cli(stack.temporal.address, stack.task_queue, stack.database_url)
     async with asyncio.timeout(60):
         [view] = await open_many(client, stack, 1, "payroll", "payslips late")
         number = view["number"]

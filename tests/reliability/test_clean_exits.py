@@ -94,22 +94,21 @@ async def test_the_worker_drains_and_exits_0_on_sigterm_and_sigint_run_after_run
         assert exit_problem("worker", RUNS, code) is None
 
 
-async def test_incidentctl_exits_with_its_contract_codes_50_runs_in_a_row(stack: Stack, client: Client):
+async def test_incidentctl_exits_with_its_contract_codes_50_runs_in_a_row(stack: Stack, client: Client, cli: Cli):
     # queries and refusals are answered by the workflow: a worker runs for the whole test
     worker = await stack.worker("worker-cli").start()
     try:
         async with asyncio.timeout(90):
-            await check_incidentctl_runs(stack, client)
+            await check_incidentctl_runs(stack, client, cli)
     finally:
         code = await worker.stop()
     assert exit_problem("worker", 0, code) is None
 
 
-async def check_incidentctl_runs(stack: Stack, client: Client) -> None:
+async def check_incidentctl_runs(stack: Stack, client: Client, cli: Cli) -> None:
     [view] = await open_many(client, stack, 1, "email", "incidentctl exit codes")
     number = view["number"]
-    cli = Cli(stack.temporal.address, stack.task_queue, stack.database_url)
-    nowhere = {"TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"}
+    nowhere = {"INCIDENT_API_URL": f"http://127.0.0.1:{free_port()}"}
     cases: list[tuple[int, list[str], dict[str, str] | None]] = [
         (0, ["show", number], None),
         (1, ["confirm", number], None),  # prioritized: confirm needs resolved

@@ -32,7 +32,7 @@ async def retrying_record_activities(client: Client, workflow_ids: list[str]) ->
 
 
 async def test_a_30_second_postgres_outage_delays_the_record_but_loses_nothing_and_fails_nothing(
-    stack: Stack, client: Client, pool: asyncpg.Pool, worker: ChildProcess
+    stack: Stack, client: Client, pool: asyncpg.Pool, worker: ChildProcess, cli: Cli
 ):
     async with asyncio.timeout(OUTAGE_SECONDS + 110):
         ids = [v["workflow_id"] for v in await open_many(client, stack, INCIDENTS, "checkout", "slow pages")]
@@ -67,10 +67,12 @@ async def test_a_30_second_postgres_outage_delays_the_record_but_loses_nothing_a
             resolved = await asyncio.gather(*(h.execute_update(IncidentContract.resolve, c.Resolve(actor="bo", resolution="index"))
                                               for h in handles[half:]))  # fmt: skip
             assert {v["state"] for v in restored} == {"restored"} and {v["state"] for v in resolved} == {"resolved"}
-            # and the engineers' own tool: incidentctl needs Temporal only
-            cli = Cli(stack.temporal.address, stack.task_queue, stack.database_url)
+            # the engineers' own tool goes through the API, which verifies who asks and appends every action
+            # to the audit trail in Postgres: it acts on nothing unaudited, and says why in one line
             noted = await cli("-o", "json", "note", restored[0]["number"], "postgres restarting, record will follow")
-            assert noted.code == 0 and noted.json()["state"] == "restored", noted
+            assert (noted.code, noted.out) == (3, ""), noted
+            assert noted.err.startswith("cannot reach the incident database at 127.0.0.1:"), noted.err
+            assert noted.err.count("\n") == 1, noted.err
             assert worker.process is not None and worker.process.returncode is None, "the worker died with Postgres"
             breached = await view_of(client, due_soon["workflow_id"], history=True)
             assert breached["sla"]["breached"] is True, "a breach due during the outage waited for Postgres"

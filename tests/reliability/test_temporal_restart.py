@@ -27,12 +27,12 @@ async def steady_view(client: Client, workflow_id: str) -> dict:
 
 
 async def test_incidentctl_exits_3_naming_the_address_while_temporal_is_down_and_0_once_it_is_back(
-    stack: Stack, client: Client, worker: ChildProcess
+    stack: Stack, client: Client, worker: ChildProcess, cli: Cli
 ):
+    # incidentctl reaches Temporal through the API, which says where it could not reach it (its 503)
     async with asyncio.timeout(90):
         [view] = await open_many(client, stack, 1, "payroll", "payroll export hangs")
         number, address = view["number"], stack.temporal.address
-        cli = Cli(address, stack.task_queue, stack.database_url)
         # a command already waiting on the server when it dies: no worker serves this incident
         stranded = await client.start_workflow(IncidentWorkflow.run, OpenIncident(service="payroll", summary="stuck"),
                                                id=f"stranded-{uuid.uuid4().hex[:8]}",
