@@ -85,7 +85,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
         "description": HTTPStatus(status).phrase,
     }
-    for status in (400, 401, 403, 404, 409, 503)
+    for status in (400, 401, 403, 404, 409, 422, 503)  # 422 listed, or FastAPI documents its validation body
 }
 
 
@@ -158,7 +158,25 @@ def install_database_outage(app: FastAPI, database_url: str) -> None:
         app.add_exception_handler(kind, _away)
 
 
+def _errors_as_problems_only(app: FastAPI) -> None:
+    """FastAPI files a response's model under application/json as well; an error is never that."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        answers = [r for ops in document["paths"].values() for op in ops.values() for r in op["responses"].items()]
+        for code, response in answers:
+            if code[:1] in "45" and MEDIA_TYPE in response.get("content", {}):
+                response["content"].pop("application/json", None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _errors_as_problems_only(app)
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(outcomes.NotDone, _not_done)
     app.add_exception_handler(Exception, _internal)
