@@ -6,6 +6,7 @@ detail is a sentence for people, never a trace. FastAPI's own errors (a body tha
 unknown route, a wrong method) are said in this shape too.
 """
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -118,7 +119,20 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
         detail = f"no such resource: {request.method} {request.url.path}"
     elif exc.status_code == 405:
         detail = f"{request.url.path} does not take {request.method}"
+        return answer(Problem(405, detail, headers=_allowed_methods(request, exc)))
     return answer(Problem(exc.status_code, detail or HTTPStatus(exc.status_code).phrase, headers=exc.headers))
+
+
+def _allowed_methods(request: Request, exc: HTTPException) -> dict[str, str] | None:
+    """Every documented method of the path: Starlette's Allow names only the first route that matched."""
+    documented = request.app.openapi()["paths"]
+    methods = {
+        method.upper()
+        for template, operations in documented.items()
+        if re.fullmatch("[^/]+".join(map(re.escape, re.split(r"\{[^/}]+\}", template))), request.url.path)
+        for method in operations
+    }
+    return {"Allow": ", ".join(sorted(methods))} if methods else exc.headers
 
 
 # What the operations behind the routes say, as HTTP
