@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Principal, acting_as, authenticated, require
+from api.inputs import RowId
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
@@ -113,7 +114,7 @@ async def announce(
 @router.delete("/v1/maintenance/{window_id}", response_model=Window, tags=["maintenance"], summary="cancel a window")
 async def cancel(
     request: Request,
-    window_id: int,
+    window_id: RowId,
     principal: Annotated[Principal, Depends(authenticated)],
     as_name: Annotated[str | None, Query(alias="as", description="acting for this person")] = None,
 ) -> dict:

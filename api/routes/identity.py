@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from api import audit_trail
 from api.identity import Principal, authenticated, require
+from api.inputs import RowId
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, next_cursor, offset_of
 from api.problems import bad_request, not_found
 from domain.roles import Right, Role, rights_of
@@ -152,7 +153,7 @@ async def list_tokens(
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenView)
-async def revoke_token(request: Request, token_id: int, who: Principal = Depends(authenticated)) -> dict:
+async def revoke_token(request: Request, token_id: RowId, who: Principal = Depends(authenticated)) -> dict:
     require(who, Right.MANAGE_TOKENS)
     pool = request.app.state.deps.pool
     async with pool.acquire() as conn, conn.transaction():

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Principal, acting_as, authenticated, require
+from api.inputs import RowId
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
@@ -140,7 +141,7 @@ async def add_override(
 @router.delete("/overrides/{override_id}", response_model=RemovedOverride, summary="remove an override")
 async def remove_override(
     request: Request,
-    override_id: int,
+    override_id: RowId,
     principal: Annotated[Principal, Depends(authenticated)],
     reason: Annotated[str, Query(max_length=2000, description="why (kept with the override)")] = "",
     as_name: Annotated[str | None, Query(alias="as", description="acting for this person")] = None,
