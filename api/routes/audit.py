@@ -6,7 +6,6 @@ verify` recomputes every hash with domain/audit_chain.py), so an auditor need no
 
 import base64
 import binascii
-from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
@@ -14,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from api.identity import Principal, authenticated, require
+from api.inputs import Instant
 from api.problems import bad_request, unavailable
 from domain.audit_chain import to_json
 from domain.roles import Right
@@ -75,7 +75,7 @@ _UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.
 async def entries(
     request: Request,
     principal: Annotated[Principal, Depends(authenticated)],
-    since: Annotated[datetime | None, Query(description="from the first entry made at or after this instant")] = None,
+    since: Annotated[Instant | None, Query(description="from the first entry made at or after this instant")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")] = DEFAULT_LIMIT,
 ) -> dict:

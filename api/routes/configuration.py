@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Principal, acting_as, authenticated, require
-from api.inputs import RowId
+from api.inputs import Instant, RowId
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
@@ -47,8 +47,8 @@ class Window(Aliased):
 
 class WindowRequest(Aliased):
     service: str
-    start: datetime = Field(alias="from", description="when it begins (with its offset)")
-    end: datetime = Field(alias="to")
+    start: Instant = Field(alias="from", description="when it begins (with its offset)")
+    end: Instant = Field(alias="to")
     summary: str = Field(max_length=500)
     as_name: str | None = Field(default=None, alias="as", description="acting for this person (act_on_behalf)")
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from api.identity import Principal, authenticated, require
+from api.inputs import Instant
 from api.pages import Page
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
@@ -33,7 +34,7 @@ class PastIncident(BaseModel):
 @router.get("/v1/forecast/history", response_model=Page[PastIncident], summary="the record a forecast fits")
 async def history(
     request: Request,
-    since: datetime,
+    since: Instant,
     principal: Annotated[Principal, Depends(authenticated)],
     services: Annotated[str, Query(description="the services, comma-separated (those the catalog has)")],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Principal, acting_as, authenticated, require
+from api.inputs import Instant
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
@@ -159,7 +160,7 @@ async def retire(
 @router.get("/v1/changes", response_model=Page[Change], summary="change events since an instant, newest first")
 async def changes(
     request: Request,
-    since: datetime,
+    since: Instant,
     principal: Annotated[Principal, Depends(authenticated)],
     service: str | None = None,
     limit: Limit = DEFAULT_LIMIT,

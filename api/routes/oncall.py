@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Principal, acting_as, authenticated, require
-from api.inputs import RowId
+from api.inputs import Instant, RowId
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.refusals import problem_of
@@ -58,8 +58,8 @@ class AddedOverride(Override):
 
 class OverrideRequest(Aliased):
     person: str = Field(description="who covers: a person of oncall.toml")
-    start: datetime = Field(alias="from", description="when the cover begins (with its offset)")
-    end: datetime = Field(alias="to", description="when it ends")
+    start: Instant = Field(alias="from", description="when the cover begins (with its offset)")
+    end: Instant = Field(alias="to", description="when it ends")
     reason: str = Field(default="", max_length=2000)
     as_name: str | None = Field(default=None, alias="as", description="acting for this person (act_on_behalf)")
 
@@ -79,7 +79,7 @@ async def who(
     request: Request,
     principal: Annotated[Principal, Depends(authenticated)],
     group: Annotated[str | None, Query(description="one group's schedule (default: every one)")] = None,
-    at: Annotated[datetime | None, Query(description="an instant with its offset (default: now)")] = None,
+    at: Annotated[Instant | None, Query(description="an instant with its offset (default: now)")] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict:
@@ -95,7 +95,7 @@ async def shifts(
     request: Request,
     group: str,
     principal: Annotated[Principal, Depends(authenticated)],
-    start: Annotated[datetime | None, Query(alias="from", description="from this instant (default: now)")] = None,
+    start: Annotated[Instant | None, Query(alias="from", description="from this instant (default: now)")] = None,
     days: Annotated[int, Query(description=f"how many days ahead, 1 to {oncall.MAX_DAYS}")] = 14,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
