@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import problems
-from api.routes import audit, configuration, identity, incidents, known_errors, oncall
+from api.routes import audit, configuration, identity, incidents, oncall
 from runtime.settings import Settings
 
 if TYPE_CHECKING:
@@ -52,6 +52,6 @@ def create_app(deps: ApiDependencies) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (incidents, oncall, configuration, known_errors, identity, audit):
+    for module in (incidents, oncall, configuration, identity, audit):  # configuration brings known_errors'
         app.include_router(module.router)
     return app
