@@ -48,7 +48,9 @@ class TokenRequest(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
     roles: list[Role] = Field(min_length=1)
     subject: str | None = Field(default=None, min_length=1, max_length=100)  # who it acts as; default: name
-    expires_in_seconds: int | None = Field(default=None, gt=0)  # None: never
+    expires_in_seconds: int | None = Field(  # None: never; checked in the route, to say it in days
+        default=None, gt=0, json_schema_extra={"maximum": int(MAX_TOKEN_LIFETIME.total_seconds())}
+    )
 
 
 class TokenView(BaseModel):
@@ -113,9 +115,9 @@ async def me(who: Principal = Depends(authenticated)) -> Me:
 @router.post("/tokens", response_model=NewToken, status_code=201)
 async def create_token(request: Request, body: TokenRequest, who: Principal = Depends(authenticated)) -> dict:
     require(who, Right.MANAGE_TOKENS)
-    lifetime = timedelta(seconds=body.expires_in_seconds) if body.expires_in_seconds else None
-    if lifetime is not None and lifetime > MAX_TOKEN_LIFETIME:
+    if body.expires_in_seconds and body.expires_in_seconds > MAX_TOKEN_LIFETIME.total_seconds():
         raise bad_request(f"body.expires_in_seconds: at most {MAX_TOKEN_LIFETIME.days} days")
+    lifetime = timedelta(seconds=body.expires_in_seconds) if body.expires_in_seconds else None
     pool = request.app.state.deps.pool
     async with pool.acquire() as conn, conn.transaction():  # the token exists only with its audit entry
         token, text = await api_tokens.create(
