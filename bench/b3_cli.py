@@ -1,4 +1,4 @@
-"""B3 CLI: wall time of `incidentctl ack INC-n` (a subprocess, as an engineer runs it) against the
+"""B3 CLI: wall time of `incidentctl ack INC-n` (a subprocess, as an engineer runs it, through the API) against the
 floor for a Python CLI, a minimal script that makes the same update with the SDK, and against
 `temporal workflow update execute` (Go). Paired runs: each round runs all three, in rotating
 order, each on its own freshly opened incident; figures are medians.
@@ -53,7 +53,7 @@ async def run(stack: Stack, task_queue: str, rounds: int) -> dict[str, Any]:
     script.write_text(SDK_SCRIPT)
     incidentctl = Path(python).parent / "incidentctl"
     ctl = [str(incidentctl)] if incidentctl.exists() else [python, "-m", "starter.incidentctl"]
-    env = stack.env(task_queue, INCIDENT_USER="bench")
+    env = await stack.api_env(task_queue, INCIDENT_USER="bench")  # incidentctl goes through the engineers' API
     tools = {
         "incidentctl": lambda inc: [*ctl, "ack", inc["number"]],
         "python_sdk": lambda inc: [python, str(script), stack.temporal_address, inc["workflow_id"]],

@@ -52,7 +52,7 @@ async def run(stack: Stack, task_queue: str, n: int, rounds: int) -> dict[str, A
     ids = [r["workflow_id"] for r in await stack.pool.fetch("SELECT workflow_id FROM incidents ORDER BY number"
                                                             " LIMIT $1", n)]  # fmt: skip
     ctl = Path(sys.executable).parent / "incidentctl"
-    env = stack.env(task_queue, INCIDENT_USER="bench")
+    env = await stack.api_env(task_queue, INCIDENT_USER="bench")  # incidentctl goes through the engineers' API
     query = "WorkflowType = 'IncidentWorkflow' AND IncidentNumber IS NOT NULL"
     tools = {
         "incidentctl": [str(ctl), "-o", "json", "list", "--all", "--limit", str(n)],

@@ -93,6 +93,7 @@ class Stack:
     client: Client
     pool: asyncpg.Pool
     children: list[Child] = field(default_factory=list)
+    apis: dict[str, tuple[str, str]] = field(default_factory=dict)  # task queue -> (API URL, token)
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds used so far by each part of the stack (Postgres: postmaster and its backends)."""
@@ -124,6 +125,21 @@ class Stack:
                 raise RuntimeError(f"{name} did not start (exit {process.poll()}):\n{tail}")
             await asyncio.sleep(0.1)
         return child
+
+    async def api_env(self, task_queue: str, **extra: str) -> dict[str, str]:
+        """The environment of an engineer's incidentctl: the engineers' API serving `task_queue` (started
+        the first time it is asked for) and a token for "bench", who may act on any incident."""
+        if task_queue not in self.apis:
+            from stores.api_tokens import create
+
+            port = free_port()
+            env = self.env(task_queue, INCIDENT_API_HOST="127.0.0.1", INCIDENT_API_PORT=str(port))
+            await self.start_child(f"api-{task_queue}", ["-m", "api"], env, ready="api listening")
+            _, token = await create(self.pool, name="bench", subject="bench", roles=["incident_manager", "admin"],
+                                    created_by="bench", expires_at=None)  # fmt: skip
+            self.apis[task_queue] = (f"http://127.0.0.1:{port}", token)
+        url, token = self.apis[task_queue]
+        return self.env(task_queue, INCIDENT_API_URL=url, INCIDENT_API_TOKEN=token, **extra)
 
     async def start_worker(self, task_queue: str, name: str = "worker") -> Child:
         return await self.start_child(name, ["worker.py"], self.env(task_queue), ready="worker started")

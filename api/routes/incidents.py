@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from api.audit_trail import record
 from api.identity import Principal, acting_as, authenticated, require, require_to_act_on
@@ -45,7 +46,7 @@ async def list_incidents(
     all: bool = Query(False, description="closed incidents too (default: open ones only)"),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="at most this many on the page"),
     cursor: str | None = Query(None, description="next_cursor of the page before"),
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Open incidents (all with `all`), highest priority first, from the Postgres record."""
     from operations.listing import list_incidents as listed
 
@@ -62,7 +63,8 @@ async def list_incidents(
             limit=limit,
             offset=offset,
         )
-    return {"items": items, "next_cursor": next_cursor(offset, len(items), total), "total": total}
+    # As the record made them: a thousand objects checked again against the model cost twice the query
+    return JSONResponse({"items": items, "next_cursor": next_cursor(offset, len(items), total), "total": total})
 
 
 @router.get("/report", response_model=Report, summary="MTTA, MTTR and SLA compliance per service and priority")
