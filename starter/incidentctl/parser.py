@@ -50,7 +50,9 @@ def _global_options(parser: argparse.ArgumentParser, env: Mapping[str, str], her
         dest="actor",
         metavar="NAME",
         **({"default": actor} | keep),
-        help=f"who acts, recorded on every action (default: $INCIDENT_USER, else the login name; now {actor!r})",
+        help="act on this person's behalf (default: $INCIDENT_USER, else yourself as the API knows you); naming"
+        " someone else needs the incident manager's right, and both names are recorded"
+        + (f" (now {actor!r})" if env.get("INCIDENT_USER") else ""),
     )
     parser.add_argument(
         "-o",
@@ -102,9 +104,9 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="incidentctl",
         description="Act on incidents: every incident is a Temporal workflow (DESIGN section 5).",
-        epilog="Exit codes: 0 done, 1 refused (the reason in one line), 2 usage error, 3 cannot reach Temporal"
-        " or the incident database. Temporal from TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE (and TLS/API key"
-        " variables, profiles); the record from INCIDENT_DATABASE_URL.",
+        epilog="Exit codes: 0 done, 1 refused (the reason in one line), 2 usage error, 3 cannot reach the"
+        " incident API (INCIDENT_API_URL, default http://127.0.0.1:8081) or what it needs (Temporal, the incident"
+        " database). Who you are: INCIDENT_API_TOKEN, else the credentials of `incidentctl login`.",
     )
     _global_options(parser, env, here=True)
     common = argparse.ArgumentParser(add_help=False)
