@@ -113,3 +113,69 @@ async def history(conn: asyncpg.Connection, since: datetime, services: list[str]
         since,
         services,
     )
+
+
+# Keyset pages of `list` (migration 012's indexes: incidents_not_closed for the incidents not closed,
+# incidents_listed for --all): a page starts after the last row of the one before, so the 1,000th page
+# costs what the first does and no row is repeated or skipped while others are written. Highest
+# priority first (none last: 'P9'), then oldest, then by number.
+PAGE_COLUMNS = (
+    "number, workflow_id, state, outcome, priority, impact, urgency, service, category, assignment_group, assignee,"
+    " summary, source, major, breached, logged_at, acknowledged_at, restored_at, resolved_at, closed_at,"
+    " response_due, restore_due, occurrences, previous_number, coalesce(priority, 'P9') AS priority_key"
+)
+PAGE_FILTERS = (
+    "($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR priority = $2) AND ($3::text IS NULL OR service = $3)"
+    " AND (NOT $4 OR breached)"
+)
+PAGE_ORDER = " ORDER BY coalesce(priority, 'P9'), logged_at, number LIMIT $5"
+PAGE_AFTER = " AND (coalesce(priority, 'P9'), logged_at, number) > ($6::text, $7::timestamptz, $8::text)"
+# The total without reading every row: the incidents not closed are few and counted; the closed ones
+# are summed from closed_incident_counts, which every write of `incidents` keeps exact (migration 012).
+COUNTED_BY_STATE = f"""
+SELECT (SELECT count(*) FROM incidents WHERE state <> 'closed' AND {PAGE_FILTERS})
+     + CASE WHEN $5 AND ($1::text IS NULL OR $1 = 'closed') THEN
+           (SELECT coalesce(sum(n), 0) FROM closed_incident_counts
+            WHERE ($2::text IS NULL OR priority = $2) AND ($3::text IS NULL OR service = $3) AND (NOT $4 OR breached))
+       ELSE 0 END
+"""
+
+
+def page_key(row: asyncpg.Record) -> tuple[str, datetime, str]:
+    """Where the page after `row` starts (hand it to page_of as `after`)."""
+    return row["priority_key"], row["logged_at"], row["number"]
+
+
+async def page_of(
+    conn: asyncpg.Connection,
+    *,
+    state: str | None,
+    priority: str | None,
+    service: str | None,
+    breached: bool,
+    all_: bool,
+    limit: int,
+    after: tuple[str, datetime, str] | None = None,
+) -> list[asyncpg.Record]:
+    """At most `limit` incidents after `after` (page_key of the last row of the page before), highest
+    priority first; without --all (`all_`), only those not closed."""
+    sql = (
+        f"SELECT {PAGE_COLUMNS} FROM incidents WHERE {PAGE_FILTERS}"
+        + ("" if all_ else " AND state <> 'closed'")
+        + (PAGE_AFTER if after else "")
+        + PAGE_ORDER
+    )
+    return await conn.fetch(sql, state, priority, service, breached, limit, *(after or ()))
+
+
+async def total_of(
+    conn: asyncpg.Connection,
+    *,
+    state: str | None,
+    priority: str | None,
+    service: str | None,
+    breached: bool,
+    all_: bool,
+) -> int:
+    """How many incidents page_of's pages hold in all, exactly, without reading every row."""
+    return int(await conn.fetchval(COUNTED_BY_STATE, state, priority, service, breached, all_))

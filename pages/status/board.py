@@ -1,11 +1,12 @@
 """The status board: one snapshot of what the page shows, read from Postgres (stores/status_board.py)
 at most every REFRESH seconds and shared by every request (the page is read far more often than
-incidents change: make bench B9)."""
+incidents change: make bench B9). A rebuild reads the incidents it lists and each service's day
+figures, never the 90 days of incidents behind the bars (make bench B11)."""
 
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -16,13 +17,14 @@ from domain.status import (
     PublicIncident,
     RecordedIncident,
     RecordedStep,
-    day_bars,
     on_the_page,
     public_incident,
+    resolved_at,
     service_status,
     still_listed,
     uptime,
 )
+from domain.status_days import DayFigure, day_bars_from_figures, figure
 from stores import status_board
 from stores.catalog import listed_services
 from stores.maintenance import windows
@@ -30,6 +32,8 @@ from stores.maintenance import windows
 REFRESH_SECONDS = 1.0
 HISTORY_DAYS = 90
 RECENT_RESOLVED = timedelta(days=7)  # resolved incidents stay listed on the page this long
+# As Statuspage's incidents.json: the most recent 50 incidents, every unresolved one always among them.
+LISTED = 50
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class ServiceRow:
 class Snapshot:
     at: datetime
     services: list[ServiceRow]
-    incidents: list[PublicIncident]  # newest first: unresolved, and resolved within RECENT_RESOLVED
+    incidents: list[PublicIncident]  # newest first: unresolved, and resolved within RECENT_RESOLVED (LISTED)
     maintenances: list[Maintenance]
     version: int  # changes when the snapshot is rebuilt (cached renderings key on it)
 
@@ -68,23 +72,35 @@ class StatusBoard:
         return self._snapshot
 
     async def _build(self, now: datetime, version: int) -> Snapshot:
-        since = now - timedelta(days=HISTORY_DAYS)
+        first_day = (now - timedelta(days=HISTORY_DAYS - 1)).date()
         async with self._pool.acquire(timeout=self._timeout) as conn:
             services = await listed_services(conn)
-            records = [RecordedIncident(**dict(r)) for r in await status_board.incidents_since(conn, since)]
-            # every unresolved incident is listed, so the listed ones are all a service's state needs
-            listed = [r for r in records if on_the_page(r) and still_listed(r, now, RECENT_RESOLVED)]
+            rows = await status_board.listed_incidents(conn, now - RECENT_RESOLVED, LISTED)
+            records = [RecordedIncident(**dict(r)) for r in rows]
+            listed = _most_recent([r for r in records if on_the_page(r) and still_listed(r, now, RECENT_RESOLVED)])
             steps: dict[str, list[RecordedStep]] = {}
             for row in await status_board.steps_of(conn, [r.number for r in listed]):
                 number, *fields = row.values()
                 steps.setdefault(number, []).append(RecordedStep(*fields))
+            figures: dict[str, dict[date, DayFigure]] = {}
+            for row in await status_board.day_figures(conn, first_day):
+                figures.setdefault(row["service"], {})[row["day"]] = figure(
+                    row["day"], row["worst"], row["starts"], row["ends"]
+                )
             maintenances = await windows(conn, now - timedelta(days=1))
         incidents = [public_incident(r, steps.get(r.number, [])) for r in listed]
         incidents.sort(key=lambda i: i.started_at, reverse=True)
-        rows = []
+        service_rows = []
         for service in services:
             name = service["name"]
-            bars = day_bars(name, records, now, HISTORY_DAYS)
+            bars = day_bars_from_figures(name, figures.get(name, {}), records, now, HISTORY_DAYS)
             status = service_status(name, incidents, maintenances, now)
-            rows.append(ServiceRow(name, service["listed_since"], status, bars, uptime(bars)))
-        return Snapshot(at=now, services=rows, incidents=incidents, maintenances=maintenances, version=version)
+            service_rows.append(ServiceRow(name, service["listed_since"], status, bars, uptime(bars)))
+        return Snapshot(at=now, services=service_rows, incidents=incidents, maintenances=maintenances, version=version)
+
+
+def _most_recent(listed: list[RecordedIncident]) -> list[RecordedIncident]:
+    """Every unresolved incident, and the most recently started resolved ones up to LISTED in all."""
+    unresolved = [r for r in listed if resolved_at(r) is None]
+    resolved = sorted((r for r in listed if resolved_at(r) is not None), key=lambda r: r.logged_at, reverse=True)
+    return unresolved + resolved[: max(0, LISTED - len(unresolved))]
