@@ -99,7 +99,8 @@ async def test_who_acts_is_the_tokens_holder_in_the_timeline_and_the_audit_trail
                        {"text": "vendor called", "as": "bob"})  # fmt: skip
     assert (acked[0], acked[2]["assignee"], noted[0]) == (200, "tester", 200), (acked, noted)
     history = (await call(api_url, "GET", f"/v1/incidents/{number}?history=true", api_token))[2]["history"]
-    assert [(e["actor"], e["action"], e["detail"]) for e in history[-2:]] == [
+    # the engineers' entries (paging, by the system, may come between them)
+    assert [(e["actor"], e["action"], e["detail"]) for e in history if e["action"] in ("ack", "note")] == [
         ("tester", "ack", "acknowledged by tester; diagnosis under way"),
         ("bob", "note", "vendor called (by tester for bob)"),
     ]
