@@ -10,7 +10,8 @@ maintain is maintained for them too.
 
 At each size: the status page's three documents rebuilt (/status, summary.json, incidents.json asked
 of a real receiver one refresh apart: time and bytes); `incidentctl list` and `list --all` (the
-command end to end as a subprocess, and the read it makes timed in this process); `forecast
+command end to end through the engineers' API, the read it makes timed in this process with its
+statements' EXPLAIN (ANALYZE, BUFFERS), and the API's list and show of a closed incident); `forecast
 --from-history 90d --replications 10` against the same forecast from a scenario file with the same
 arrivals. `python -m bench.b11_record` runs it alone (its own stack; no results.json written).
 """
@@ -155,16 +156,16 @@ async def _command(argv: list[str], env: dict[str, str]) -> tuple[float, bytes]:
     return time.perf_counter() - started, out + err
 
 
-async def _list(stack: Stack, env: dict[str, str]) -> dict[str, Any]:
-    try:  # incidentctl's reads are moving to operations/ (the API's and the CLI's)
-        from operations.listing import list_incidents
-    except ImportError:
-        from starter.incidentctl.listing import list_incidents  # type: ignore[no-redef]
+async def _list(stack: Stack, env: dict[str, str], http: aiohttp.ClientSession) -> dict[str, Any]:
+    """The read list makes (in this process), the command end to end, and the API's list and show."""
+    from operations.listing import list_incidents
 
     ctl = str(Path(sys.executable).parent / "incidentctl")
+    api = {"Authorization": f"Bearer {env['INCIDENT_API_TOKEN']}"}
+    closed = await stack.pool.fetchval("SELECT number FROM incidents WHERE state = 'closed' ORDER BY logged_at LIMIT 1")
     out: dict[str, Any] = {}
     for name, all_ in (("open", False), ("all", True)):
-        reads, commands = [], []
+        reads, commands, answers = [], [], []
         for _ in range(ROUNDS):
             async with stack.pool.acquire() as conn:
                 started = time.perf_counter()
@@ -173,9 +174,44 @@ async def _list(stack: Stack, env: dict[str, str]) -> dict[str, Any]:
                 reads.append(time.perf_counter() - started)
             seconds, said = await _command([ctl, "list", *(["--all"] if all_ else [])], env)
             commands.append(seconds)
+            started = time.perf_counter()
+            async with http.get(f"{env['INCIDENT_API_URL']}/v1/incidents", params={"all": str(all_).lower()},
+                                headers=api) as answer:  # fmt: skip
+                await answer.read()
+            answers.append(time.perf_counter() - started)
         out[name] = {"read_ms": round(statistics.median(reads) * 1000, 1), "listed": len(rows), "total": total,
                      "command_s": round(statistics.median(commands), 3),
+                     "api_ms": round(statistics.median(answers) * 1000, 1),
                      "cut_line": next((ln for ln in said.decode().splitlines() if "showing" in ln), "")}  # fmt: skip
+    shows = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        async with http.get(f"{env['INCIDENT_API_URL']}/v1/incidents/{closed}", headers=api) as answer:
+            await answer.read()
+            if answer.status != 200:
+                raise RuntimeError(f"GET /v1/incidents/{closed} answered {answer.status}")
+        shows.append(time.perf_counter() - started)
+    out["api_show_closed_ms"] = round(statistics.median(shows) * 1000, 1)
+    out["explain"] = await _explain(stack.pool)
+    return out
+
+
+async def _explain(pool: asyncpg.Pool) -> dict[str, str]:
+    """Database time and buffers of the list's statements, as EXPLAIN (ANALYZE, BUFFERS) reports them."""
+    from stores import incident_views as views
+
+    statements = {"total_all": (views.COUNTED_BY_STATE, (None, None, None, False, True))}
+    if hasattr(views, "PAGE_COLUMNS"):
+        page = f"SELECT {views.PAGE_COLUMNS} FROM incidents WHERE {views.PAGE_FILTERS}"
+        statements["page_all"] = (page + views.PAGE_ORDER, (None, None, None, False, 200))
+        statements["page_open"] = (page + " AND state <> 'closed'" + views.PAGE_ORDER, (None, None, None, False, 200))
+    out = {}
+    for name, (sql, args) in statements.items():
+        plan = await pool.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", *args)
+        top = json.loads(plan)[0]
+        node = top["Plan"]
+        out[name] = (f"{top['Execution Time']:.2f} ms, {node['Node Type']}, shared hit {node.get('Shared Hit Blocks')}"
+                     f" read {node.get('Shared Read Blocks')}, temp written {node.get('Temp Written Blocks', 0)}")  # fmt: skip
     return out
 
 
@@ -206,8 +242,9 @@ async def run(stack: Stack, task_queue: str, scale: float = 1.0) -> dict[str, An
     await _templates(stack, task_queue)
     port = free_port()
     env = stack.env(task_queue, INCIDENT_RECEIVER_HOST="127.0.0.1", INCIDENT_RECEIVER_PORT=str(port),
-                    INCIDENT_INGEST_TOKEN="bench-record-token", INCIDENT_USER=ACTOR)  # fmt: skip
+                    INCIDENT_INGEST_TOKEN="bench-record-token")  # fmt: skip
     receiver = await stack.start_child("record-receiver", ["-m", "receiver"], env, ready="receiver listening")
+    engineer = await stack.api_env(task_queue, INCIDENT_USER=ACTOR)  # incidentctl goes through the engineers' API
     results: dict[str, Any] = {"sizes": {}}
     grown = 0
     try:
@@ -219,7 +256,8 @@ async def run(stack: Stack, task_queue: str, scale: float = 1.0) -> dict[str, An
                 say(f"B11: the record grown to {size:,} closed incidents ({events:,} timeline rows) in {seconds:.1f}s")
                 figures = {"grow_s": round(seconds, 1), "timeline_rows": events,
                            "status_page": await _status_page(http, f"http://127.0.0.1:{port}"),
-                           "list": await _list(stack, env), "forecast": await _forecast(stack, env, stack.root)}  # fmt: skip
+                           "list": await _list(stack, engineer, http),
+                           "forecast": await _forecast(stack, engineer, stack.root)}  # fmt: skip
                 say(f"B11 at {size:,}: {json.dumps(figures)}")
                 results["sizes"][str(size)] = figures
     finally:
