@@ -46,11 +46,11 @@ async def who(backends: Backends, group: str | None, at: datetime | None) -> lis
 
 async def shifts_ahead(backends: Backends, group: str, start: datetime | None, days: int) -> list[dict[str, Any]]:
     start = start or datetime.now(UTC)
-    end = start + timedelta(days=days)
     async with backends.record() as conn:
         await _known_group(conn, group)
         if not 1 <= days <= MAX_DAYS:
             raise InvalidInput(f"--days must be 1 to {MAX_DAYS} (got {days})")
+        end = start + timedelta(days=days)
         schedule = await store.fetch_schedule(conn, group, start, end)
     return [
         {"person": s.person, "from": s.start, "to": s.end, "source": s.source} for s in shifts(schedule, start, end)
