@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 BIGINT_MAX = 2**63 - 1  # PostgreSQL's bigint (bigserial ids)
+FIRST_YEAR, LAST_YEAR = 1000, 9000  # of an instant: far from both ends of what datetime can hold
 
 RowId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="the id as listed")]
 
@@ -21,4 +22,11 @@ def _written_as_a_date(value: object) -> object:
     raise PydanticCustomError("instant", "give an ISO 8601 instant with its offset, e.g. 2026-12-07T09:00:00Z")
 
 
-Instant = Annotated[datetime, BeforeValidator(_written_as_a_date)]  # RFC 3339 date-time, as documented
+def _within_reach(value: datetime) -> datetime:
+    """Reads look days and months around an instant; at datetime's or PostgreSQL's edges that overflows."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError("instant", f"give an instant between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_written_as_a_date), AfterValidator(_within_reach)]  # RFC 3339
