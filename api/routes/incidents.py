@@ -111,12 +111,15 @@ async def report(
     from operations.report import build_report
 
     require(who, Right.READ)
+    now = datetime.now(UTC)
     try:
         since_ = parse_duration(since)
+        if since_ > now - datetime(1, 1, 1, tzinfo=UTC):
+            raise ValueError(f"{since} reaches back before the year 1")
     except ValueError as err:
         raise bad_request(f"--since: {err}") from None
     async with _backends(request).record() as conn:
-        return await build_report(conn, since_, datetime.now(UTC))
+        return await build_report(conn, since_, now)
 
 
 @router.get("/{incident}", response_model=Incident, summary="one incident", **SHOWN)
