@@ -139,6 +139,7 @@ def _allowed_methods(request: Request, exc: HTTPException) -> dict[str, str] | N
 STATUS_OF: dict[type[outcomes.NotDone], int] = {
     outcomes.InvalidInput: 400,
     outcomes.NoSuchIncident: 404,
+    outcomes.NotFound: 404,
     outcomes.RefusedNow: 409,
     outcomes.UnknownName: 422,
     outcomes.Unavailable: 503,

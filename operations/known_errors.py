@@ -18,7 +18,7 @@ from api.audit_trail import record
 from domain.names import unknown_name
 from domain.releases import KnownErrorDraft, first_match
 from operations.incidents import Backends
-from operations.outcomes import InvalidInput, NotDone, RefusedNow, UnknownName
+from operations.outcomes import InvalidInput, NotFound, RefusedNow, UnknownName
 from starter.known_error_publishing import NotOfferedYet, publish
 from stores import changes as change_events
 from stores import known_errors as store
@@ -34,7 +34,7 @@ FLAGS = {
 }
 
 
-class NoSuchKnownError(NotDone):
+class NoSuchKnownError(NotFound):
     """No known error by that id (404)."""
 
 

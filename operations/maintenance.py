@@ -8,12 +8,12 @@ from typing import Any
 from api.audit_trail import record
 from domain.names import unknown_name
 from operations.incidents import Backends
-from operations.outcomes import InvalidInput, NotDone, UnknownName
+from operations.outcomes import InvalidInput, NotFound, UnknownName
 from stores import maintenance as store
 from stores.catalog import agreed_services
 
 
-class NoSuchWindow(NotDone):
+class NoSuchWindow(NotFound):
     """No maintenance window by that id (404)."""
 
 

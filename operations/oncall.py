@@ -14,13 +14,13 @@ from api.audit_trail import record
 from domain.names import unknown_name
 from domain.oncall import next_change, on_call, shifts
 from operations.incidents import Backends
-from operations.outcomes import InvalidInput, NotDone, UnknownName
+from operations.outcomes import InvalidInput, NotFound, UnknownName
 from stores import oncall as store
 
 MAX_DAYS = 400  # shifts ahead at most: a year and a bit, as a rota is planned
 
 
-class NoSuchOverride(NotDone):
+class NoSuchOverride(NotFound):
     """No override by that id in force (404)."""
 
 

@@ -10,6 +10,10 @@ class NoSuchIncident(NotDone):
     """No incident by that number or workflow id (404)."""
 
 
+class NotFound(NotDone):
+    """No such thing by that id: an on-call override, a maintenance window, a known error (404)."""
+
+
 class InvalidInput(NotDone):
     """A value the operation cannot take as it is (400)."""
 

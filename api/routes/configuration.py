@@ -16,12 +16,10 @@ from api.identity import Principal, acting_as, authenticated, require
 from api.inputs import Instant, RowId
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.refusals import problem_of
 from api.routes import code_releases, forecast, known_errors
 from domain.roles import Right
 from operations import catalog, maintenance
 from operations.incidents import Backends
-from operations.outcomes import NotDone
 
 router = APIRouter()
 router.include_router(known_errors.router)
@@ -105,10 +103,7 @@ async def announce(
 ) -> dict:
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, body.as_name)
-    try:
-        return await maintenance.add(_backends(request), body.service, body.start, body.end, body.summary, actor, by)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return await maintenance.add(_backends(request), body.service, body.start, body.end, body.summary, actor, by)
 
 
 @router.delete("/v1/maintenance/{window_id}", response_model=Window, tags=["maintenance"], summary="cancel a window")
@@ -120,10 +115,7 @@ async def cancel(
 ) -> dict:
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, as_name)
-    try:
-        return await maintenance.cancel(_backends(request), window_id, actor, by)
-    except NotDone as err:
-        raise problem_of(err, not_found=(maintenance.NoSuchWindow,)) from None
+    return await maintenance.cancel(_backends(request), window_id, actor, by)
 
 
 @router.get("/v1/catalog", response_model=Catalog, tags=["catalog"], summary="the agreements as loaded")
@@ -133,10 +125,7 @@ async def shown(
     service: Annotated[str | None, Query(description="one service (default: all)")] = None,
 ) -> dict:
     require(principal, Right.READ)
-    try:
-        return await catalog.shown(_backends(request), service)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return await catalog.shown(_backends(request), service)
 
 
 @router.post("/v1/catalog/reload", response_model=Reloaded, tags=["catalog"], summary="validate and load a catalog")
@@ -145,7 +134,4 @@ async def reload(
 ) -> dict:
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, body.as_name)
-    try:
-        return await catalog.reload(_backends(request), body.file, body.text, body.oncall_text, actor, by)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return await catalog.reload(_backends(request), body.file, body.text, body.oncall_text, actor, by)

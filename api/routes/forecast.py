@@ -11,10 +11,8 @@ from api.identity import Principal, authenticated, require
 from api.inputs import Instant
 from api.pages import Page
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.refusals import problem_of
 from domain.roles import Right
 from operations import forecast_history
-from operations.outcomes import NotDone
 
 router = APIRouter(tags=["forecast"])
 
@@ -41,9 +39,6 @@ async def history(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> dict:
     require(principal, Right.READ)
-    try:
-        return await forecast_history.history(
-            request.app.state.deps.backends(), since, [s for s in services.split(",") if s], limit, cursor
-        )
-    except NotDone as err:
-        raise problem_of(err) from None
+    return await forecast_history.history(
+        request.app.state.deps.backends(), since, [s for s in services.split(",") if s], limit, cursor
+    )

@@ -14,11 +14,9 @@ from api.identity import Principal, acting_as, authenticated, require
 from api.inputs import Instant
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.refusals import problem_of
 from domain.roles import Right
 from operations import known_errors
 from operations.incidents import Backends
-from operations.outcomes import NotDone
 
 router = APIRouter(tags=["release management"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")]
@@ -106,10 +104,7 @@ async def listed(
     cursor: Cursor = None,
 ) -> dict:
     require(principal, Right.READ)
-    try:
-        return paged(await known_errors.listed(_backends(request), service, retired), limit, cursor)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return paged(await known_errors.listed(_backends(request), service, retired), limit, cursor)
 
 
 @router.get("/v1/known-errors/match", response_model=Match, summary="what an event with this text would match")
@@ -117,19 +112,13 @@ async def match(
     request: Request, service: str, text: str, principal: Annotated[Principal, Depends(authenticated)]
 ) -> dict:
     require(principal, Right.READ)
-    try:
-        return {"matches": await known_errors.matching(_backends(request), service, text)}
-    except NotDone as err:
-        raise problem_of(err) from None
+    return {"matches": await known_errors.matching(_backends(request), service, text)}
 
 
 @router.get("/v1/known-errors/{known_error_id}", response_model=KnownErrorWithAudit, summary="one, with its audit")
 async def one(request: Request, known_error_id: str, principal: Annotated[Principal, Depends(authenticated)]) -> dict:
     require(principal, Right.READ)
-    try:
-        return await known_errors.one(_backends(request), known_error_id)
-    except NotDone as err:
-        raise problem_of(err, not_found=(known_errors.NoSuchKnownError,)) from None
+    return await known_errors.one(_backends(request), known_error_id)
 
 
 @router.post("/v1/known-errors", response_model=AddedKnownError, summary="add a known error and offer it")
@@ -139,10 +128,7 @@ async def add(
     require(principal, Right.PUBLISH)
     actor, by = acting_as(principal, body.as_name)
     fields = body.model_dump(exclude={"as_name"})
-    try:
-        return await known_errors.add(_backends(request), fields, actor, by)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return await known_errors.add(_backends(request), fields, actor, by)
 
 
 @router.post("/v1/known-errors/{known_error_id}/retire", response_model=KnownError, summary="stop matching it")
@@ -151,10 +137,7 @@ async def retire(
 ) -> dict:
     require(principal, Right.PUBLISH)
     actor, by = acting_as(principal, body.as_name)
-    try:
-        return await known_errors.retire(_backends(request), known_error_id, body.reason, actor, by)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return await known_errors.retire(_backends(request), known_error_id, body.reason, actor, by)
 
 
 @router.get("/v1/changes", response_model=Page[Change], summary="change events since an instant, newest first")
@@ -167,7 +150,4 @@ async def changes(
     cursor: Cursor = None,
 ) -> dict:
     require(principal, Right.READ)
-    try:
-        return paged(await known_errors.changes_since(_backends(request), service, since), limit, cursor)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return paged(await known_errors.changes_since(_backends(request), service, since), limit, cursor)

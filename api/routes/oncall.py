@@ -14,11 +14,9 @@ from api.identity import Principal, acting_as, authenticated, require
 from api.inputs import Instant, RowId
 from api.pages import Page, paged
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.refusals import problem_of
 from domain.roles import Right
 from operations import oncall
 from operations.incidents import Backends
-from operations.outcomes import NotDone
 
 router = APIRouter(prefix="/v1/oncall", tags=["on call"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")]
@@ -84,10 +82,7 @@ async def who(
     cursor: Cursor = None,
 ) -> dict:
     require(principal, Right.READ)
-    try:
-        return paged(await oncall.who(_backends(request), group, at), limit, cursor)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return paged(await oncall.who(_backends(request), group, at), limit, cursor)
 
 
 @router.get("/schedules/{group}/shifts", response_model=Page[Shift], summary="a group's shifts ahead")
@@ -101,10 +96,7 @@ async def shifts(
     cursor: Cursor = None,
 ) -> dict:
     require(principal, Right.READ)
-    try:
-        return paged(await oncall.shifts_ahead(_backends(request), group, start, days), limit, cursor)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return paged(await oncall.shifts_ahead(_backends(request), group, start, days), limit, cursor)
 
 
 @router.get("/schedules/{group}/overrides", response_model=Page[Override], summary="overrides in force or ahead")
@@ -116,10 +108,7 @@ async def overrides(
     cursor: Cursor = None,
 ) -> dict:
     require(principal, Right.READ)
-    try:
-        return paged(await oncall.overrides(_backends(request), group), limit, cursor)
-    except NotDone as err:
-        raise problem_of(err) from None
+    return paged(await oncall.overrides(_backends(request), group), limit, cursor)
 
 
 @router.post(
@@ -130,12 +119,9 @@ async def add_override(
 ) -> dict:
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, body.as_name)
-    try:
-        return await oncall.add_override(
-            _backends(request), group, body.person, body.start, body.end, body.reason, actor, by
-        )
-    except NotDone as err:
-        raise problem_of(err) from None
+    return await oncall.add_override(
+        _backends(request), group, body.person, body.start, body.end, body.reason, actor, by
+    )
 
 
 @router.delete("/overrides/{override_id}", response_model=RemovedOverride, summary="remove an override")
@@ -148,7 +134,4 @@ async def remove_override(
 ) -> dict:
     require(principal, Right.CONFIGURE)
     actor, by = acting_as(principal, as_name)
-    try:
-        return await oncall.remove_override(_backends(request), override_id, reason, actor, by)
-    except NotDone as err:
-        raise problem_of(err, not_found=(oncall.NoSuchOverride,)) from None
+    return await oncall.remove_override(_backends(request), override_id, reason, actor, by)
