@@ -109,6 +109,9 @@ async def test_every_configuration_change_lands_in_the_audit_log_with_who_and_wh
     finally:
         assert (await cli("catalog", "reload", "--file", str(CATALOG))).code == 0
 
+    again = await cli("oncall", "remove-override", str(made["id"]))
+    assert (again.code, again.err) == (1, f"no override {made['id']} in force\n")  # a 404: nothing to record
+
     rows = await pool.fetch("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq", start)
     assert [(r["action"], r["target"]) for r in rows] == [
         ("oncall.override.add", f"hr-systems override {made['id']}"),
