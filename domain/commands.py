@@ -1,6 +1,7 @@
 """One input model per workflow, update, signal and query (fields can be added without breaking history)."""
 
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -101,12 +102,14 @@ class EngineerInput(ActorInput):
     acting as `actor`), written into the timeline entries it makes."""
 
     by: str | None = Field(default=None, min_length=1, max_length=100)
+    # the entries' detail may name who entered them; not where the detail is the business's text
+    detail_names_sender: ClassVar[bool] = True
 
     def act(self, incident: Incident, now: datetime) -> None:
         """apply(), then the entries the actor made say who entered them for the actor, if someone did."""
         first = len(incident.timeline)
         self.apply(incident, now)
-        if self.by is not None and self.by != self.actor:
+        if self.by is not None and self.by != self.actor and self.detail_names_sender:
             for entry in incident.timeline[first:]:
                 if entry.actor == self.actor:
                     entry.detail = f"{entry.detail} (by {self.by} for {self.actor})".lstrip()
@@ -189,6 +192,7 @@ class Note(EngineerInput):
 
 class PublicUpdate(EngineerInput):
     text: str = Field(min_length=1, max_length=1000)
+    detail_names_sender: ClassVar[bool] = False  # the status page shows it: never a name (the audit trail has both)
 
     def apply(self, incident: Incident, now: datetime) -> None:
         actions.public_update(incident, self.actor, now, self.text)

@@ -104,3 +104,6 @@ def test_an_action_sent_on_someones_behalf_names_both_in_its_timeline_entries_an
     assert behalf.timeline[-1].actor == alone.timeline[-1].actor == "alice"
     assert behalf.timeline[-1].detail == f"{alone.timeline[-1].detail} (by bob for alice)"
     assert "bob" not in alone.timeline[-1].detail
+    public = incident()
+    commands.PublicUpdate(actor="alice", by="bob", text="We are restoring card payments").act(public, at)
+    assert public.timeline[-1].detail == "We are restoring card payments"  # the status page shows it: no names
