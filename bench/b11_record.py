@@ -18,6 +18,7 @@ arrivals. `python -m bench.b11_record` runs it alone (its own stack; no results.
 
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -205,6 +206,10 @@ async def _explain(pool: asyncpg.Pool) -> dict[str, str]:
         page = f"SELECT {views.PAGE_COLUMNS} FROM incidents WHERE {views.PAGE_FILTERS}"
         statements["page_all"] = (page + views.PAGE_ORDER, (None, None, None, False, 200))
         statements["page_open"] = (page + " AND state <> 'closed'" + views.PAGE_ORDER, (None, None, None, False, 200))
+    if hasattr(views, "LISTED"):  # the window count of before keyset pages, on the same record, for comparison
+        offset = (0,) if "$7" in views.LISTED else ()
+        statements["window_all"] = (views.LISTED, (None, None, None, False, True, 200, *offset))
+        statements["window_open"] = (views.LISTED, (None, None, None, False, False, 200, *offset))
     out = {}
     for name, (sql, args) in statements.items():
         plan = await pool.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", *args)
@@ -234,8 +239,28 @@ async def _forecast(stack: Stack, env: dict[str, str], root: Path) -> dict[str, 
     ctl = str(Path(sys.executable).parent / "incidentctl")
     history, _ = await _command([ctl, "forecast", "--from-history", "90d", "--replications", "10"], env)
     same_size, _ = await _command([ctl, "forecast", "--scenario", str(scenario), "--replications", "10"], env)
-    return {"history_s": round(history, 2), "scenario_s": round(same_size, 2), "ratio": round(history / same_size, 2),
-            "incidents_90d": sum(r["n"] for r in rows)}  # fmt: skip
+    out = {"history_s": round(history, 2), "scenario_s": round(same_size, 2), "ratio": round(history / same_size, 2),
+           "incidents_90d": sum(r["n"] for r in rows)}  # fmt: skip
+    if os.environ.get("B11_PROFILE"):  # where the history forecast's time goes: py-spy's samples, by function
+        out["profile"] = await _profiled([ctl, "forecast", "--from-history", "90d", "--replications", "10"], env, root)
+    return out
+
+
+async def _profiled(argv: list[str], env: dict[str, str], root: Path) -> list[str]:
+    """The command under py-spy (every thread, subprocesses too): the 25 functions most often on the stack."""
+    samples = root / "b11-profile.txt"
+    spy = str(Path(sys.executable).parent / "py-spy")
+    await _command([spy, "record", "--subprocesses", "--format", "raw", "-r", "200", "-o", str(samples), "--",
+                    sys.executable, *argv], env)  # fmt: skip
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in samples.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        for frame in set(stack.split(";")):
+            inclusive[frame] = inclusive.get(frame, 0) + int(count)
+    top = sorted(inclusive.items(), key=lambda item: -item[1])[:25]
+    return [f"{100 * n / total:5.1f}% {frame}" for frame, n in top]
 
 
 async def run(stack: Stack, task_queue: str, scale: float = 1.0) -> dict[str, Any]:
@@ -266,8 +291,6 @@ async def run(stack: Stack, task_queue: str, scale: float = 1.0) -> dict[str, An
 
 
 async def _alone() -> None:
-    import os
-
     from bench.stack import start_stack
 
     stack = await start_stack()
