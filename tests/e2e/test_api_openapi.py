@@ -10,8 +10,10 @@ polls: nothing it does reaches the session's record or workflows."""
 import asyncio
 import json
 import os
+import re
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator
@@ -33,6 +35,7 @@ EXAMPLES = 10  # per operation in the fuzzing phase (coverage draws its own boun
 # fuzzing token itself (DELETE /v1/tokens/{token_id} is fuzzed like every other operation)
 FIRST_TOKEN_ID = 7_301_947_113
 PAGE_FIELDS = {"items", "next_cursor"}
+PROBLEM = "application/problem+json"
 
 
 async def _own_database(pool: asyncpg.Pool, postgres_url: str) -> tuple[str, str]:
@@ -107,6 +110,31 @@ async def test_the_document_gives_every_operation_a_model_its_problems_and_pages
             assert {"limit", "cursor"} <= {p["name"] for p in op.get("parameters", [])}, f"{name}: no limit/cursor"
     lists = [name for name, op in operations if name.startswith("GET") and _is_page(document, op)]
     assert {"GET /v1/incidents", "GET /v1/tokens", "GET /v1/audit", "GET /v1/maintenance"} <= set(lists), lists
+
+
+async def test_every_operation_but_the_login_configuration_refuses_a_caller_without_a_token(
+    fuzzed_api: tuple[str, str],
+) -> None:
+    """The 401 the document promises is what a request without a token gets, before anything is read."""
+    api = fuzzed_api[0]
+    document = await asyncio.to_thread(_document, api)
+    answers = {}
+    for path, operations in document["paths"].items():
+        for method in operations:
+            if path != "/v1/auth/config":
+                answers[f"{method.upper()} {path}"] = await asyncio.to_thread(_anonymous, api, method, path)
+    assert len(answers) >= 40
+    refused = {name: answer for name, answer in answers.items() if answer[0] == 401 and answer[1] == PROBLEM}
+    assert refused == answers, {name: answer for name, answer in answers.items() if name not in refused}
+
+
+def _anonymous(api: str, method: str, path: str) -> tuple[int, str]:
+    request = urllib.request.Request(f"{api}{re.sub(r'{[^}]+}', '1', path)}", method=method.upper())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers["content-type"]
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers["content-type"]
 
 
 def _is_page(document: dict, op: dict) -> bool:  # type: ignore[type-arg]
