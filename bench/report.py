@@ -86,7 +86,7 @@ def _row(bench: str, figure: str, value: str, target: str | None = None, met: bo
 def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The table: each figure against its target (a ratio to the floor where there is one)."""
     out: list[dict[str, Any]] = []
-    for name in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b12"):
+    for name in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12"):
         result = results.get(name)
         if result is None:
             continue
@@ -95,6 +95,12 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         out += globals()[f"_{name}_rows"](result)
     return out
+
+
+def _b11_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    from bench.b11_record import table_rows
+
+    return table_rows(r)
 
 
 def _b12_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
