@@ -1,13 +1,13 @@
 """incidentctl's exit codes and the errors that end a command with one.
 
 Exit codes: 0 done, 1 refused (reason in one line), 2 usage error, 3 cannot reach the incident API (or
-what it needs, as its 503 says; the commands that still go direct: Temporal or the incident database).
+what it needs, Temporal or the incident database, as its 503 says).
 Every command module raises these; main() turns them into the code and the line.
 """
 
 from typing import Any
 
-# re-exported: context.py says its exit 3 in these words
+# re-exported: the API client and login say their exit 3 in these words
 from runtime.unreachable import why_unreachable as why_unreachable
 
 DONE, REFUSED, USAGE, UNREACHABLE = 0, 1, 2, 3

@@ -7,6 +7,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+# what only the worker and the API hold: a test run's own environment must not lend them to incidentctl
+SERVERS_OF_THE_API = ("TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "INCIDENT_TASK_QUEUE", "INCIDENT_DATABASE_URL")
+
 
 @dataclass
 class CliResult:
@@ -19,15 +22,12 @@ class CliResult:
 
 
 class Cli:
-    """Through the engineers' API (INCIDENT_API_URL, INCIDENT_API_TOKEN) as a laptop would. The commands
-    that still go straight to Temporal or the record (on call, catalog, known errors, maintenance,
-    forecast, releases, until they move behind the API) find them through TEMPORAL_ADDRESS,
-    INCIDENT_TASK_QUEUE and INCIDENT_DATABASE_URL."""
+    """Through the engineers' API, as a laptop would: only INCIDENT_API_URL and a token (INCIDENT_API_TOKEN),
+    no address or credentials of Temporal or PostgreSQL."""
 
-    def __init__(self, temporal_address: str, task_queue: str, database_url: str, api_url: str, token: str) -> None:
-        self.env = {**os.environ, "TEMPORAL_ADDRESS": temporal_address, "INCIDENT_TASK_QUEUE": task_queue,
-                    "INCIDENT_DATABASE_URL": database_url, "INCIDENT_API_URL": api_url,
-                    "INCIDENT_API_TOKEN": token, "INCIDENT_USER": "tester"}  # fmt: skip
+    def __init__(self, api_url: str, token: str) -> None:
+        self.env = {**{k: v for k, v in os.environ.items() if k not in SERVERS_OF_THE_API},
+                    "INCIDENT_API_URL": api_url, "INCIDENT_API_TOKEN": token, "INCIDENT_USER": "tester"}  # fmt: skip
 
     async def __call__(self, *args: str, env: dict[str, str] | None = None) -> CliResult:
         # asynchronous on purpose: the test worker shares this event loop and must keep running

@@ -14,5 +14,5 @@ async def api_token(pool: asyncpg.Pool) -> str:
 
 
 @pytest.fixture(scope="session")
-def cli(dev_server: str, dev_worker: str, postgres_url: str, api_url: str, api_token: str) -> Cli:
-    return Cli(dev_server, dev_worker, postgres_url, api_url, api_token)
+def cli(api_url: str, api_token: str) -> Cli:
+    return Cli(api_url, api_token)

@@ -207,7 +207,7 @@ async def test_device_login_as_typed_then_whoami_and_ack_with_the_stored_token_r
     entry = json.loads(kept.read_text())[oidc_api.url]
     assert entry["kind"] == "oidc" and claims_of(entry["access_token"])["aud"] == AUDIENCE
 
-    laptop = Cli("unused:1", "unused", "postgresql://unused@127.0.0.1:1/unused", oidc_api.url, "")
+    laptop = Cli(oidc_api.url, "")
     laptop.env = env  # nothing but the API's URL and the stored login
     me = await laptop.ok_json("whoami")
     assert me["subject"] == "dana" and me["roles"] == ["responder"] and "checkout-oncall" in me["groups"]
@@ -237,7 +237,7 @@ async def test_an_identity_providers_group_gives_its_mapped_role(oidc_api: OidcA
     env.update(INCIDENT_API_URL=oidc_api.url, XDG_CONFIG_HOME=str(tmp_path / "config"))
     code, out, err = await _login(oidc_api, env, "hana")  # IdP group "audit" -> auditor
     assert code == 0, (out, err)
-    laptop = Cli("unused:1", "unused", "postgresql://unused@127.0.0.1:1/unused", oidc_api.url, "")
+    laptop = Cli(oidc_api.url, "")
     laptop.env = env
     me = await laptop.ok_json("whoami")
     assert me["subject"] == "hana" and set(me["roles"]) == {"responder", "auditor"}

@@ -159,7 +159,7 @@ async def test_incidentctl_releases_counts_running_incidents_per_release_and_nam
     namespace: Namespace, dev_server: str, postgres_url: str, api_token: str
 ) -> None:
     async with api_of(namespace, dev_server, postgres_url) as url:
-        await _releases_are_counted(namespace, Cli(dev_server, UNPOLLED, postgres_url, url, api_token))
+        await _releases_are_counted(namespace, Cli(url, api_token))
 
 
 async def _releases_are_counted(namespace: Namespace, cli: Cli) -> None:

@@ -75,7 +75,7 @@ async def own_stack(dev_client: Client, dev_server: str, postgres_url: str) -> A
         token = await issue_token(pool, "tester", ("incident_manager", "admin"))
         async for receiver in serve(dev_client, pool, task_queue):
             async with build_worker(dev_client, pool, task_queue), running_api(dev_server, task_queue, url) as api:
-                yield receiver, Cli(dev_server, task_queue, url, api, token)
+                yield receiver, Cli(api, token)
     finally:
         await pool.close()
         conn = await asyncpg.connect(admin)

@@ -172,4 +172,4 @@ async def api(stack: Stack, pool: asyncpg.Pool) -> AsyncIterator[Api]:
 async def cli(stack: Stack, api: Api, pool: asyncpg.Pool) -> Cli:
     """incidentctl through the module's API, as "tester" (incident manager and admin)."""
     token = await issue_token(pool, "tester", ("incident_manager", "admin"))
-    return Cli(stack.temporal.address, stack.task_queue, stack.database_url, api.url, token)
+    return Cli(api.url, token)
