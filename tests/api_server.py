@@ -21,7 +21,8 @@ STOP_SECONDS = 35  # more than the API's drain
 
 @asynccontextmanager
 async def running_api(temporal_address: str, task_queue: str, database_url: str, **env: str) -> AsyncIterator[str]:
-    """Yields the API's URL once it answers; its log goes to the test's output."""
+    """Yields the API's URL once it answers; its log goes to the test's output. It must then exit 0 on
+    SIGTERM, having drained (a clean stop, as a deployment's rolling restart sends it)."""
     port = free_port()
     environment = {**os.environ, "TEMPORAL_ADDRESS": temporal_address, "INCIDENT_TASK_QUEUE": task_queue,
                    "INCIDENT_DATABASE_URL": database_url, "INCIDENT_API_HOST": "127.0.0.1",
@@ -42,7 +43,9 @@ async def running_api(temporal_address: str, task_queue: str, database_url: str,
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.to_thread(process.wait, STOP_SECONDS)
+            code = await asyncio.to_thread(process.wait, STOP_SECONDS)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+            raise AssertionError(f"python -m api did not drain and exit in {STOP_SECONDS}s of SIGTERM") from None
+    assert code == 0, f"python -m api exited {code} on SIGTERM: a drain is a clean exit"
