@@ -171,6 +171,13 @@ def install_database_outage(app: FastAPI, database_url: str) -> None:
 
     for kind in (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError):
         app.add_exception_handler(kind, _away)
+    # text PostgreSQL cannot hold (a NUL character) is the caller's to change, wherever it meets the database
+    for kind in (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError):
+        app.add_exception_handler(kind, _unstorable_text)
+
+
+async def _unstorable_text(request: Request, exc: Exception) -> JSONResponse:
+    return answer(bad_request("a NUL character (\\u0000) cannot be stored or looked up: leave it out"))
 
 
 def _errors_as_problems_only(app: FastAPI) -> None:
