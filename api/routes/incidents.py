@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from api.audit_trail import record
 from api.identity import Principal, acting_as, authenticated, require, require_to_act_on
@@ -150,8 +151,8 @@ async def open_incident(request: Request, body: OpenRequest, who: Principal = De
             category=body.category,
             source=Source.SUPPLIER if body.supplier else Source.ENGINEER,
         )
-    except ValueError as err:
-        raise InvalidInput(str(err).splitlines()[-1].strip()) from None
+    except ValidationError as err:  # the model's own words, without pydantic's input echo and link
+        raise InvalidInput(err.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")) from None
     backends = _backends(request)
     view = await operations.open_(backends, opened, actor, body.request_id)
     number = view.get("number") or view["workflow_id"]
