@@ -48,11 +48,17 @@ class Problem(Exception):
             "type": "about:blank",
             "title": self.title,
             "status": self.status,
-            "detail": self.detail,
+            "detail": _one_line(self.detail),
         }
         if self.right is not None:
             body["right"] = self.right
         return body
+
+
+def _one_line(text: str) -> str:
+    """What the caller sent may come back in a detail: its line breaks and control characters escaped, so
+    the detail stays the one line incidentctl prints."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def bad_request(detail: str) -> Problem:
