@@ -30,4 +30,8 @@ def errors_are_problem_details(ctx, response, case):  # type: ignore[no-untyped-
         raise AssertionError(
             f"a {response.status_code} problem says status {body['status']}, detail {body['detail']!r}"
         )
+    if "\n" in body["detail"] or "errors.pydantic.dev" in body["detail"]:
+        raise AssertionError(
+            f"a {response.status_code} problem's detail is not a line a person reads: {body['detail']!r}"
+        )
     return None

@@ -30,7 +30,7 @@ from tests.conftest import CATALOG
 
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 HOOKS = Path(__file__).parent / "problem_shape_hooks.py"  # the problem-shape check
-EXAMPLES = 10  # per operation in the fuzzing phase (coverage draws its own boundary cases): seconds in all
+EXAMPLES = 5  # per operation in the fuzzing phase (coverage draws its own boundary cases): seconds in all
 # the id sequence of api_tokens starts far from where generated ids land, so no request revokes the
 # fuzzing token itself (DELETE /v1/tokens/{token_id} is fuzzed like every other operation)
 FIRST_TOKEN_ID = 7_301_947_113
