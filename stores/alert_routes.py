@@ -6,11 +6,19 @@ route as it left it. A route is written *before* its incident is started (`start
 start that may or may not have happened is retried under the same number, never a second one.
 """
 
+import asyncio
 from dataclasses import dataclass
 
 import asyncpg
 
 from stores.incidents import NEXT_NUMBER
+
+# The forwarder asks about up to 64 incidents at once (forwarder.PARALLEL_CALLS), each statement on a
+# connection of the receiver's pool, which the receiver's answer path shares. Over a slow link a
+# statement holds its connection for round trips (the statement, then asyncpg's reset on release):
+# with no limit they take every connection, and inbox inserts wait past the database timeout and
+# answer 503 (make bench B12, the slow link). At most this many at a time leaves the rest free.
+CONNECTIONS_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -21,40 +29,46 @@ class Route:
 
 
 class AlertRoutes:
-    def __init__(self, pool: asyncpg.Pool, channel: str, timeout: float) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, channel: str, timeout: float, connections: int = CONNECTIONS_AT_ONCE
+    ) -> None:
         self._pool = pool
         self._channel = channel
         self._timeout = timeout
+        self._at_once = asyncio.Semaphore(connections)
 
     async def current(self, route: str) -> Route | None:
-        row = await self._pool.fetchrow(
-            "SELECT workflow_id, previous_workflow_id, started FROM alert_routes WHERE channel = $1 AND route = $2",
-            self._channel,
-            route,
-            timeout=self._timeout,
-        )
+        async with self._at_once:
+            row = await self._pool.fetchrow(
+                "SELECT workflow_id, previous_workflow_id, started FROM alert_routes WHERE channel = $1 AND route = $2",
+                self._channel,
+                route,
+                timeout=self._timeout,
+            )
         return None if row is None else Route(row["workflow_id"], row["previous_workflow_id"], row["started"])
 
     async def reserve(self, route: str, previous_workflow_id: str | None) -> Route:
         """A new number for the group's next incident, recorded before anything is started."""
-        number = await self._pool.fetchval(
-            f"INSERT INTO alert_routes (channel, route, workflow_id, previous_workflow_id) VALUES ($1, $2, ({NEXT_NUMBER}), $3)"
-            " ON CONFLICT (channel, route) DO UPDATE SET workflow_id = EXCLUDED.workflow_id,"
-            " previous_workflow_id = EXCLUDED.previous_workflow_id, started = false, updated_at = now()"
-            " RETURNING workflow_id",
-            self._channel,
-            route,
-            previous_workflow_id,
-            timeout=self._timeout,
-        )
+        async with self._at_once:
+            number = await self._pool.fetchval(
+                f"INSERT INTO alert_routes (channel, route, workflow_id, previous_workflow_id) VALUES ($1, $2, ({NEXT_NUMBER}), $3)"
+                " ON CONFLICT (channel, route) DO UPDATE SET workflow_id = EXCLUDED.workflow_id,"
+                " previous_workflow_id = EXCLUDED.previous_workflow_id, started = false, updated_at = now()"
+                " RETURNING workflow_id",
+                self._channel,
+                route,
+                previous_workflow_id,
+                timeout=self._timeout,
+            )
         return Route(number, previous_workflow_id, started=False)
 
     async def mark_started(self, route: str, workflow_id: str) -> None:
-        await self._pool.execute(
-            "UPDATE alert_routes SET started = true, updated_at = now()"
-            " WHERE channel = $1 AND route = $2 AND workflow_id = $3",
-            self._channel,
-            route,
-            workflow_id,
-            timeout=self._timeout,
-        )
+        async with self._at_once:
+            await self._pool.execute(
+                "UPDATE alert_routes SET started = true, updated_at = now()"
+                " WHERE channel = $1 AND route = $2 AND workflow_id = $3",
+                self._channel,
+                route,
+                workflow_id,
+                timeout=self._timeout,
+            )

@@ -56,6 +56,9 @@ GATHER_SECONDS = 0.02  # calls ending this close together share a read and a del
 ROUTE_GAP_SECONDS = 0.25
 IDLE_POLL_SECONDS = 1.0  # rows are found at least this often, even if their notification was missed
 STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in the inbox
+# The incidents' calls note failures and set rows aside on the receiver's pool, which its answer path
+# shares: one such statement at a time (besides the leader's session and stores.alert_routes' share).
+ROW_UPDATES_AT_ONCE = 1
 assert ROWS_PER_INCIDENT < INBOX_MEMORY, "a re-sent pass must stay within what the workflow remembers"
 
 
@@ -70,6 +73,7 @@ class InboxForwarder:
         self._timeout = config.database_timeout.total_seconds()
         self._backoff = float(config.retry_after_seconds)
         self._new_rows = asyncio.Event()
+        self._row_updates = asyncio.Semaphore(ROW_UPDATES_AT_ONCE)
         self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -273,7 +277,8 @@ class InboxForwarder:
             try:
                 readable.append((row, decode(row["delivery"])))
             except ValueError as err:  # written by another release, say: kept aside, never blocking the rest
-                await set_aside(self._pool, row, f"unreadable delivery: {err}", self._timeout)
+                async with self._row_updates:
+                    await set_aside(self._pool, row, f"unreadable delivery: {err}", self._timeout)
         done: list[int] = []
         for chunk in chunks(readable):
             if self._stopped.is_set():
@@ -290,11 +295,13 @@ class InboxForwarder:
         try:
             await self._feed.send(route, [stamped(delivery, row["seq"]) for row, delivery in chunk])
         except TemporalUnavailable as err:
-            await inbox.note_failure(self._pool, seqs, str(err)[:500], self._timeout)
+            async with self._row_updates:
+                await inbox.note_failure(self._pool, seqs, str(err)[:500], self._timeout)
             raise
         except TemporalRefused as err:
             if len(chunk) == 1:
-                await set_aside(self._pool, chunk[0][0], f"Temporal refused it: {err}", self._timeout)
+                async with self._row_updates:
+                    await set_aside(self._pool, chunk[0][0], f"Temporal refused it: {err}", self._timeout)
                 return
             for one in chunk:  # which row is it? only that one is set aside
                 await self._send(route, [one], done)
