@@ -14,6 +14,7 @@ RECEIVER = [PYTHON, "-m", "receiver"]
 REGISTER_SEARCH_ATTRIBUTES = [PYTHON, "-m", "runtime.register_search_attributes"]
 WORKER_READY = '"worker started"'
 RECEIVER_READY = "receiver listening"
+API_READY = "api listening"
 CATALOG = PROJECT_ROOT / "catalog.toml"
 ONCALL = PROJECT_ROOT / "oncall.toml"
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"

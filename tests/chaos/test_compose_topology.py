@@ -16,7 +16,8 @@ command or setting this mapping does not know):
   service's environment, /app (the Dockerfile's WORKDIR) read as the project's folder, service
   names as the core host's address and 0.0.0.0 as the host's own address: register-search-attributes
   on worker1 (it must exit 0), each worker replica on a worker host, the receiver on both receiver
-  hosts (two replicas behind the senders, as a load balancer spreads them).
+  hosts (two replicas behind the senders, as a load balancer spreads them), the engineers' API on
+  receiver1 (its own port, 8081) answering its health check.
 """
 
 import asyncio
@@ -48,7 +49,8 @@ IMAGE_SETTINGS = {
     "temporalio/ui": {"TEMPORAL_ADDRESS", "TEMPORAL_DEFAULT_NAMESPACE"},
 }  # fmt: skip
 PLACES = {"register-search-attributes": ["worker1"], "worker": ["worker1", "worker2"],
-          "receiver": ["receiver1", "receiver2"]}  # fmt: skip
+          "receiver": ["receiver1", "receiver2"], "api": ["receiver1"]}  # fmt: skip
+READY = {"worker": entry_points.WORKER_READY, "receiver": entry_points.RECEIVER_READY, "api": entry_points.API_READY}
 VARIABLE = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
 
 
@@ -125,7 +127,7 @@ async def compose_stack(core: Core, tmp_path: Path) -> AsyncIterator[tuple[dict,
                     here = {k: host_value(v, workdir.group(1), network.address(host), core_address,
                                           list(compose["services"])) for k, v in env.items()}  # fmt: skip
                     database_url = here.get("INCIDENT_DATABASE_URL", database_url)
-                    ready = {"worker": entry_points.WORKER_READY, "receiver": entry_points.RECEIVER_READY}.get(name)
+                    ready = READY.get(name)
                     process = HostProcess(network, host, [entry_points.PYTHON, *command[1:]], child_environment(**here),
                                           tmp_path / f"{name}-{host}.log", ready)  # fmt: skip
                     running.setdefault(name, []).append(await process.start())
@@ -170,6 +172,10 @@ async def test_the_compose_topology_runs_from_its_own_commands_and_settings_and_
     run, sent = uuid.uuid4().hex[:6], Sent()
     token = SECRETS["INCIDENT_INGEST_TOKEN"]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http:
+        for api in running["api"]:  # what its compose healthcheck asks
+            port = compose["services"]["api"]["environment"]["INCIDENT_API_PORT"]
+            async with http.get(f"http://{core.network.address(api.host)}:{port}/healthz") as health:
+                assert health.status == 200
         for group, receiver in enumerate(running["receiver"]):
             base = f"http://{core.network.address(receiver.host)}:8080"
             async with http.get(f"{base}/healthz") as health:  # what the compose healthcheck asks
