@@ -1,7 +1,7 @@
 """`python -m api.first_admin`, run as a person types it where the API runs, on a fresh installation of its
 own (a new database, an API of its own: the session's database has admins already): the token it prints
 alone on stdout signs incidentctl in as an admin who can make tokens; a second run is refused and makes
-nothing; an unreachable database exits 3 naming where, never the password; the audit log has the entry,
+nothing, until every admin token has expired or been revoked; an unreachable database exits 3 naming where, never the password; the audit log has the entry,
 never the token."""
 
 import asyncio
@@ -96,6 +96,12 @@ async def test_the_first_admin_token_signs_in_makes_tokens_is_audited_and_a_seco
 
     forced = await first_admin(fresh_installation, "--person", "fiona-again", "--force", "--expires", "2h")
     assert forced.code == 0 and forced.out.strip().startswith("inc_") and forced.out.strip() != token, forced
+
+    async with asyncpg.create_pool(fresh_installation, min_size=1, max_size=1) as db:  # every admin token lapsed
+        await db.execute("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE subject = $1", PERSON)
+        await db.execute("UPDATE api_tokens SET revoked_at = now(), revoked_by = 'x' WHERE subject = 'fiona-again'")
+    lapsed = await first_admin(fresh_installation, "--person", PERSON)
+    assert lapsed.code == 0 and lapsed.out.startswith("inc_"), lapsed  # an expired or revoked admin opens it again
 
 
 async def test_an_unreachable_database_exits_3_naming_where_and_never_the_password() -> None:
