@@ -86,7 +86,8 @@ async def _connect(url: str) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(url, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError) as err:
-        raise Unreachable(f"cannot reach the database at {where} ({type(err).__name__})") from None
+        why = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__  # the OS's words hold no URL
+        raise Unreachable(f"cannot reach the database at {where} ({why})") from None
     except asyncpg.PostgresError as err:  # a wrong password, an unknown role or database: its own words
         raise Unreachable(f"the database at {where} refused the connection: {err}") from None
 
