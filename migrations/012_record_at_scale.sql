@@ -71,14 +71,46 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
     GROUP BY d.day;
 $$;
 
--- The days an incident's row touches, before and after a write, computed again. One service's days are
--- computed by one transaction at a time (an advisory lock until commit), so two incidents of a service
--- that end on the same day never compute it from each other's old rows.
+-- An incident's contribution added to the days it spans: the record's usual write (an incident restored
+-- or closed adds its outage, nothing else changes), a row per day upserted, whatever else those days hold.
+CREATE FUNCTION status_days_add(svc text, logged timestamptz, ended timestamptz, rank smallint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    INSERT INTO status_days (service, day, worst, outage)
+    SELECT svc, d.day, rank,
+           CASE WHEN rank >= 3 AND ended > logged
+                THEN tstzmultirange(tstzrange(greatest(logged, d.starts), least(ended, d.starts + interval '1 day')))
+                ELSE '{}'::tstzmultirange END
+    FROM (SELECT g::date AS day, g::date::timestamp AT TIME ZONE 'UTC' AS starts
+          FROM generate_series((logged AT TIME ZONE 'UTC')::date, (ended AT TIME ZONE 'UTC')::date, interval '1 day') g) d
+    ON CONFLICT (service, day) DO UPDATE
+    SET worst = greatest(status_days.worst, excluded.worst), outage = status_days.outage + excluded.outage;
+$$;
+
+-- Whether a row colours a bar, and how (status_contributions' predicate and worst, for one row).
+CREATE FUNCTION status_contribution(x incidents) RETURNS smallint
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN x.priority IN ('P1', 'P2', 'P3')
+                 AND (x.outcome IS NULL OR x.outcome NOT IN ('known_error', 'cancelled', 'duplicate'))
+                 AND coalesce(x.restored_at, x.closed_at) IS NOT NULL
+           THEN greatest(CASE x.priority WHEN 'P1' THEN 4 WHEN 'P2' THEN 3 ELSE 2 END,
+                         CASE WHEN x.impact = 1 THEN 3 ELSE 0 END)::smallint END
+$$;
+
+-- The days an incident's row touches, before and after a write: its contribution added when it had none
+-- (restored or closed now), else those days computed again. One service's days are written by one
+-- transaction at a time (an advisory lock until commit), so two incidents of a service that end on the
+-- same day never compute it from each other's old rows.
 CREATE FUNCTION status_days_follow_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
     r record;
 BEGIN
+    IF TG_OP = 'UPDATE' AND status_contribution(OLD) IS NULL AND status_contribution(NEW) IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtext('status_days'), hashtext(NEW.service));
+        PERFORM status_days_add(NEW.service, NEW.logged_at, coalesce(NEW.restored_at, NEW.closed_at),
+                                status_contribution(NEW));
+        RETURN NULL;
+    END IF;
     FOR r IN
         SELECT s.service, min(s.first_day) AS first_day, max(s.last_day) AS last_day
         FROM (SELECT (x).service, ((x).logged_at AT TIME ZONE 'UTC')::date AS first_day,
@@ -138,11 +170,11 @@ END $$;
 -- stores/incidents.record_timeline) sets every column each time, mostly to the values it had.
 CREATE TRIGGER status_days_on_insert AFTER INSERT ON incidents REFERENCING NEW TABLE AS written
     FOR EACH STATEMENT EXECUTE FUNCTION status_days_follow_insert();
+-- (A resolution or closing after the restore changes nothing a bar shows: no trigger.)
 CREATE TRIGGER status_days_on_change AFTER UPDATE ON incidents FOR EACH ROW
-    WHEN ((OLD.service, OLD.priority, OLD.impact, OLD.outcome, OLD.logged_at, OLD.restored_at, OLD.closed_at)
-          IS DISTINCT FROM (NEW.service, NEW.priority, NEW.impact, NEW.outcome, NEW.logged_at, NEW.restored_at,
-                            NEW.closed_at)
-          AND coalesce(OLD.restored_at, OLD.closed_at, NEW.restored_at, NEW.closed_at) IS NOT NULL)
+    WHEN ((OLD.service, OLD.logged_at, coalesce(OLD.restored_at, OLD.closed_at), status_contribution(OLD))
+          IS DISTINCT FROM (NEW.service, NEW.logged_at, coalesce(NEW.restored_at, NEW.closed_at), status_contribution(NEW))
+          AND (status_contribution(OLD) IS NOT NULL OR status_contribution(NEW) IS NOT NULL))
     EXECUTE FUNCTION status_days_follow_row();
 CREATE TRIGGER status_days_on_delete AFTER DELETE ON incidents FOR EACH ROW
     WHEN (coalesce(OLD.restored_at, OLD.closed_at) IS NOT NULL)

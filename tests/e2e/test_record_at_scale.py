@@ -45,8 +45,8 @@ class Writer:
         self.pool, self.service, self.rng, self.now = pool, service, rng, now
         self.numbers: list[str] = []
 
-    def _when(self) -> datetime:
-        return self.now - timedelta(days=self.rng.uniform(0, 95))
+    def _when(self) -> datetime:  # half in the last days (days many incidents share), half over the 90 and more
+        return self.now - timedelta(days=self.rng.uniform(0, self.rng.choice([4, 95])))
 
     def _ended(self, logged: datetime) -> datetime:  # up to three days later, never after now
         return min(logged + timedelta(hours=self.rng.choice([0.1, 2, 20, 30, 70])), self.now)
@@ -216,5 +216,31 @@ async def test_keyset_pages_hold_every_row_exactly_once_while_incidents_are_writ
                 after = incident_views.page_key(page[-1])
         assert len(seen) == len(set(seen)), "a row was listed twice"
         assert before <= set(seen), f"rows never listed: {before - set(seen)}"
+    finally:
+        await _forget(pool, service)
+
+
+async def test_two_outages_restored_on_the_same_day_are_both_in_that_days_figure(pool: asyncpg.Pool) -> None:
+    service = await _service(pool, "same-day")
+    writer = Writer(pool, service, random.Random(1), datetime.now(UTC))
+    day = datetime.combine(writer.now.date() - timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    try:
+        for hour in (2, 9):
+            number = f"INC-S{uuid.uuid4().hex[:10]}"
+            await pool.execute(
+                "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state, logged_at,"
+                " priority, impact) VALUES ($1, $1, $1, $2, 'outage', 'incidentctl', 'in_progress', $3, 'P1', 1)",
+                number,
+                service,
+                day + timedelta(hours=hour),
+            )
+            await pool.execute(
+                "UPDATE incidents SET restored_at = $2, state = 'restored' WHERE number = $1",
+                number,
+                day + timedelta(hours=hour + 1),
+            )
+        kept, scratch = await _bars_both_ways(pool, service, datetime.now(UTC))
+        assert [b.down_seconds for b in kept if b.day == day.date()] == [7200.0]
+        assert _same(kept, scratch)
     finally:
         await _forget(pool, service)
