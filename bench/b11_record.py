@@ -13,7 +13,8 @@ of a real receiver one refresh apart: time and bytes); `incidentctl list` and `l
 command end to end through the engineers' API, the read it makes timed in this process with its
 statements' EXPLAIN (ANALYZE, BUFFERS), and the API's list and show of a closed incident); `forecast
 --from-history 90d --replications 10` against the same forecast from a scenario file with the same
-arrivals. `python -m bench.b11_record` runs it alone (its own stack; no results.json written).
+arrivals (medians of three, alternating). `python -m bench.b11_record` runs it alone (its own stack,
+no results.json written); B11_PROFILE=1 adds py-spy's view of the history forecast.
 """
 
 import asyncio
@@ -39,6 +40,7 @@ SIZES = (10_000, 100_000, 300_000)
 YEARS = 3
 OPEN_LEFT = 12  # incidents the pipeline leaves open: the page's board and `list` show them
 ROUNDS = 5
+FORECAST_ROUNDS = 3
 ACTOR = "bench"
 # (impact, urgency) -> the priority the matrix gives it (domain/priority.py)
 IMPACT_URGENCY = {"P1": (1, 1), "P2": (1, 2), "P3": (2, 2), "P4": (2, 3), "P5": (3, 3)}
@@ -237,8 +239,13 @@ async def _forecast(stack: Stack, env: dict[str, str], root: Path) -> dict[str, 
     scenario = root / "b11-scenario.toml"
     scenario.write_text("\n".join(lines) + "\n")
     ctl = str(Path(sys.executable).parent / "incidentctl")
-    history, _ = await _command([ctl, "forecast", "--from-history", "90d", "--replications", "10"], env)
-    same_size, _ = await _command([ctl, "forecast", "--scenario", str(scenario), "--replications", "10"], env)
+    commands = {"history": [ctl, "forecast", "--from-history", "90d", "--replications", "10"],
+                "scenario": [ctl, "forecast", "--scenario", str(scenario), "--replications", "10"]}  # fmt: skip
+    times: dict[str, list[float]] = {"history": [], "scenario": []}
+    for round_ in range(FORECAST_ROUNDS):  # alternating, so a busy moment weighs on both alike
+        for name in commands if round_ % 2 == 0 else reversed(commands):
+            times[name].append((await _command(commands[name], env))[0])
+    history, same_size = statistics.median(times["history"]), statistics.median(times["scenario"])
     out = {"history_s": round(history, 2), "scenario_s": round(same_size, 2), "ratio": round(history / same_size, 2),
            "incidents_90d": sum(r["n"] for r in rows)}  # fmt: skip
     if os.environ.get("B11_PROFILE"):  # where the history forecast's time goes: py-spy's samples, by function
