@@ -20,6 +20,7 @@ from aiohttp import web
 
 from receiver.app import build_app
 from receiver.config import ReceiverConfig
+from receiver.database import open_intake_pool
 from receiver.safe_errors import exception_fields, keep_request_bytes_out_of_aiohttp_logs
 from runtime.database_sessions import SERVER_SETTINGS
 from runtime.logs import configure_logging
@@ -29,7 +30,8 @@ from runtime.temporal_connection import connect
 
 log = structlog.get_logger("receiver")
 
-# catalog reads, rejected events, inbox inserts, and the forwarder (one connection holds its lock)
+# the forwarder (one connection holds its lock), release routes, pages; the answer path has its own
+# (receiver.database.open_intake_pool)
 DATABASE_POOL_SIZE = 8
 DRAIN_SECONDS = 30.0  # longer than the Temporal RPC timeout, so an in-flight call can finish
 
@@ -68,8 +70,12 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
         timeout=config.database_timeout.total_seconds(),
         server_settings=SERVER_SETTINGS,
     )
+    intake_pool = await open_intake_pool(settings.database_url, config.database_timeout.total_seconds())
     runner = web.AppRunner(
-        build_app(client, pool, config), shutdown_timeout=DRAIN_SECONDS, handle_signals=False, access_log=None
+        build_app(client, pool, config, intake_pool),
+        shutdown_timeout=DRAIN_SECONDS,
+        handle_signals=False,
+        access_log=None,
     )
     await runner.setup()
     try:
@@ -90,6 +96,7 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
         log.info("receiver draining")
     finally:
         await runner.cleanup()
+        await intake_pool.close()
         await pool.close()
     log.info("receiver stopped")
     return 0

@@ -37,14 +37,18 @@ FORWARDER_KEY = web.AppKey("forwarder", InboxForwarder)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def build_app(client: Client, pool: asyncpg.Pool, config: ReceiverConfig) -> web.Application:
+def build_app(
+    client: Client, pool: asyncpg.Pool, config: ReceiverConfig, intake_pool: asyncpg.Pool | None = None
+) -> web.Application:
+    """`intake_pool`: the answer path's own connections (receiver.database.open_intake_pool); None: `pool`."""
+    intake = intake_pool or pool
     metrics = Metrics()
     channel = channel_of(client, config)
     routes = AlertRoutes(pool, channel, config.database_timeout.total_seconds())
     forwarder = InboxForwarder(pool, channel, TemporalFeed(client, routes, config, metrics), config, metrics)
-    inbox = Inbox(pool, channel, config, on_commit=forwarder.wake)
-    directory = ServiceDirectory(pool, config)
-    ingest = IngestRoutes(pool, directory, inbox, config, metrics)
+    inbox = Inbox(intake, channel, config, on_commit=forwarder.wake)
+    directory = ServiceDirectory(intake, config)
+    ingest = IngestRoutes(intake, directory, inbox, config, metrics)
     releases = ReleaseRoutes(client, pool, directory, config)
     probes = ProbeRoutes(client, pool, config, metrics)
     acknowledgements = AcknowledgementRoutes(client, pool, config)

@@ -13,6 +13,27 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from runtime.database_sessions import SERVER_SETTINGS, keep_session
+
+# The answer path's own connections (inbox inserts, catalog and maintenance reads, rejected events):
+# an answer never queues for a connection behind the forwarder's statements, which under a storm of
+# many alert groups at once keep every connection of the shared pool busy (make bench B13). Two: the
+# inbox writes one batch at a time, and a cache refresh may run beside it.
+INTAKE_POOL_SIZE = 2
+
+
+async def open_intake_pool(database_url: str, timeout: float) -> asyncpg.Pool:
+    """No connection opened before the first request (Postgres may be down at start: /readyz says so);
+    none of the answer path's statements leaves session state behind, so releases skip the reset."""
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=0,
+        max_size=INTAKE_POOL_SIZE,
+        timeout=timeout,
+        server_settings=SERVER_SETTINGS,
+        reset=keep_session,
+    )
+
 
 @asynccontextmanager
 async def bounded(pool: asyncpg.Pool, seconds: float) -> AsyncIterator[asyncpg.Connection]:

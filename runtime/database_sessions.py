@@ -20,3 +20,10 @@ SERVER_SETTINGS = {
     "tcp_keepalives_count": str(KEEPALIVE_COUNT),
     "tcp_user_timeout": str(USER_TIMEOUT_MS),
 }
+
+
+async def keep_session(conn: object) -> None:
+    """A pool's `reset` that skips asyncpg's default RESET ALL / UNLISTEN / advisory-unlock round trip on
+    every release, for pools whose users never change session state (no SET, LISTEN, cursors or
+    session advisory locks left held); asyncpg still rolls back an open transaction itself. One round
+    trip and one Postgres statement less per use (make bench)."""
