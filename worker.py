@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from activities.paging import PagingActivities, PagingSettings
 from activities.records import RecordActivities
 from activities.registration import RegistrationActivities
 from channels.email import SmtpServer
-from runtime.database_sessions import SERVER_SETTINGS
+from runtime.database_sessions import SERVER_SETTINGS, keep_session
 from runtime.logs import configure_logging
 from runtime.process_exit import exit_now
 from runtime.settings import Settings
@@ -38,7 +38,7 @@ from stores.schema import migrate
 from workflows.incident import IncidentWorkflow
 from workflows.known_error_links import KnownErrorLinks
 from workflows.releases import refusal
-from workflows.steps.paging import paging_queue
+from workflows.task_queues import incident_queue, paging_queue
 
 log = structlog.get_logger("worker")
 
@@ -62,8 +62,10 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 # 1000 workflows of about 0.27 MB each, bounds RSS).
 WORKFLOW_TASK_SLOTS = 8
 ACTIVITY_SLOTS = 16
-# Pages have a task queue of their own (workflows.steps.paging.paging_queue), served by this process with
-# slots of its own: a P1's page never waits for a slot behind a storm's records (make bench B7).
+# A P1 runs on a task queue of its own and every page goes to another (workflows/task_queues.py), both
+# served by this process with slots of their own: during a storm a P1's steps and its page never wait
+# for a slot behind the storm's incidents (make bench B7). Few P1s run at once: a small cache.
+URGENT_WORKFLOW_TASK_SLOTS, URGENT_ACTIVITY_SLOTS, URGENT_CACHED_WORKFLOWS = 4, 8, 100
 PAGING_SLOTS = 8
 
 
@@ -82,25 +84,29 @@ def workflow_runner(converter: DataConverter) -> WorkflowRunner:
 
 
 class IncidentWorkers:
-    """The incident worker and the paging worker beside it: one process, two task queues, each with its
-    own slots. `async with` runs both; leaving it drains both."""
+    """The incident worker, the urgent incidents' worker and the paging worker: one process, three task
+    queues, each with its own slots. `async with` runs them all; leaving it drains them all."""
 
-    def __init__(self, incidents: Worker, pages: Worker) -> None:
-        self.incidents, self.pages = incidents, pages
+    def __init__(self, *workers: Worker, after: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.workers, self._after = workers, after  # `after`: once every worker has drained
         self._running = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> "IncidentWorkers":
         await self._running.__aenter__()
         try:
-            await self._running.enter_async_context(self.pages)
-            await self._running.enter_async_context(self.incidents)
+            for worker in self.workers:
+                await self._running.enter_async_context(worker)
         except BaseException:
             await self._running.aclose()
             raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._running.__aexit__(*exc)  # type: ignore[arg-type]
+        try:
+            await self._running.__aexit__(*exc)  # type: ignore[arg-type]
+        finally:
+            if self._after is not None:
+                await self._after()
 
 
 def build_worker(
@@ -112,40 +118,40 @@ def build_worker(
         NotificationActivities(pool),
     )
     pages = PagingActivities(pool, paging or PagingSettings(smtp=None, public_url="http://127.0.0.1:8080"))
+    steps = [registration.register_and_look_up, records.record_timeline, notifications.deliver_notifications]
+    shared = {
+        "workflow_runner": workflow_runner(client.data_converter),
+        "graceful_shutdown_timeout": timedelta(seconds=SHUTDOWN_GRACE_SECONDS),
+    }
     incidents = Worker(
         client,
         task_queue=task_queue,
         workflows=[IncidentWorkflow, KnownErrorLinks],
-        activities=[
-            registration.register_and_look_up,
-            KnownErrorLinkActivities(pool).open_incidents_matching,
-            records.record_timeline,
-            notifications.deliver_notifications,
-            pages.page,  # an incident of release 1.0 pages on its own task queue
-            pages.deliver_pages,
-        ],
-        workflow_runner=workflow_runner(client.data_converter),
-        graceful_shutdown_timeout=timedelta(seconds=SHUTDOWN_GRACE_SECONDS),
+        # pages too: an incident of release 1.0 pages on its own task queue
+        activities=[*steps, KnownErrorLinkActivities(pool).open_incidents_matching, pages.page, pages.deliver_pages],
         max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         max_concurrent_activities=ACTIVITY_SLOTS,
+        **shared,
+    )
+    urgent = Worker(
+        client,
+        task_queue=incident_queue(task_queue, priority_key=1),
+        workflows=[IncidentWorkflow],
+        activities=steps,
+        max_concurrent_workflow_tasks=URGENT_WORKFLOW_TASK_SLOTS,
+        max_concurrent_activities=URGENT_ACTIVITY_SLOTS,
+        max_cached_workflows=URGENT_CACHED_WORKFLOWS,
+        **shared,
     )
     paging_worker = Worker(
         client,
         task_queue=paging_queue(task_queue),
         activities=[pages.page, pages.deliver_pages],
-        graceful_shutdown_timeout=timedelta(seconds=SHUTDOWN_GRACE_SECONDS),
         max_concurrent_activities=PAGING_SLOTS,
+        **shared,
     )
-    return IncidentWorkers(incidents, paging_worker)
-
-
-async def _keep_session(conn: asyncpg.Connection) -> None:
-    """Pool release without asyncpg's default RESET ALL / UNLISTEN / advisory-unlock round trip.
-
-    Our activities never change session state (no SET, LISTEN, cursors or advisory locks left
-    held), and asyncpg still rolls back an open transaction itself. make bench: one round trip
-    and one Postgres statement less per activity.
-    """
+    # the known-error watch holds a pooled session: given back before the pool closes
+    return IncidentWorkers(incidents, urgent, paging_worker, after=registration.watch.close)
 
 
 async def open_pool(database_url: str, attempts: int = 30) -> asyncpg.Pool:
@@ -156,7 +162,7 @@ async def open_pool(database_url: str, attempts: int = 30) -> asyncpg.Pool:
                 database_url,
                 min_size=1,
                 max_size=DATABASE_POOL_SIZE,
-                reset=_keep_session,
+                reset=keep_session,  # activities never change session state
                 server_settings=SERVER_SETTINGS,  # a worker host cut off does not hold its sessions for hours
             )
         except (OSError, asyncpg.PostgresError) as err:
@@ -202,6 +208,7 @@ async def run(env: Mapping[str, str]) -> int:
     log.info(
         "worker started",
         task_queue=settings.task_queue,
+        urgent_queue=incident_queue(settings.task_queue, priority_key=1),
         paging_queue=paging_queue(settings.task_queue),
         temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"),
         metrics=f"http://{settings.worker_metrics}/metrics" if settings.worker_metrics else None,

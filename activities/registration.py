@@ -1,6 +1,9 @@
 """Registration, the known-error check and the recent changes: the first steps of every incident."""
 
+import asyncio
+import contextlib
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -11,7 +14,7 @@ from temporalio import activity
 from domain.catalog import KnownError, ServiceAgreement
 from domain.releases import KnownErrorIndex, RecentChange
 from stores import changes as change_events
-from stores import incidents, rejections
+from stores import incidents, known_errors, rejections
 from stores.catalog import fetch_agreement
 from stores.known_errors import fetch_live, version_of
 
@@ -55,6 +58,67 @@ class RecentChanges(BaseModel):
 
 
 RECENT_CHANGES_SHOWN = 5  # in the incident's history; `incidentctl changes` lists them all
+LISTEN_RETRY_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the watch had heard when a copy was read: the copy holds while nothing newer is heard."""
+
+    listening: bool
+    session: int  # the listening session's number: a copy read before it may have missed a change
+    changes: int  # changes heard for the service in that session
+
+
+class KnownErrorWatch:
+    """Hears every change to the known errors as it commits (stores.known_errors.CHANGED) on a session
+    of its own, so a service's copy is trusted without asking Postgres for its version per event: the
+    check is then a match in memory, whatever the database's round trip costs on a busy day (make bench
+    B8). While it is not listening (starting, or its session lost), the check asks for the version."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._task: asyncio.Task[None] | None = None
+        self._listening, self._session = False, 0
+        self._changes: dict[str, int] = {}
+
+    def heard(self, service: str) -> Heard:
+        if self._task is None:  # started by the first check, on the worker's event loop
+            self._task = asyncio.create_task(self._listen(), name="known-error-watch")
+        return Heard(self._listening, self._session, self._changes.get(service, 0))
+
+    def vouches_for(self, service: str, then: Heard) -> bool:
+        return then.listening and then == self.heard(service)
+
+    async def close(self) -> None:
+        """Give the session back to the pool (before the pool closes)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self._pool.acquire() as conn:
+                    lost = asyncio.Event()
+                    conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                    heard = await known_errors.listen(conn, self._changed)
+                    self._session += 1
+                    self._listening = True
+                    try:
+                        await lost.wait()
+                    finally:
+                        self._listening = False
+                        if not conn.is_closed():
+                            await conn.remove_listener(known_errors.CHANGED, heard)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+                log.warning("known-error watch lost its session; checks ask Postgres meanwhile", error=str(err))
+            await asyncio.sleep(LISTEN_RETRY_SECONDS)
+
+    def _changed(self, service: str) -> None:
+        self._changes[service] = self._changes.get(service, 0) + 1
 
 
 class FirstSteps(BaseModel):
@@ -68,9 +132,10 @@ class FirstSteps(BaseModel):
 class RegistrationActivities:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        # The known errors of each service as of its audit version: one tiny query per event instead
-        # of loading every known error (1,000 of them take milliseconds to fetch and decode).
-        self._known: dict[str, tuple[int, KnownErrorIndex]] = {}
+        # The known errors of each service as of its audit version (1,000 of them take milliseconds to
+        # fetch and decode), and what the watch had heard when they were read.
+        self._known: dict[str, tuple[int, Heard, KnownErrorIndex]] = {}
+        self.watch = KnownErrorWatch(pool)
 
     async def register_incident(self, request: RegisterIncident) -> Registration:
         """Give the incident its number, once: a retry finds the row it already wrote."""
@@ -124,13 +189,18 @@ class RegistrationActivities:
 
     async def find_known_error(self, request: KnownErrorQuery) -> KnownError | None:
         """The live known-error database: one published a second ago matches, a retired one never."""
+        cached = self._known.get(request.service)
+        if cached is not None and self.watch.vouches_for(request.service, cached[1]):
+            return cached[2].first_match(request.text)  # no change since it was read: nothing to ask
+        heard = self.watch.heard(request.service)  # before reading: a change from now on is heard after
         async with self._pool.acquire() as conn:
             version = await version_of(conn, request.service)
-            cached = self._known.get(request.service)
             if cached is None or cached[0] != version:
-                cached = (version, KnownErrorIndex(request.service, await fetch_live(conn, request.service)))
-                self._known[request.service] = cached
-        return cached[1].first_match(request.text)
+                index = KnownErrorIndex(request.service, await fetch_live(conn, request.service))
+            else:
+                index = cached[2]
+        self._known[request.service] = (version, heard, index)
+        return index.first_match(request.text)
 
     async def recent_changes(self, request: RecentChangesQuery) -> RecentChanges:
         """What changed in the service (change events) in the window before the incident was logged."""

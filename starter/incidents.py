@@ -8,6 +8,7 @@ from domain.commands import OpenIncident, WaitRegistered
 from domain.priority import queue_priority
 from stores.incidents import reserve_number
 from workflows.contract import IncidentContract, IncidentView
+from workflows.task_queues import incident_queue
 from workflows.visibility import initial_search_attributes, static_summary
 
 
@@ -19,16 +20,17 @@ async def open_incident(client: Client, task_queue: str, request: OpenIncident, 
     agreements (the workflow then ends as refused).
     """
     assert request.number is not None, "reserve the number first (stores.incidents.reserve_number)"
+    priority = queue_priority(request.impact, request.urgency, request.severity)
     start = WithStartWorkflowOperation(
         IncidentContract.run,
         request,
         id=request.number,
-        task_queue=task_queue,
+        task_queue=incident_queue(task_queue, priority),
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,  # a number names one incident, ever
         static_summary=static_summary(request.service, request.summary, request.number),
         search_attributes=initial_search_attributes(request.service, request.source, request.number),
-        priority=Priority(priority_key=queue_priority(request.impact, request.urgency, request.severity)),
+        priority=Priority(priority_key=priority),
     )
     return await client.execute_update_with_start_workflow(
         IncidentContract.registered, WaitRegistered(actor=actor), start_workflow_operation=start

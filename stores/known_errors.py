@@ -3,9 +3,12 @@ seeded from catalog.toml, changed at run time, audited.
 
 Every change writes a `known_error_audit` row in the same transaction; the newest audit id of a
 service is its version, which the known-error check caches against (activities/registration.py).
+Every change also notifies (NOTIFY known_errors_changed, the service as payload, delivered at
+commit): a worker that listens keeps its copy without asking for the version per event.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +19,7 @@ from domain.releases import KnownErrorDraft
 from stores.catalog import agreed_services
 
 CATALOG_ACTOR = "catalog.toml"
+CHANGED = "known_errors_changed"  # the notification channel
 _FIELDS = ("service", "title", "match", "workaround", "problem", "release")
 
 
@@ -58,13 +62,25 @@ async def version_of(conn: asyncpg.Connection, service: str) -> int:
 
 async def _audit(conn: asyncpg.Connection, known: KnownError, action: str, actor: str, reason: str = "") -> None:
     await conn.execute(
-        "INSERT INTO known_error_audit (known_error_id, service, action, actor, reason) VALUES ($1, $2, $3, $4, $5)",
+        "WITH audited AS (INSERT INTO known_error_audit (known_error_id, service, action, actor, reason)"
+        " VALUES ($1, $2, $3, $4, $5)) SELECT pg_notify($6, $2)",
         known.id,
         known.service,
         action,
         actor,
         reason,
+        CHANGED,
     )
+
+
+async def listen(conn: asyncpg.Connection, changed: Callable[[str], None]) -> Callable[..., None]:
+    """`changed(service)` for every change committed from now on; returns the listener, for unlisten."""
+
+    def heard(_conn: object, _pid: int, _channel: str, service: str) -> None:
+        changed(service)
+
+    await conn.add_listener(CHANGED, heard)
+    return heard
 
 
 async def seed_from_catalog(conn: asyncpg.Connection, known_errors: list[KnownError]) -> None:

@@ -26,6 +26,7 @@ from receiver.metrics import Metrics
 from starter.intake.deliveries import Delivery
 from stores.alert_routes import AlertRoutes, Route
 from workflows.contract import INCIDENT_CLOSED, IncidentContract, name_of
+from workflows.task_queues import incident_queue
 from workflows.visibility import initial_search_attributes, static_summary
 
 log = structlog.get_logger("receiver")
@@ -90,12 +91,13 @@ class TemporalFeed:
         request = opens.model_copy(
             update={"number": route.workflow_id, "previous_workflow_id": route.previous_workflow_id}
         )
+        priority = queue_priority(request.impact, request.urgency, request.severity)
         try:
             await self._client.start_workflow(
                 IncidentContract.run,
                 request,
                 id=route.workflow_id,
-                task_queue=self._config.task_queue,
+                task_queue=incident_queue(self._config.task_queue, priority),  # a P1: the urgent queue
                 start_signal=name_of(IncidentContract.alert),
                 start_signal_args=[batch],
                 # running already (an earlier attempt started it, then stopped before marking the
@@ -105,7 +107,7 @@ class TemporalFeed:
                 static_summary=static_summary(request.service, request.summary, route.workflow_id),
                 search_attributes=initial_search_attributes(request.service, request.source, route.workflow_id),
                 # a critical alert's steps go before a warning storm's when the worker is behind
-                priority=Priority(priority_key=queue_priority(request.impact, request.urgency, request.severity)),
+                priority=Priority(priority_key=priority),
                 rpc_timeout=self._config.temporal_rpc_timeout,
             )
             started = True

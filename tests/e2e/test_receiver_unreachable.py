@@ -26,6 +26,7 @@ from starter.intake.alertmanager import group_route
 from starter.intake.events_api import event_route
 from starter.intake.payloads import AlertmanagerWebhook
 from tests.e2e.receiver_support import CHECKOUT_KEY, Receiver, fresh_group, incident_of, sample, serve
+from workflows.task_queues import incident_queue
 
 BACK_WITHIN = 45.0  # seconds for the restarted server to take events again (it starts in a few)
 # With the SDK's default retry config a call retries UNAVAILABLE for up to 10 s, so each 503 during
@@ -119,7 +120,8 @@ async def test_while_temporal_is_down_both_endpoints_keep_accepting_and_nothing_
         await temporal.start()  # same port, same database file
         await receiver.forwarded(BACK_WITHIN)
         opened = await workflows_on(client, pool, [route for route, _ in before] + down)
-        listed = {w.id async for w in client.list_workflows(f"TaskQueue = '{task_queue}'")}
+        queues = f"TaskQueue IN ('{task_queue}', '{incident_queue(task_queue, priority_key=1)}')"  # a P1: urgent
+        listed = {w.id async for w in client.list_workflows(queues)}
         assert listed == opened
 
 

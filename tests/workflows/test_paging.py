@@ -12,7 +12,7 @@ from domain.commands import Ack, Escalate
 from domain.oncall import on_call
 from stores.oncall import fetch_schedule
 from tests.workflows.incident_driver import Handle, at, entries, eventually, near, open_on, pass_time, send, show
-from workflows.steps.paging import paging_queue
+from workflows.task_queues import incident_queue, paging_queue
 
 
 async def pages(handle: Handle, count: int) -> list[dict]:  # type: ignore[type-arg]
@@ -50,19 +50,34 @@ async def test_a_p3_pages_by_its_policy_repeats_it_and_says_when_nobody_acknowle
     assert len(entries(await show(handle), "page")) == 4  # paging is over
 
 
-async def test_pages_go_to_the_paging_task_queue_and_the_incidents_other_steps_to_its_own(skipping):
-    """The worker serves both queues; a storm's records and notifications never hold a page's slot."""
-    _, handle = await open_on(skipping, "payroll", "payroll export hangs", impact=2, urgency=2)
-    await pages(handle, 1)
+async def activity_queues(handle: Handle) -> set[tuple[str, str]]:
+    """(activity, task queue) of every activity the incident scheduled so far."""
     history = await handle.fetch_history()
-    queues = {
+    return {
         (event.activity_task_scheduled_event_attributes.activity_type.name,
          event.activity_task_scheduled_event_attributes.task_queue.name)
         for event in history.events
         if event.HasField("activity_task_scheduled_event_attributes")
     }  # fmt: skip
+
+
+async def test_pages_go_to_the_paging_task_queue_and_the_incidents_other_steps_to_its_own(skipping):
+    """The worker serves both queues; a storm's records and notifications never hold a page's slot."""
+    _, handle = await open_on(skipping, "payroll", "payroll export hangs", impact=2, urgency=2)  # P3
+    await pages(handle, 1)
+    queues = await activity_queues(handle)
     assert ("page", paging_queue(skipping.task_queue)) in queues
     assert {queue for name, queue in queues if name != "page"} == {skipping.task_queue}
+
+
+async def test_a_p1_runs_on_the_urgent_queue_and_pages_on_the_same_paging_queue(skipping):
+    """A P1's workflow tasks and steps never wait for a slot behind a storm of P3s on the incident queue."""
+    _, handle = await open_on(skipping, "payroll", "payroll is down for everyone", impact=1, urgency=1)
+    await pages(handle, 1)
+    assert (await handle.describe()).task_queue == incident_queue(skipping.task_queue, priority_key=1)
+    queues = await activity_queues(handle)
+    assert ("page", paging_queue(skipping.task_queue)) in queues
+    assert {queue for name, queue in queues if name != "page"} == {f"{skipping.task_queue}-urgent"}
 
 
 async def test_an_acknowledgement_stops_the_paging_at_once(skipping, pool: asyncpg.Pool):

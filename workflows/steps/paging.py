@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.process import SYSTEM
     from workflows.contract import ILLEGAL_TRANSITION
     from workflows.releases import Patches
+    from workflows.task_queues import paging_queue
 
 PAGE_TIMEOUT = timedelta(seconds=60)  # the rows, then one try of each channel (SMTP and webhooks: 10 s each)
 PAGE_RETRY = RetryPolicy(
@@ -33,12 +34,6 @@ DELIVERY_PATIENCE = timedelta(hours=1)  # a channel down longer than this: the r
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=2)
 )
-
-
-def paging_queue(task_queue: str) -> str:
-    """Pages go to a task queue of their own, served by the same worker with slots of its own: a page
-    never waits behind an alert storm's records and notifications for an activity slot."""
-    return f"{task_queue}-paging"
 
 
 class Pager:
@@ -110,7 +105,8 @@ class Pager:
         self.page_tasks, self.redeliveries = [], []
 
     def _queue(self) -> str | None:
-        """Release 1.1 pages on the paging queue; None: on the incident's own task queue, as 1.0 did."""
+        """Release 1.1 pages on the paging queue (a page never waits for an activity slot behind a storm's
+        records and notifications); None: on the incident's own task queue, as 1.0 did."""
         return paging_queue(workflow.info().task_queue) if self.patches("pages-on-their-own-queue") else None
 
     def _paged(self, request: PageRequest, done: asyncio.Task[Any]) -> None:
