@@ -11,7 +11,8 @@ an engineer gives; `actor` and `by` are the API's to set, from who is asking and
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic_core import PydanticCustomError
 
 from domain.commands import ENGINEER_INPUTS
 
@@ -132,6 +133,22 @@ class OpenRequest(BaseModel):
     request_id: str | None = REQUEST_ID
 
 
+class ActionBody(BaseModel):
+    """Text PostgreSQL cannot hold is refused here, as a 400 naming the field as the caller wrote it (`as`,
+    `request_id` too): the workflow's inputs refuse it as well (domain.commands.CleanInput), but in their
+    own names and after the incident is read, and an update id is no input of theirs. An unpaired
+    surrogate is no string pydantic takes at all."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("unstorable_text", "a NUL character (\\u0000) cannot be stored: leave it out")
+        return value
+
+
 def action_body(command: str) -> type[BaseModel]:
     """The body of POST /v1/incidents/{incident}/actions/{command}: the input model's own fields, `as`
     and `request_id`."""
@@ -141,7 +158,7 @@ def action_body(command: str) -> type[BaseModel]:
     }
     return create_model(
         f"{model.__name__}Action",
-        __config__=ConfigDict(extra="forbid", populate_by_name=True),
+        __base__=ActionBody,
         __doc__=(model.__doc__ or f"{command}").strip().splitlines()[0],
         as_=(str | None, AS),
         request_id=(str | None, REQUEST_ID),
