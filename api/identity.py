@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import forbidden, unauthorized
 from domain.roles import DEFAULT_ROLES, Right, Role, has_right, parse_role_map, parse_roles, roles_from_groups
@@ -73,7 +74,19 @@ def bearer(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def authenticated(request: Request) -> Principal:
+# Declares the scheme in the OpenAPI document, on every operation that depends on `authenticated`;
+# auto_error=False: a request without a token gets this API's own 401 problem, not FastAPI's.
+BEARER_SCHEME = HTTPBearer(
+    scheme_name="bearer",
+    description="an API token (inc_..., from first_admin or POST /v1/tokens) or an access token of the"
+    " configured OpenID Connect issuer (`incidentctl login`)",
+    auto_error=False,
+)
+
+
+async def authenticated(
+    request: Request, _declared: HTTPAuthorizationCredentials | None = Depends(BEARER_SCHEME)
+) -> Principal:
     """FastAPI dependency: the verified principal of the request, or 401."""
     token = bearer(request)
     if token is None:

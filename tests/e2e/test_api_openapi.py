@@ -1,7 +1,8 @@
 """The engineers' API keeps the contract it publishes: its generated OpenAPI document (GET
-/v1/openapi.json) gives every operation a response model, its problems and, for lists, pages; and
-schemathesis, run as typed against the running API with an admin and incident manager's token, finds no
-5xx, no answer outside the document (status, content type, body) and no error that is not a problem.
+/v1/openapi.json) gives every operation a response model, its problems, for lists pages, and (all but
+the login configuration) the bearer scheme; and schemathesis, run as typed against the running API with
+an admin and incident manager's token, finds no 5xx, no answer outside the document (status, content
+type, body) and no error that is not a problem.
 
 Schemathesis changes things (tokens, overrides, maintenance, known errors, the catalog), so the API it
 fuzzes runs on a database of its own (migrated, with the agreed catalog) and a task queue no worker
@@ -79,7 +80,7 @@ def _resolve(document: dict, schema: dict) -> dict:  # type: ignore[type-arg]
     return schema
 
 
-async def test_the_document_gives_every_operation_a_model_its_problems_and_pages(
+async def test_the_document_gives_every_operation_a_model_its_problems_pages_and_the_bearer_scheme(
     fuzzed_api: tuple[str, str],
 ) -> None:
     document = await asyncio.to_thread(_document, fuzzed_api[0])
@@ -92,7 +93,12 @@ async def test_the_document_gives_every_operation_a_model_its_problems_and_pages
     assert "ProblemDetails" in document["components"]["schemas"], "the problem shape is not in the document"
     problem = {"$ref": "#/components/schemas/ProblemDetails"}
     assert set(_resolve(document, problem)["required"]) >= {"title", "status", "detail"}
+    schemes = document["components"].get("securitySchemes", {})
+    bearers = [n for n, scheme in schemes.items() if scheme["type"] == "http" and scheme["scheme"] == "bearer"]
+    assert len(bearers) == 1, f"the document declares no bearer scheme (one of its own): {schemes}"
     for name, op in operations:
+        needs_token = name != "GET /v1/auth/config"
+        assert op.get("security", []) == ([{bearers[0]: []}] if needs_token else []), f"{name}: {op.get('security')}"
         responses = op["responses"]
         [success] = [code for code in responses if code.startswith("2")]
         schema = responses[success]["content"]["application/json"]["schema"]
@@ -100,7 +106,7 @@ async def test_the_document_gives_every_operation_a_model_its_problems_and_pages
         assert resolved.get("type") != "array", f"{name}: a list that is not in pages"
         assert resolved.get("properties"), f"{name}: {success} has no model"
         errors = {code: answer for code, answer in responses.items() if code[0] in "45"}
-        for code in ("401", "403") if name != "GET /v1/auth/config" else ():
+        for code in ("401", "403") if needs_token else ():
             assert code in errors, f"{name} needs a token but does not document {code}"
         for code, answer in errors.items():
             assert list(answer["content"]) == [PROBLEM], f"{name}: {code} is not a problem"
