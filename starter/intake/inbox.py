@@ -7,9 +7,10 @@ Requests arriving together share one INSERT and one commit (the Coalescer on a s
 while one insert commits, the next requests wait and then go in together), so a storm costs
 Postgres a commit per batch, not per request. The forwarder (forwarder.py) takes it from there.
 
-Each delivery has its answer within the database timeout of its arrival, the wait behind an earlier
-batch included: a batch's insert gets what is left of its oldest delivery's time. Against a cut or
-hung database the requests queued behind a timing-out insert answer 503 with it, not one timeout later.
+An insert Postgres does not take (it timed out, or the database is away) refuses, with it, the
+deliveries that waited behind it: trying them again would keep their senders waiting another whole
+timeout, so a receiver cut from its database answers 503 within about one database timeout. The
+deliveries that arrive after it try again, so a database that is only slow refuses nothing more.
 """
 
 import asyncio
@@ -57,7 +58,7 @@ def decode(document: str) -> Delivery:
 @dataclass(frozen=True)
 class _Queued:
     delivery: Delivery
-    answer_by: float  # the event loop's clock: stored by then, or refused
+    arrived: float  # the event loop's clock
 
 
 class Inbox:
@@ -66,11 +67,11 @@ class Inbox:
         self._channel = channel
         self._timeout = config.database_timeout.total_seconds()
         self._on_commit = on_commit
+        self._failed_at = float("-inf")  # when an insert last failed (the event loop's clock)
         self._lane: Coalescer[_Queued, dict[int, str]] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
 
     async def put(self, delivery: Delivery) -> None:
-        answer_by = asyncio.get_running_loop().time() + self._timeout
-        refused = await self._lane.submit(_LANE, _Queued(delivery, answer_by))
+        refused = await self._lane.submit(_LANE, _Queued(delivery, asyncio.get_running_loop().time()))
         if id(delivery) in refused:
             raise InboxRefused(refused[id(delivery)])
 
@@ -81,12 +82,11 @@ class Inbox:
     async def _insert(self, _lane: str, queued: list[_Queued]) -> dict[int, str]:
         """Commit the batch; returns the deliveries (by id()) Postgres refused as data, and why."""
         deliveries = [q.delivery for q in queued]
-        seconds_left = min(q.answer_by for q in queued) - asyncio.get_running_loop().time()
+        if min(q.arrived for q in queued) <= self._failed_at:
+            raise InboxUnavailable("the insert these waited behind failed: Postgres is not taking rows now")
         refused: dict[int, str] = {}
         try:
-            if seconds_left <= 0:
-                raise TimeoutError("its database timeout passed while it waited behind an earlier insert")
-            async with bounded(self._pool, seconds_left) as conn:
+            async with bounded(self._pool, self._timeout) as conn:
                 try:
                     await inbox.put(conn, self._channel, [d.route for d in deliveries], [encode(d) for d in deliveries])
                 except DATABASE_ERRORS as err:
@@ -94,6 +94,7 @@ class Inbox:
                         raise
                     refused = await self._one_by_one(conn, deliveries)
         except DATABASE_ERRORS as err:
+            self._failed_at = asyncio.get_running_loop().time()
             raise InboxUnavailable(f"{type(err).__name__}: {err}") from err
         if len(refused) < len(deliveries):
             self._on_commit()
