@@ -14,10 +14,11 @@ import asyncpg
 from stores.incidents import NEXT_NUMBER
 
 # The forwarder asks about up to 64 incidents at once (forwarder.PARALLEL_CALLS), each statement on a
-# connection of the receiver's pool, which the receiver's answer path shares. Over a slow link a
-# statement holds its connection for round trips (the statement, then asyncpg's reset on release):
-# with no limit they take every connection, and inbox inserts wait past the database timeout and
-# answer 503 (make bench B12, the slow link). At most this many at a time leaves the rest free.
+# connection of the receiver's shared pool (its /readyz probe, acknowledgement pages and release routes
+# use it too; where no intake pool is given, its answer path as well). Over a slow link a statement
+# holds its connection for round trips (the statement, then asyncpg's reset on release): with no limit
+# they take every connection and the others wait past the database timeout (503). At most this many
+# at a time leaves the rest free.
 CONNECTIONS_AT_ONCE = 4
 
 

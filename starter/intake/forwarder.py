@@ -56,8 +56,9 @@ GATHER_SECONDS = 0.02  # calls ending this close together share a read and a del
 ROUTE_GAP_SECONDS = 0.25
 IDLE_POLL_SECONDS = 1.0  # rows are found at least this often, even if their notification was missed
 STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in the inbox
-# The incidents' calls note failures and set rows aside on the receiver's pool, which its answer path
-# shares: one such statement at a time (besides the leader's session and stores.alert_routes' share).
+# The incidents' calls note failures and set rows aside on the receiver's shared pool: one such
+# statement at a time (besides the leader's session and stores.alert_routes' share), so they never
+# take the connections its other routes need.
 ROW_UPDATES_AT_ONCE = 1
 assert ROWS_PER_INCIDENT < INBOX_MEMORY, "a re-sent pass must stay within what the workflow remembers"
 
