@@ -27,6 +27,7 @@ next call (`_forward_continuously`).
 
 import asyncio
 import contextlib
+import json
 import time
 from collections import defaultdict
 from typing import Any
@@ -35,6 +36,7 @@ import asyncpg
 import structlog
 
 from domain.alerts import INBOX_MEMORY
+from domain.priority import queue_priority
 from receiver.config import DATABASE_ERRORS, ReceiverConfig
 from receiver.metrics import Metrics
 from starter.intake.deliveries import Delivery
@@ -61,6 +63,33 @@ STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in 
 # take the connections its other routes need.
 ROW_UPDATES_AT_ONCE = 1
 assert ROWS_PER_INCIDENT < INBOX_MEMORY, "a re-sent pass must stay within what the workflow remembers"
+
+
+class UrgentRoutes:
+    """Which routes' next rows open a P1: their call goes before the storm's and never waits for one of
+    the PARALLEL_CALLS slots, which a storm's slow updates hold (make bench B7: a P1's first page during
+    a storm). Read from a route's first pending row once, while that row is its first."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, bool]] = {}  # route -> (first row's seq, opens a P1)
+
+    def opens_p1(self, route: str, first: Row) -> bool:
+        known = self._known.get(route)
+        if known is None or known[0] != first["seq"]:
+            known = (first["seq"], _opens_p1(first["delivery"]))
+            self._known[route] = known
+        return known[1]
+
+    def forget(self, route: str) -> None:
+        self._known.pop(route, None)
+
+
+def _opens_p1(document: str) -> bool:
+    try:
+        opens = json.loads(document).get("opens") or {}
+        return queue_priority(opens.get("impact"), opens.get("urgency"), opens.get("severity") or "") == 1
+    except (ValueError, AttributeError, TypeError):  # unreadable: forwarded as any other, then set aside
+        return False
 
 
 class InboxForwarder:
@@ -187,6 +216,7 @@ class InboxForwarder:
         calls: dict[asyncio.Task[tuple[list[int], BaseException | None]], str],
     ) -> BaseException | None:
         pending: dict[str, list[Row]] = defaultdict(list)  # read, not yet sent: per incident, oldest first
+        urgent = UrgentRoutes()
         began: dict[str, float] = {}  # route -> when its last call began, within the last ROUTE_GAP_SECONDS
         last_read, failure, next_read = 0, None, 0.0
         while calls or not (self._stopped.is_set() or failure):
@@ -201,13 +231,15 @@ class InboxForwarder:
                 last_read = rows[-1]["seq"] if rows else last_read
             now, busy = time.monotonic(), set(calls.values())
             began = {route: at for route, at in began.items() if now - at < ROUTE_GAP_SECONDS}
-            for route in [r for r in pending if r not in busy and r not in began]:
-                if len(calls) >= PARALLEL_CALLS or not taking:
+            ready = [r for r in pending if r not in busy and r not in began]
+            for route in sorted(ready, key=lambda r: not urgent.opens_p1(r, pending[r][0])):  # a P1's first
+                if not taking or (len(calls) >= PARALLEL_CALLS and not urgent.opens_p1(route, pending[route][0])):
                     break
                 group, rest = pending[route][:ROWS_PER_INCIDENT], pending[route][ROWS_PER_INCIDENT:]
                 pending[route] = rest
                 if not rest:
                     del pending[route]
+                    urgent.forget(route)
                 calls[asyncio.create_task(self._forward_group(route, group))] = route
                 began[route] = now
             waiting = [began[r] + ROUTE_GAP_SECONDS for r in pending if r in began and r not in busy]

@@ -1,0 +1,65 @@
+"""The inbox forwarder (real Postgres inbox and leadership; Temporal, the far edge, replaced by a feed
+that records its calls) sends a P1's deliveries first and without waiting for a call slot, however
+many slow calls of a storm hold them: a P1's page must not wait for the storm's updates (bench B7)."""
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from receiver.config import ReceiverConfig
+from receiver.metrics import Metrics
+from starter.intake import forwarder as forwarder_module
+from starter.intake.alertmanager import delivery_from_webhook
+from starter.intake.deliveries import Delivery
+from starter.intake.forwarder import InboxForwarder
+from starter.intake.inbox import Inbox
+from starter.intake.payloads import AlertmanagerWebhook
+from tests.e2e.receiver_support import TOKEN, fresh_group
+
+
+class SlowStormFeed:
+    """Temporal as a storm makes it: every call for a warning group hangs until released."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.release = asyncio.Event()
+
+    async def send(self, route: str, deliveries: list[Delivery]) -> None:
+        if all(d.opens is not None and d.opens.severity != "critical" for d in deliveries):
+            await self.release.wait()
+        self.sent.append(route)
+
+
+async def test_a_p1_is_forwarded_while_slow_storm_calls_hold_every_call_slot(
+    pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(forwarder_module, "PARALLEL_CALLS", 2)
+    config = ReceiverConfig(ingest_token=TOKEN, task_queue="nobody")
+    channel, feed, metrics = f"test-p1-{uuid.uuid4().hex[:8]}", SlowStormFeed(), Metrics()
+
+    def delivery(severity: str) -> Delivery:
+        body = AlertmanagerWebhook.model_validate(fresh_group(severity=severity))
+        return delivery_from_webhook(body, "checkout", config, datetime.now(UTC))
+
+    inbox = Inbox(pool, channel, config, on_commit=lambda: None)
+    storm = [delivery("warning") for _ in range(4)]
+    p1 = delivery("critical")
+    for one in [*storm, p1]:  # the P1 last, behind four groups that will each hold a call
+        await inbox.put(one)
+    forwarder = InboxForwarder(pool, channel, feed, config, metrics)  # type: ignore[arg-type]
+    forwarder.start()
+    try:
+        deadline = time.monotonic() + 10
+        while p1.route not in feed.sent:
+            assert time.monotonic() < deadline, f"the P1 was not forwarded; sent {feed.sent}"
+            await asyncio.sleep(0.02)
+        assert feed.sent == [p1.route]  # before any storm call came back
+    finally:
+        feed.release.set()
+        await forwarder.stop()
+        await inbox.close()
+        await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)
