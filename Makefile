@@ -54,6 +54,8 @@ $(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package.json 
 
 bench: $(STAMP)
 	$(PY) -m bench
+	@echo "the slow machine: the hot paths again with the bench pinned to one core (BENCH_CPUS=1)"
+	BENCH_CPUS=1 BENCH_ONLY=b1,b2,b7,b8,b13 BENCH_RESULTS=bench/results-one-core.json $(PY) -m bench
 
 # Hosts on one machine (network namespaces, as root): partitions, a slow lossy link, hosts killed.
 # Not part of `make test` (minutes long); tests/chaos/ skips, saying why, where namespaces cannot be made.

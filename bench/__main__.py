@@ -7,6 +7,7 @@ ports. Prints a line per phase, then the table; writes bench/results.json.
     BENCH_SCALE=0.5      every size (B1 lifecycles, B2 deliveries and groups, B4 incidents) times 0.5
     BENCH_ONLY=b1,b3     run only these
     BENCH_KEEP=1         keep the temporary directory (logs) after the run
+    BENCH_CPUS=1         the slow machine: the bench, its servers and workers pinned to that many cores
 """
 
 import asyncio
@@ -33,8 +34,10 @@ SIZES = {
     "b12_deliveries": 1000,
     "b12_groups": 60,
     "b12_probes": 20,
+    "b13_deliveries": 2000,
+    "b13_groups": 100,
 }
-B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B3_ROUNDS, B4_RESTORE_S, B6_ROUNDS = 20, 3, 50, 10, 60.0, 6
+B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B13_SENDERS, B3_ROUNDS, B4_RESTORE_S, B6_ROUNDS = 20, 3, 50, 32, 10, 60.0, 6
 PIPELINE_QUEUE, BARE_QUEUE = "bench-incidents", "bench-bare"
 
 
@@ -63,6 +66,7 @@ async def main() -> dict[str, Any]:
         b10_forecast,
         b11_record,
         b12_scale_out,
+        b13_storm_shapes,
         b14_api,
         b15_auth,
     )
@@ -71,12 +75,13 @@ async def main() -> dict[str, Any]:
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
     only = {
         name.strip().lower()
-        for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11,b12").split(",")
+        for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11,b12,b13").split(",")
     }
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}
     say(
-        f"machine: {results['machine']['nproc']} x {results['machine']['cpu']}, load average "
+        f"machine: {results['machine']['nproc']} x {results['machine']['cpu']} ({results['machine']['cpus_used']} used), "
+        f"load average "
         f"{results['machine']['load_average_at_start']}, scale {scale}, sizes {sizes}"
     )
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
@@ -105,6 +110,9 @@ async def main() -> dict[str, Any]:
         if "b2" in only:
             await _guarded("b2", results, lambda: b2_alert_storm.run(
                 stack, PIPELINE_QUEUE, sizes["b2_deliveries"], sizes["b2_groups"], B2_SENDERS))  # fmt: skip
+        if "b13" in only:
+            await _guarded("b13", results, lambda: b13_storm_shapes.run(
+                stack, PIPELINE_QUEUE, sizes["b13_deliveries"], sizes["b13_groups"], B13_SENDERS))  # fmt: skip
         if "b4" in only:
             await _guarded(
                 "b4", results, lambda: b4_open_incidents.run(stack, BARE_QUEUE, sizes["b4_incidents"], B4_RESTORE_S)
@@ -137,8 +145,19 @@ async def main() -> dict[str, Any]:
     return results
 
 
+def pin_to_cores() -> None:
+    """BENCH_CPUS=n: this process on n cores (the last ones), before any server or worker starts, so all
+    of them inherit it: the machine at half its CPU (or less), with the same code and sizes."""
+    wanted = int(os.environ.get("BENCH_CPUS") or 0)
+    if wanted:
+        cores = sorted(os.sched_getaffinity(0))[-wanted:]
+        os.sched_setaffinity(0, cores)
+        say(f"BENCH_CPUS={wanted}: the bench, its servers and workers pinned to core(s) {cores}")
+
+
 def run() -> int:
     started = time.perf_counter()
+    pin_to_cores()
     results = asyncio.run(main())
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     results["machine"]["load_average_at_end"] = report.load_average()
@@ -147,7 +166,7 @@ def run() -> int:
     print(report.table(rows))
     machine = results["machine"]
     print(
-        f"\nmachine: {machine['nproc']} x {machine['cpu']}, load average {machine['load_average_at_start']} at "
+        f"\nmachine: {machine['nproc']} x {machine['cpu']} ({machine['cpus_used']} used), load average {machine['load_average_at_start']} at "
         f"start, {machine['load_average_at_end']} at end; total {results['total_seconds']:.0f}s; "
         f"results in {report.RESULTS}"
     )

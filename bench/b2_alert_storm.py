@@ -91,7 +91,7 @@ async def blast(label: str, order: list[tuple[int, int]], senders: int, send: Se
     async def progress() -> None:
         while True:
             await asyncio.sleep(5)
-            say(f"B2 {label}: {len(latencies)}/{len(order)} accepted")
+            say(f"{label}: {len(latencies)}/{len(order)} accepted")
 
     reporter = asyncio.create_task(progress())
     started = time.perf_counter()
@@ -102,7 +102,7 @@ async def blast(label: str, order: list[tuple[int, int]], senders: int, send: Se
     wall = time.perf_counter() - started
     rate = len(latencies) / wall
     say(
-        f"B2 {label}: {len(latencies)}/{len(order)} accepted in {wall:.1f}s ({rate:.0f}/s, "
+        f"{label}: {len(latencies)}/{len(order)} accepted in {wall:.1f}s ({rate:.0f}/s, "
         f"p50 {percentile(latencies, 50) * 1000:.0f} ms, p99 {percentile(latencies, 99) * 1000:.0f} ms)"
     )
     return {"accepted": len(latencies), "wall_s": round(wall, 2), "per_s": round(rate, 1), "retries": retries,
@@ -152,7 +152,7 @@ async def settle(stack: Stack, label: str, workflow_ids: list[str], expected: in
         occurrences = sum(v["alerts"]["occurrences"] for v in views if v)
         if (len(numbers) == len(workflow_ids) and occurrences == expected) or time.monotonic() > deadline:
             break
-        say(f"B2 {label}: settling, {len(numbers)} incidents registered, {occurrences}/{expected} occurrences")
+        say(f"{label}: settling, {len(numbers)} incidents registered, {occurrences}/{expected} occurrences")
         await asyncio.sleep(2)
     rows = await stack.pool.fetchval("SELECT count(*) FROM incidents WHERE workflow_id = ANY($1::text[])",
                                      workflow_ids)  # fmt: skip
@@ -160,86 +160,106 @@ async def settle(stack: Stack, label: str, workflow_ids: list[str], expected: in
             "settled_after_s": round(time.perf_counter() - started, 1)}  # fmt: skip
 
 
+class StormRig:
+    """A receiver (`python -m receiver`) on `task_queue` and an HTTP session of `senders` connections;
+    `compare` sends one storm to the floor and then to the receiver and counts what each made of it."""
+
+    def __init__(self, stack: Stack, task_queue: str, senders: int, name: str = "B2") -> None:
+        self.stack, self.task_queue, self.senders, self.name = stack, task_queue, senders, name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1/alerts/alertmanager"
+        self.http: aiohttp.ClientSession | None = None
+        self.receiver: Any = None
+
+    async def __aenter__(self) -> "StormRig":
+        env = self.stack.env(self.task_queue, INCIDENT_RECEIVER_HOST="127.0.0.1",
+                             INCIDENT_RECEIVER_PORT=str(self.port), INCIDENT_INGEST_TOKEN=TOKEN)  # fmt: skip
+        self.receiver = await self.stack.start_child("receiver", ["-m", "receiver"], env, ready="receiver listening")
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.senders))
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self.http is not None:
+            await self.http.close()
+        if self.receiver is not None:  # a later storm's rows must not be forwarded by this one's receiver
+            self.receiver.stop()
+            self.stack.children.remove(self.receiver)
+
+    async def temporal_calls(self) -> tuple[int, int]:
+        """(calls, deliveries carried) so far, from the receiver's /metrics."""
+        assert self.http is not None
+        async with self.http.get(f"http://127.0.0.1:{self.port}/metrics") as answer:
+            text = await answer.text()
+        calls = carried = 0
+        for line in text.splitlines():
+            if line.startswith("incident_temporal_calls_total{") and 'outcome="ok"' in line:
+                calls += int(float(line.rsplit(" ", 1)[1]))
+            if line.startswith("incident_temporal_deliveries_total{") and 'outcome="ok"' in line:
+                carried += int(float(line.rsplit(" ", 1)[1]))
+        return calls, carried
+
+    async def compare(self, order: list[tuple[int, int]], groups: int, shape: str) -> dict[str, Any]:
+        stack, task_queue, http, senders = self.stack, self.task_queue, self.http, self.senders
+        assert http is not None
+        run_ids = {"floor": uuid.uuid4().hex[:6], "receiver": uuid.uuid4().hex[:6]}
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+
+        async def to_temporal(group: int, k: int) -> str:
+            """The floor: the receiver's signal-with-start, one per alert, no HTTP, no coalescing."""
+            workflow_id = f"b2-floor-{run_ids['floor']}-{group}"
+            opens = OpenIncident(service=SERVICE, summary=f"queue backlog on checkout ({group})",
+                                 source=Source.ALERTMANAGER, severity="warning")  # fmt: skip
+            event = AlertEvent(key=f"{run_ids['floor']}{group:04d}{k % ALERTS_PER_GROUP:02d}", status="firing",
+                               at=datetime.now(UTC), description="QueueBacklog: backlog above 10k")  # fmt: skip
+            await stack.client.start_workflow(
+                IncidentContract.run, opens, id=workflow_id, task_queue=task_queue,
+                start_signal=name_of(IncidentContract.alert),
+                start_signal_args=[AlertBatch(actor="alertmanager", events=[event])],
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                static_summary=static_summary(SERVICE, opens.summary),
+                search_attributes=initial_search_attributes(SERVICE, opens.source),
+            )  # fmt: skip
+            return workflow_id
+
+        async def to_receiver(group: int, k: int) -> str:
+            async with http.post(self.url, json=webhook(run_ids["receiver"], group, k), headers=headers) as answer:
+                body = await answer.json(content_type=None)
+                if answer.status == 503:
+                    raise TemporaryRefusal()
+                if answer.status != 202:
+                    raise RuntimeError(f"receiver answered {answer.status}: {body}")
+                return str(body["route"])
+
+        results: dict[str, Any] = {"deliveries": len(order), "groups": groups, "senders": senders, "shape": shape}
+        for key, send in (("floor", to_temporal), ("receiver", to_receiver)):
+            label = f"{self.name} {key} ({shape})"
+            say(f"{label}: {len(order)} deliveries over {groups} groups, {senders} senders")
+            cpu_before, calls_before = stack.cpu(), await self.temporal_calls()
+            sent = await blast(label, order, senders, send)
+            # the floor's calls return once in Temporal; the receiver's rows get there through its inbox
+            sent["in_temporal_s"] = round(sent["wall_s"] + (await inbox_drained(stack) if key == "receiver" else 0), 2)
+            cpu_after, calls_after = stack.cpu(), await self.temporal_calls()
+            sent["cpu_s"] = {part: round(cpu_after[part] - cpu_before.get(part, 0.0), 1) for part in cpu_after}
+            if key == "receiver":
+                calls, carried = calls_after[0] - calls_before[0], calls_after[1] - calls_before[1]
+                sent["temporal_calls"], sent["deliveries_per_call"] = calls, round(carried / max(calls, 1), 2)
+            sent.update(await settle(stack, label, sent.pop("workflow_ids"), len(order), timeout=120))
+            say(f"{label}: {sent['incidents']} incidents, {sent['occurrences']} occurrences")
+            results[key] = sent
+        receiver, floor = results["receiver"], results["floor"]
+        results["ratio"] = round(receiver["per_s"] / floor["per_s"], 2)
+        results["nothing_lost"] = receiver["incidents"] == groups and receiver["occurrences"] == len(order)
+        return results
+
+
 async def run(stack: Stack, task_queue: str, deliveries: int, groups: int, senders: int,
               sensitivity: bool = True) -> dict[str, Any]:  # fmt: skip
-    port = free_port()
-    env = stack.env(task_queue, INCIDENT_RECEIVER_HOST="127.0.0.1", INCIDENT_RECEIVER_PORT=str(port),
-                    INCIDENT_INGEST_TOKEN=TOKEN)  # fmt: skip
-    await stack.start_child("receiver", ["-m", "receiver"], env, ready="receiver listening")
-    url = f"http://127.0.0.1:{port}/v1/alerts/alertmanager"
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=senders)) as http:
-
-        async def temporal_calls() -> tuple[int, int]:
-            """(calls, deliveries carried) so far, from the receiver's /metrics."""
-            async with http.get(f"http://127.0.0.1:{port}/metrics") as answer:
-                text = await answer.text()
-            calls = carried = 0
-            for line in text.splitlines():
-                if line.startswith("incident_temporal_calls_total{") and 'outcome="ok"' in line:
-                    calls += int(float(line.rsplit(" ", 1)[1]))
-                if line.startswith("incident_temporal_deliveries_total{") and 'outcome="ok"' in line:
-                    carried += int(float(line.rsplit(" ", 1)[1]))
-            return calls, carried
-
-        async def compare(order: list[tuple[int, int]], groups: int, shape: str) -> dict[str, Any]:
-            run_ids = {"floor": uuid.uuid4().hex[:6], "receiver": uuid.uuid4().hex[:6]}
-
-            async def to_temporal(group: int, k: int) -> str:
-                """The floor: the receiver's signal-with-start, one per alert, no HTTP, no coalescing."""
-                workflow_id = f"b2-floor-{run_ids['floor']}-{group}"
-                opens = OpenIncident(service=SERVICE, summary=f"queue backlog on checkout ({group})",
-                                     source=Source.ALERTMANAGER, severity="warning")  # fmt: skip
-                event = AlertEvent(key=f"{run_ids['floor']}{group:04d}{k % ALERTS_PER_GROUP:02d}", status="firing",
-                                   at=datetime.now(UTC), description="QueueBacklog: backlog above 10k")  # fmt: skip
-                await stack.client.start_workflow(
-                    IncidentContract.run, opens, id=workflow_id, task_queue=task_queue,
-                    start_signal=name_of(IncidentContract.alert),
-                    start_signal_args=[AlertBatch(actor="alertmanager", events=[event])],
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-                    static_summary=static_summary(SERVICE, opens.summary),
-                    search_attributes=initial_search_attributes(SERVICE, opens.source),
-                )  # fmt: skip
-                return workflow_id
-
-            async def to_receiver(group: int, k: int) -> str:
-                async with http.post(url, json=webhook(run_ids["receiver"], group, k), headers=headers) as answer:
-                    body = await answer.json(content_type=None)
-                    if answer.status == 503:
-                        raise TemporaryRefusal()
-                    if answer.status != 202:
-                        raise RuntimeError(f"receiver answered {answer.status}: {body}")
-                    return str(body["route"])
-
-            results: dict[str, Any] = {"deliveries": len(order), "groups": groups, "senders": senders, "shape": shape}
-            for key, send in (("floor", to_temporal), ("receiver", to_receiver)):
-                label = f"{key} ({shape})"
-                say(f"B2 {label}: {len(order)} deliveries over {groups} groups, {senders} senders")
-                cpu_before, calls_before = stack.cpu(), await temporal_calls()
-                sent = await blast(label, order, senders, send)
-                # the floor's calls return once in Temporal; the receiver's rows get there through its inbox
-                sent["in_temporal_s"] = round(
-                    sent["wall_s"] + (await inbox_drained(stack) if key == "receiver" else 0), 2
-                )
-                cpu_after, calls_after = stack.cpu(), await temporal_calls()
-                sent["cpu_s"] = {part: round(cpu_after[part] - cpu_before.get(part, 0.0), 1) for part in cpu_after}
-                if key == "receiver":
-                    calls, carried = calls_after[0] - calls_before[0], calls_after[1] - calls_before[1]
-                    sent["temporal_calls"], sent["deliveries_per_call"] = calls, round(carried / max(calls, 1), 2)
-                sent.update(await settle(stack, label, sent.pop("workflow_ids"), len(order), timeout=120))
-                say(f"B2 {label}: {sent['incidents']} incidents, {sent['occurrences']} occurrences")
-                results[key] = sent
-            receiver, floor = results["receiver"], results["floor"]
-            results["ratio"] = round(receiver["per_s"] / floor["per_s"], 2)
-            results["nothing_lost"] = receiver["incidents"] == groups and receiver["occurrences"] == len(order)
-            return results
-
-        result = await compare(storm(groups, deliveries, WAVE), groups, f"{WAVE} groups bursting at a time")
+    async with StormRig(stack, task_queue, senders) as rig:
+        result = await rig.compare(storm(groups, deliveries, WAVE), groups, f"{WAVE} groups bursting at a time")
         if sensitivity:  # how much the figure owes to the storm's shape (senders per group), at a fifth the size
             per_group = deliveries // groups
             shapes = ((10, 10 * per_group, 2, "2 groups at a time"),
                       (groups, deliveries // 5, groups, "every group at once"))  # fmt: skip
-            result["shapes"] = [await compare(storm(g, d, wave), g, name) for g, d, wave, name in shapes]
+            result["shapes"] = [await rig.compare(storm(g, d, wave), g, name) for g, d, wave, name in shapes]
     return result

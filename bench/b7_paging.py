@@ -122,6 +122,7 @@ async def run(stack: Stack, task_queue: str, alone: int, during: int, storm_deli
     arrivals, smtp_port, port = Arrivals(), free_port(), free_port()
     controller = Controller(arrivals, hostname="127.0.0.1", port=smtp_port)
     controller.start()
+    started = len(stack.children)
     try:
         env = stack.env(task_queue, INCIDENT_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}?from=pager@bench",
                         INCIDENT_PAGE_SECRET="bench-page-secret", INCIDENT_RECEIVER_HOST="127.0.0.1",
@@ -145,6 +146,9 @@ async def run(stack: Stack, task_queue: str, alone: int, during: int, storm_deli
                 f" ({stormed} storm deliveries)")  # fmt: skip
     finally:
         controller.stop()
+        for child in stack.children[started:]:  # the storm's backlog must not run on into the next bench
+            child.stop(timeout=5)
+        del stack.children[started:]
     year = year_of_shifts()
     say(f"B7 shifts of a year (3 layers, 12 people, 50 overrides): {year['shifts']} shifts in {year['median_ms']} ms")
     return {"alone": {"n": len(quiet), "p50_s": round(percentile(quiet, 0.5), 3), "p99_s": round(percentile(quiet, 0.99), 3)},
