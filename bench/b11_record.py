@@ -311,26 +311,3 @@ async def _alone() -> None:
 
 if __name__ == "__main__":
     asyncio.run(_alone())
-
-
-def table_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
-    """B11's lines of make bench's table: each size's figures against issue 23's targets."""
-    from bench.report import _row
-
-    out = []
-    for size, f in r["sizes"].items():
-        page, listed, cast = f["status_page"], f["list"], f["forecast"]
-        n = f"{int(size):,}"
-        out += [
-            _row("B11", f"{n} closed: /status, summary.json, incidents.json rebuilt (incidents.json bytes)",
-                 f"{page['rebuild_ms']:.0f} ms ({page['bytes']['incidents.json']:,} B)", "<= 100 ms",
-                 page["rebuild_ms"] <= 100),
-            _row("B11", f"{n} closed: list / list --all, the read; the command; the API",
-                 f"{listed['open']['read_ms']:.1f} / {listed['all']['read_ms']:.1f} ms; {listed['open']['command_s']:.2f}"
-                 f" / {listed['all']['command_s']:.2f} s; {listed['open']['api_ms']:.0f} / {listed['all']['api_ms']:.0f} ms",
-                 "<= 50 ms", max(listed["open"]["read_ms"], listed["all"]["read_ms"]) <= 50),
-            _row("B11", f"{n} closed: forecast --from-history 90d / a scenario of the same arrivals (10 replications)",
-                 f"{cast['history_s']:.1f} / {cast['scenario_s']:.1f} s = {cast['ratio']:.2f}x", "<= 2x",
-                 cast["ratio"] <= 2),
-        ]  # fmt: skip
-    return out
