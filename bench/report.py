@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
+# BENCH_RESULTS: another file (make bench's one-core run keeps the full run's results.json)
+RESULTS = Path(os.environ.get("BENCH_RESULTS") or Path(__file__).resolve().parent / "results.json")
 _STARTED = time.monotonic()
 
 
@@ -51,7 +52,7 @@ def machine() -> dict[str, Any]:
                 memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "cpu": model, "memory_gb": memory_gb, "load_average_at_start": load_average(),
+    return {"nproc": os.cpu_count(), "cpus_used": len(os.sched_getaffinity(0)), "cpu": model, "memory_gb": memory_gb, "load_average_at_start": load_average(),
             "python": platform.python_version(), "system": f"{platform.system()} {platform.release()}"}  # fmt: skip
 
 
@@ -86,7 +87,7 @@ def _row(bench: str, figure: str, value: str, target: str | None = None, met: bo
 def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The table: each figure against its target (a ratio to the floor where there is one)."""
     out: list[dict[str, Any]] = []
-    for name in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12"):
+    for name in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12", "b13"):
         result = results.get(name)
         if result is None:
             continue
@@ -163,8 +164,9 @@ def _b7_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         _row("B7", f"alert received -> first page at the SMTP server, alone ({alone['n']} P1 probes), p50 / p99",
              f"{alone['p50_s']:.2f} / {alone['p99_s']:.2f} s", "p99 <= 2 s", alone["p99_s"] <= 2),
-        _row("B7", f"the same during a storm of {storm['storm_deliveries']} paging deliveries, p50 / p99",
-             f"{storm['p50_s']:.2f} / {storm['p99_s']:.2f} s", "p99 <= 2 s", storm["p99_s"] <= 2),
+        _row("B7", f"the same during a storm of {storm['storm_deliveries']} paging deliveries, p50 / p99 (p99 / alone's)",
+             f"{storm['p50_s']:.2f} / {storm['p99_s']:.2f} s ({storm['p99_s'] / alone['p99_s']:.1f}x)",
+             "p99 <= 2 s and <= 10x alone's", storm["p99_s"] <= 2 and storm["p99_s"] <= 10 * alone["p99_s"]),
         _row("B7", "`oncall shifts` of a year: 3 layers, 12 people, 50 overrides",
              f"{year['median_ms']:.1f} ms ({year['shifts']} shifts)", "<= 50 ms", year["median_ms"] <= 50),
     ]  # fmt: skip
@@ -214,6 +216,19 @@ def _b2_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
                f"{s['receiver']['per_s']:.0f} / {s['floor']['per_s']:.0f} = {s['ratio']:.2f}x, "
                f"{s['receiver']['deliveries_per_call']} per call, nothing lost: {s['nothing_lost']}")
           for s in r.get("shapes", [])),
+    ]  # fmt: skip
+
+
+def _b13_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    rounds = r["rounds"]
+    values = ", ".join(f"{x['receiver']['per_s']:.0f} / {x['floor']['per_s']:.0f} = {x['ratio']:.2f}x" for x in rounds)
+    return [
+        _row("B13", f"accepted/s, receiver / one signal-with-start per alert ({r['deliveries']} over {r['groups']} "
+             f"groups, every group at once, {r['senders']} senders; {len(rounds)} rounds, the worst counts)",
+             values, ">= 3x", r["ratio"] >= 3),
+        _row("B13", "answer latency p50 / p99, nothing lost",
+             ", ".join(f"{x['receiver']['p50_ms']:.0f} / {x['receiver']['p99_ms']:.0f} ms" for x in rounds)
+             + f"; {r['nothing_lost']}", "nothing lost", r["nothing_lost"]),
     ]  # fmt: skip
 
 
