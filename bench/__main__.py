@@ -127,12 +127,12 @@ async def main() -> dict[str, Any]:
             )
         if "b8" in only:
             await _guarded("b8", results, lambda: b8_known_errors.run(stack))
-        if "b11" in only:  # last on this stack: it grows the record to 300,000 incidents
-            await _guarded("b11", results, lambda: b11_record.run(stack, PIPELINE_QUEUE, scale))
         if "b14" in only:
             await _guarded("b14", results, lambda: b14_api.run(stack, PIPELINE_QUEUE, B3_ROUNDS, sizes["b6_listed"]))
         if "b15" in only:  # BENCH_ONLY=b15: what verifying a token costs each API request
             await _guarded("b15", results, lambda: b15_auth.run(stack))
+        if "b11" in only:  # last on this stack: it grows the record to 300,000 incidents
+            await _guarded("b11", results, lambda: b11_record.run(stack, PIPELINE_QUEUE, scale))
     finally:
         await stack.close()
     if "b10" in only:  # no servers: after the stack is down
