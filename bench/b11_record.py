@@ -82,11 +82,12 @@ async def _templates(stack: Stack, queue: str) -> None:
     await stack.pool.execute("""
         CREATE TABLE b11_mix AS
         SELECT row_number() OVER () - 1 AS slot, t.number FROM (
-            SELECT i.number, w.weight FROM incidents i
+            SELECT DISTINCT ON (i.service, w.kind) i.number, w.weight FROM incidents i
             JOIN (SELECT * FROM unnest($1::text[], $2::text[], $3::float8[]) AS m(service, kind, weight)) w
               ON w.service = i.service
              AND w.kind = CASE WHEN i.outcome = 'cancelled' THEN 'cancelled' ELSE i.priority END
-            WHERE i.state = 'closed' AND i.number NOT LIKE 'INC-B%') t,
+            WHERE i.state = 'closed' AND i.summary = i.service || ' ' || w.kind || ' errors'  -- B11's own, one each
+            ORDER BY i.service, w.kind, i.number) t,
         generate_series(1, greatest(1, round(t.weight * 1000)::int))""",
         [s for s in SERVICES for _ in PRIORITIES], [k for _ in SERVICES for k in PRIORITIES],
         [SERVICES[s] * PRIORITIES[k] for s in SERVICES for k in PRIORITIES])  # fmt: skip
