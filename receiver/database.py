@@ -17,9 +17,10 @@ from runtime.database_sessions import SERVER_SETTINGS, keep_session
 
 # The answer path's own connections (inbox inserts, catalog and maintenance reads, rejected events):
 # an answer never queues for a connection behind the forwarder's statements, which under a storm of
-# many alert groups at once keep every connection of the shared pool busy (make bench B13). Two: the
-# inbox writes one batch at a time, and a cache refresh may run beside it.
-INTAKE_POOL_SIZE = 2
+# many alert groups at once keep every connection of the shared pool busy (make bench B13). Three: the
+# inbox writes one batch at a time, and the catalog's and the maintenance windows' refreshes (one read
+# at a time each) may run beside it.
+INTAKE_POOL_SIZE = 3
 
 
 async def open_intake_pool(database_url: str, timeout: float) -> asyncpg.Pool:
