@@ -6,17 +6,10 @@
 Requests arriving together share one INSERT and one commit (the Coalescer on a single lane:
 while one insert commits, the next requests wait and then go in together), so a storm costs
 Postgres a commit per batch, not per request. The forwarder (forwarder.py) takes it from there.
-
-An insert Postgres does not take (it timed out, or the database is away) refuses, with it, the
-deliveries that waited behind it: trying them again would keep their senders waiting another whole
-timeout, so a receiver cut from its database answers 503 within about one database timeout. The
-deliveries that arrive after it try again, so a database that is only slow refuses nothing more.
 """
 
-import asyncio
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -55,23 +48,16 @@ def decode(document: str) -> Delivery:
     return DELIVERY.validate_python(json.loads(document))
 
 
-@dataclass(frozen=True)
-class _Queued:
-    delivery: Delivery
-    arrived: float  # the event loop's clock
-
-
 class Inbox:
     def __init__(self, pool: asyncpg.Pool, channel: str, config: ReceiverConfig, on_commit: Callable[[], None]) -> None:
         self._pool = pool
         self._channel = channel
         self._timeout = config.database_timeout.total_seconds()
         self._on_commit = on_commit
-        self._failed_at = float("-inf")  # when an insert last failed (the event loop's clock)
-        self._lane: Coalescer[_Queued, dict[int, str]] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
+        self._lane: Coalescer[Delivery, dict[int, str]] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
 
     async def put(self, delivery: Delivery) -> None:
-        refused = await self._lane.submit(_LANE, _Queued(delivery, asyncio.get_running_loop().time()))
+        refused = await self._lane.submit(_LANE, delivery)
         if id(delivery) in refused:
             raise InboxRefused(refused[id(delivery)])
 
@@ -79,11 +65,8 @@ class Inbox:
         """Refuse new deliveries (CoalescerClosed), then wait for the inserts in flight."""
         await self._lane.close()
 
-    async def _insert(self, _lane: str, queued: list[_Queued]) -> dict[int, str]:
+    async def _insert(self, _lane: str, deliveries: list[Delivery]) -> dict[int, str]:
         """Commit the batch; returns the deliveries (by id()) Postgres refused as data, and why."""
-        deliveries = [q.delivery for q in queued]
-        if min(q.arrived for q in queued) <= self._failed_at:
-            raise InboxUnavailable("the insert these waited behind failed: Postgres is not taking rows now")
         refused: dict[int, str] = {}
         try:
             async with bounded(self._pool, self._timeout) as conn:
@@ -94,7 +77,6 @@ class Inbox:
                         raise
                     refused = await self._one_by_one(conn, deliveries)
         except DATABASE_ERRORS as err:
-            self._failed_at = asyncio.get_running_loop().time()
             raise InboxUnavailable(f"{type(err).__name__}: {err}") from err
         if len(refused) < len(deliveries):
             self._on_commit()
