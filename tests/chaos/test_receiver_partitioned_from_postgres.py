@@ -2,9 +2,9 @@
 and the inbox forwarder's leadership moves to it, so what it accepts reaches its incidents meanwhile.
 
 The cut receiver's deliveries come in two waves: the second arrives while the first wave's insert is
-still waiting on the cut database, so it queues behind it (the receiver writes one batch at a time).
-Each answer is bounded by the delivery's own database timeout, queueing included; the latencies are
-printed, not judged (a busy machine must not fail this test)."""
+still waiting on the cut database, so it queues behind it (the receiver writes one batch at a time)
+and gets its 503 after that insert's timeout and its own. The latencies are printed, not judged (a
+busy machine must not fail this test)."""
 
 import asyncio
 import time
