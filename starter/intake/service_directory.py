@@ -39,12 +39,13 @@ class ServiceDirectory:
         self._pool = pool
         self._config = config
         self._services: list[CatalogService] | None = None
+        self._named: dict[str, CatalogService] = {}  # the same copy by name: a lookup per request, not a scan
         self._loaded_at = 0.0
         self._tried_at = 0.0
         self._lock = asyncio.Lock()
 
     async def by_name(self, name: str) -> CatalogService | None:
-        return await self._find(lambda services: self._find_name(services, name))
+        return await self._find(lambda _services: self._named.get(name))
 
     async def by_integration_key(self, key: str) -> CatalogService | None:
         return await self._find(lambda services: self._find_key(services, key))
@@ -55,10 +56,6 @@ class ServiceDirectory:
         if found is None and await self._reload_after_miss():
             found = match(await self._current())
         return found
-
-    @staticmethod
-    def _find_name(services: list[CatalogService], name: str) -> CatalogService | None:
-        return next((s for s in services if s.name == name), None)
 
     @staticmethod
     def _find_key(services: list[CatalogService], key: str) -> CatalogService | None:
@@ -102,5 +99,7 @@ class ServiceDirectory:
                     have_copy=self._services is not None,
                 )
                 return
-            self._services = [CatalogService(r["name"], r["integration_key"], r["agreed"]) for r in rows]
+            services = [CatalogService(r["name"], r["integration_key"], r["agreed"]) for r in rows]
+            self._named = {service.name: service for service in services}  # name: the table's primary key
+            self._services = services
             self._loaded_at = self._tried_at
