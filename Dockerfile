@@ -50,4 +50,4 @@ ENV PYTHONPATH=/app \
     INCIDENT_CATALOG=/app/catalog.toml
 
 # Exec form: python is PID 1 and gets SIGTERM, which drains the worker (and the receiver) cleanly.
-CMD ["python", "worker.py"]
+CMD ["python", "worker.py", "--role", "split"]

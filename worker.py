@@ -1,15 +1,19 @@
 """Composition root of the worker: settings, logging, Postgres pool, Temporal client, Worker.
 
-Run: `.venv/bin/python worker.py` (make run does it for you). SIGINT/SIGTERM drain:
-the worker stops polling, lets running tasks finish, then exits 0.
+Run: `.venv/bin/python worker.py` (every task queue in one process), or `--role split` as `make run`,
+docker-compose.yml and make bench run it: the urgent incidents and the pages in one process, the rest in
+another at a lower CPU priority (runtime/worker_split.py). `--role urgent` and `--role incidents` run one
+of the two alone. SIGINT/SIGTERM drain: the worker stops polling, lets running tasks finish, then exits 0.
 """
 
+import argparse
 import asyncio
 import contextlib
 import os
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -31,6 +35,7 @@ from runtime.logs import configure_logging
 from runtime.process_exit import exit_now
 from runtime.settings import Settings
 from runtime.temporal_connection import connect
+from runtime.worker_split import run_split
 from runtime.workflow_sandbox import CodecFreeSandbox
 from starter.incident_lookup import unsupported_incidents
 from stores.catalog_file import load_catalog, read_catalog_file
@@ -67,6 +72,14 @@ ACTIVITY_SLOTS = 16
 # for a slot behind the storm's incidents (make bench B7). Few P1s run at once: a small cache.
 URGENT_WORKFLOW_TASK_SLOTS, URGENT_ACTIVITY_SLOTS, URGENT_CACHED_WORKFLOWS = 4, 8, 100
 PAGING_SLOTS = 8
+# What each role serves: `all` every queue (one process); `urgent` the P1s' queue and the pages' queue;
+# `incidents` the bulk queue (every other incident, and the pages of incidents of release 1.0).
+ROLES = ("all", "urgent", "incidents", "split")
+QUEUES_OF_ROLE = {"all": ("incidents", "urgent", "paging"), "urgent": ("urgent", "paging"), "incidents": ("incidents",)}
+# The bulk role's niceness: CFS then gives the urgent role about nine times its CPU share while both
+# want the CPU, so on a busy core a P1's tasks run before the storm's (make bench B7, BENCH_CPUS=1).
+# Raising one's own niceness needs no privilege.
+BULK_NICENESS = 10
 
 
 def paging_settings(settings: Settings) -> PagingSettings:
@@ -84,8 +97,8 @@ def workflow_runner(converter: DataConverter) -> WorkflowRunner:
 
 
 class IncidentWorkers:
-    """The incident worker, the urgent incidents' worker and the paging worker: one process, three task
-    queues, each with its own slots. `async with` runs them all; leaving it drains them all."""
+    """Some of the incident worker, the urgent incidents' worker and the paging worker (as the role asks),
+    in one process, each task queue with its own slots. `async with` runs them all; leaving it drains them all."""
 
     def __init__(self, *workers: Worker, after: Callable[[], Awaitable[None]] | None = None) -> None:
         self.workers, self._after = workers, after  # `after`: once every worker has drained
@@ -110,7 +123,7 @@ class IncidentWorkers:
 
 
 def build_worker(
-    client: Client, pool: asyncpg.Pool, task_queue: str, paging: PagingSettings | None = None
+    client: Client, pool: asyncpg.Pool, task_queue: str, paging: PagingSettings | None = None, role: str = "all"
 ) -> IncidentWorkers:
     registration, records, notifications = (
         RegistrationActivities(pool),
@@ -123,35 +136,48 @@ def build_worker(
         "workflow_runner": workflow_runner(client.data_converter),
         "graceful_shutdown_timeout": timedelta(seconds=SHUTDOWN_GRACE_SECONDS),
     }
-    incidents = Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[IncidentWorkflow, KnownErrorLinks],
-        # pages too: an incident of release 1.0 pages on its own task queue
-        activities=[*steps, KnownErrorLinkActivities(pool).open_incidents_matching, pages.page, pages.deliver_pages],
-        max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
-        max_concurrent_activities=ACTIVITY_SLOTS,
-        **shared,
-    )
-    urgent = Worker(
-        client,
-        task_queue=incident_queue(task_queue, priority_key=1),
-        workflows=[IncidentWorkflow],
-        activities=steps,
-        max_concurrent_workflow_tasks=URGENT_WORKFLOW_TASK_SLOTS,
-        max_concurrent_activities=URGENT_ACTIVITY_SLOTS,
-        max_cached_workflows=URGENT_CACHED_WORKFLOWS,
-        **shared,
-    )
-    paging_worker = Worker(
-        client,
-        task_queue=paging_queue(task_queue),
-        activities=[pages.page, pages.deliver_pages],
-        max_concurrent_activities=PAGING_SLOTS,
-        **shared,
-    )
+
+    def incidents() -> Worker:
+        return Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[IncidentWorkflow, KnownErrorLinks],
+            # pages too: an incident of release 1.0 pages on its own task queue
+            activities=[
+                *steps,
+                KnownErrorLinkActivities(pool).open_incidents_matching,
+                pages.page,
+                pages.deliver_pages,
+            ],
+            max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
+            max_concurrent_activities=ACTIVITY_SLOTS,
+            **shared,
+        )
+
+    def urgent() -> Worker:
+        return Worker(
+            client,
+            task_queue=incident_queue(task_queue, priority_key=1),
+            workflows=[IncidentWorkflow],
+            activities=steps,
+            max_concurrent_workflow_tasks=URGENT_WORKFLOW_TASK_SLOTS,
+            max_concurrent_activities=URGENT_ACTIVITY_SLOTS,
+            max_cached_workflows=URGENT_CACHED_WORKFLOWS,
+            **shared,
+        )
+
+    def paging_worker() -> Worker:
+        return Worker(
+            client,
+            task_queue=paging_queue(task_queue),
+            activities=[pages.page, pages.deliver_pages],
+            max_concurrent_activities=PAGING_SLOTS,
+            **shared,
+        )
+
+    build = {"incidents": incidents, "urgent": urgent, "paging": paging_worker}
     # the known-error watch holds a pooled session: given back before the pool closes
-    return IncidentWorkers(incidents, urgent, paging_worker, after=registration.watch.close)
+    return IncidentWorkers(*(build[queue]() for queue in QUEUES_OF_ROLE[role]), after=registration.watch.close)
 
 
 async def open_pool(database_url: str, attempts: int = 30) -> asyncpg.Pool:
@@ -189,7 +215,7 @@ def metrics_runtime(address: str) -> dict[str, Any]:
 UNSUPPORTED_SHOWN = 20  # named in the refusal; more only make the line longer
 
 
-async def run(env: Mapping[str, str]) -> int:
+async def run(env: Mapping[str, str], role: str = "all", ready_fd: int | None = None) -> int:
     settings = Settings.from_env(env)
     configure_logging(settings.log_level)
     client = await connect(env, **metrics_runtime(settings.worker_metrics))
@@ -200,20 +226,28 @@ async def run(env: Mapping[str, str]) -> int:
         return 1
     pool = await open_pool(settings.database_url)
     await prepare_database(pool, settings)
-    worker = build_worker(client, pool, settings.task_queue, paging_settings(settings))
+    worker = build_worker(client, pool, settings.task_queue, paging_settings(settings), role)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info(
-        "worker started",
-        task_queue=settings.task_queue,
-        urgent_queue=incident_queue(settings.task_queue, priority_key=1),
-        paging_queue=paging_queue(settings.task_queue),
-        temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"),
-        metrics=f"http://{settings.worker_metrics}/metrics" if settings.worker_metrics else None,
-    )
+    queues = {
+        "incidents": settings.task_queue,
+        "urgent": incident_queue(settings.task_queue, priority_key=1),
+        "paging": paging_queue(settings.task_queue),
+    }
     async with worker:
+        log.info(
+            # under `--role split` the split worker says "worker started" once both roles serve
+            "worker role started" if ready_fd is not None else "worker started",
+            role=role,
+            task_queues=[queues[q] for q in QUEUES_OF_ROLE[role]],
+            temporal=env.get("TEMPORAL_ADDRESS", "localhost:7233"),
+            metrics=f"http://{settings.worker_metrics}/metrics" if settings.worker_metrics else None,
+        )
+        if ready_fd is not None:
+            os.write(ready_fd, f"{role}\n".encode())
+            os.close(ready_fd)
         await stop.wait()
         log.info("worker draining")
     await pool.close()
@@ -221,9 +255,22 @@ async def run(env: Mapping[str, str]) -> int:
     return 0
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="The incident worker.")
+    parser.add_argument("--role", choices=ROLES, default="all", help="the task queues this process serves")
+    parser.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)  # the split worker's pipe
+    return parser.parse_args()
+
+
 def main() -> None:
+    args = arguments()
+    if args.role == "split":
+        configure_logging(Settings.from_env(os.environ).log_level)
+        exit_now(run_split(Path(__file__).resolve(), os.environ))
+    if args.role == "incidents":
+        os.nice(BULK_NICENESS)  # before any thread starts: Linux threads inherit it, and only from their creator
     try:
-        code = asyncio.run(run(os.environ))
+        code = asyncio.run(run(os.environ, args.role, args.ready_fd))
     except KeyboardInterrupt:
         code = 0
     except Exception:

@@ -127,7 +127,8 @@ async def run(stack: Stack, task_queue: str, alone: int, during: int, storm_deli
         env = stack.env(task_queue, INCIDENT_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}?from=pager@bench",
                         INCIDENT_PAGE_SECRET="bench-page-secret", INCIDENT_RECEIVER_HOST="127.0.0.1",
                         INCIDENT_RECEIVER_PORT=str(port), INCIDENT_INGEST_TOKEN=TOKEN)  # fmt: skip
-        await stack.start_child("paging-worker", ["worker.py"], env, ready="worker started")
+        # as make run and docker-compose.yml run it: P1s and pages in a process the OS favours
+        await stack.start_child("paging-worker", ["worker.py", "--role", "split"], env, ready="worker started")
         await stack.start_child("paging-receiver", ["-m", "receiver"], env, ready="receiver listening")
         url = f"http://127.0.0.1:{port}/v1/alerts/alertmanager"
         async with aiohttp.ClientSession() as http:

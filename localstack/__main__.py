@@ -115,7 +115,8 @@ def main() -> int:
     )
     if "INCIDENT_WORKER_METRICS" not in env and _free(WORKER_METRICS_PORT):
         env["INCIDENT_WORKER_METRICS"] = f"127.0.0.1:{WORKER_METRICS_PORT}"
-    children = [("worker", _child(["worker.py"], env, data / "worker.log"))]
+    # the urgent incidents and the pages in a process of their own, favoured by the OS (worker.py)
+    children = [("worker", _child(["worker.py", "--role", "split"], env, data / "worker.log"))]
     receiver_port = int(env.get("INCIDENT_RECEIVER_PORT", "8080"))
     if (PROJECT_ROOT / "receiver" / "__main__.py").exists():
         children.append(("receiver", _child(["-m", "receiver"], env, data / "receiver.log")))

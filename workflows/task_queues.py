@@ -1,7 +1,8 @@
-"""Which task queue an incident's work goes to. One worker process serves all three, each queue with
-slots of its own (worker.IncidentWorkers), so during an alert storm a P1 neither waits for a workflow
-task slot behind the storm's incidents nor its page for an activity slot behind their records (make
-bench B7). Within a queue, Temporal hands out a P1's tasks first (domain.priority.queue_priority)."""
+"""Which task queue an incident's work goes to. Each queue has slots of its own (worker.IncidentWorkers),
+and `worker.py --role split` serves the urgent and paging queues from a process of their own that the OS
+favours, so during an alert storm a P1 neither waits for a workflow task slot or the CPU behind the
+storm's incidents nor its page for an activity slot behind their records (make bench B7). Within a
+queue, Temporal hands out a P1's tasks first (domain.priority.queue_priority)."""
 
 URGENT = "-urgent"
 PAGING = "-paging"

@@ -368,7 +368,7 @@ def test_the_api_listens_on_all_interfaces_on_the_port_it_publishes(services: di
 def test_every_command_the_image_and_the_compose_file_run_exists_in_the_repository(services: dict[str, Any]) -> None:
     (cmd,) = instruction_args("CMD")
     commands = [command_words(cmd)] + [command_words(s["command"]) for s in services.values() if "command" in s]
-    assert ["python", "worker.py"] in commands and ["python", "-m", "receiver"] in commands
+    assert ["python", "worker.py", "--role", "split"] in commands and ["python", "-m", "receiver"] in commands
     for words in commands:
         assert program_file(words).is_file(), f"{' '.join(words)}: {program_file(words)} does not exist"
     assert command_words(cmd) == command_words(services["worker"]["command"]), "the default command is the worker"
