@@ -17,10 +17,10 @@ from runtime.database_sessions import SERVER_SETTINGS, keep_session
 
 # The answer path's own connections (inbox inserts, catalog and maintenance reads, rejected events):
 # an answer never queues for a connection behind the forwarder's statements, which under a storm of
-# many alert groups at once keep every connection of the shared pool busy (make bench B13). Four: the
-# inbox's inserts in flight (starter/intake/inbox.py INSERTS_IN_FLIGHT, two), and the catalog's and the
-# maintenance windows' refreshes (one read at a time each) beside them.
-INTAKE_POOL_SIZE = 4
+# many alert groups at once keep every connection of the shared pool busy (make bench B13). Three: the
+# inbox writes one batch at a time, and the catalog's and the maintenance windows' refreshes (one read
+# at a time each) may run beside it.
+INTAKE_POOL_SIZE = 3
 
 
 async def open_intake_pool(database_url: str, timeout: float) -> asyncpg.Pool:

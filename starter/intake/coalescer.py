@@ -54,11 +54,6 @@ class Coalescer(Generic[Item, Result]):
     def busy_keys(self) -> int:
         return len(self._lanes)
 
-    def queued(self, key: str) -> int:
-        """Items waiting behind the key's call in flight; -1 when the key has no call (an item starts one)."""
-        lane = self._lanes.get(key)
-        return -1 if lane is None else len(lane.waiting)
-
     async def submit(self, key: str, item: Item) -> Result:
         if self._closed:
             raise CoalescerClosed("not accepting new items: shutting down")

@@ -3,13 +3,9 @@
     inbox = Inbox(pool, channel_of(client, config), config, on_commit=forwarder.wake)
     await inbox.put(delivery)        # returns once the row is committed; InboxUnavailable otherwise
 
-Requests arriving together share one INSERT and one commit (the Coalescer: while an insert
-commits, the next requests wait and then go in together), so a storm costs Postgres a commit per
-batch, not per request. Two inserts are in flight at once (INSERTS_IN_FLIGHT lanes): the channel's
-lock (stores/inbox.py) still commits them one after the other, but the next batch is already at
-Postgres, waiting for the lock, while the one ahead of it flushes its commit, instead of being sent
-only once the answer to that commit came back through a busy event loop. The forwarder
-(forwarder.py) takes it from there.
+Requests arriving together share one INSERT and one commit (the Coalescer on a single lane:
+while one insert commits, the next requests wait and then go in together), so a storm costs
+Postgres a commit per batch, not per request. The forwarder (forwarder.py) takes it from there.
 """
 
 import json
@@ -28,10 +24,7 @@ from stores import inbox
 
 DELIVERY = TypeAdapter(Delivery)
 MAX_ROWS_PER_INSERT = 500  # one statement's parameters stay small; a bigger burst takes a few commits
-# Lanes, each writing one batch at a time; on the answer path's own pool (receiver/database.py), beside
-# the catalog's and the maintenance windows' reads. More would only queue on the channel's lock.
-INSERTS_IN_FLIGHT = 2
-_LANES = tuple(f"inbox-{n}" for n in range(INSERTS_IN_FLIGHT))
+_LANE = "inbox"  # one lane: this process writes one batch at a time
 
 
 def channel_of(client: Client, config: ReceiverConfig) -> str:
@@ -64,8 +57,7 @@ class Inbox:
         self._lane: Coalescer[Delivery, dict[int, str]] = Coalescer(self._insert, max_weight=MAX_ROWS_PER_INSERT)
 
     async def put(self, delivery: Delivery) -> None:
-        # an idle lane sends at once; else the shorter queue, so both batches fill alike
-        refused = await self._lane.submit(min(_LANES, key=self._lane.queued), delivery)
+        refused = await self._lane.submit(_LANE, delivery)
         if id(delivery) in refused:
             raise InboxRefused(refused[id(delivery)])
 
