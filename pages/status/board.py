@@ -32,7 +32,8 @@ from stores.maintenance import windows
 REFRESH_SECONDS = 1.0
 HISTORY_DAYS = 90
 RECENT_RESOLVED = timedelta(days=7)  # resolved incidents stay listed on the page this long
-# As Statuspage's incidents.json: the most recent 50 incidents, every unresolved one always among them.
+# As Statuspage's incidents.json, bounded: the 50 most recent resolved incidents, beside every unresolved one
+# (never crowded out: a resolved incident stays listed for RECENT_RESOLVED however many are still open).
 LISTED = 50
 
 
@@ -49,7 +50,7 @@ class ServiceRow:
 class Snapshot:
     at: datetime
     services: list[ServiceRow]
-    incidents: list[PublicIncident]  # newest first: unresolved, and resolved within RECENT_RESOLVED (LISTED)
+    incidents: list[PublicIncident]  # newest first: unresolved, and resolved within RECENT_RESOLVED (at most LISTED)
     maintenances: list[Maintenance]
     version: int  # changes when the snapshot is rebuilt (cached renderings key on it)
 
@@ -100,7 +101,7 @@ class StatusBoard:
 
 
 def _most_recent(listed: list[RecordedIncident]) -> list[RecordedIncident]:
-    """Every unresolved incident, and the most recently started resolved ones up to LISTED in all."""
+    """Every unresolved incident, and the LISTED most recently started resolved ones."""
     unresolved = [r for r in listed if resolved_at(r) is None]
     resolved = sorted((r for r in listed if resolved_at(r) is not None), key=lambda r: r.logged_at, reverse=True)
-    return unresolved + resolved[: max(0, LISTED - len(unresolved))]
+    return unresolved + resolved[:LISTED]

@@ -48,9 +48,14 @@ async def test_a_published_known_error_is_sent_to_the_assignee_of_the_incident_i
         await asyncio.sleep(0.1)
     [message] = sink.accepted
     assert view["number"] in json.dumps(message) and "Apply the coupon by hand." in json.dumps(message)
-    rows = await receiver.pool.fetch(
-        "SELECT audience, sent_at IS NOT NULL AS sent FROM notification_outbox o JOIN incidents i"
-        " ON i.incident_key = o.incident_key WHERE i.number = $1 AND o.action = 'known_error_offered'",
-        view["number"],
-    )  # fmt: skip
-    assert {(r["audience"], r["sent"]) for r in rows} == {("group:checkout-oncall", True), (f"person:{name}", True)}
+    wanted = {("group:checkout-oncall", True), (f"person:{name}", True)}
+    for _ in range(100):  # a row is marked sent once its channel answered: just after the sink has the message
+        rows = await receiver.pool.fetch(
+            "SELECT audience, sent_at IS NOT NULL AS sent FROM notification_outbox o JOIN incidents i"
+            " ON i.incident_key = o.incident_key WHERE i.number = $1 AND o.action = 'known_error_offered'",
+            view["number"],
+        )  # fmt: skip
+        if {(r["audience"], r["sent"]) for r in rows} == wanted:
+            break
+        await asyncio.sleep(0.1)
+    assert {(r["audience"], r["sent"]) for r in rows} == wanted
