@@ -74,7 +74,7 @@ def run_split(script: Path, env: Mapping[str, str]) -> int:
     pending = b""
     while not stopping:
         exited = {role: child.returncode for role, child in children.items() if child.poll() is not None}
-        if exited:
+        if exited and not stopping:  # Ctrl-C reaches every process of the group: theirs is no failure
             log.error("worker role exited; stopping the others", exited=exited)
             stop_all(children)
             return 1
