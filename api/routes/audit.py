@@ -4,8 +4,6 @@ The API hands out entries as stored and the chain head; the checking is the clie
 verify` recomputes every hash with domain/audit_chain.py), so an auditor need not trust the API's word.
 """
 
-import base64
-import binascii
 from typing import Annotated, Any
 
 import asyncpg
@@ -14,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.identity import Principal, authenticated, require
 from api.inputs import Instant
+from api.pagination import cursor_of, number_in
 from api.problems import bad_request, unavailable
 from domain.audit_chain import to_json
 from domain.roles import Right
@@ -49,19 +48,11 @@ class ChainHeadModel(BaseModel):
 
 
 def _after_seq(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    if not text.startswith(_CURSOR_PREFIX) or not text[len(_CURSOR_PREFIX) :].isdigit():
-        raise bad_request("query.cursor: not a cursor this API gave (pass next_cursor as it came)")
-    return int(text[len(_CURSOR_PREFIX) :])
+    return number_in(cursor, _CURSOR_PREFIX)
 
 
 def _cursor_after(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+    return cursor_of(_CURSOR_PREFIX, str(seq))
 
 
 def _pool(request: Request) -> asyncpg.Pool:
