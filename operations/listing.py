@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from operations.outcomes import UnknownName
-from stores.incident_views import counted, listed, page_of, total_of
+from stores.incident_views import page_of, total_of
 
 RESTORE_RUNNING = frozenset({"prioritized", "in_progress"})  # on_hold pauses it; restored and later stop it
 
@@ -72,13 +72,11 @@ async def list_incidents(
     breached: bool,
     all_: bool,
     limit: int,
-    offset: int = 0,
     after: tuple[str, datetime, str] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The incidents (at most `limit`, after the row `after` names: page_key of the last item of the
     page before) and how many match in all. A state or service nobody knows is refused (UnknownName),
-    with the closest match. An `offset` without `after` (a cursor given out before keyset pages) is
-    answered as before, by skipping rows."""
+    with the closest match."""
     from domain.enums import State
     from domain.names import unknown_name
     from stores.catalog import agreed_services
@@ -90,27 +88,11 @@ async def list_incidents(
         services = await agreed_services(conn)
         if service not in services:
             raise UnknownName(unknown_name("a service of the agreed catalog", service, services))
-    if after is not None or not offset:
-        rows = await page_of(conn, state=state, priority=priority, service=service, breached=breached, all_=all_,
-                             limit=limit, after=after)  # fmt: skip
-        total = await total_of(conn, state=state, priority=priority, service=service, breached=breached, all_=all_)
-        now = datetime.now(UTC)
-        return [incident_object(r, now) for r in rows], total
-    rows = await listed(
-        conn,
-        state=state,
-        priority=priority,
-        service=service,
-        breached=breached,
-        all_=all_,
-        limit=limit,
-        offset=offset,
-    )
+    rows = await page_of(conn, state=state, priority=priority, service=service, breached=breached, all_=all_,
+                         limit=limit, after=after)  # fmt: skip
+    total = await total_of(conn, state=state, priority=priority, service=service, breached=breached, all_=all_)
     now = datetime.now(UTC)
-    if not rows:  # past the last page the window count is gone: count them again only then
-        total = await counted(conn, state=state, priority=priority, service=service, breached=breached, all_=all_)
-        return [], total
-    return [incident_object(r, now) for r in rows], int(rows[0]["total"])
+    return [incident_object(r, now) for r in rows], total
 
 
 def page_key(item: dict[str, Any]) -> tuple[str, datetime, str]:

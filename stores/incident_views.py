@@ -1,30 +1,13 @@
 """The incident record as people read it (`incidents`, `incident_events`): incidentctl's list, report and
 `show` of a closed incident, and the history a forecast is fitted to. stores/incidents.py writes it.
 
-`list` answers its filters, order and total in one query (a window count), so 1,000 incidents cost about
-what one `temporal workflow list` of them costs (make bench B6).
+`list` reads keyset pages and an exact total kept without reading every row (page_of, total_of below), so
+1,000 incidents cost about what one `temporal workflow list` of them costs (make bench B6).
 """
 
 from datetime import datetime
 
 import asyncpg
-
-LISTED = """
-SELECT number, workflow_id, state, outcome, priority, impact, urgency, service, category, assignment_group,
-       assignee, summary, source, major, breached, logged_at, acknowledged_at, restored_at, resolved_at, closed_at,
-       response_due, restore_due, occurrences, previous_number, count(*) OVER () AS total
-FROM incidents
-WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR priority = $2) AND ($3::text IS NULL OR service = $3)
-  AND (NOT $4 OR breached) AND ($5 OR state <> 'closed')
-ORDER BY priority NULLS LAST, logged_at, number
-LIMIT $6 OFFSET $7
-"""
-
-COUNTED = """
-SELECT count(*) FROM incidents
-WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR priority = $2) AND ($3::text IS NULL OR service = $3)
-  AND (NOT $4 OR breached) AND ($5 OR state <> 'closed')
-"""
 
 REPORTED = """
 SELECT service, priority,
@@ -40,35 +23,6 @@ WHERE logged_at >= $1 AND outcome IS DISTINCT FROM 'known_error' AND priority IS
 GROUP BY service, priority
 ORDER BY service, priority
 """
-
-
-async def listed(
-    conn: asyncpg.Connection,
-    *,
-    state: str | None,
-    priority: str | None,
-    service: str | None,
-    breached: bool,
-    all_: bool,
-    limit: int,
-    offset: int = 0,
-) -> list[asyncpg.Record]:
-    """At most `limit` incidents after the first `offset`, highest priority first, each row with `total`: how
-    many match in all (the order is total, so pages neither repeat nor skip a row that did not change)."""
-    return await conn.fetch(LISTED, state, priority, service, breached, all_, limit, offset)
-
-
-async def counted(
-    conn: asyncpg.Connection,
-    *,
-    state: str | None,
-    priority: str | None,
-    service: str | None,
-    breached: bool,
-    all_: bool,
-) -> int:
-    """How many incidents `listed` would find in all."""
-    return int(await conn.fetchval(COUNTED, state, priority, service, breached, all_))
 
 
 async def reported(conn: asyncpg.Connection, since: datetime) -> list[asyncpg.Record]:

@@ -7,8 +7,6 @@ a responder acts on incidents of their own groups or assigned to them. Each acti
 appended to the audit trail. The work itself is operations.incidents'.
 """
 
-import base64
-import binascii
 import uuid
 from datetime import datetime
 from typing import Any
@@ -20,7 +18,7 @@ from pydantic import ValidationError
 from api.audit_trail import record
 from api.identity import Principal, acting_as, authenticated, require, require_to_act_on
 from api.incident_models import Incident, IncidentPage, OpenRequest, Report, action_body
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, offset_of
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, cursor_of, not_a_cursor, text_in
 from api.problems import bad_request
 from domain.commands import ENGINEER_INPUTS, OpenIncident
 from domain.enums import Priority, Source
@@ -65,7 +63,6 @@ async def list_incidents(
             breached=breached,
             all_=all,
             limit=limit,
-            offset=offset,
             after=after,
         )
     more = bool(items) and offset + len(items) < total
@@ -83,20 +80,19 @@ def _cursor(seen: int, last: dict[str, Any]) -> str:
     from operations.listing import page_key
 
     priority, logged_at, number = page_key(last)
-    text = f"{_KEYSET}{seen}|{priority}|{logged_at.isoformat()}|{number}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return cursor_of(_KEYSET, f"{seen}|{priority}|{logged_at.isoformat()}|{number}")
 
 
 def _position(cursor: str | None) -> tuple[int, tuple[str, datetime, str] | None]:
-    """(rows before the page, the row it starts after); an offset cursor of before keyset pages too."""
+    """(rows before the page, the row it starts after: none for the first page); 400 for a cursor this API
+    did not give."""
+    if not cursor:
+        return 0, None
     try:
-        text = base64.urlsafe_b64decode((cursor or "").encode() + b"=" * (-len(cursor or "") % 4)).decode()
-        if text.startswith(_KEYSET):
-            seen, priority, logged_at, number = text[len(_KEYSET) :].split("|")
-            return int(seen), (priority, datetime.fromisoformat(logged_at), number)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    return offset_of(cursor), None
+        seen, priority, logged_at, number = text_in(cursor, _KEYSET).split("|")
+        return int(seen), (priority, datetime.fromisoformat(logged_at), number)
+    except ValueError:
+        raise not_a_cursor() from None
 
 
 @router.get("/report", response_model=Report, summary="MTTA, MTTR and SLA compliance per service and priority")
