@@ -23,11 +23,11 @@ from pathlib import Path
 import asyncpg
 import pytest_asyncio
 
-from stores.catalog_file import load_catalog, read_catalog_file
-from stores.schema import migrate
+from stores.catalog_file import load_catalog_on, read_catalog_file
 from tests.api_identities import issue_token
 from tests.api_server import running_api
 from tests.conftest import CATALOG
+from tests.scratch_database import scratch_database
 
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 HOOKS = Path(__file__).parent / "problem_shape_hooks.py"  # the problem-shape check
@@ -39,34 +39,19 @@ PAGE_FIELDS = {"items", "next_cursor"}
 PROBLEM = "application/problem+json"
 
 
-async def _own_database(pool: asyncpg.Pool, postgres_url: str) -> tuple[str, str]:
-    name = f"openapi_{uuid.uuid4().hex[:8]}"
-    await pool.execute(f'CREATE DATABASE "{name}"')
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    own = await asyncpg.create_pool(url, min_size=1, max_size=2)
-    try:
-        await migrate(own)
-        await load_catalog(own, read_catalog_file(CATALOG))
-    finally:
-        await own.close()
-    return name, url
-
-
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def fuzzed_api(dev_server: str, pool: asyncpg.Pool, postgres_url: str) -> AsyncIterator[tuple[str, str]]:
     """(URL, admin + incident manager token) of an API on a database and task queue of its own."""
-    name, url = await _own_database(pool, postgres_url)
-    try:
+    async with scratch_database(pool, postgres_url, "openapi") as url:
         own = await asyncpg.connect(url)
         try:
+            await load_catalog_on(own, read_catalog_file(CATALOG))
             await own.execute("SELECT setval('api_tokens_id_seq', $1)", FIRST_TOKEN_ID)
             token = await issue_token(own, "schemathesis", ["admin", "incident_manager"])
         finally:
             await own.close()
         async with running_api(dev_server, f"openapi-{uuid.uuid4().hex[:8]}", url) as api:
             yield api, token
-    finally:
-        await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def _document(api: str) -> dict:  # type: ignore[type-arg]

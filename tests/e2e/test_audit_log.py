@@ -7,12 +7,8 @@ so the session's log stays whole."""
 import asyncio
 import json
 import os
-import subprocess
 import sys
-import time
-import urllib.request
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
@@ -24,55 +20,19 @@ from api.audit_trail import record
 from domain.audit_chain import first_break
 from localstack.temporal import free_port
 from stores import audit_log
-from stores.schema import migrate
 from tests.api_identities import issue_token
+from tests.api_server import running_api
+from tests.scratch_database import scratch_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-async def migrated_database(pool: asyncpg.Pool, postgres_url: str) -> tuple[str, str]:
-    """(name, URL) of a freshly migrated database of the session's server."""
-    name = f"audit_{uuid.uuid4().hex[:8]}"
-    await pool.execute(f'CREATE DATABASE "{name}"')
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    fresh = await asyncpg.create_pool(url, min_size=1, max_size=2)
-    try:
-        await migrate(fresh)
-    finally:
-        await fresh.close()
-    return name, url
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def scratch(pool: asyncpg.Pool, postgres_url: str) -> AsyncIterator[asyncpg.Pool]:
-    name, url = await migrated_database(pool, postgres_url)
-    scratch = await asyncpg.create_pool(url, min_size=1, max_size=12)
-    yield scratch
-    await scratch.close()
-    await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
-def started_api(database_url: str) -> Iterator[str]:
-    """`python -m api` on its own database (Temporal is not needed to read the audit log: left away)."""
-    port = free_port()
-    env = {**os.environ, "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}", "INCIDENT_DATABASE_URL": database_url,
-           "INCIDENT_API_HOST": "127.0.0.1", "INCIDENT_API_PORT": str(port)}  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "api"], env=env, cwd=PROJECT_ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            assert process.poll() is None, f"python -m api exited {process.returncode}"
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "python -m api did not answer in 60 s"
-                time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=35)
+    async with scratch_database(pool, postgres_url, "audit") as url:
+        scratch = await asyncpg.create_pool(url, min_size=1, max_size=12)
+        yield scratch
+        await scratch.close()
 
 
 class Auditor:
@@ -97,16 +57,15 @@ class Auditor:
 async def auditor(
     pool: asyncpg.Pool, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Auditor]:
-    name, url = await migrated_database(pool, postgres_url)
-    own = await asyncpg.create_pool(url, min_size=1, max_size=4)
-    token = await issue_token(own, "audrey", ["auditor"])
-    api = started_api(url)
-    try:
-        yield Auditor(own, next(api), token, tmp_path_factory.mktemp("auditor"))
-    finally:
-        api.close()
-        await own.close()
-        await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    async with scratch_database(pool, postgres_url, "audit") as url:
+        own = await asyncpg.create_pool(url, min_size=1, max_size=4)
+        token = await issue_token(own, "audrey", ["auditor"])
+        try:
+            # Temporal is not needed to read the audit log: left away
+            async with running_api(f"127.0.0.1:{free_port()}", "unused", url) as api_url:
+                yield Auditor(own, api_url, token, tmp_path_factory.mktemp("auditor"))
+        finally:
+            await own.close()
 
 
 async def append_some(pool: asyncpg.Pool, count: int) -> None:

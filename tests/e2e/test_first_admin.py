@@ -7,7 +7,6 @@ never the token."""
 import asyncio
 import os
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,9 +14,9 @@ import asyncpg
 import pytest_asyncio
 
 from localstack.temporal import free_port
-from stores.schema import migrate
 from tests.api_server import running_api
 from tests.e2e.cli import CliResult
+from tests.scratch_database import scratch_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PERSON = "fiona-first-admin"
@@ -49,16 +48,8 @@ async def incidentctl(api_url: str, token: str, *args: str) -> CliResult:
 @pytest_asyncio.fixture(loop_scope="session")
 async def fresh_installation(pool: asyncpg.Pool, postgres_url: str) -> AsyncIterator[str]:
     """The URL of a migrated database with no token at all, as a new installation's."""
-    name = f"first_admin_{uuid.uuid4().hex[:8]}"
-    await pool.execute(f'CREATE DATABASE "{name}"')
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    fresh = await asyncpg.create_pool(url, min_size=1, max_size=2)
-    try:
-        await migrate(fresh)
-    finally:
-        await fresh.close()
-    yield url
-    await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    async with scratch_database(pool, postgres_url, "first_admin") as url:
+        yield url
 
 
 async def test_the_first_admin_token_signs_in_makes_tokens_is_audited_and_a_second_run_is_refused(

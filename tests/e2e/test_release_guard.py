@@ -7,14 +7,10 @@ previous version's starters left them; the worker and incidentctl run as subproc
 """
 
 import asyncio
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +23,8 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
 from runtime.register_search_attributes import register
-from tests.conftest import CATALOG, PROJECT_ROOT, free_port
+from tests.api_server import running_api
+from tests.conftest import CATALOG
 from tests.e2e.cli import Cli
 from tests.reliability.stack import worker_env, worker_process
 from workflows.contract import IncidentContract
@@ -131,28 +128,9 @@ async def test_a_worker_starts_when_every_running_incident_is_of_a_supported_rel
         assert await worker.stop() == 0
 
 
-@asynccontextmanager
-async def api_of(namespace: Namespace, dev_server: str, postgres_url: str) -> AsyncIterator[str]:
+def api_of(namespace: Namespace, dev_server: str, postgres_url: str) -> AbstractAsyncContextManager[str]:
     """The engineers' API on this namespace (it is the API's Temporal namespace that `releases` reads)."""
-    port = free_port()
-    env = {**os.environ, "TEMPORAL_ADDRESS": dev_server, "TEMPORAL_NAMESPACE": namespace.name,
-           "INCIDENT_TASK_QUEUE": UNPOLLED, "INCIDENT_DATABASE_URL": postgres_url, "INCIDENT_API_PORT": str(port)}  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "api"], env=env, cwd=PROJECT_ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, f"python -m api exited {process.returncode}"
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                break
-        except OSError:
-            assert time.monotonic() < deadline, f"python -m api did not answer on {url}"
-            await asyncio.sleep(0.05)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=35)
+    return running_api(dev_server, UNPOLLED, postgres_url, TEMPORAL_NAMESPACE=namespace.name)
 
 
 async def test_incidentctl_releases_counts_running_incidents_per_release_and_names_the_unsupported_ones(
