@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 BIGINT_MAX = 2**63 - 1  # PostgreSQL's bigint (bigserial ids)
@@ -30,3 +30,9 @@ def _within_reach(value: datetime) -> datetime:
 
 
 Instant = Annotated[datetime, BeforeValidator(_written_as_a_date), AfterValidator(_within_reach)]  # RFC 3339
+
+
+class Aliased(BaseModel):
+    """A model with fields named by alias (`from`, `to`, `as`: Python keywords), read by alias or name."""
+
+    model_config = ConfigDict(populate_by_name=True)

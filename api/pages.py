@@ -1,13 +1,17 @@
 """A paginated answer's shape, `{"items": [...], "next_cursor": str | null}`, for lists the service layer
 returns whole and in a stable order (a group's overrides, the known errors, the maintenance windows)."""
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
-from api.pagination import next_cursor, offset_of
+from api.pagination import MAX_LIMIT, next_cursor, offset_of
 
 Item = TypeVar("Item")
+# A paged route's query: `limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None`
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
 class Page(BaseModel, Generic[Item]):

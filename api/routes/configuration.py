@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Principal, acting_as, authenticated, require
-from api.inputs import Instant, RowId
-from api.pages import Page, paged
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.inputs import Aliased, Instant, RowId
+from api.pages import Cursor, Limit, Page, paged
+from api.pagination import DEFAULT_LIMIT
 from api.routes import code_releases, forecast, known_errors
 from domain.roles import Right
 from operations import catalog, maintenance
@@ -26,12 +26,6 @@ router.include_router(known_errors.router)
 # the record a forecast fits and the workflow code's releases: reads of what the catalog's incidents left
 router.include_router(forecast.router)
 router.include_router(code_releases.router)
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-
-
-class Aliased(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
 
 
 class Window(Aliased):

@@ -12,15 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity import Principal, acting_as, authenticated, require
 from api.inputs import Instant
-from api.pages import Page, paged
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.pages import Cursor, Limit, Page, paged
+from api.pagination import DEFAULT_LIMIT
 from domain.roles import Right
 from operations import known_errors
 from operations.incidents import Backends
 
 router = APIRouter(tags=["release management"])
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
 class KnownError(BaseModel):

@@ -8,23 +8,17 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.identity import Principal, acting_as, authenticated, require
-from api.inputs import Instant, RowId
-from api.pages import Page, paged
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.inputs import Aliased, Instant, RowId
+from api.pages import Cursor, Limit, Page, paged
+from api.pagination import DEFAULT_LIMIT
 from domain.roles import Right
 from operations import oncall
 from operations.incidents import Backends
 
 router = APIRouter(prefix="/v1/oncall", tags=["on call"])
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many items")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-
-
-class Aliased(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
 
 
 class OnCallNow(BaseModel):
