@@ -1,5 +1,8 @@
 """What every route that changes something calls once it has: one entry in the hash-chained audit log."""
 
+from datetime import datetime
+from typing import Any
+
 import asyncpg
 
 from stores import audit_log
@@ -24,3 +27,8 @@ async def record(
             await audit_log.append(conn, actor=actor, by=by, action=action, target=target, before=before, after=after)
         return
     await audit_log.append(pool_or_conn, actor=actor, by=by, action=action, target=target, before=before, after=after)
+
+
+def with_instants_as_text(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` as an entry's before or after holds them: instants as ISO 8601 text."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}

@@ -5,7 +5,7 @@ announcement and cancellation is appended to the audit log in the same transacti
 from datetime import UTC, datetime
 from typing import Any
 
-from api.audit_trail import record
+from api.audit_trail import record, with_instants_as_text
 from domain.names import unknown_name
 from operations.incidents import Backends
 from operations.outcomes import InvalidInput, NotFound, UnknownName
@@ -29,7 +29,7 @@ def window_fields(window: Any, events: int) -> dict[str, Any]:
 
 
 def _audited(window: Any) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in window_fields(window, 0).items()}
+    return with_instants_as_text(window_fields(window, 0))
 
 
 async def add(

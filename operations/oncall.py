@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from api.audit_trail import record
+from api.audit_trail import record, with_instants_as_text
 from domain.names import unknown_name
 from domain.oncall import next_change, on_call, shifts
 from operations.incidents import Backends
@@ -75,10 +75,6 @@ async def overrides(backends: Backends, group: str) -> list[dict[str, Any]]:
         return [_override(row) for row in await store.overrides_ahead(conn, group)]
 
 
-def _audited(override: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in override.items()}
-
-
 async def add_override(
     backends: Backends,
     group: str,
@@ -107,7 +103,7 @@ async def add_override(
                 action="oncall.override.add",
                 target=f"{group} override {override_id}",
                 before=None,
-                after=_audited(made),
+                after=with_instants_as_text(made),
             )
     return made
 
