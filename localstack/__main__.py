@@ -21,7 +21,8 @@ import asyncpg
 from localstack.postgres import LocalPostgres
 from localstack.temporal import RETENTION, keep_closed_histories, start_dev_server, wait_for_port
 from runtime.process_exit import exit_now
-from runtime.settings import PROJECT_ROOT
+from runtime.settings import PROJECT_ROOT, Settings
+from stores.catalog_file import CatalogFileError, load_catalog, read_catalog_file
 from stores.schema import migrate
 
 DATA = PROJECT_ROOT / ".data"
@@ -59,17 +60,20 @@ def _stop(process: subprocess.Popen[bytes], name: str, timeout: float = 20) -> N
             process.wait()
 
 
-async def _migrate(database_url: str) -> None:
+async def _prepare_record(database_url: str, catalog_path: Path) -> None:
+    """The schema, and the agreements in force: the API refuses `open` for a service the record does not
+    know yet, so "Ready." must not come before the catalog is loaded (the worker loads it again at start,
+    which then changes nothing)."""
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
     try:
         await migrate(pool)
+        await load_catalog(pool, read_catalog_file(catalog_path))
     finally:
         await pool.close()
 
 
 def _sign_in_locally(env: dict[str, str]) -> None:
     from localstack.local_identity import provision_local_admin
-    from runtime.settings import Settings
 
     api_url = Settings.from_env(env).api_url
     signed_in = asyncio.run(provision_local_admin(env["INCIDENT_DATABASE_URL"], env, api_url))
@@ -102,9 +106,15 @@ def main() -> int:
         postgres = LocalPostgres(data / "pg", postgres_port)
         env["INCIDENT_DATABASE_URL"] = postgres.start()
     print(f"PostgreSQL      {env['INCIDENT_DATABASE_URL']}", flush=True)
-    # The receiver serves the status page from the schema as soon as it starts: migrate before either
-    # program starts, so "Ready." means ready (the worker's own migration at start is then a no-op).
-    asyncio.run(_migrate(env["INCIDENT_DATABASE_URL"]))
+    # The receiver serves the status page from the schema as soon as it starts: migrate and load the
+    # catalog before any program starts, so "Ready." means ready (the worker's own at start are then no-ops).
+    try:
+        asyncio.run(_prepare_record(env["INCIDENT_DATABASE_URL"], Settings.from_env(env).catalog_path))
+    except CatalogFileError as err:
+        print(f"make run: {err}", file=sys.stderr, flush=True)
+        if postgres is not None:
+            postgres.stop("fast")
+        return 1
     _sign_in_locally(env)
     temporal = start_dev_server(data / "temporal.db", temporal_port, ui_port, data / "temporal.log")
     asyncio.run(keep_closed_histories(env["TEMPORAL_ADDRESS"], env.get("TEMPORAL_NAMESPACE") or "default"))

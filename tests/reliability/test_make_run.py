@@ -49,10 +49,15 @@ def test_make_run_starts_every_part_says_where_it_is_and_stops_cleanly_on_ctrl_c
             and f"Web UI http://localhost:{ports['INCIDENT_UI_PORT']}" in said
         )
         assert answers(f"{receiver}/healthz") == answers(f"{receiver}/status") == 200
+        laptop = {**env, "INCIDENT_API_URL": f"http://127.0.0.1:{ports['INCIDENT_API_PORT']}"}
+        # the README's first command, typed the moment "Ready." shows: the agreements are in force by then
+        opened = subprocess.run([sys.executable, "-m", "starter.incidentctl", "open", "--service", "checkout",
+                                 "--summary", "first after Ready", "--impact", "3", "--urgency", "3"], env=laptop,
+                                cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert opened.returncode == 0 and opened.stdout.startswith("INC-"), opened
         kept = tmp_path / "config" / "incidentctl" / "credentials.json"  # incidentctl needs no login
         assert kept.stat().st_mode & 0o777 == 0o600
         assert [entry["kind"] for entry in json.loads(kept.read_text()).values()] == ["api_token"]
-        laptop = {**env, "INCIDENT_API_URL": f"http://127.0.0.1:{ports['INCIDENT_API_PORT']}"}
         me = subprocess.run([sys.executable, "-m", "starter.incidentctl", "whoami"], env=laptop, cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=60)  # fmt: skip
         assert me.returncode == 0 and "admin" in json.loads(me.stdout)["roles"], me
