@@ -111,15 +111,17 @@ class Stack:
 
     async def start_child(self, name: str, argv: list[str], env: dict[str, str], ready: str,
                           timeout: float = 90) -> Child:  # fmt: skip
-        """A Python subprocess; returns once its log shows `ready`."""
+        """A Python subprocess; returns once its log shows `ready` after this start (a child of the same
+        name started earlier appends to the same log, and its `ready` line must not count)."""
         log = self.root / f"{name}.log"
         with log.open("ab") as handle:
+            start = handle.tell()
             process = subprocess.Popen([sys.executable, *argv], cwd=PROJECT_ROOT, env=env, stdout=handle,
                                        stderr=subprocess.STDOUT)  # fmt: skip
         child = Child(name, process, log)
         self.children.append(child)
         deadline = time.monotonic() + timeout
-        while ready not in log.read_text(errors="replace"):
+        while ready not in log.read_bytes()[start:].decode(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
                 tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
                 raise RuntimeError(f"{name} did not start (exit {process.poll()}):\n{tail}")
