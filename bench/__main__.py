@@ -75,7 +75,7 @@ async def main() -> dict[str, Any]:
     scale = float(os.environ.get("BENCH_SCALE") or 1.0)
     only = {
         name.strip().lower()
-        for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11,b12,b13").split(",")
+        for name in os.environ.get("BENCH_ONLY", "b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11,b12,b13,b14,b15").split(",")
     }
     sizes = {key: max(10, round(value * scale)) for key, value in SIZES.items()}
     results: dict[str, Any] = {"machine": report.machine(), "scale": scale, "sizes": sizes}

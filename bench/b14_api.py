@@ -125,19 +125,3 @@ async def run(stack: Stack, task_queue: str, rounds: int, listed: int) -> dict[s
         "list": {"incidents": listed, **_summary(lists, "api", "store_query")},
         "show": _summary(shows, "api", "workflow_query"),
     }
-
-
-def table_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
-    """make bench's lines for B14 (bench/report.rows)."""
-    from bench.report import _row
-
-    ack, listed, shown = r["ack"], r["list"], r["show"]
-    return [
-        _row("B14", "incidentctl ack through the API / the same update by a minimal SDK script (B3's floor)",
-             f"{ack['median_s']['incidentctl_via_api']:.3f} / {ack['median_s']['python_sdk']:.3f} s"
-             f" = {ack['ratio']}x", f"<= {r['ack_target_ratio']}x", ack["ratio"] <= r["ack_target_ratio"]),
-        _row("B14", f"API list of {listed['incidents']} / the store query in process",
-             f"{listed['median_s']['api']:.3f} / {listed['median_s']['store_query']:.3f} s = {listed['ratio']}x"),
-        _row("B14", "API show --history / the workflow query in process",
-             f"{shown['median_s']['api']:.3f} / {shown['median_s']['workflow_query']:.3f} s = {shown['ratio']}x"),
-    ]  # fmt: skip

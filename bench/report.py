@@ -87,7 +87,7 @@ def _row(bench: str, figure: str, value: str, target: str | None = None, met: bo
 def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The table: each figure against its target (a ratio to the floor where there is one)."""
     out: list[dict[str, Any]] = []
-    for name in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12", "b13"):
+    for name in ("b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12", "b13", "b14", "b15"):
         result = results.get(name)
         if result is None:
             continue
@@ -96,6 +96,36 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         out += globals()[f"_{name}_rows"](result)
     return out
+
+
+def _b14_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    ack, listed, shown = r["ack"], r["list"], r["show"]
+    return [
+        _row("B14", "incidentctl ack through the API / the same update by a minimal SDK script (B3's floor)",
+             f"{ack['median_s']['incidentctl_via_api']:.3f} / {ack['median_s']['python_sdk']:.3f} s"
+             f" = {ack['ratio']}x", f"<= {r['ack_target_ratio']}x", ack["ratio"] <= r["ack_target_ratio"]),
+        _row("B14", f"API list of {listed['incidents']} / the store query in process",
+             f"{listed['median_s']['api']:.3f} / {listed['median_s']['store_query']:.3f} s = {listed['ratio']}x"),
+        _row("B14", "API show --history / the workflow query in process",
+             f"{shown['median_s']['api']:.3f} / {shown['median_s']['workflow_query']:.3f} s = {shown['ratio']}x"),
+    ]  # fmt: skip
+
+
+def _b15_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    def figure(key: str) -> str:
+        x = r.get(key, {})
+        return x["skipped"] if "skipped" in x else f"{x['p50_us']:.0f} / {x['p99_us']:.0f} us"
+
+    return [
+        _row(
+            "B15",
+            "verifying who asks, per API request, p50 / p99: one SELECT 1 round trip (floor)",
+            figure("floor_select_1"),
+        ),
+        _row("B15", "the same: an API token (its hash looked up, the holder's groups)", figure("api_token")),
+        _row("B15", "the same: an OpenID Connect access token (RS256, cached key, the groups)", figure("oidc_jwt")),
+        _row("B15", "the same: the JWT's signature and claims alone", figure("oidc_signature_only")),
+    ]
 
 
 def _b11_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
