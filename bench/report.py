@@ -113,7 +113,7 @@ def _b14_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _b15_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     def figure(key: str) -> str:
-        x = r.get(key, {})
+        x = r.get(key) or {"skipped": "not measured (see the OpenID Connect token's line)"}
         return x["skipped"] if "skipped" in x else f"{x['p50_us']:.0f} / {x['p99_us']:.0f} us"
 
     return [
