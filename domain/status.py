@@ -246,6 +246,11 @@ def outage_spans(service: str, records: list[RecordedIncident], now: datetime) -
         end = min(record.restored_at or record.closed_at or now, now)
         if end > record.logged_at:
             spans.append((record.logged_at, end))
+    return merged_spans(spans)
+
+
+def merged_spans(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The union of time spans, in order: overlapping or touching spans become one."""
     merged: list[tuple[datetime, datetime]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

@@ -10,7 +10,15 @@ and the handful of incidents not restored yet, whatever the size of the record.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from domain.status import ComponentStatus, DayBar, RecordedIncident, affects_service, on_the_page, outage_spans
+from domain.status import (
+    ComponentStatus,
+    DayBar,
+    RecordedIncident,
+    affects_service,
+    merged_spans,
+    on_the_page,
+    outage_spans,
+)
 
 RANKED = list(ComponentStatus)
 
@@ -32,16 +40,6 @@ def figure(day: date, worst_rank: int, starts: list[datetime], ends: list[dateti
 def running(record: RecordedIncident) -> bool:
     """Not restored nor closed: its outage runs to now, so no day's figure holds it yet."""
     return record.restored_at is None and record.closed_at is None
-
-
-def _merged(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def day_bars_from_figures(
@@ -68,7 +66,9 @@ def day_bars_from_figures(
         begins = datetime.combine(day, time(), tzinfo=now.tzinfo)
         ends = min(begins + timedelta(days=1), now)
         kept = list(figures[day].outage) if day in figures else []
-        pieces = _merged([(max(s, begins), min(e, ends)) for s, e in [*kept, *spans] if min(e, ends) > max(s, begins)])
+        pieces = merged_spans(
+            [(max(s, begins), min(e, ends)) for s, e in [*kept, *spans] if min(e, ends) > max(s, begins)]
+        )
         down = sum((e - s).total_seconds() for s, e in pieces)
         bars.append(DayBar(day, worst[day], down, max((ends - begins).total_seconds(), 0.0)))
     return bars
