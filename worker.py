@@ -1,8 +1,8 @@
 """Composition root of the worker: settings, logging, Postgres pool, Temporal client, Worker.
 
 Run: `.venv/bin/python worker.py` (every task queue in one process), or `--role split` as `make run`,
-docker-compose.yml and make bench run it: the urgent incidents and the pages in one process, the rest in
-another at a lower CPU priority (runtime/worker_split.py). `--role urgent` and `--role incidents` run one
+docker-compose.yml and make bench run it: the urgent (P1) incidents and their pages in one process, the
+rest and the other incidents' pages in another at a lower CPU priority (runtime/worker_split.py). `--role urgent` and `--role incidents` run one
 of the two alone. SIGINT/SIGTERM drain: the worker stops polling, lets running tasks finish, then exits 0.
 """
 
@@ -67,15 +67,18 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 # 1000 workflows of about 0.27 MB each, bounds RSS).
 WORKFLOW_TASK_SLOTS = 8
 ACTIVITY_SLOTS = 16
-# A P1 runs on a task queue of its own and every page goes to another (workflows/task_queues.py), both
-# served by this process with slots of their own: during a storm a P1's steps and its page never wait
-# for a slot behind the storm's incidents (make bench B7). Few P1s run at once: a small cache.
+# A P1 runs on a task queue of its own and every other incident's page goes to another
+# (workflows/task_queues.py), each with slots of its own: during a storm a P1's steps and its page never
+# wait for a slot behind the storm's incidents, nor a P2's page behind their records (make bench B7). Few
+# P1s run at once: a small cache.
 URGENT_WORKFLOW_TASK_SLOTS, URGENT_ACTIVITY_SLOTS, URGENT_CACHED_WORKFLOWS = 4, 8, 100
 PAGING_SLOTS = 8
-# What each role serves: `all` every queue (one process); `urgent` the P1s' queue and the pages' queue;
-# `incidents` the bulk queue (every other incident, and the pages of incidents of release 1.0).
+# What each role serves: `all` every queue (one process); `urgent` the P1s' queue (their steps and, from
+# release 1.2, their pages); `incidents` the bulk queue (every other incident, and the pages of incidents
+# of release 1.0) and the paging queue (every other incident's pages, with slots of their own). The
+# favoured process thus does P1 work alone: a storm's pages do not take its CPU (make bench B7, BENCH_CPUS=1).
 ROLES = ("all", "urgent", "incidents", "split")
-QUEUES_OF_ROLE = {"all": ("incidents", "urgent", "paging"), "urgent": ("urgent", "paging"), "incidents": ("incidents",)}
+QUEUES_OF_ROLE = {"all": ("incidents", "urgent", "paging"), "urgent": ("urgent",), "incidents": ("incidents", "paging")}
 # The bulk role's niceness: CFS then gives the urgent role about nine times its CPU share while both
 # want the CPU, so on a busy core a P1's tasks run before the storm's (make bench B7, BENCH_CPUS=1).
 # Raising one's own niceness needs no privilege.
@@ -159,7 +162,8 @@ def build_worker(
             client,
             task_queue=incident_queue(task_queue, priority_key=1),
             workflows=[IncidentWorkflow],
-            activities=steps,
+            # a P1's pages too: from release 1.2 they run on its own queue (workflows/steps/paging.py)
+            activities=[*steps, pages.page, pages.deliver_pages],
             max_concurrent_workflow_tasks=URGENT_WORKFLOW_TASK_SLOTS,
             max_concurrent_activities=URGENT_ACTIVITY_SLOTS,
             max_cached_workflows=URGENT_CACHED_WORKFLOWS,

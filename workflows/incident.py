@@ -59,7 +59,7 @@ class IncidentWorkflow:
             ),
         )
         self.web_ui = visibility.WebUi(self.patches.release)
-        self.registration = Registration(self.state, request, self._incident_key, self._changed)
+        self.registration = Registration(self.state, request, self._incident_key, self._changed, self.patches)
         self.record = Record(self.state, self._incident_key, self._wake)
         self.pager = Pager(self.state, self._incident_key, self._changed, self.patches)
         self.intake = AlertIntake(self.state, self._changed, self._wake)

@@ -23,11 +23,14 @@ must be finished or cancelled with the code that began them.
 
 from temporalio import workflow
 
-SUPPORTED: tuple[str, ...] = ("1.0", "1.1")  # oldest first; a worker refuses to start beside any other release running
+# oldest first; a worker refuses to start beside any other release running
+SUPPORTED: tuple[str, ...] = ("1.0", "1.1", "1.2")
 # release -> the patch ids it introduced; never edit a released entry (its incidents would take a
 # change their histories do not have)
 RELEASES: dict[str, frozenset[str]] = {
     "1.1": frozenset({"pages-on-their-own-queue"}),  # workflows/steps/paging.py
+    # workflows/steps/registration.py and workflows/steps/paging.py
+    "1.2": frozenset({"registration-in-the-workflow-task", "p1-pages-on-the-urgent-queue"}),
 }
 CURRENT = SUPPORTED[-1]
 # The query a worker asks before it polls (worker.py): running incidents begun by code it cannot replay.

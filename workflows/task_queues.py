@@ -1,8 +1,9 @@
 """Which task queue an incident's work goes to. Each queue has slots of its own (worker.IncidentWorkers),
-and `worker.py --role split` serves the urgent and paging queues from a process of their own that the OS
-favours, so during an alert storm a P1 neither waits for a workflow task slot or the CPU behind the
-storm's incidents nor its page for an activity slot behind their records (make bench B7). Within a
-queue, Temporal hands out a P1's tasks first (domain.priority.queue_priority)."""
+and `worker.py --role split` serves the urgent queue (a P1's steps and, from release 1.2, its pages) from
+a process of its own that the OS favours, so during an alert storm a P1 neither waits for a slot or the
+CPU behind the storm's incidents and pages; every other incident's pages go to the paging queue, so they
+never wait for an activity slot behind the storm's records (make bench B7). Within a queue, Temporal
+hands out a P1's tasks first (domain.priority.queue_priority)."""
 
 URGENT = "-urgent"
 PAGING = "-paging"
@@ -15,5 +16,10 @@ def incident_queue(task_queue: str, priority_key: int) -> str:
 
 
 def paging_queue(task_queue: str) -> str:
-    """Where the pages of an incident running on `task_queue` go: one paging queue for both."""
+    """Where the pages of an incident running on `task_queue` go (release 1.1 for every incident; from
+    1.2 every incident but a P1): one paging queue for both."""
     return f"{task_queue.removesuffix(URGENT)}{PAGING}"
+
+
+def is_urgent(task_queue: str) -> bool:
+    return task_queue.endswith(URGENT)

@@ -50,12 +50,16 @@ log = structlog.get_logger("receiver")
 
 PASS_ROWS = 5000  # rows read per pass
 ROWS_PER_INCIDENT = 500  # per pass: what a stop before the pass's delete can send twice
-PARALLEL_CALLS = 64  # Temporal calls in flight per pass (different incidents)
+# Temporal calls in flight (different incidents; a P1's first call never waits for one). Under a storm
+# the calls' rows batch up behind them, so more calls do not forward more rows: they only lengthen the
+# server's queue in which a P1's start waits (make bench B7 with BENCH_CPUS=1).
+PARALLEL_CALLS = 16
 GATHER_SECONDS = 0.02  # calls ending this close together share a read and a delete (make bench B2)
 # A group's next call waits this long after its last began, so a storm's rows go in fewer, larger calls
-# (a call per completion costs the receiver's intake: make bench B2); a new incident's first call never
-# waits (B7).
-ROUTE_GAP_SECONDS = 0.25
+# (a call per completion costs the receiver's intake and the server's CPU that a P1 needs: make bench
+# B2, B13, B7); a new incident's first call never waits (B7). An alert of a running incident may so
+# reach it up to a second later; Alertmanager itself repeats a group's alerts minutes apart.
+ROUTE_GAP_SECONDS = 1.0
 IDLE_POLL_SECONDS = 1.0  # rows are found at least this often, even if their notification was missed
 STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in the inbox
 # The incidents' calls note failures and set rows aside on the receiver's shared pool: one such

@@ -42,6 +42,10 @@ class TemporalRefused(Exception):
     """Temporal will never take this call as it is (INVALID_ARGUMENT): retrying cannot help."""
 
 
+def opens_p1(opens: OpenIncident) -> bool:
+    return queue_priority(opens.impact, opens.urgency, opens.severity) == 1
+
+
 class TemporalFeed:
     def __init__(self, client: Client, routes: AlertRoutes, config: ReceiverConfig, metrics: Metrics) -> None:
         self._client = client
@@ -53,21 +57,23 @@ class TemporalFeed:
         """Every delivery of the batch reaches the group's incident (or opens its next one); returns once durable."""
         batch = AlertBatch(actor=deliveries[0].actor, events=[e for d in deliveries for e in d.events])
         opens = next((d.opens for d in deliveries if d.opens is not None), None)
+        urgent = opens is not None and opens_p1(opens)  # its statements take the P1s' own connection
         for _ in range(2):  # a second round only after a start found its incident already closed
-            route = await self._routes.current(route_key)
+            route = await self._routes.current(route_key, urgent)
             if route is None and opens is None:
                 self._log(route_key, None, "none", "no incident: nothing to open", deliveries, batch)
                 return
             if route is None:
-                route = await self._routes.reserve(route_key, None)
+                route = await self._routes.reserve(route_key, None, urgent)
             elif route.started:
                 delivered = await self._call("update", len(deliveries), self._deliver(route.workflow_id, batch))
                 if delivered == "applied" or opens is None:
                     result = "applied" if delivered == "applied" else f"{delivered}: nothing to open"
                     self._log(route_key, route.workflow_id, "update", result, deliveries, batch)
                     return
-                route = await self._routes.reserve(route_key, route.workflow_id)
-            if await self._call("signal_with_start", len(deliveries), self._start(route_key, route, opens, batch)):
+                route = await self._routes.reserve(route_key, route.workflow_id, urgent)
+            start = self._start(route_key, route, opens, batch, urgent)
+            if await self._call("signal_with_start", len(deliveries), start):
                 self._log(route_key, route.workflow_id, "signal_with_start", "opened", deliveries, batch)
                 return
         raise TemporalUnavailable(f"{route_key}: its incident closed while it was being opened; retrying")
@@ -86,7 +92,7 @@ class TemporalFeed:
             raise
         return "applied"
 
-    async def _start(self, route_key: str, route: Route, opens: OpenIncident, batch: AlertBatch) -> bool:
+    async def _start(self, route_key: str, route: Route, opens: OpenIncident, batch: AlertBatch, urgent: bool) -> bool:
         """Start the route's incident with the batch; False when it had been started and is closed by now."""
         request = opens.model_copy(
             update={"number": route.workflow_id, "previous_workflow_id": route.previous_workflow_id}
@@ -113,7 +119,7 @@ class TemporalFeed:
             started = True
         except WorkflowAlreadyStartedError:  # started by an earlier attempt, and closed since
             started = False
-        await self._routes.mark_started(route_key, route.workflow_id)
+        await self._routes.mark_started(route_key, route.workflow_id, urgent)
         return started
 
     async def _call(self, call: str, deliveries: int, work):  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """The inbox forwarder (real Postgres inbox and leadership; Temporal, the far edge, replaced by a feed
 that records its calls) sends a P1's deliveries first and without waiting for a call slot, however
-many slow calls of a storm hold them: a P1's page must not wait for the storm's updates (bench B7)."""
+many slow calls of a storm hold them, and a P1's route statements do not queue behind the storm's for a
+connection: a P1's page must not wait for the storm's updates (bench B7)."""
 
 import asyncio
 import time
@@ -18,6 +19,7 @@ from starter.intake.deliveries import Delivery
 from starter.intake.forwarder import InboxForwarder
 from starter.intake.inbox import Inbox
 from starter.intake.payloads import AlertmanagerWebhook
+from stores.alert_routes import CONNECTIONS_AT_ONCE, AlertRoutes, Route
 from tests.e2e.receiver_support import TOKEN, fresh_group
 
 
@@ -63,3 +65,27 @@ async def test_a_p1_is_forwarded_while_slow_storm_calls_hold_every_call_slot(
         await forwarder.stop()
         await inbox.close()
         await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)
+
+
+async def test_a_p1s_route_statements_go_through_while_the_storms_hold_every_route_connection(pool: asyncpg.Pool):
+    channel = f"test-lane-{uuid.uuid4().hex[:8]}"
+    routes = AlertRoutes(pool, channel, timeout=10)
+    storm = [f"storm-{i}" for i in range(CONNECTIONS_AT_ONCE)]
+    for route in storm:
+        await routes.mark_started(route, (await routes.reserve(route, None)).workflow_id)
+    async with pool.acquire() as holder, holder.transaction():
+        # the storm's next incidents are being numbered while their rows are locked: every statement
+        # the storm may have in flight waits, as on a slow or busy database
+        await holder.execute("SELECT 1 FROM alert_routes WHERE channel = $1 FOR UPDATE", channel)
+        held = [asyncio.create_task(routes.reserve(route, "before")) for route in storm]
+        waiting = asyncio.create_task(routes.current("storm-next"))
+        await asyncio.sleep(0.3)
+        assert not any(task.done() for task in [*held, waiting])  # every storm lane is taken
+        opened = await asyncio.wait_for(routes.reserve("the-p1", None, urgent=True), 5)
+        await asyncio.wait_for(routes.mark_started("the-p1", opened.workflow_id, urgent=True), 5)
+        assert await asyncio.wait_for(routes.current("the-p1", urgent=True), 5) == Route(
+            opened.workflow_id, None, started=True
+        )
+        assert not waiting.done()  # the storm's statement still waits for its lane
+    await asyncio.gather(*held, waiting)
+    await pool.execute("DELETE FROM alert_routes WHERE channel = $1", channel)

@@ -70,14 +70,29 @@ async def test_pages_go_to_the_paging_task_queue_and_the_incidents_other_steps_t
     assert {queue for name, queue in queues if name != "page"} == {skipping.task_queue}
 
 
-async def test_a_p1_runs_on_the_urgent_queue_and_pages_on_the_same_paging_queue(skipping):
-    """A P1's workflow tasks and steps never wait for a slot behind a storm of P3s on the incident queue."""
+async def test_a_p1_runs_and_pages_on_the_urgent_queue(skipping):
+    """A P1's workflow tasks, steps and pages never wait for a slot behind a storm of P3s, and its page
+    needs no trip through another queue (release 1.2)."""
     _, handle = await open_on(skipping, "payroll", "payroll is down for everyone", impact=1, urgency=1)
     await pages(handle, 1)
     assert (await handle.describe()).task_queue == incident_queue(skipping.task_queue, priority_key=1)
     queues = await activity_queues(handle)
-    assert ("page", paging_queue(skipping.task_queue)) in queues
-    assert {queue for name, queue in queues if name != "page"} == {f"{skipping.task_queue}-urgent"}
+    assert ("page", f"{skipping.task_queue}-urgent") in queues
+    assert {queue for _, queue in queues} == {f"{skipping.task_queue}-urgent"}
+
+
+async def test_registration_runs_inside_the_first_workflow_task(skipping):
+    """Release 1.2: registering is a local activity (a marker in the history, no activity task), so the
+    page is scheduled by the same workflow task that registered the incident."""
+    _, handle = await open_on(skipping, "payroll", "payroll is down for everyone", impact=1, urgency=1)
+    await pages(handle, 1)
+    assert "register_and_look_up" not in {name for name, _ in await activity_queues(handle)}
+    events = (await handle.fetch_history()).events
+    [registered] = [e for e in events if e.marker_recorded_event_attributes.marker_name == "core_local_activity"]
+    [first_page] = [e for e in events if e.activity_task_scheduled_event_attributes.activity_type.name == "page"]
+    completed_tasks = [e.event_id for e in events if e.HasField("workflow_task_completed_event_attributes")]
+    task_of = lambda event: max(i for i in completed_tasks if i < event.event_id)  # a task's commands follow it  # noqa: E731
+    assert task_of(registered) == task_of(first_page) == completed_tasks[0]
 
 
 async def test_an_acknowledgement_stops_the_paging_at_once(skipping, pool: asyncpg.Pool):

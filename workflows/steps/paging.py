@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.process import SYSTEM
     from workflows.contract import ILLEGAL_TRANSITION
     from workflows.releases import Patches
-    from workflows.task_queues import paging_queue
+    from workflows.task_queues import is_urgent, paging_queue
 
 PAGE_TIMEOUT = timedelta(seconds=60)  # the rows, then one try of each channel (SMTP and webhooks: 10 s each)
 PAGE_RETRY = RetryPolicy(
@@ -106,8 +106,14 @@ class Pager:
 
     def _queue(self) -> str | None:
         """Release 1.1 pages on the paging queue (a page never waits for an activity slot behind a storm's
-        records and notifications); None: on the incident's own task queue, as 1.0 did."""
-        return paging_queue(workflow.info().task_queue) if self.patches("pages-on-their-own-queue") else None
+        records and notifications); None: on the incident's own task queue, as 1.0 did. Release 1.2 pages
+        a P1 on its own queue again, the urgent one, where no storm runs: the server hands the page to the
+        worker in its answer to the workflow task that scheduled it (eager activity execution), one trip
+        through a task queue fewer than the paging queue's (make bench B7 with BENCH_CPUS=1)."""
+        own_queue = workflow.info().task_queue
+        if is_urgent(own_queue) and self.patches("p1-pages-on-the-urgent-queue"):
+            return None
+        return paging_queue(own_queue) if self.patches("pages-on-their-own-queue") else None
 
     def _paged(self, request: PageRequest, done: asyncio.Task[Any]) -> None:
         """The page's story, once the activity answered: who, by which channel, or why nobody."""
