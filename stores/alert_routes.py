@@ -4,9 +4,15 @@ Only the channel's forwarder writes it (it holds the channel's leader lock), so 
 never race each other; each is one statement, and a forwarder that stops between them finds the
 route as it left it. A route is written *before* its incident is started (`started` false), so a
 start that may or may not have happened is retried under the same number, never a second one.
+
+Because the leader alone writes, it remembers what it read and wrote, and a storm's updates to
+running incidents ask the table nothing (two round trips a call fewer: the read and the pool's reset;
+make bench B13). The memory is forgotten whenever leadership begins (`forget`): another receiver may
+have led, and written, in between.
 """
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import asyncpg
@@ -24,6 +30,7 @@ CONNECTIONS_AT_ONCE = 4
 # four are always taken, and a P1's incident would be opened only after the storm's statements ahead
 # of it (make bench B7, BENCH_CPUS=1: 0.1 to 0.3 s of its first page).
 URGENT_CONNECTIONS = 1
+ROUTES_REMEMBERED = 10_000  # the most recently used; a storm's groups are far fewer
 
 
 @dataclass(frozen=True)
@@ -42,11 +49,19 @@ class AlertRoutes:
         self._timeout = timeout
         self._at_once = asyncio.Semaphore(connections)
         self._urgent_at_once = asyncio.Semaphore(URGENT_CONNECTIONS)
+        self._known: OrderedDict[str, Route] = OrderedDict()  # route -> as this leader last read or wrote it
+
+    def forget(self) -> None:
+        """Leadership begins: what another leader may have written since is read again."""
+        self._known.clear()
 
     def _lane(self, urgent: bool) -> asyncio.Semaphore:
         return self._urgent_at_once if urgent else self._at_once
 
     async def current(self, route: str, urgent: bool = False) -> Route | None:
+        if route in self._known:
+            self._known.move_to_end(route)
+            return self._known[route]
         async with self._lane(urgent):
             row = await self._pool.fetchrow(
                 "SELECT workflow_id, previous_workflow_id, started FROM alert_routes WHERE channel = $1 AND route = $2",
@@ -54,7 +69,9 @@ class AlertRoutes:
                 route,
                 timeout=self._timeout,
             )
-        return None if row is None else Route(row["workflow_id"], row["previous_workflow_id"], row["started"])
+        if row is None:
+            return None
+        return self._remember(route, Route(row["workflow_id"], row["previous_workflow_id"], row["started"]))
 
     async def reserve(self, route: str, previous_workflow_id: str | None, urgent: bool = False) -> Route:
         """A new number for the group's next incident, recorded before anything is started."""
@@ -69,7 +86,7 @@ class AlertRoutes:
                 previous_workflow_id,
                 timeout=self._timeout,
             )
-        return Route(number, previous_workflow_id, started=False)
+        return self._remember(route, Route(number, previous_workflow_id, started=False))
 
     async def mark_started(self, route: str, workflow_id: str, urgent: bool = False) -> None:
         async with self._lane(urgent):
@@ -81,3 +98,15 @@ class AlertRoutes:
                 workflow_id,
                 timeout=self._timeout,
             )
+        known = self._known.get(route)
+        if known is not None and known.workflow_id == workflow_id:
+            self._remember(route, Route(workflow_id, known.previous_workflow_id, started=True))
+        else:  # not what this leader wrote: read again when next asked
+            self._known.pop(route, None)
+
+    def _remember(self, route: str, known: Route) -> Route:
+        self._known[route] = known
+        self._known.move_to_end(route)
+        if len(self._known) > ROUTES_REMEMBERED:
+            self._known.popitem(last=False)
+        return known

@@ -185,6 +185,7 @@ class InboxForwarder:
             if self._stopped.is_set():
                 return
             await self._pause(IDLE_POLL_SECONDS)  # another receiver forwards
+        self._feed.forget_routes()
         listener = await inbox.listen(conn, self._channel, self.wake, self._timeout)  # before the first read
         try:
             while not self._stopped.is_set():

@@ -53,6 +53,10 @@ class TemporalFeed:
         self._config = config
         self._metrics = metrics
 
+    def forget_routes(self) -> None:
+        """This receiver begins to lead: the routes another leader may have written are read again."""
+        self._routes.forget()
+
     async def send(self, route_key: str, deliveries: list[Delivery]) -> None:
         """Every delivery of the batch reaches the group's incident (or opens its next one); returns once durable."""
         batch = AlertBatch(actor=deliveries[0].actor, events=[e for d in deliveries for e in d.events])

@@ -30,6 +30,9 @@ class SlowStormFeed:
         self.sent: list[str] = []
         self.release = asyncio.Event()
 
+    def forget_routes(self) -> None:
+        """No routes are kept here: nothing to read again."""
+
     async def send(self, route: str, deliveries: list[Delivery]) -> None:
         if all(d.opens is not None and d.opens.severity != "critical" for d in deliveries):
             await self.release.wait()

@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from domain.alerts import AlertEvent
 from receiver.config import ReceiverConfig
@@ -30,6 +31,7 @@ from starter.intake.inbox_rows import chunks
 from starter.intake.payloads import AlertmanagerWebhook
 from starter.intake.temporal_feed import TemporalFeed
 from stores.alert_routes import AlertRoutes
+from stores.incidents import NEXT_NUMBER
 from tests.e2e.receiver_support import TOKEN, fresh_group, inbox_drained, view_when, with_status
 
 
@@ -183,6 +185,33 @@ async def test_rows_another_receiver_commits_reach_the_forwarding_one_at_once_no
         assert sum(metrics.forwarded.values()) == 2
     finally:
         await leader.stop()
+
+
+async def test_a_leader_remembers_its_routes_and_reads_them_again_when_it_begins_to_lead(
+    by_hand: ByHand, dev_client: Client
+) -> None:
+    """A storm's updates ask alert_routes nothing (the leader alone writes it), but what another leader
+    wrote while this receiver did not lead is read again: its incident is fed, not a stale number."""
+    routes, metrics = AlertRoutes(by_hand.pool, by_hand.channel, 5.0), Metrics()
+    delivery = by_hand.delivery(fresh_group())
+    remembered = await routes.reserve(delivery.route, None)  # this receiver led once and numbered the group
+    assert await routes.current(delivery.route) == remembered
+    # then another receiver led and gave the group its next number
+    others = await by_hand.pool.fetchval(
+        f"UPDATE alert_routes SET workflow_id = ({NEXT_NUMBER}) WHERE channel = $1 AND route = $2 RETURNING workflow_id",
+        by_hand.channel, delivery.route)  # fmt: skip
+    assert await routes.current(delivery.route) == remembered  # from memory: no statement
+    leader = InboxForwarder(by_hand.pool, by_hand.channel, TemporalFeed(dev_client, routes, by_hand.config, metrics),
+                            by_hand.config, metrics)  # fmt: skip
+    await by_hand.inbox.put(delivery)
+    leader.start()
+    try:
+        await inbox_drained(by_hand.pool, by_hand.channel)
+    finally:
+        await leader.stop()
+    assert (await dev_client.get_workflow_handle(others).describe()).status is not None  # the other leader's number
+    with pytest.raises(RPCError):
+        await dev_client.get_workflow_handle(remembered.workflow_id).describe()  # never started
 
 
 def test_a_call_carries_at_most_a_thousand_events_and_a_megabyte_and_a_bigger_row_goes_alone() -> None:
