@@ -197,6 +197,8 @@ def _b7_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
         _row("B7", f"the same during a storm of {storm['storm_deliveries']} paging deliveries, p50 / p99 (p99 / alone's)",
              f"{storm['p50_s']:.2f} / {storm['p99_s']:.2f} s ({storm['p99_s'] / alone['p99_s']:.1f}x)",
              "p99 <= 2 s and <= 10x alone's", storm["p99_s"] <= 2 and storm["p99_s"] <= 10 * alone["p99_s"]),
+        _row("B7", "the storm: every delivery in Temporal after (from its first; the P1s' calls go first)",
+             f"{storm['forwarded_after_s']:.1f} s" if "forwarded_after_s" in storm else "-"),
         _row("B7", "`oncall shifts` of a year: 3 layers, 12 people, 50 overrides",
              f"{year['median_ms']:.1f} ms ({year['shifts']} shifts)", "<= 50 ms", year["median_ms"] <= 50),
     ]  # fmt: skip

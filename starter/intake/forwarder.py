@@ -20,6 +20,10 @@ next call (`_forward_continuously`).
   address, namespace and task queue the rows go to) makes one of them the forwarder; the others
   only write rows, and take over when its session ends. The leader reads and deletes on the
   session that holds the lock, so a leader whose session was cut stops at its next statement.
+- A P1 goes first: its deliveries' call starts before any other and needs no free call slot, and
+  while it is in flight (and a moment after) no other incident's call starts, for a bounded time
+  (starter/intake/p1_first.py): the server's work for a storm's incidents must not stand between a
+  P1 and its page.
 - The leader hears of new rows at once, whichever receiver wrote them: its session LISTENs to the
   inbox's notifications (every insert sends one at commit), and its own receiver also calls wake().
   The poll (IDLE_POLL_SECONDS) stays as the fallback for a notification that never came.
@@ -42,6 +46,7 @@ from receiver.metrics import Metrics
 from starter.intake.deliveries import Delivery
 from starter.intake.inbox import decode
 from starter.intake.inbox_rows import Row, chunks, set_aside, stamped
+from starter.intake.p1_first import P1First
 from starter.intake.temporal_feed import TemporalFeed, TemporalRefused, TemporalUnavailable
 from stores import inbox
 from stores.schema import migrate
@@ -221,7 +226,7 @@ class InboxForwarder:
         calls: dict[asyncio.Task[tuple[list[int], BaseException | None]], str],
     ) -> BaseException | None:
         pending: dict[str, list[Row]] = defaultdict(list)  # read, not yet sent: per incident, oldest first
-        urgent = UrgentRoutes()
+        urgent, p1_first = UrgentRoutes(), P1First()
         began: dict[str, float] = {}  # route -> when its last call began, within the last ROUTE_GAP_SECONDS
         last_read, failure, next_read = 0, None, 0.0
         while calls or not (self._stopped.is_set() or failure):
@@ -238,17 +243,22 @@ class InboxForwarder:
             began = {route: at for route, at in began.items() if now - at < ROUTE_GAP_SECONDS}
             ready = [r for r in pending if r not in busy and r not in began]
             for route in sorted(ready, key=lambda r: not urgent.opens_p1(r, pending[r][0])):  # a P1's first
-                if not taking or (len(calls) >= PARALLEL_CALLS and not urgent.opens_p1(route, pending[route][0])):
+                opens_p1 = urgent.opens_p1(route, pending[route][0])
+                if not taking or not (opens_p1 or (len(calls) < PARALLEL_CALLS and not p1_first.holds_the_storm(now))):
                     break
                 group, rest = pending[route][:ROWS_PER_INCIDENT], pending[route][ROWS_PER_INCIDENT:]
                 pending[route] = rest
                 if not rest:
                     del pending[route]
                     urgent.forget(route)
-                calls[asyncio.create_task(self._forward_group(route, group))] = route
+                call = asyncio.create_task(self._forward_group(route, group))
+                calls[call] = route
                 began[route] = now
+                if opens_p1:
+                    p1_first.p1_call_started(call)
             waiting = [began[r] + ROUTE_GAP_SECONDS for r in pending if r in began and r not in busy]
-            wake_at = min([next_read, *waiting]) if taking else None
+            held = p1_first.ends_at(now) if pending else None
+            wake_at = min([next_read, *waiting, *([held] if held is not None else [])]) if taking else None
             if not calls:
                 if wake_at is not None:
                     await self._pause(max(0.0, wake_at - time.monotonic()))
@@ -258,8 +268,10 @@ class InboxForwarder:
                 more, _ = await asyncio.wait([c for c in calls if c not in done], timeout=GATHER_SECONDS)
                 done += more
             taken: list[int] = []
+            ended_at = time.monotonic()
             for call in done:
                 del calls[call]
+                p1_first.call_ended(call, ended_at)
                 try:
                     seqs, error = call.result()
                 except Exception as err:  # a bug, or Postgres while setting a row aside: after the rest finish

@@ -1,11 +1,13 @@
 """The inbox forwarder (real Postgres inbox and leadership; Temporal, the far edge, replaced by a feed
 that records its calls) sends a P1's deliveries first and without waiting for a call slot, however
-many slow calls of a storm hold them, and a P1's route statements do not queue behind the storm's for a
+many slow calls of a storm hold them, starts no storm call while a P1's is in flight (for a bounded time:
+starter/intake/p1_first.py), and a P1's route statements do not queue behind the storm's for a
 connection: a P1's page must not wait for the storm's updates (bench B7)."""
 
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -92,3 +94,74 @@ async def test_a_p1s_route_statements_go_through_while_the_storms_hold_every_rou
         assert not waiting.done()  # the storm's statement still waits for its lane
     await asyncio.gather(*held, waiting)
     await pool.execute("DELETE FROM alert_routes WHERE channel = $1", channel)
+
+
+class P1HangsFeed:
+    """Temporal as seen while a P1 opens: its call returns when released; the storm's at once."""
+
+    def __init__(self) -> None:
+        self.story: list[tuple[str, str]] = []  # ("start" | "end", "p1" | "storm"), in order
+        self.release = asyncio.Event()
+
+    def forget_routes(self) -> None:
+        """No routes are kept here: nothing to read again."""
+
+    async def send(self, route: str, deliveries: list[Delivery]) -> None:
+        who = "p1" if any(d.opens is not None and d.opens.severity == "critical" for d in deliveries) else "storm"
+        self.story.append(("start", who))
+        if who == "p1":
+            await self.release.wait()
+        self.story.append(("end", who))
+
+
+async def forwarding_p1_then_storm(pool: asyncpg.Pool, feed: P1HangsFeed) -> tuple[InboxForwarder, Inbox, str]:
+    config = ReceiverConfig(ingest_token=TOKEN, task_queue="nobody")
+    channel = f"test-hold-{uuid.uuid4().hex[:8]}"
+
+    def delivery(severity: str) -> Delivery:
+        body = AlertmanagerWebhook.model_validate(fresh_group(severity=severity))
+        return delivery_from_webhook(body, "checkout", config, datetime.now(UTC))
+
+    inbox = Inbox(pool, channel, config, on_commit=lambda: None)
+    for one in [delivery("critical"), *(delivery("warning") for _ in range(4))]:
+        await inbox.put(one)
+    forwarder = InboxForwarder(pool, channel, feed, config, Metrics())  # type: ignore[arg-type]
+    forwarder.start()
+    return forwarder, inbox, channel
+
+
+async def until(done: Callable[[], bool], what: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.02)
+
+
+async def test_no_storm_call_starts_while_a_p1s_is_in_flight(pool: asyncpg.Pool):
+    feed = P1HangsFeed()
+    forwarder, inbox, channel = await forwarding_p1_then_storm(pool, feed)
+    try:
+        await until(lambda: ("start", "p1") in feed.story, "the P1's call never started")
+        await asyncio.sleep(1.0)  # within the longest hold: the storm must not have started
+        assert feed.story == [("start", "p1")]
+        feed.release.set()
+        await until(lambda: feed.story.count(("end", "storm")) == 4, f"the storm was not forwarded: {feed.story}")
+        assert feed.story[:2] == [("start", "p1"), ("end", "p1")]  # every storm call after the P1's
+    finally:
+        feed.release.set()
+        await forwarder.stop()
+        await inbox.close()
+        await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)
+
+
+async def test_a_p1_call_that_never_returns_holds_the_storm_only_for_a_while(pool: asyncpg.Pool):
+    feed = P1HangsFeed()
+    forwarder, inbox, channel = await forwarding_p1_then_storm(pool, feed)
+    try:
+        await until(lambda: feed.story.count(("end", "storm")) == 4, f"the storm waited for good: {feed.story}")
+        assert ("end", "p1") not in feed.story  # the P1's call is still in flight
+    finally:
+        feed.release.set()
+        await forwarder.stop()
+        await inbox.close()
+        await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)

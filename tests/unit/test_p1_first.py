@@ -1,0 +1,50 @@
+"""The forwarder's P1-first hold (starter/intake/p1_first.py), on made-up monotonic times."""
+
+from starter.intake.p1_first import HOLD_AT_MOST_SECONDS, HOLD_SECONDS, RELEASE_SECONDS, P1First
+
+
+def test_the_storm_goes_on_when_no_p1_is_being_opened():
+    p1_first = P1First()
+    assert not p1_first.holds_the_storm(0.0)
+    assert p1_first.ends_at(0.0) is None
+
+
+def test_the_storm_waits_while_a_p1_call_is_in_flight_and_a_moment_after():
+    p1_first = P1First()
+    p1_first.p1_call_started("p1")
+    assert p1_first.holds_the_storm(10.0)
+    assert p1_first.ends_at(10.0) == 10.0 + HOLD_AT_MOST_SECONDS  # in flight: only the bound is known
+    p1_first.call_ended("p1", 10.2)
+    assert p1_first.holds_the_storm(10.2 + HOLD_SECONDS - 0.01)
+    assert p1_first.ends_at(10.3) == 10.2 + HOLD_SECONDS
+    assert not p1_first.holds_the_storm(10.2 + HOLD_SECONDS)
+
+
+def test_a_storm_calls_end_changes_nothing():
+    p1_first = P1First()
+    p1_first.call_ended("storm", 5.0)
+    assert not p1_first.holds_the_storm(5.0)
+
+
+def test_a_flood_of_p1s_holds_the_storm_at_most_so_long_then_lets_it_go_on():
+    p1_first, step, timeline = P1First(), 0.05, ""
+    for n in range(400):  # a P1 every 0.05 s for 20 s, each call 0.02 s: H held, . going on
+        now = n * step
+        p1_first.p1_call_started(n)
+        timeline += "H" if p1_first.holds_the_storm(now) else "."
+        p1_first.call_ended(n, now + 0.02)
+    holds = [len(run) for run in timeline.split(".") if run]
+    releases = [len(run) for run in timeline.strip(".").split("H") if run][:-1]  # the last may be cut short
+    assert len(holds) >= 6 and max(holds) * step <= HOLD_AT_MOST_SECONDS + step
+    assert releases and min(releases) * step >= RELEASE_SECONDS
+
+
+def test_after_the_longest_hold_the_storm_goes_on_for_the_release_whatever_p1s_arrive():
+    p1_first = P1First()
+    p1_first.p1_call_started("slow p1")  # a P1 call that does not return (Temporal unreachable, say)
+    assert p1_first.holds_the_storm(0.0)
+    assert p1_first.holds_the_storm(HOLD_AT_MOST_SECONDS - 0.01)
+    assert not p1_first.holds_the_storm(HOLD_AT_MOST_SECONDS)
+    p1_first.p1_call_started("next p1")
+    assert not p1_first.holds_the_storm(HOLD_AT_MOST_SECONDS + RELEASE_SECONDS - 0.01)
+    assert p1_first.holds_the_storm(HOLD_AT_MOST_SECONDS + RELEASE_SECONDS)  # a new hold: both still in flight
