@@ -26,7 +26,7 @@ import aiohttp
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from bench.report import percentile, say
-from bench.stack import Stack
+from bench.stack import Stack, quiet
 from domain.alerts import AlertEvent
 from domain.commands import AlertBatch, OpenIncident
 from domain.enums import Source
@@ -234,7 +234,10 @@ class StormRig:
         results: dict[str, Any] = {"deliveries": len(order), "groups": groups, "senders": senders, "shape": shape}
         for key, send in (("floor", to_temporal), ("receiver", to_receiver)):
             label = f"{self.name} {key} ({shape})"
-            say(f"{label}: {len(order)} deliveries over {groups} groups, {senders} senders")
+            waited = await quiet()
+            say(
+                f"{label}: {len(order)} deliveries over {groups} groups, {senders} senders (quiet after {waited:.1f} s)"
+            )
             cpu_before, calls_before = stack.cpu(), await self.temporal_calls()
             sent = await blast(label, order, senders, send)
             # the floor's calls return once in Temporal; the receiver's rows get there through its inbox

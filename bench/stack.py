@@ -48,6 +48,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle, not waiting for I/O), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+async def quiet(at_most: float = 60.0, busy_share: float = 0.15) -> float:
+    """Wait until the machine's cores this process may use are less than `busy_share` busy over half a
+    second (the incidents a storm opened have done their first steps), at most `at_most` seconds;
+    returns how long it waited. A side measured first must not leave its work to the side measured next."""
+    cores, started = len(os.sched_getaffinity(0)), time.monotonic()
+    while time.monotonic() - started < at_most:
+        before = busy_cpu_seconds()
+        await asyncio.sleep(0.5)
+        if (busy_cpu_seconds() - before) / 0.5 < busy_share * cores:
+            break
+    return time.monotonic() - started
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
