@@ -20,7 +20,7 @@ from aiohttp import web
 
 from receiver.app import build_app
 from receiver.config import ReceiverConfig
-from receiver.database import open_intake_pool
+from receiver.database import open_intake_pool, open_routes_pool
 from receiver.safe_errors import exception_fields, keep_request_bytes_out_of_aiohttp_logs
 from runtime.database_sessions import SERVER_SETTINGS
 from runtime.logs import configure_logging
@@ -30,8 +30,8 @@ from runtime.temporal_connection import connect
 
 log = structlog.get_logger("receiver")
 
-# the forwarder (one connection holds its lock), release routes, pages; the answer path has its own
-# (receiver.database.open_intake_pool)
+# the forwarder (one connection holds its lock), release routes, pages; the answer path and the
+# forwarder's route statements have their own (receiver.database)
 DATABASE_POOL_SIZE = 8
 DRAIN_SECONDS = 30.0  # longer than the Temporal RPC timeout, so an in-flight call can finish
 
@@ -71,8 +71,9 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
         server_settings=SERVER_SETTINGS,
     )
     intake_pool = await open_intake_pool(settings.database_url, config.database_timeout.total_seconds())
+    routes_pool = await open_routes_pool(settings.database_url, config.database_timeout.total_seconds())
     runner = web.AppRunner(
-        build_app(client, pool, config, intake_pool),
+        build_app(client, pool, config, intake_pool, routes_pool),
         shutdown_timeout=DRAIN_SECONDS,
         handle_signals=False,
         access_log=None,
@@ -97,6 +98,7 @@ async def serve(settings: Settings, env: Mapping[str, str]) -> int:
     finally:
         await runner.cleanup()
         await intake_pool.close()
+        await routes_pool.close()
         await pool.close()
     log.info("receiver stopped")
     return 0

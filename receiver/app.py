@@ -38,13 +38,18 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def build_app(
-    client: Client, pool: asyncpg.Pool, config: ReceiverConfig, intake_pool: asyncpg.Pool | None = None
+    client: Client,
+    pool: asyncpg.Pool,
+    config: ReceiverConfig,
+    intake_pool: asyncpg.Pool | None = None,
+    routes_pool: asyncpg.Pool | None = None,
 ) -> web.Application:
-    """`intake_pool`: the answer path's own connections (receiver.database.open_intake_pool); None: `pool`."""
+    """`intake_pool`: the answer path's own connections (receiver.database.open_intake_pool); `routes_pool`:
+    the forwarder's route statements' (open_routes_pool); None: `pool`."""
     intake = intake_pool or pool
     metrics = Metrics()
     channel = channel_of(client, config)
-    routes = AlertRoutes(pool, channel, config.database_timeout.total_seconds())
+    routes = AlertRoutes(routes_pool or pool, channel, config.database_timeout.total_seconds())
     forwarder = InboxForwarder(pool, channel, TemporalFeed(client, routes, config, metrics), config, metrics)
     inbox = Inbox(intake, channel, config, on_commit=forwarder.wake)
     directory = ServiceDirectory(intake, config)

@@ -19,12 +19,12 @@ import asyncpg
 
 from stores.incidents import NEXT_NUMBER
 
-# The forwarder asks about up to 64 incidents at once (forwarder.PARALLEL_CALLS), each statement on a
-# connection of the receiver's shared pool (its /readyz probe, acknowledgement pages and release routes
-# use it too; where no intake pool is given, its answer path as well). Over a slow link a statement
-# holds its connection for round trips (the statement, then asyncpg's reset on release): with no limit
-# they take every connection and the others wait past the database timeout (503). At most this many
-# at a time leaves the rest free.
+# The forwarder asks about many incidents at once (forwarder.PARALLEL_CALLS), each statement on a pooled
+# connection: the receiver's own pool for them (receiver.database.open_routes_pool), or where none is
+# given its shared pool, which its /readyz probe, acknowledgement pages and release routes use too.
+# Over a slow link a statement holds its connection for round trips: with no limit they would take
+# every connection of a shared pool and the others would wait past the database timeout (503). At
+# most this many at a time leaves the rest free.
 CONNECTIONS_AT_ONCE = 4
 # A P1's statements have a connection of their own beside those: under a storm of many groups the
 # four are always taken, and a P1's incident would be opened only after the storm's statements ahead
