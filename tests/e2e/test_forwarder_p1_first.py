@@ -7,7 +7,8 @@ connection: a P1's page must not wait for the storm's updates (bench B7)."""
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
@@ -45,31 +46,15 @@ async def test_a_p1_is_forwarded_while_slow_storm_calls_hold_every_call_slot(
     pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(forwarder_module, "PARALLEL_CALLS", 2)
-    config = ReceiverConfig(ingest_token=TOKEN, task_queue="nobody")
-    channel, feed, metrics = f"test-p1-{uuid.uuid4().hex[:8]}", SlowStormFeed(), Metrics()
-
-    def delivery(severity: str) -> Delivery:
-        body = AlertmanagerWebhook.model_validate(fresh_group(severity=severity))
-        return delivery_from_webhook(body, "checkout", config, datetime.now(UTC))
-
-    inbox = Inbox(pool, channel, config, on_commit=lambda: None)
-    storm = [delivery("warning") for _ in range(4)]
-    p1 = delivery("critical")
-    for one in [*storm, p1]:  # the P1 last, behind four groups that will each hold a call
-        await inbox.put(one)
-    forwarder = InboxForwarder(pool, channel, feed, config, metrics)  # type: ignore[arg-type]
-    forwarder.start()
-    try:
-        deadline = time.monotonic() + 10
-        while p1.route not in feed.sent:
-            assert time.monotonic() < deadline, f"the P1 was not forwarded; sent {feed.sent}"
-            await asyncio.sleep(0.02)
-        assert feed.sent == [p1.route]  # before any storm call came back
-    finally:
-        feed.release.set()
-        await forwarder.stop()
-        await inbox.close()
-        await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)
+    feed = SlowStormFeed()
+    # the P1 last, behind four groups that will each hold a call
+    async with forwarding(pool, feed, ["warning"] * 4 + ["critical"]) as sent:
+        p1 = sent[-1]
+        try:
+            await until(lambda: p1.route in feed.sent, f"the P1 was not forwarded; sent {feed.sent}", 10)
+            assert feed.sent == [p1.route]  # before any storm call came back
+        finally:
+            feed.release.set()
 
 
 async def test_a_p1s_route_statements_go_through_while_the_storms_hold_every_route_connection(pool: asyncpg.Pool):
@@ -114,20 +99,25 @@ class P1HangsFeed:
         self.story.append(("end", who))
 
 
-async def forwarding_p1_then_storm(pool: asyncpg.Pool, feed: P1HangsFeed) -> tuple[InboxForwarder, Inbox, str]:
+@asynccontextmanager
+async def forwarding(pool: asyncpg.Pool, feed: object, severities: list[str]) -> AsyncIterator[list[Delivery]]:
+    """A forwarder leading a fresh channel whose inbox holds one new group per severity, in that order;
+    yields the deliveries, and stops and clears it all after."""
     config = ReceiverConfig(ingest_token=TOKEN, task_queue="nobody")
-    channel = f"test-hold-{uuid.uuid4().hex[:8]}"
-
-    def delivery(severity: str) -> Delivery:
-        body = AlertmanagerWebhook.model_validate(fresh_group(severity=severity))
-        return delivery_from_webhook(body, "checkout", config, datetime.now(UTC))
-
+    channel = f"test-p1-{uuid.uuid4().hex[:8]}"
     inbox = Inbox(pool, channel, config, on_commit=lambda: None)
-    for one in [delivery("critical"), *(delivery("warning") for _ in range(4))]:
+    sent = [delivery_from_webhook(AlertmanagerWebhook.model_validate(fresh_group(severity=severity)), "checkout",
+                                  config, datetime.now(UTC)) for severity in severities]  # fmt: skip
+    for one in sent:
         await inbox.put(one)
     forwarder = InboxForwarder(pool, channel, feed, config, Metrics())  # type: ignore[arg-type]
     forwarder.start()
-    return forwarder, inbox, channel
+    try:
+        yield sent
+    finally:
+        await forwarder.stop()
+        await inbox.close()
+        await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)
 
 
 async def until(done: Callable[[], bool], what: str, seconds: float = 15) -> None:
@@ -139,29 +129,23 @@ async def until(done: Callable[[], bool], what: str, seconds: float = 15) -> Non
 
 async def test_no_storm_call_starts_while_a_p1s_is_in_flight(pool: asyncpg.Pool):
     feed = P1HangsFeed()
-    forwarder, inbox, channel = await forwarding_p1_then_storm(pool, feed)
-    try:
-        await until(lambda: ("start", "p1") in feed.story, "the P1's call never started")
-        await asyncio.sleep(1.0)  # within the longest hold: the storm must not have started
-        assert feed.story == [("start", "p1")]
-        feed.release.set()
-        await until(lambda: feed.story.count(("end", "storm")) == 4, f"the storm was not forwarded: {feed.story}")
-        assert feed.story[:2] == [("start", "p1"), ("end", "p1")]  # every storm call after the P1's
-    finally:
-        feed.release.set()
-        await forwarder.stop()
-        await inbox.close()
-        await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)
+    async with forwarding(pool, feed, ["critical"] + ["warning"] * 4):
+        try:
+            await until(lambda: ("start", "p1") in feed.story, "the P1's call never started")
+            await asyncio.sleep(1.0)  # within the longest hold: the storm must not have started
+            assert feed.story == [("start", "p1")]
+            feed.release.set()
+            await until(lambda: feed.story.count(("end", "storm")) == 4, f"the storm was not forwarded: {feed.story}")
+            assert feed.story[:2] == [("start", "p1"), ("end", "p1")]  # every storm call after the P1's
+        finally:
+            feed.release.set()
 
 
 async def test_a_p1_call_that_never_returns_holds_the_storm_only_for_a_while(pool: asyncpg.Pool):
     feed = P1HangsFeed()
-    forwarder, inbox, channel = await forwarding_p1_then_storm(pool, feed)
-    try:
-        await until(lambda: feed.story.count(("end", "storm")) == 4, f"the storm waited for good: {feed.story}")
-        assert ("end", "p1") not in feed.story  # the P1's call is still in flight
-    finally:
-        feed.release.set()
-        await forwarder.stop()
-        await inbox.close()
-        await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)
+    async with forwarding(pool, feed, ["critical"] + ["warning"] * 4):
+        try:
+            await until(lambda: feed.story.count(("end", "storm")) == 4, f"the storm waited for good: {feed.story}")
+            assert ("end", "p1") not in feed.story  # the P1's call is still in flight
+        finally:
+            feed.release.set()
