@@ -113,6 +113,7 @@ class InboxForwarder:
         self._backoff = float(config.retry_after_seconds)
         self._new_rows = asyncio.Event()
         self._row_updates = asyncio.Semaphore(ROW_UPDATES_AT_ONCE)
+        self._p1_first = P1First()  # across rounds: a hold's bound holds however often Temporal fails
         self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -226,7 +227,7 @@ class InboxForwarder:
         calls: dict[asyncio.Task[tuple[list[int], BaseException | None]], str],
     ) -> BaseException | None:
         pending: dict[str, list[Row]] = defaultdict(list)  # read, not yet sent: per incident, oldest first
-        urgent, p1_first = UrgentRoutes(), P1First()
+        urgent, p1_first = UrgentRoutes(), self._p1_first
         began: dict[str, float] = {}  # route -> when its last call began, within the last ROUTE_GAP_SECONDS
         last_read, failure, next_read = 0, None, 0.0
         while calls or not (self._stopped.is_set() or failure):
@@ -255,7 +256,7 @@ class InboxForwarder:
                 calls[call] = route
                 began[route] = now
                 if opens_p1:
-                    p1_first.p1_call_started(call)
+                    p1_first.p1_call_started(call, now)
             waiting = [began[r] + ROUTE_GAP_SECONDS for r in pending if r in began and r not in busy]
             held = p1_first.ends_at(now) if pending else None
             wake_at = min([next_read, *waiting, *([held] if held is not None else [])]) if taking else None
@@ -271,11 +272,11 @@ class InboxForwarder:
             ended_at = time.monotonic()
             for call in done:
                 del calls[call]
-                p1_first.call_ended(call, ended_at)
                 try:
                     seqs, error = call.result()
                 except Exception as err:  # a bug, or Postgres while setting a row aside: after the rest finish
                     seqs, error = [], err
+                p1_first.call_ended(call, ended_at, failed=error is not None)
                 taken += seqs
                 failure = failure or error
             await self._delete(leader, taken)

@@ -9,7 +9,8 @@ workflow task and page usually take.
 
 Waiting is bounded: the storm is never held for more than HOLD_AT_MOST_SECONDS in a row, and then
 goes on for at least RELEASE_SECONDS whatever P1s arrive, so a flood of P1s slows the other
-incidents' alerts (they wait, safe, in the inbox) but never stops them.
+incidents' alerts (they wait, safe, in the inbox) but never stops them. While Temporal fails calls
+nothing is held (a P1 gains nothing by it), so every waiting row's call is tried and says why it waits.
 
 Pure bookkeeping on the monotonic clock the caller passes in: tests drive it with made-up times.
 """
@@ -27,18 +28,22 @@ class P1First:
         self._hold_until = 0.0  # after the last P1 call returned
         self._held_since: float | None = None  # when the current hold began
         self._released_until = 0.0  # the storm goes on until then, P1s or not
+        self._temporal_failing = False  # the last call to end failed
 
-    def p1_call_started(self, call: Hashable) -> None:
+    def p1_call_started(self, call: Hashable, now: float) -> None:
+        if not self._in_force(now):
+            self._held_since = None  # a new hold begins
         self._in_flight.add(call)
 
-    def call_ended(self, call: Hashable, now: float) -> None:
+    def call_ended(self, call: Hashable, now: float, failed: bool = False) -> None:
+        self._temporal_failing = failed
         if call in self._in_flight:
             self._in_flight.discard(call)
-            self._hold_until = now + HOLD_SECONDS
+            self._hold_until = now if failed else now + HOLD_SECONDS
 
     def holds_the_storm(self, now: float) -> bool:
         """Whether a storm call may not start now."""
-        if now < self._released_until or not (self._in_flight or now < self._hold_until):
+        if self._temporal_failing or now < self._released_until or not self._in_force(now):
             self._held_since = None
             return False
         if self._held_since is None:
@@ -47,6 +52,9 @@ class P1First:
             self._released_until, self._held_since = now + RELEASE_SECONDS, None
             return False
         return True
+
+    def _in_force(self, now: float) -> bool:
+        return bool(self._in_flight) or now < self._hold_until
 
     def ends_at(self, now: float) -> float | None:
         """When the hold in force ends unless a P1 call ends first (the caller wakes then); None: none in force."""

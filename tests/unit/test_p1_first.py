@@ -11,7 +11,7 @@ def test_the_storm_goes_on_when_no_p1_is_being_opened():
 
 def test_the_storm_waits_while_a_p1_call_is_in_flight_and_a_moment_after():
     p1_first = P1First()
-    p1_first.p1_call_started("p1")
+    p1_first.p1_call_started("p1", 10.0)
     assert p1_first.holds_the_storm(10.0)
     assert p1_first.ends_at(10.0) == 10.0 + HOLD_AT_MOST_SECONDS  # in flight: only the bound is known
     p1_first.call_ended("p1", 10.2)
@@ -30,7 +30,7 @@ def test_a_flood_of_p1s_holds_the_storm_at_most_so_long_then_lets_it_go_on():
     p1_first, step, timeline = P1First(), 0.05, ""
     for n in range(400):  # a P1 every 0.05 s for 20 s, each call 0.02 s: H held, . going on
         now = n * step
-        p1_first.p1_call_started(n)
+        p1_first.p1_call_started(n, now)
         timeline += "H" if p1_first.holds_the_storm(now) else "."
         p1_first.call_ended(n, now + 0.02)
     holds = [len(run) for run in timeline.split(".") if run]
@@ -41,10 +41,31 @@ def test_a_flood_of_p1s_holds_the_storm_at_most_so_long_then_lets_it_go_on():
 
 def test_after_the_longest_hold_the_storm_goes_on_for_the_release_whatever_p1s_arrive():
     p1_first = P1First()
-    p1_first.p1_call_started("slow p1")  # a P1 call that does not return (Temporal unreachable, say)
+    p1_first.p1_call_started("slow p1", 0.0)  # a P1 call that does not return (Temporal unreachable, say)
     assert p1_first.holds_the_storm(0.0)
     assert p1_first.holds_the_storm(HOLD_AT_MOST_SECONDS - 0.01)
     assert not p1_first.holds_the_storm(HOLD_AT_MOST_SECONDS)
-    p1_first.p1_call_started("next p1")
+    p1_first.p1_call_started("next p1", HOLD_AT_MOST_SECONDS)
     assert not p1_first.holds_the_storm(HOLD_AT_MOST_SECONDS + RELEASE_SECONDS - 0.01)
     assert p1_first.holds_the_storm(HOLD_AT_MOST_SECONDS + RELEASE_SECONDS)  # a new hold: both still in flight
+
+
+def test_a_new_hold_is_counted_from_its_own_start_not_an_earlier_one():
+    p1_first = P1First()
+    p1_first.p1_call_started("first", 0.0)
+    assert p1_first.holds_the_storm(0.0)
+    p1_first.call_ended("first", 0.1)
+    p1_first.p1_call_started("much later", 60.0)
+    assert p1_first.holds_the_storm(60.0)
+    assert p1_first.holds_the_storm(60.0 + HOLD_AT_MOST_SECONDS - 0.01)
+
+
+def test_while_temporal_fails_calls_nothing_is_held():
+    p1_first = P1First()
+    p1_first.p1_call_started("p1", 0.0)
+    p1_first.call_ended("p1", 0.05, failed=True)  # Temporal unreachable
+    p1_first.p1_call_started("p1 again", 1.0)
+    assert not p1_first.holds_the_storm(1.0)  # the storm's rows are tried too, and say why they wait
+    p1_first.call_ended("p1 again", 1.05)  # Temporal is back
+    p1_first.p1_call_started("next p1", 2.0)
+    assert p1_first.holds_the_storm(2.0)
