@@ -13,6 +13,8 @@ have led, and written, in between.
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -26,9 +28,9 @@ from stores.incidents import NEXT_NUMBER
 # every connection of a shared pool and the others would wait past the database timeout (503). At
 # most this many at a time leaves the rest free.
 CONNECTIONS_AT_ONCE = 4
-# A P1's statements have a connection of their own beside those: under a storm of many groups the
-# four are always taken, and a P1's incident would be opened only after the storm's statements ahead
-# of it (make bench B7, BENCH_CPUS=1: 0.1 to 0.3 s of its first page).
+# A P1's statements have a connection of their own beside those (and take a storm's when it is free):
+# under a storm of many groups the four are always taken, and a P1's incident would be opened only
+# after the storm's statements ahead of it (make bench B7, BENCH_CPUS=1: 0.1 to 0.3 s of its first page).
 URGENT_CONNECTIONS = 1
 ROUTES_REMEMBERED = 10_000  # the most recently used; a storm's groups are far fewer
 
@@ -55,8 +57,18 @@ class AlertRoutes:
         """Leadership begins: what another leader may have written since is read again."""
         self._known.clear()
 
-    def _lane(self, urgent: bool) -> asyncio.Semaphore:
-        return self._urgent_at_once if urgent else self._at_once
+    @asynccontextmanager
+    async def _lane(self, urgent: bool) -> AsyncIterator[None]:
+        """A storm's statement waits for one of its lanes; a P1's takes its own lane or, when that one is
+        busy, a free storm lane, so a storm of P1s (every service down at once) is not one at a time."""
+        if urgent:
+            for lane in (self._urgent_at_once, self._at_once):
+                if not lane.locked():
+                    async with lane:
+                        yield
+                    return
+        async with self._urgent_at_once if urgent else self._at_once:
+            yield
 
     async def current(self, route: str, urgent: bool = False) -> Route | None:
         if route in self._known:

@@ -149,3 +149,18 @@ async def test_a_p1_call_that_never_returns_holds_the_storm_only_for_a_while(poo
             assert ("end", "p1") not in feed.story  # the P1's call is still in flight
         finally:
             feed.release.set()
+
+
+async def test_a_storm_of_p1s_takes_the_storm_lanes_too_not_one_statement_at_a_time(pool: asyncpg.Pool):
+    """Every service down at once: every alert a P1. One P1's statement waiting must not hold up the next."""
+    channel = f"test-lanes-{uuid.uuid4().hex[:8]}"
+    routes = AlertRoutes(pool, channel, timeout=10)
+    await routes.reserve("p1-first", None, urgent=True)
+    async with pool.acquire() as holder, holder.transaction():
+        await holder.execute("SELECT 1 FROM alert_routes WHERE channel = $1 FOR UPDATE", channel)
+        waiting = asyncio.create_task(routes.reserve("p1-first", "before", urgent=True))  # holds the P1s' lane
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        await asyncio.wait_for(routes.reserve("p1-second", None, urgent=True), 5)  # on a storm lane
+    await waiting
+    await pool.execute("DELETE FROM alert_routes WHERE channel = $1", channel)
