@@ -2,8 +2,8 @@
 
 Run: `.venv/bin/python worker.py` (every task queue in one process), or `--role split` as `make run`,
 docker-compose.yml and make bench run it: the urgent (P1) incidents and their pages in one process, the
-rest and the other incidents' pages in another at a lower CPU priority (runtime/worker_split.py). `--role urgent` and `--role incidents` run one
-of the two alone. SIGINT/SIGTERM drain: the worker stops polling, lets running tasks finish, then exits 0.
+rest and the other incidents' pages in another at a lower CPU priority (runtime/worker_split.py).
+`--role urgent` and `--role incidents` run one of the two alone. SIGINT/SIGTERM drain: the worker stops polling, lets running tasks finish, then exits 0.
 """
 
 import argparse
@@ -135,6 +135,7 @@ def build_worker(
     )
     pages = PagingActivities(pool, paging or PagingSettings(smtp=None, public_url="http://127.0.0.1:8080"))
     steps = [registration.register_and_look_up, records.record_timeline, notifications.deliver_notifications]
+    paging_steps = [pages.page, pages.deliver_pages]
     shared = {
         "workflow_runner": workflow_runner(client.data_converter),
         "graceful_shutdown_timeout": timedelta(seconds=SHUTDOWN_GRACE_SECONDS),
@@ -146,12 +147,7 @@ def build_worker(
             task_queue=task_queue,
             workflows=[IncidentWorkflow, KnownErrorLinks],
             # pages too: an incident of release 1.0 pages on its own task queue
-            activities=[
-                *steps,
-                KnownErrorLinkActivities(pool).open_incidents_matching,
-                pages.page,
-                pages.deliver_pages,
-            ],
+            activities=[*steps, KnownErrorLinkActivities(pool).open_incidents_matching, *paging_steps],
             max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
             max_concurrent_activities=ACTIVITY_SLOTS,
             **shared,
@@ -163,7 +159,7 @@ def build_worker(
             task_queue=incident_queue(task_queue, priority_key=1),
             workflows=[IncidentWorkflow],
             # a P1's pages too: from release 1.2 they run on its own queue (workflows/steps/paging.py)
-            activities=[*steps, pages.page, pages.deliver_pages],
+            activities=[*steps, *paging_steps],
             max_concurrent_workflow_tasks=URGENT_WORKFLOW_TASK_SLOTS,
             max_concurrent_activities=URGENT_ACTIVITY_SLOTS,
             max_cached_workflows=URGENT_CACHED_WORKFLOWS,
@@ -174,7 +170,7 @@ def build_worker(
         return Worker(
             client,
             task_queue=paging_queue(task_queue),
-            activities=[pages.page, pages.deliver_pages],
+            activities=paging_steps,
             max_concurrent_activities=PAGING_SLOTS,
             **shared,
         )

@@ -61,13 +61,8 @@ class AlertRoutes:
     async def _lane(self, urgent: bool) -> AsyncIterator[None]:
         """A storm's statement waits for one of its lanes; a P1's takes its own lane or, when that one is
         busy, a free storm lane, so a storm of P1s (every service down at once) is not one at a time."""
-        if urgent:
-            for lane in (self._urgent_at_once, self._at_once):
-                if not lane.locked():
-                    async with lane:
-                        yield
-                    return
-        async with self._urgent_at_once if urgent else self._at_once:
+        lanes = (self._urgent_at_once, self._at_once) if urgent else (self._at_once,)
+        async with next((lane for lane in lanes if not lane.locked()), lanes[0]):
             yield
 
     async def current(self, route: str, urgent: bool = False) -> Route | None:

@@ -31,7 +31,6 @@ next call (`_forward_continuously`).
 
 import asyncio
 import contextlib
-import json
 import time
 from collections import defaultdict
 from typing import Any
@@ -40,13 +39,12 @@ import asyncpg
 import structlog
 
 from domain.alerts import INBOX_MEMORY
-from domain.priority import queue_priority
 from receiver.config import DATABASE_ERRORS, ReceiverConfig
 from receiver.metrics import Metrics
 from starter.intake.deliveries import Delivery
 from starter.intake.inbox import decode
 from starter.intake.inbox_rows import Row, chunks, set_aside, stamped
-from starter.intake.p1_first import P1First
+from starter.intake.p1_first import P1First, UrgentRoutes
 from starter.intake.temporal_feed import TemporalFeed, TemporalRefused, TemporalUnavailable
 from stores import inbox
 from stores.schema import migrate
@@ -72,33 +70,6 @@ STOP_SECONDS = 20.0  # a pass still running then is cancelled: its rows stay in 
 # take the connections its other routes need.
 ROW_UPDATES_AT_ONCE = 1
 assert ROWS_PER_INCIDENT < INBOX_MEMORY, "a re-sent pass must stay within what the workflow remembers"
-
-
-class UrgentRoutes:
-    """Which routes' next rows open a P1: their call goes before the storm's and never waits for one of
-    the PARALLEL_CALLS slots, which a storm's slow updates hold (make bench B7: a P1's first page during
-    a storm). Read from a route's first pending row once, while that row is its first."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, tuple[int, bool]] = {}  # route -> (first row's seq, opens a P1)
-
-    def opens_p1(self, route: str, first: Row) -> bool:
-        known = self._known.get(route)
-        if known is None or known[0] != first["seq"]:
-            known = (first["seq"], _opens_p1(first["delivery"]))
-            self._known[route] = known
-        return known[1]
-
-    def forget(self, route: str) -> None:
-        self._known.pop(route, None)
-
-
-def _opens_p1(document: str) -> bool:
-    try:
-        opens = json.loads(document).get("opens") or {}
-        return queue_priority(opens.get("impact"), opens.get("urgency"), opens.get("severity") or "") == 1
-    except (ValueError, AttributeError, TypeError):  # unreadable: forwarded as any other, then set aside
-        return False
 
 
 class InboxForwarder:

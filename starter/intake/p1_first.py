@@ -12,10 +12,15 @@ goes on for at least RELEASE_SECONDS whatever P1s arrive, so a flood of P1s slow
 incidents' alerts (they wait, safe, in the inbox) but never stops them. While Temporal fails calls
 nothing is held (a P1 gains nothing by it), so every waiting row's call is tried and says why it waits.
 
-Pure bookkeeping on the monotonic clock the caller passes in: tests drive it with made-up times.
+P1First is pure bookkeeping on the monotonic clock the caller passes in: tests drive it with made-up
+times. UrgentRoutes tells which routes' next rows open a P1.
 """
 
+import json
 from collections.abc import Hashable
+from typing import Any
+
+from domain.priority import queue_priority
 
 HOLD_SECONDS = 0.5
 HOLD_AT_MOST_SECONDS = 2.0
@@ -63,3 +68,36 @@ class P1First:
         assert self._held_since is not None
         at_most = self._held_since + HOLD_AT_MOST_SECONDS
         return at_most if self._in_flight else min(self._hold_until, at_most)
+
+
+class UrgentRoutes:
+    """Which routes' next rows open a P1: their call goes before the storm's and never waits for one of
+    the PARALLEL_CALLS slots, which a storm's slow updates hold (make bench B7: a P1's first page during
+    a storm). Read from a route's first pending row once, while that row is its first."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, bool]] = {}  # route -> (first row's seq, opens a P1)
+
+    def opens_p1(self, route: str, first: Any) -> bool:
+        """`first`: the route's first pending inbox row (seq, delivery as stored)."""
+        known = self._known.get(route)
+        if known is None or known[0] != first["seq"]:
+            known = (first["seq"], _stored_delivery_opens_p1(first["delivery"]))
+            self._known[route] = known
+        return known[1]
+
+    def forget(self, route: str) -> None:
+        self._known.pop(route, None)
+
+
+def opens_p1(impact: Any, urgency: Any, severity: str | None) -> bool:
+    """What the sender said makes the incident a P1 (domain.priority)."""
+    return queue_priority(impact, urgency, severity or "") == 1
+
+
+def _stored_delivery_opens_p1(document: str) -> bool:
+    try:
+        opens = json.loads(document).get("opens") or {}
+        return opens_p1(opens.get("impact"), opens.get("urgency"), opens.get("severity"))
+    except (ValueError, AttributeError, TypeError):  # unreadable: forwarded as any other, then set aside
+        return False

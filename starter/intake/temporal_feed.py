@@ -24,6 +24,7 @@ from domain.priority import queue_priority
 from receiver.config import ReceiverConfig
 from receiver.metrics import Metrics
 from starter.intake.deliveries import Delivery
+from starter.intake.p1_first import opens_p1
 from stores.alert_routes import AlertRoutes, Route
 from workflows.contract import INCIDENT_CLOSED, IncidentContract, name_of
 from workflows.task_queues import incident_queue
@@ -42,10 +43,6 @@ class TemporalRefused(Exception):
     """Temporal will never take this call as it is (INVALID_ARGUMENT): retrying cannot help."""
 
 
-def opens_p1(opens: OpenIncident) -> bool:
-    return queue_priority(opens.impact, opens.urgency, opens.severity) == 1
-
-
 class TemporalFeed:
     def __init__(self, client: Client, routes: AlertRoutes, config: ReceiverConfig, metrics: Metrics) -> None:
         self._client = client
@@ -61,7 +58,8 @@ class TemporalFeed:
         """Every delivery of the batch reaches the group's incident (or opens its next one); returns once durable."""
         batch = AlertBatch(actor=deliveries[0].actor, events=[e for d in deliveries for e in d.events])
         opens = next((d.opens for d in deliveries if d.opens is not None), None)
-        urgent = opens is not None and opens_p1(opens)  # its statements take the P1s' own connection
+        # its statements take the P1s' own connection
+        urgent = opens is not None and opens_p1(opens.impact, opens.urgency, opens.severity)
         for _ in range(2):  # a second round only after a start found its incident already closed
             route = await self._routes.current(route_key, urgent)
             if route is None and opens is None:
