@@ -23,12 +23,15 @@ class ComponentStatus(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(ComponentStatus).index(self)
+        return _RANKS[self]
 
     @property
     def words(self) -> str:
         return self.value.replace("_", " ").capitalize()
 
+
+# a table, not list(ComponentStatus).index(): rank is asked for each incident on every page rebuild
+_RANKS = {status: n for n, status in enumerate(ComponentStatus)}
 
 # priority -> (what the service is, Statuspage's incident impact). P4/P5 touch one user or a redundant
 # part: not an outage the business is told about, so they are not on the page.

@@ -9,15 +9,19 @@ from datetime import date, datetime
 import asyncpg
 
 FIELDS = (
-    "number, service, state, outcome, priority, impact, logged_at, acknowledged_at, restored_at, resolved_at, closed_at"
+    "number, service, state, outcome, priority, impact, logged_at, acknowledged_at, restored_at, resolved_at, closed_at,"
+    " last_seq"
 )
-# Every incident not closed yet (migration 012's partial index), and the most recent of those closed since
-# `$1` that the page shows (P1-P3, an outage: domain.status.on_the_page), by the index on their resolution.
+# The incidents the page shows (P1-P3, an outage: domain.status.on_the_page): every one not closed yet
+# (migration 012's partial index), and the most recent of those closed since `$1`, by the index on their
+# resolution.
+ON_THE_PAGE = (
+    "priority IN ('P1', 'P2', 'P3') AND (outcome IS NULL OR outcome NOT IN ('known_error', 'cancelled', 'duplicate'))"
+)
 LISTED_SQL = (
-    f"(SELECT {FIELDS} FROM incidents WHERE state <> 'closed')"
+    f"(SELECT {FIELDS} FROM incidents WHERE state <> 'closed' AND {ON_THE_PAGE})"
     f" UNION ALL (SELECT {FIELDS} FROM incidents WHERE state = 'closed' AND coalesce(resolved_at, closed_at) >= $1"
-    " AND priority IN ('P1', 'P2', 'P3') AND (outcome IS NULL OR outcome NOT IN ('known_error', 'cancelled', 'duplicate'))"
-    " ORDER BY logged_at DESC LIMIT $2)"
+    f" AND {ON_THE_PAGE} ORDER BY logged_at DESC LIMIT $2)"
 )
 DAYS_SQL = (
     "SELECT service, day, worst, ARRAY(SELECT lower(r) FROM unnest(outage) r ORDER BY 1) AS starts,"
@@ -33,8 +37,9 @@ STEPS_SQL = (
 
 
 async def listed_incidents(conn: asyncpg.Connection, resolved_since: datetime, resolved: int) -> list[asyncpg.Record]:
-    """Every incident not closed, and the `resolved` most recent closed ones on the page resolved since
-    `resolved_since`."""
+    """Every incident on the page not closed, and the `resolved` most recent closed ones resolved since
+    `resolved_since`: domain.status.RecordedIncident's fields, and last_seq (the newest timeline entry in
+    the record: written in the same commit as the entries up to it)."""
     return await conn.fetch(LISTED_SQL, resolved_since, resolved)
 
 

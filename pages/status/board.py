@@ -1,7 +1,8 @@
 """The status board: one snapshot of what the page shows, read from Postgres (stores/status_board.py)
 at most every REFRESH seconds and shared by every request (the page is read far more often than
 incidents change: make bench B9). A rebuild reads the incidents it lists and each service's day
-figures, never the 90 days of incidents behind the bars (make bench B11)."""
+figures, never the 90 days of incidents behind the bars, and reads the steps of only the incidents
+whose record changed since the last rebuild (make bench B11)."""
 
 import asyncio
 import time
@@ -62,6 +63,8 @@ class StatusBoard:
         self._snapshot: Snapshot | None = None
         self._built_at = 0.0
         self._lock = asyncio.Lock()
+        # number -> (its listed row, as the last rebuild published it)
+        self._published: dict[str, tuple[tuple[Any, ...], PublicIncident]] = {}
 
     async def snapshot(self) -> Snapshot:
         if self._snapshot is None or time.monotonic() - self._built_at > REFRESH_SECONDS:
@@ -77,10 +80,12 @@ class StatusBoard:
         async with self._pool.acquire(timeout=self._timeout) as conn:
             services = await listed_services(conn)
             rows = await status_board.listed_incidents(conn, now - RECENT_RESOLVED, LISTED)
-            records = [RecordedIncident(**dict(r)) for r in rows]
+            keys = {r["number"]: tuple(r.values()) for r in rows}
+            records = [RecordedIncident(**{k: v for k, v in r.items() if k != "last_seq"}) for r in rows]
             listed = _most_recent([r for r in records if on_the_page(r) and still_listed(r, now, RECENT_RESOLVED)])
+            changed = {r.number for r in listed if self._published.get(r.number, (None,))[0] != keys[r.number]}
             steps: dict[str, list[RecordedStep]] = {}
-            for row in await status_board.steps_of(conn, [r.number for r in listed]):
+            for row in await status_board.steps_of(conn, sorted(changed)):
                 number, *fields = row.values()
                 steps.setdefault(number, []).append(RecordedStep(*fields))
             figures: dict[str, dict[date, DayFigure]] = {}
@@ -89,7 +94,15 @@ class StatusBoard:
                     row["day"], row["worst"], row["starts"], row["ends"]
                 )
             maintenances = await windows(conn, now - timedelta(days=1))
-        incidents = [public_incident(r, steps.get(r.number, [])) for r in listed]
+        # an incident whose row and timeline are as they were is published as it was: an alert storm's
+        # thousands of open incidents cost a rebuild their rows, not their steps and words again
+        self._published = {
+            r.number: (keys[r.number], public_incident(r, steps.get(r.number, [])))
+            if r.number in changed
+            else self._published[r.number]
+            for r in listed
+        }
+        incidents = [incident for _, incident in self._published.values()]
         incidents.sort(key=lambda i: i.started_at, reverse=True)
         service_rows = []
         for service in services:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.status import DESCRIPTION, ComponentStatus, Maintenance, PublicIncident, page_indicator
-from pages.status.board import Snapshot
+from pages.status.board import LISTED, Snapshot
 
 PAGE_ID = "incident-pipeline"
 
@@ -54,9 +54,8 @@ def components(snapshot: Snapshot) -> list[dict[str, Any]]:
     ]
 
 
-def incident(item: PublicIncident, snapshot: Snapshot, url: str) -> dict[str, Any]:
-    # a service withdrawn from the catalog is not a component any more; its incidents are still listed
-    component = [c for c in components(snapshot) if c["id"] == item.service]
+def incident(item: PublicIncident, url: str) -> dict[str, Any]:
+    """The incident, but for its "components" (they change with every snapshot; see `documents`)."""
     return {
         "id": item.number,
         "name": item.name,
@@ -92,7 +91,6 @@ def incident(item: PublicIncident, snapshot: Snapshot, url: str) -> dict[str, An
             }
             for u in item.updates
         ],
-        "components": component,
     }
 
 
@@ -131,10 +129,20 @@ def maintenance(window: Maintenance, snapshot: Snapshot, url: str) -> dict[str, 
     }
 
 
-def documents(snapshot: Snapshot, url: str) -> dict[str, dict[str, Any]]:
-    """Every JSON document of the API, by its path under /status/api/v2/."""
+def documents(snapshot: Snapshot, url: str, made: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """Every JSON document of the API, by its path under /status/api/v2/. As Statuspage's, incidents.json
+    holds the LISTED most recent incidents, whatever their state; summary.json and unresolved.json hold
+    every unresolved one. `made`: `incident` of each of the snapshot's incidents, when the caller kept
+    them from an earlier snapshot."""
     head = {"page": page(snapshot, url)}
-    incidents = [incident(i, snapshot, url) for i in snapshot.incidents]
+    listed_components = components(snapshot)
+    by_service = {c["id"]: c for c in listed_components}
+    made = made if made is not None else [incident(i, url) for i in snapshot.incidents]
+    # a service withdrawn from the catalog is not a component any more; its incidents are still listed
+    incidents = [
+        {**document, "components": [by_service[item.service]] if item.service in by_service else []}
+        for item, document in zip(snapshot.incidents, made, strict=True)
+    ]
     unresolved = [i for i in incidents if i["status"] != "resolved"]
     maintenances = [maintenance(w, snapshot, url) for w in snapshot.maintenances]
     upcoming = [m for m in maintenances if m["status"] != "completed"]
@@ -142,13 +150,13 @@ def documents(snapshot: Snapshot, url: str) -> dict[str, dict[str, Any]]:
         "summary.json": {
             **head,
             "status": status(snapshot),
-            "components": components(snapshot),
+            "components": listed_components,
             "incidents": unresolved,
             "scheduled_maintenances": upcoming,
         },
         "status.json": {**head, "status": status(snapshot)},
-        "components.json": {**head, "components": components(snapshot)},
-        "incidents.json": {**head, "incidents": incidents},
+        "components.json": {**head, "components": listed_components},
+        "incidents.json": {**head, "incidents": incidents[:LISTED]},
         "incidents/unresolved.json": {**head, "incidents": unresolved},
         "scheduled-maintenances.json": {**head, "scheduled_maintenances": maintenances},
     }

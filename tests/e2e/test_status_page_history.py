@@ -17,6 +17,7 @@ import asyncpg
 import jsonschema
 import pytest_asyncio
 
+from pages.status.board import LISTED
 from tests.e2e.catalogs import load_service_like
 from tests.e2e.cli import Cli
 from tests.e2e.receiver_support import Receiver, receiver  # noqa: F401
@@ -25,6 +26,7 @@ from tests.e2e.test_status_page import SCHEMAS
 
 HISTORY_SERVICE, HISTORY_KEY = "status-history", "4157041570415704157041570415704a"
 UPTIME_SERVICE, UPTIME_KEY = "uptime-lane", "0b7a0b7a0b7a0b7a0b7a0b7a0b7a0b7a"
+STORM_SERVICE, STORM_KEY = "storm-lane", "5707a5707a5707a5707a5707a5707a57"
 ISO = "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)$"
 # Statuspage gives every component the time it was created
 COMPONENTS = {"type": "object", "required": ["components"],
@@ -149,7 +151,7 @@ async def test_a_component_was_created_when_its_service_first_appeared_in_the_ca
 
 
 async def seed(pool: asyncpg.Pool, priority: str, impact: int, logged_at: datetime,
-               restored_at: datetime | None) -> str:  # fmt: skip
+               restored_at: datetime | None, service: str = UPTIME_SERVICE) -> str:  # fmt: skip
     """An incident of the past, written to the record as the workflow's activity would have left it."""
     number = f"INC-U{uuid.uuid4().hex[:8]}"
     state = "closed" if restored_at else "in_progress"
@@ -157,7 +159,7 @@ async def seed(pool: asyncpg.Pool, priority: str, impact: int, logged_at: dateti
         "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state, outcome,"
         " priority, impact, urgency, logged_at, acknowledged_at, restored_at, resolved_at, closed_at)"
         " VALUES ($1, $1, $1, $2, 'seeded outage', 'events_api', $3, $4, $5, $6, 1, $7, $7, $8, $8, $8)",
-        number, UPTIME_SERVICE, state, "resolved" if restored_at else None, priority, impact, logged_at, restored_at,
+        number, service, state, "resolved" if restored_at else None, priority, impact, logged_at, restored_at,
     )  # fmt: skip
     return number
 
@@ -187,6 +189,36 @@ async def test_uptime_counts_overlapping_outages_once_and_nothing_after_now(hist
         page = await text_of(receiver, "/status")
         row = page[page.index(f'id="service-{UPTIME_SERVICE}"') :]
         assert f'title="{yesterday.date().isoformat()}: Major outage, {up:.1f}% up"' in row[: row.index("</section>")]
+    finally:
+        await receiver.pool.execute(
+            "UPDATE incidents SET state = 'closed', outcome = 'cancelled', closed_at = now() WHERE number = ANY($1)",
+            seeded,
+        )
+
+
+async def test_incidents_json_holds_the_50_most_recent_as_statuspages_does_and_the_rest_every_open_one(
+    history_receiver: Receiver,
+) -> None:
+    """A storm's open incidents: incidents.json stays bounded as Statuspage's is; summary.json,
+    unresolved.json and the page still list every one of them."""
+    receiver = history_receiver
+    await load_service_like(receiver.pool, STORM_SERVICE, STORM_KEY)
+    now = datetime.now(UTC)
+    seeded = [
+        await seed(receiver.pool, "P3", 2, now - timedelta(milliseconds=n), None, service=STORM_SERVICE)
+        for n in range(LISTED + 10)
+    ]  # newest first
+    try:
+        await _page_built_after(receiver, now)
+        incidents = await json_of(receiver, "/status/api/v2/incidents.json")
+        jsonschema.validate(incidents, SCHEMAS["incidents.json"])
+        assert len(incidents["incidents"]) == LISTED
+        assert [i["id"] for i in incidents["incidents"]] == seeded[:LISTED], "not the most recent, newest first"
+        for document in ("summary.json", "incidents/unresolved.json"):
+            listed = {i["id"] for i in (await json_of(receiver, f"/status/api/v2/{document}"))["incidents"]}
+            assert set(seeded) <= listed, f"{document} left out open incidents: {set(seeded) - listed}"
+        page = await text_of(receiver, "/status")
+        assert all(f'<article class="incident minor" id="{number}"' in page for number in seeded)
     finally:
         await receiver.pool.execute(
             "UPDATE incidents SET state = 'closed', outcome = 'cancelled', closed_at = now() WHERE number = ANY($1)",
