@@ -24,6 +24,8 @@ next call (`_forward_continuously`).
   while it is in flight (and a moment after) no other incident's call starts, for a bounded time
   (starter/intake/p1_first.py): the server's work for a storm's incidents must not stand between a
   P1 and its page.
+- While a storm's deliveries pour in, they are answered before they are forwarded: no call but a
+  P1's starts while rows arrive as a burst, for a bounded time (starter/intake/intake_first.py).
 - The leader hears of new rows at once, whichever receiver wrote them: its session LISTENs to the
   inbox's notifications (every insert sends one at commit), and its own receiver also calls wake().
   The poll (IDLE_POLL_SECONDS) stays as the fallback for a notification that never came.
@@ -44,6 +46,7 @@ from receiver.metrics import Metrics
 from starter.intake.deliveries import Delivery
 from starter.intake.inbox import decode
 from starter.intake.inbox_rows import Row, chunks, set_aside, stamped
+from starter.intake.intake_first import IntakeFirst
 from starter.intake.p1_first import P1First, UrgentRoutes
 from starter.intake.temporal_feed import TemporalFeed, TemporalRefused, TemporalUnavailable
 from stores import inbox
@@ -84,7 +87,8 @@ class InboxForwarder:
         self._backoff = float(config.retry_after_seconds)
         self._new_rows = asyncio.Event()
         self._row_updates = asyncio.Semaphore(ROW_UPDATES_AT_ONCE)
-        self._p1_first = P1First()  # across rounds: a hold's bound holds however often Temporal fails
+        # across rounds: a hold's bound holds however often Temporal fails
+        self._p1_first, self._intake_first = P1First(), IntakeFirst()
         self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -198,7 +202,7 @@ class InboxForwarder:
         calls: dict[asyncio.Task[tuple[list[int], BaseException | None]], str],
     ) -> BaseException | None:
         pending: dict[str, list[Row]] = defaultdict(list)  # read, not yet sent: per incident, oldest first
-        urgent, p1_first = UrgentRoutes(), self._p1_first
+        urgent, p1_first, intake_first = UrgentRoutes(), self._p1_first, self._intake_first
         began: dict[str, float] = {}  # route -> when its last call began, within the last ROUTE_GAP_SECONDS
         last_read, failure, next_read = 0, None, 0.0
         while calls or not (self._stopped.is_set() or failure):
@@ -211,12 +215,13 @@ class InboxForwarder:
                 for row in rows:
                     pending[row["workflow_id"]].append(row)
                 last_read = rows[-1]["seq"] if rows else last_read
+                intake_first.rows_read(len(rows), time.monotonic())
             now, busy = time.monotonic(), set(calls.values())
             began = {route: at for route, at in began.items() if now - at < ROUTE_GAP_SECONDS}
             ready = [r for r in pending if r not in busy and r not in began]
             for route in sorted(ready, key=lambda r: not urgent.opens_p1(r, pending[r][0])):  # a P1's first
                 opens_p1 = urgent.opens_p1(route, pending[route][0])
-                if not taking or not (opens_p1 or (len(calls) < PARALLEL_CALLS and not p1_first.holds_the_storm(now))):
+                if not taking or not (opens_p1 or (len(calls) < PARALLEL_CALLS and not self._held(now))):
                     break
                 group, rest = pending[route][:ROWS_PER_INCIDENT], pending[route][ROWS_PER_INCIDENT:]
                 pending[route] = rest
@@ -229,8 +234,10 @@ class InboxForwarder:
                 if opens_p1:
                     p1_first.p1_call_started(call, now)
             waiting = [began[r] + ROUTE_GAP_SECONDS for r in pending if r in began and r not in busy]
-            held = p1_first.ends_at(now) if pending else None
-            wake_at = min([next_read, *waiting, *([held] if held is not None else [])]) if taking else None
+            held = (
+                [at for at in (p1_first.ends_at(now), intake_first.ends_at(now)) if at is not None] if pending else []
+            )
+            wake_at = min([next_read, *waiting, *held]) if taking else None
             if not calls:
                 if wake_at is not None:
                     await self._pause(max(0.0, wake_at - time.monotonic()))
@@ -252,6 +259,10 @@ class InboxForwarder:
                 failure = failure or error
             await self._delete(leader, taken)
         return failure
+
+    def _held(self, now: float) -> bool:
+        """Whether a call that opens no P1 waits: for a P1's start, or for a burst's deliveries to be answered."""
+        return self._p1_first.holds_the_storm(now) or self._intake_first.holds_the_calls(now)
 
     async def _read(self, db: asyncpg.Connection | asyncpg.Pool, after: int) -> list[Row]:
         """The channel's oldest rows after seq `after` (seqs commit in order per channel)."""

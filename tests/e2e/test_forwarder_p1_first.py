@@ -2,7 +2,8 @@
 that records its calls) sends a P1's deliveries first and without waiting for a call slot, however
 many slow calls of a storm hold them, starts no storm call while a P1's is in flight (for a bounded time:
 starter/intake/p1_first.py), and a P1's route statements do not queue behind the storm's for a
-connection: a P1's page must not wait for the storm's updates (bench B7)."""
+connection: a P1's page must not wait for the storm's updates (bench B7); and a storm that never pauses
+is forwarded while it pours in, nothing lost."""
 
 import asyncio
 import time
@@ -21,6 +22,7 @@ from starter.intake.alertmanager import delivery_from_webhook
 from starter.intake.deliveries import Delivery
 from starter.intake.forwarder import InboxForwarder
 from starter.intake.inbox import Inbox
+from starter.intake.intake_first import HOLD_AT_MOST_SECONDS, RELEASE_SECONDS
 from starter.intake.payloads import AlertmanagerWebhook
 from stores.alert_routes import CONNECTIONS_AT_ONCE, AlertRoutes, Route
 from tests.e2e.receiver_support import TOKEN, fresh_group
@@ -164,3 +166,49 @@ async def test_a_storm_of_p1s_takes_the_storm_lanes_too_not_one_statement_at_a_t
         await asyncio.wait_for(routes.reserve("p1-second", None, urgent=True), 5)  # on a storm lane
     await waiting
     await pool.execute("DELETE FROM alert_routes WHERE channel = $1", channel)
+
+
+POURING_SECONDS = 6.0  # three of the intake-first hold's longest holds and releases
+assert POURING_SECONDS >= 3 * (HOLD_AT_MOST_SECONDS + RELEASE_SECONDS)
+
+
+class TimedFeed:
+    """Temporal answering at once; when each call started, and how many deliveries it carried."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, int]] = []
+
+    def forget_routes(self) -> None:
+        """No routes are kept here: nothing to read again."""
+
+    async def send(self, route: str, deliveries: list[Delivery]) -> None:
+        self.calls.append((time.monotonic(), len(deliveries)))
+
+
+async def test_a_storm_that_never_pauses_is_forwarded_while_it_pours_in_and_nothing_is_lost(pool: asyncpg.Pool):
+    """The intake-first hold (starter/intake/intake_first.py) lets a burst's deliveries be answered
+    before they are forwarded, for a bounded time: a storm that goes on is forwarded while it goes on."""
+    config = ReceiverConfig(ingest_token=TOKEN, task_queue="nobody")
+    channel = f"test-burst-{uuid.uuid4().hex[:8]}"
+    inbox = Inbox(pool, channel, config, on_commit=lambda: None)
+    groups = [fresh_group(severity="warning") for _ in range(10)]
+    feed, put = TimedFeed(), 0
+    forwarder = InboxForwarder(pool, channel, feed, config, Metrics())  # type: ignore[arg-type]
+    forwarder.start()
+    try:
+        pouring_until = time.monotonic() + POURING_SECONDS
+        while time.monotonic() < pouring_until:  # a burst all along: 10 rows every 20 ms
+            received = datetime.now(UTC)
+            await asyncio.gather(*(inbox.put(delivery_from_webhook(AlertmanagerWebhook.model_validate(group),
+                                                                   "checkout", config, received))
+                                   for group in groups))  # fmt: skip
+            put += len(groups)
+            await asyncio.sleep(0.02)
+        # a longest hold and a release fit in the storm's last seconds: calls went out while it poured
+        late = pouring_until - (HOLD_AT_MOST_SECONDS + RELEASE_SECONDS)
+        assert any(late <= at < pouring_until for at, _ in feed.calls), "the storm's rows waited until it paused"
+        await until(lambda: sum(n for _, n in feed.calls) == put, f"forwarded {feed.calls} of {put}", 30)
+    finally:
+        await forwarder.stop()
+        await inbox.close()
+        await pool.execute("DELETE FROM alert_inbox WHERE channel = $1", channel)
