@@ -9,14 +9,16 @@ next (make bench B13 with BENCH_CPUS=1). So while rows arrive as a burst (at lea
 BURST_SECONDS), no call but a P1's starts (starter/intake/p1_first.py); the rows wait, safe, in the
 inbox, and go when the burst pauses.
 
-Waiting is bounded as P1First's is: never more than HOLD_AT_MOST_SECONDS in a row, then the calls go
-on for at least RELEASE_SECONDS however the rows keep coming, so a storm that never pauses is
-forwarded all the same, a little later. A lone alert is never held.
+Waiting is bounded as P1First's is (starter/intake/bounded_hold.py): never more than
+HOLD_AT_MOST_SECONDS in a row, then the calls go on for at least RELEASE_SECONDS however the rows keep
+coming, so a storm that never pauses is forwarded all the same, a little later. A lone alert is never held.
 
 Pure bookkeeping on the monotonic clock the caller passes in: tests drive it with made-up times.
 """
 
 from collections import deque
+
+from starter.intake.bounded_hold import BoundedHold
 
 BURST_ROWS = 20
 BURST_SECONDS = 0.2
@@ -27,8 +29,7 @@ RELEASE_SECONDS = 1.0
 class IntakeFirst:
     def __init__(self) -> None:
         self._arrivals: deque[tuple[float, int]] = deque()  # (when rows were read, how many), within BURST_SECONDS
-        self._held_since: float | None = None  # when the current hold began
-        self._released_until = 0.0  # the calls go on until then, burst or not
+        self._hold = BoundedHold(HOLD_AT_MOST_SECONDS, RELEASE_SECONDS)
 
     def rows_read(self, count: int, now: float) -> None:
         if count:
@@ -36,23 +37,14 @@ class IntakeFirst:
 
     def holds_the_calls(self, now: float) -> bool:
         """Whether a call that opens no P1 may not start now."""
-        if now < self._released_until or not self._bursting(now):
-            self._held_since = None
-            return False
-        if self._held_since is None:
-            self._held_since = now
-        if now - self._held_since >= HOLD_AT_MOST_SECONDS:
-            self._released_until, self._held_since = now + RELEASE_SECONDS, None
-            return False
-        return True
+        return self._hold.holds(self._bursting(now), now)
 
     def ends_at(self, now: float) -> float | None:
         """When the hold in force ends unless more rows come (the caller wakes on new rows); None: none in force."""
         if not self.holds_the_calls(now):
             return None
-        assert self._held_since is not None
         # the burst is over once its rows are older than BURST_SECONDS, unless more come
-        return min(self._held_since + HOLD_AT_MOST_SECONDS, self._burst_ends_at())
+        return min(self._hold.ends_by(), self._burst_ends_at())
 
     def _bursting(self, now: float) -> bool:
         while self._arrivals and self._arrivals[0][0] + BURST_SECONDS <= now:  # as _burst_ends_at says

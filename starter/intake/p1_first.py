@@ -21,6 +21,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from domain.priority import queue_priority
+from starter.intake.bounded_hold import BoundedHold
 
 HOLD_SECONDS = 0.5
 HOLD_AT_MOST_SECONDS = 2.0
@@ -31,13 +32,12 @@ class P1First:
     def __init__(self) -> None:
         self._in_flight: set[Hashable] = set()  # the P1s' calls not yet returned
         self._hold_until = 0.0  # after the last P1 call returned
-        self._held_since: float | None = None  # when the current hold began
-        self._released_until = 0.0  # the storm goes on until then, P1s or not
+        self._hold = BoundedHold(HOLD_AT_MOST_SECONDS, RELEASE_SECONDS)
         self._temporal_failing = False  # the last call to end failed
 
     def p1_call_started(self, call: Hashable, now: float) -> None:
         if not self._in_force(now):
-            self._held_since = None  # a new hold begins
+            self._hold.holds(False, now)  # a new hold begins
         self._in_flight.add(call)
 
     def call_ended(self, call: Hashable, now: float, failed: bool = False) -> None:
@@ -48,15 +48,7 @@ class P1First:
 
     def holds_the_storm(self, now: float) -> bool:
         """Whether a storm call may not start now."""
-        if self._temporal_failing or now < self._released_until or not self._in_force(now):
-            self._held_since = None
-            return False
-        if self._held_since is None:
-            self._held_since = now
-        if now - self._held_since >= HOLD_AT_MOST_SECONDS:
-            self._released_until, self._held_since = now + RELEASE_SECONDS, None
-            return False
-        return True
+        return self._hold.holds(not self._temporal_failing and self._in_force(now), now)
 
     def _in_force(self, now: float) -> bool:
         return bool(self._in_flight) or now < self._hold_until
@@ -65,8 +57,7 @@ class P1First:
         """When the hold in force ends unless a P1 call ends first (the caller wakes then); None: none in force."""
         if not self.holds_the_storm(now):
             return None
-        assert self._held_since is not None
-        at_most = self._held_since + HOLD_AT_MOST_SECONDS
+        at_most = self._hold.ends_by()
         return at_most if self._in_flight else min(self._hold_until, at_most)
 
 
