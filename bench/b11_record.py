@@ -34,6 +34,7 @@ from bench.stack import Stack
 from domain.commands import Ack, Cancel, Confirm, Diagnose, OpenIncident, Resolve, Workaround
 from localstack.temporal import free_port
 from starter.incidents import open_numbered
+from stores import status_board
 from workflows.contract import IncidentContract as I
 
 SIZES = (10_000, 100_000, 300_000)
@@ -139,7 +140,7 @@ async def _status_page(http: aiohttp.ClientSession, base: str, pool: asyncpg.Poo
     The median of ROUNDS, and the first round apart: the receiver renders each listed incident once and
     keeps it while it is unchanged, so only the first round of a size renders every open incident."""
     unresolved = await pool.fetchval(
-        "SELECT count(*) FROM incidents WHERE state NOT IN ('resolved', 'closed') AND priority IN ('P1', 'P2', 'P3')"
+        f"SELECT count(*) FROM incidents WHERE state NOT IN ('resolved', 'closed') AND {status_board.ON_THE_PAGE}"
     )
     times, sizes = [], {}
     for _ in range(ROUNDS):

@@ -14,9 +14,9 @@ def table_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
         page, listed, cast = f["status_page"], f["list"], f["forecast"]
         n = f"{int(size):,}"
         out += [
-            _row(f"{n} closed, {page.get('unresolved_on_the_page', '?')} open on the page: /status, summary.json,"
+            _row(f"{n} closed, {page['unresolved_on_the_page']} open on the page: /status, summary.json,"
                  " incidents.json rebuilt (the first rebuild; summary.json / incidents.json bytes)",
-                 f"{page['rebuild_ms']:.0f} ms ({page.get('first_ms', 0):.0f} ms; {page['bytes']['summary.json']:,}"
+                 f"{page['rebuild_ms']:.0f} ms ({page['first_ms']:.0f} ms; {page['bytes']['summary.json']:,}"
                  f" / {page['bytes']['incidents.json']:,} B)", "<= 100 ms", page["rebuild_ms"] <= 100),
             _row(f"{n} closed: list / list --all, the read; the command; the API",
                  f"{listed['open']['read_ms']:.1f} / {listed['all']['read_ms']:.1f} ms; {listed['open']['command_s']:.2f}"

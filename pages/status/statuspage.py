@@ -129,15 +129,14 @@ def maintenance(window: Maintenance, snapshot: Snapshot, url: str) -> dict[str, 
     }
 
 
-def documents(snapshot: Snapshot, url: str, made: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+def documents(snapshot: Snapshot, url: str, made: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Every JSON document of the API, by its path under /status/api/v2/. As Statuspage's, incidents.json
     holds the LISTED most recent incidents, whatever their state; summary.json and unresolved.json hold
-    every unresolved one. `made`: `incident` of each of the snapshot's incidents, when the caller kept
-    them from an earlier snapshot."""
+    every unresolved one. `made`: `incident` of each of the snapshot's incidents (the caller keeps them
+    from snapshot to snapshot: pages/status/per_incident.py)."""
     head = {"page": page(snapshot, url)}
     listed_components = components(snapshot)
     by_service = {c["id"]: c for c in listed_components}
-    made = made if made is not None else [incident(i, url) for i in snapshot.incidents]
     # a service withdrawn from the catalog is not a component any more; its incidents are still listed
     incidents = [
         {**document, "components": [by_service[item.service]] if item.service in by_service else []}
