@@ -91,12 +91,13 @@ async def connect_when_ready(address: str, timeout: float = 30.0) -> "Client":
     import asyncio
 
     from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from runtime.payloads import incident_data_converter
 
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return await Client.connect(address, data_converter=pydantic_data_converter)
+            return await Client.connect(address, data_converter=incident_data_converter)
         except RuntimeError:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"dev server at {address} never answered") from None

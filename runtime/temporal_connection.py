@@ -22,7 +22,7 @@ def connect_config(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 async def connect(env: Mapping[str, str], **overrides: Any) -> Client:
-    from temporalio.contrib.pydantic import pydantic_data_converter  # pydantic: only for those who send models
+    from runtime.payloads import incident_data_converter  # pydantic: only for those who send models
 
     config = {**connect_config(env), **overrides}
-    return await Client.connect(**config, data_converter=pydantic_data_converter)
+    return await Client.connect(**config, data_converter=incident_data_converter)

@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from localstack.temporal import free_port
+from runtime.payloads import incident_data_converter
 from starter.intake.alertmanager import rejection_key
 from starter.intake.payloads import AlertmanagerWebhook
 from tests.e2e.receiver_support import (  # noqa: F401
@@ -30,7 +30,7 @@ from tests.e2e.receiver_support import (  # noqa: F401
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def no_temporal(pool: asyncpg.Pool, dev_worker: str) -> AsyncIterator[Receiver]:
     """The receiver with a real catalog but a Temporal that is not there (a closed port)."""
-    dead = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True, data_converter=pydantic_data_converter)
+    dead = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True, data_converter=incident_data_converter)
     async for running in serve(dead, pool, dev_worker):
         yield running
 

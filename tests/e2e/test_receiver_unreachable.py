@@ -18,10 +18,10 @@ import aiohttp
 import asyncpg
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 
 from localstack.temporal import free_port, start_dev_server
+from runtime.payloads import incident_data_converter
 from starter.intake.alertmanager import group_route
 from starter.intake.events_api import event_route
 from starter.intake.payloads import AlertmanagerWebhook
@@ -37,7 +37,7 @@ QUICK_GIVE_UP = RetryConfig(max_elapsed_time_millis=1500, max_retries=3)
 async def lazy_client(address: str) -> Client:
     """Lazy, as `python -m receiver` connects: the process may start before Temporal does."""
     return await Client.connect(address, lazy=True, retry_config=QUICK_GIVE_UP,
-                                data_converter=pydantic_data_converter)  # fmt: skip
+                                data_converter=incident_data_converter)  # fmt: skip
 
 
 @dataclass

@@ -244,3 +244,42 @@ async def test_two_outages_restored_on_the_same_day_are_both_in_that_days_figure
         assert _same(kept, scratch)
     finally:
         await _forget(pool, service)
+
+
+async def test_a_restored_incidents_day_follows_each_column_its_colour_depends_on_changed_alone(
+    pool: asyncpg.Pool,
+) -> None:
+    """The days are written again when any one column a bar reads changes, however few the record's
+    writes that change it (migration 013 asks only when one of them changed)."""
+    service = await _service(pool, "one-column")
+    now = datetime.now(UTC)
+    logged = datetime.combine(now.date() - timedelta(days=2), datetime.min.time(), tzinfo=UTC) + timedelta(hours=3)
+    number = f"INC-S{uuid.uuid4().hex[:10]}"
+    changes = [  # each alone, each changing the day's bar
+        ("impact", 1),  # widespread: a P3's degraded performance becomes a partial outage
+        ("priority", "P4"),  # off the page
+        ("priority", "P2"),
+        ("outcome", "duplicate"),  # a duplicate colours nothing
+        ("outcome", None),
+        ("restored_at", logged + timedelta(hours=5)),  # a longer outage
+        ("logged_at", logged - timedelta(hours=2)),
+    ]
+    try:
+        await pool.execute(
+            "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state, logged_at,"
+            " priority, impact, restored_at) VALUES ($1, $1, $1, $2, 'slow', 'incidentctl', 'restored', $3, 'P3', 2, $4)",
+            number,
+            service,
+            logged,
+            logged + timedelta(hours=1),
+        )
+        bars = [(await _bars_both_ways(pool, service, now))[0]]
+        for column, value in changes:
+            await pool.execute(f"UPDATE incidents SET {column} = $2 WHERE number = $1", number, value)
+            kept, scratch = await _bars_both_ways(pool, service, now)
+            differ = [(k.day, k.status, s.status) for k, s in zip(kept, scratch, strict=True) if not _same([k], [s])]
+            assert _same(kept, scratch), f"after {column} = {value}, kept != from scratch on {differ}"
+            assert not _same(kept, bars[-1]), f"{column} = {value} should have changed the bar"
+            bars.append(kept)
+    finally:
+        await _forget(pool, service)

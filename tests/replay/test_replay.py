@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from domain.commands import IncidentResult
+from runtime.payloads import incident_data_converter
 from tests.replay.incompatible_workflow import IncidentWorkflowThatWaitsFirst
 from tests.replay.record_histories import FIRST_RUN, HISTORIES, PATHS, workflow_id
 from tests.workflows.incident_driver import continue_as_new_suggested_after
@@ -53,8 +53,8 @@ ENDINGS = {
 
 def replayer(workflow: type = IncidentWorkflow) -> Replayer:
     """The worker's own sandbox settings (worker.build_worker), so replay sees what production runs."""
-    return Replayer(workflows=[workflow], data_converter=pydantic_data_converter,
-                    workflow_runner=workflow_runner(pydantic_data_converter))  # fmt: skip
+    return Replayer(workflows=[workflow], data_converter=incident_data_converter,
+                    workflow_runner=workflow_runner(incident_data_converter))  # fmt: skip
 
 
 SAVED = sorted(HISTORIES.rglob("*.json"))
@@ -69,7 +69,7 @@ def ending(history: WorkflowHistory) -> tuple[str, str | None]:
     if history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
         return "continued_as_new", None
     completed = history.events[-1].workflow_execution_completed_event_attributes
-    [result] = pydantic_data_converter.payload_converter.from_payloads(completed.result.payloads, [IncidentResult])
+    [result] = incident_data_converter.payload_converter.from_payloads(completed.result.payloads, [IncidentResult])
     return result.state, result.outcome
 
 

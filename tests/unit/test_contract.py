@@ -15,6 +15,7 @@ from domain.alerts import AlertEvent
 from domain.commands import ENGINEER_INPUTS
 from domain.incident import AlertContext, Link
 from domain.view import incident_view
+from runtime.payloads import incident_data_converter
 from starter.incidentctl.commands import ENGINEER_COMMANDS
 from tests.unit.test_view import incident
 from workflows import contract
@@ -73,7 +74,8 @@ def _rich_view() -> dict[str, typing.Any]:
     return incident_view(new, new.logged_at + timedelta(minutes=5), history=True)
 
 
-@pytest.mark.parametrize("converter", [DataConverter.default, pydantic_data_converter], ids=["json", "pydantic"])
+@pytest.mark.parametrize("converter", [DataConverter.default, pydantic_data_converter, incident_data_converter],
+                         ids=["json", "pydantic", "ours"])  # fmt: skip
 def test_a_view_read_through_the_contract_is_the_view_the_workflow_sent(converter):
     view = _rich_view()
     assert set(view) == set(contract.IncidentView.__optional_keys__)

@@ -6,11 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
-
 from domain.alerts import AlertEvent
 from domain.commands import OpenIncident
 from domain.incident_state import IncidentState
+from runtime.payloads import incident_data_converter
 from tests.unit.test_view import incident
 
 HISTORIES = Path(__file__).resolve().parents[1] / "replay" / "histories"
@@ -45,7 +44,7 @@ def test_a_hand_over_carries_the_whole_state_through_the_workers_converter():
     at = datetime(2026, 1, 2, tzinfo=UTC)
     state = IncidentState(incident=incident(), generation=2, recorded_seq=3, undelivered=True,
                           late_alerts=[AlertEvent(key="k", status="firing", at=at)])  # fmt: skip
-    converter = pydantic_data_converter.payload_converter
+    converter = incident_data_converter.payload_converter
     handed = OpenIncident(service="checkout", summary="5xx above 5%", carried=state)
     [read] = converter.from_payloads(converter.to_payloads([handed]), [OpenIncident])
     assert read.carried == state

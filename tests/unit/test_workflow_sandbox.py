@@ -5,10 +5,10 @@ import dataclasses
 from collections.abc import Sequence
 
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import PayloadCodec
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from runtime.payloads import incident_data_converter
 from runtime.workflow_sandbox import CodecFreeSandbox
 from worker import PASSTHROUGH_MODULES, workflow_runner
 
@@ -22,13 +22,13 @@ class Reversing(PayloadCodec):
 
 
 def test_without_a_codec_the_worker_asks_the_sandbox_for_no_payload_context():
-    runner = workflow_runner(pydantic_data_converter)
+    runner = workflow_runner(incident_data_converter)
     assert isinstance(runner, CodecFreeSandbox)
     assert isinstance(runner.sandbox, SandboxedWorkflowRunner)
     assert set(PASSTHROUGH_MODULES) <= runner.sandbox.restrictions.passthrough_modules
 
 
 def test_with_a_codec_the_worker_keeps_the_sandbox_that_gives_each_payload_its_context():
-    converter = dataclasses.replace(pydantic_data_converter, payload_codec=Reversing())
+    converter = dataclasses.replace(incident_data_converter, payload_codec=Reversing())
     runner = workflow_runner(converter)
     assert isinstance(runner, SandboxedWorkflowRunner)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import asyncpg
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.paging import PagingSettings
+from runtime.payloads import incident_data_converter
 from runtime.register_search_attributes import type_value
 from worker import build_worker
 from workflows.search_attributes import SEARCH_ATTRIBUTES
@@ -35,7 +35,7 @@ class SkippingEnv:
 async def skipping_environment(pool: asyncpg.Pool, paging: PagingSettings | None = None) -> AsyncIterator[SkippingEnv]:
     """`paging`: how the worker's pages are sent (default: no SMTP server, pages recorded as no-smtp)."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
+        data_converter=incident_data_converter, test_server_existing_path=str(TEST_SERVER)
     )
     try:
         # unregistered custom search attributes make the test server stall the workflow
