@@ -3,8 +3,8 @@
 Same control flow as workflows/incident.py: one setup activity (registration, known-error check
 and recent changes, as release-2026-12-03 takes them), then a main loop that starts one `record` activity (in the background, beside the timers) and one
 `notify` activity when notifying entries are pending, and sleeps on a condition with a timeout (a
-timer, as the real agreed times are) between passes; six updates (registered, ack, diagnose, workaround, resolve, confirm); a search-attribute
-upsert and a memo upsert where the incident makes them. No Postgres, no pydantic, no domain rules:
+timer, as the real agreed times are) between passes; six updates (registered, ack, diagnose, workaround, resolve, confirm); a memo upsert and, at the
+end of a workflow task that changed the state, one search-attribute upsert, as the incident makes them. No Postgres, no pydantic, no domain rules:
 what is left is Temporal. A no-op record is faster than the real one, so more updates would find
 it idle and get a record each, and its loop wakes less often: `records`, `notifies` and
 `extra_timers` (from the real histories, counted by B1) make the counts the same. B1 counts both histories and prints them side by side, so a drift in shape shows.
@@ -54,7 +54,8 @@ async def bare_step(name: str) -> str:
 class BareWorkflow:
     @workflow.init
     def __init__(self, request: BareInput) -> None:
-        self.state = "logged"
+        self.state = self.shown = "logged"
+        self.show_due = False
         self.registered = False
         self.closed = False
         self.changes = 0
@@ -154,9 +155,16 @@ class BareWorkflow:
         self.changes += 1
         self.entries += 1
         self.notifying.append(notify)
-        if state != self.state:
-            workflow.upsert_search_attributes([SearchAttributePair(STATE, state)])
+        if state != self.state and not self.show_due:  # as the real Web UI: one upsert per workflow task
+            self.show_due = True
+            asyncio.get_running_loop().call_soon(self._show)
         self.state = state
+
+    def _show(self) -> None:
+        self.show_due = False
+        if self.state != self.shown:
+            workflow.upsert_search_attributes([SearchAttributePair(STATE, self.state)])
+            self.shown = self.state
 
     def _act(self, step: str, state: str) -> dict[str, Any]:
         self._changed(state, notify=step in NOTIFYING)

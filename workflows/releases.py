@@ -7,8 +7,9 @@ release's patches and recorded histories are deleted once none of its incidents 
 
 1. **Patch.** Release N+1 changes `x`: `if patches("x"):` with the old branch kept, `x` listed
    under `RELEASES["N+1"]`, "N+1" appended to SUPPORTED, and tests/replay/histories/N+1/ recorded
-   beside histories/N/. A new incident records one marker for its release (`release-N+1`), not
-   one per change; an incident of release N has no such marker and keeps N's branches.
+   beside histories/N/. A new incident records one marker, its release's (`release-N+1`), which
+   takes every change of that release and of the ones before it; an incident of release N has no
+   such marker and keeps N's branches.
 2. **Deprecate.** Once `incidentctl releases` shows no incident of N running, drop N from
    SUPPORTED, delete histories/N/ and the old branches of N+1's changes, and ask for N+1's
    marker with `workflow.deprecate_patch("release-N+1")`: a deprecated marker does not fail
@@ -24,15 +25,20 @@ must be finished or cancelled with the code that began them.
 from temporalio import workflow
 
 # oldest first; a worker refuses to start beside any other release running
-SUPPORTED: tuple[str, ...] = ("1.0", "1.1", "1.2")
+SUPPORTED: tuple[str, ...] = ("1.0", "1.1", "1.2", "1.3")
 # release -> the patch ids it introduced; never edit a released entry (its incidents would take a
 # change their histories do not have)
 RELEASES: dict[str, frozenset[str]] = {
     "1.1": frozenset({"pages-on-their-own-queue"}),  # workflows/steps/paging.py
     # workflows/steps/registration.py and workflows/steps/paging.py
     "1.2": frozenset({"registration-in-the-workflow-task", "p1-pages-on-the-urgent-queue"}),
+    # workflows/visibility.py
+    "1.3": frozenset({"web-ui-once-per-task"}),
 }
 CURRENT = SUPPORTED[-1]
+# Until 1.3 a new incident recorded the marker of every release up to its own; from 1.3 on, only its
+# own (one marker and one TemporalChangeVersion upsert fewer per release in every new incident's history).
+ONE_MARKER_FROM = "1.3"
 # The query a worker asks before it polls (worker.py): running incidents begun by code it cannot replay.
 UNSUPPORTED_RUNNING = (
     "WorkflowType = 'IncidentWorkflow' AND ExecutionStatus = 'Running' AND (IncidentRelease IS NULL OR "
@@ -47,9 +53,16 @@ class Patches:
 
     def __init__(self) -> None:
         self.release, self._taken = SUPPORTED[0], frozenset[str]()
-        for release, changes in RELEASES.items():
+        releases = list(RELEASES)
+        single = releases.index(ONE_MARKER_FROM)
+        for release in reversed(releases[single:]):  # newest first: the first marker found is the release
             if workflow.patched(f"release-{release}"):
-                self.release, self._taken = release, self._taken | changes
+                self.release = release
+                self._taken = frozenset[str]().union(*(RELEASES[r] for r in releases[: releases.index(release) + 1]))
+                return
+        for release in releases[:single]:  # asked as those incidents recorded them: oldest first, each
+            if workflow.patched(f"release-{release}"):
+                self.release, self._taken = release, self._taken | RELEASES[release]
 
     def __call__(self, change: str) -> bool:
         return change in self._taken or workflow.patched(change)

@@ -1,5 +1,6 @@
 """What auditors see in the Web UI: search attributes, memo and current details."""
 
+import asyncio
 from datetime import datetime
 
 from temporalio import workflow
@@ -63,13 +64,34 @@ def changed_pairs(current: dict[str, object], last: dict[str, object]) -> list[S
 
 
 class WebUi:
-    """What one run last showed auditors: each change upserts only the search attributes that moved."""
+    """What one run last showed auditors: only the search attributes that moved are upserted.
 
-    def __init__(self, release: str) -> None:
+    From release 1.3 (`once_per_task`), once per workflow task, after its handlers and the main loop
+    have made their changes: a new incident's registration, categorization and prioritization were
+    three upserts in one task, where one says the same."""
+
+    def __init__(self, release: str, once_per_task: bool = False) -> None:
         self.release = release  # of this run's code (workflows/releases.py)
+        self.once_per_task = once_per_task
         self.upserted: dict[str, object] = {}
+        self._due: Incident | None = None  # to be shown before this task ends
 
     def show(self, incident: Incident, now: datetime) -> None:
+        if not self.once_per_task:
+            self._show(incident, now)
+        elif self._due is None:
+            self._due = incident
+            # the workflow's event loop runs this before the task completes, after what is ready now
+            asyncio.get_running_loop().call_soon(self._show_due)
+        else:
+            self._due = incident
+
+    def _show_due(self) -> None:
+        incident, self._due = self._due, None
+        if incident is not None:
+            self._show(incident, workflow.now())
+
+    def _show(self, incident: Incident, now: datetime) -> None:
         current = search_attribute_values(incident, now, self.release)
         pairs = changed_pairs(current, self.upserted)
         if pairs:

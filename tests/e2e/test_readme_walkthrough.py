@@ -37,7 +37,7 @@ def stated_event_range() -> tuple[int, int, int]:
     """(the fewest and most workflow tasks, the events the same in every run) as the auditors' section says:
     'N to M events in R runs, K of them the same in every run ...; the rest are workflow tasks, A to B'."""
     text = README.read_text()
-    said = re.search(r"walk-through above: \d+ to \d+ events in \d+ runs, (\d+) of them", text)
+    said = re.search(r"walk-through above: \d+(?: to \d+)? events in (?:each of )?\d+ runs, (\d+) of them", text)
     tasks = re.search(r"the rest are workflow tasks, (\d+)\s+to (\d+)", text)
     assert said and tasks, "the README no longer states the walk-through's history length"
     return int(tasks.group(1)), int(tasks.group(2)), int(said.group(1))

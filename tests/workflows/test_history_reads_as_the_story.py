@@ -6,6 +6,7 @@ from temporalio.api.enums.v1 import EventType
 
 from domain.commands import Ack, Assign, Confirm, Diagnose, Escalate, Note, Resolve, Workaround
 from tests.workflows.incident_driver import eventually, open_on, send
+from workflows.releases import CURRENT
 from workflows.search_attributes import INCIDENT_RESPONDERS
 
 
@@ -42,3 +43,44 @@ async def test_everyone_who_handled_an_incident_is_searchable_in_incident_respon
 
     found = await eventually(responders, lambda r: "nina" in r)
     assert sorted(found) == ["alice", "bob", "carl", "nina", "pat"]  # people only: no system, no integration
+
+
+def _tasks(history) -> list[list]:  # type: ignore[no-untyped-def]
+    """The commands each workflow task made: the events after its completion, up to the next task."""
+    tasks: list[list] = []
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            tasks.append([])
+        elif tasks:
+            tasks[-1].append(event)
+    return tasks
+
+
+async def test_a_new_incident_records_one_release_marker_and_shows_each_tasks_changes_in_one_upsert(skipping):
+    """Registration, categorization and prioritization change the Web UI in one workflow task: one upsert
+    says all three (release 1.3), and the release is one marker, not one per release before it."""
+    _, handle = await open_on(skipping, "checkout", "5xx above 5%", impact=2, urgency=2)
+    for step in (Ack(actor="alice"), Diagnose(actor="alice", finding="bad deploy"),
+                 Workaround(actor="alice", text="rolled back"), Resolve(actor="alice", resolution="fixed"),
+                 Confirm(actor="alice")):  # fmt: skip
+        await send(handle, step)
+    await handle.result()
+    history = await handle.fetch_history()
+    markers = [e.marker_recorded_event_attributes for e in history.events
+               if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+               and e.marker_recorded_event_attributes.marker_name == "core_patch"]  # fmt: skip
+    converter = handle._client.data_converter.payload_converter  # noqa: SLF001 - the marker's payload
+    patch_ids = [converter.from_payloads([m.details["patch-data"].payloads[0]])[0]["id"] for m in markers]
+    assert patch_ids == [f"release-{CURRENT}"]
+    for number, commands in enumerate(_tasks(history), 1):
+        shown = [e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields for e in commands
+                 if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]  # fmt: skip
+        shown = [fields for fields in shown if set(fields) != {"TemporalChangeVersion"}]  # the marker's own
+        assert len(shown) <= 1, f"workflow task {number} upserted {len(shown)} times: {[sorted(f) for f in shown]}"
+    first = next(task for task in _tasks(history) if any(
+        e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES for e in task))  # fmt: skip
+    [upsert] = [e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields for e in first
+                if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+                and "IncidentState" in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields]  # fmt: skip
+    assert {"IncidentNumber", "IncidentCategory", "IncidentPriority", "IncidentState"} <= set(upsert)
+    assert converter.from_payloads([upsert["IncidentState"]])[0] == "prioritized"
