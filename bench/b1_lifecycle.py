@@ -205,15 +205,21 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
     }
     plan = [kind for _ in range(rounds) for kind in ("bare", "pipeline", "pipeline", "bare")]
     walls: Counter[str] = Counter()
+    round_walls: list[Counter[str]] = [Counter() for _ in range(rounds)]
     cpu: dict[str, Counter[str]] = {"bare": Counter(), "pipeline": Counter()}
     driven: dict[str, list[str]] = {"bare": [], "pipeline": []}
     for step, kind in enumerate(plan, 1):
         queue, drive = drives[kind]
         before = stack.cpu()
-        walls[kind] += await run_batch(f"{kind} ({step}/{len(plan)})", client, queue, drive,
-                                       ids(kind[0], str(step), segment), concurrency)  # fmt: skip
+        wall = await run_batch(f"{kind} ({step}/{len(plan)})", client, queue, drive,
+                               ids(kind[0], str(step), segment), concurrency)  # fmt: skip
+        walls[kind] += wall
+        round_walls[(step - 1) // 4][kind] += wall
         after = stack.cpu()
-        cpu[kind].update({part: after[part] - before.get(part, 0.0) for part in after})
+        spent = {part: after[part] - before.get(part, 0.0) for part in after}
+        cpu[kind].update(spent)
+        say(f"B1 {kind} ({step}/{len(plan)}) CPU s per lifecycle: "
+            + ", ".join(f"{part} {seconds / segment:.4f}" for part, seconds in spent.items() if seconds / segment >= 0.0001))  # fmt: skip
         driven[kind] += ids(kind[0], str(step), segment)
         if kind == "pipeline":  # the pipeline's shape varies with timing: the floor follows what it measured
             drive_bare.calibrate(await shape(client, drive_pipeline.workflow_ids(driven["pipeline"])),
@@ -227,16 +233,19 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
         "pipeline": await shape(client, drive_pipeline.workflow_ids(driven["pipeline"])),
         "bare": await shape(client, driven["bare"]),
     }
+    # each round's own ratio (its two bare segments' wall over its two pipeline segments'): how much the
+    # machine moved the figure while the code stayed the same
+    by_round = [round(r["bare"] / r["pipeline"], 3) for r in round_walls]
     say(
-        f"B1 pipeline {pipeline_rate:.1f}/s, bare {bare_rate:.1f}/s: {pipeline_rate / bare_rate:.2f}x; CPU s per "
-        f"lifecycle {cpu_total['pipeline']} vs {cpu_total['bare']}"
+        f"B1 pipeline {pipeline_rate:.1f}/s, bare {bare_rate:.1f}/s: {pipeline_rate / bare_rate:.2f}x (rounds "
+        f"{', '.join(f'{r:.2f}' for r in by_round)}); CPU s per lifecycle {cpu_total['pipeline']} vs {cpu_total['bare']}"
     )
     say(
         "B1 shape per workflow (pipeline vs bare): "
         + ", ".join(f"{k} {shapes['pipeline'][k]} vs {shapes['bare'][k]}" for k in shapes["pipeline"])
     )
     return {"n": done, "concurrency": concurrency, "segments": len(plan), "pipeline_per_s": round(pipeline_rate, 2),
-            "bare_per_s": round(bare_rate, 2), "ratio": round(pipeline_rate / bare_rate, 3),
+            "bare_per_s": round(bare_rate, 2), "ratio": round(pipeline_rate / bare_rate, 3), "round_ratios": by_round,
             "pipeline_wall_s": round(walls["pipeline"], 1), "bare_wall_s": round(walls["bare"], 1),
             "cpu_s_per_lifecycle": {"pipeline": cpu_total["pipeline"], "bare": cpu_total["bare"],
                                     "by_process": per_lifecycle},
