@@ -21,6 +21,7 @@ class Sinks:
         self.host, self.smtp_port, self.http_port = host, smtp_port, http_port
         self.emails: Counter[str] = Counter()
         self.webhooks: Counter[str] = Counter()  # Idempotency-Key -> arrivals
+        self.first_sender: dict[str, str] = {}  # "email KEY" / "webhook KEY" -> the address it first came from
         # awaited once, with the sender's address, before the next webhook is answered
         self.on_webhook: Callable[[str], Awaitable[None]] | None = None
         self._smtp: Controller | None = None
@@ -35,12 +36,16 @@ class Sinks:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         found = MESSAGE_ID.search(envelope.content.decode(errors="replace"))
-        self.emails[found.group(1) if found else "?"] += 1
+        key = found.group(1) if found else "?"
+        self.emails[key] += 1
+        self.first_sender.setdefault(f"email {key}", session.peer[0] if session.peer else "")
         return "250 OK"
 
     async def _hook(self, request: web.Request) -> web.Response:
         await request.read()
-        self.webhooks[request.headers.get("Idempotency-Key", "?")] += 1
+        key = request.headers.get("Idempotency-Key", "?")
+        self.webhooks[key] += 1
+        self.first_sender.setdefault(f"webhook {key}", request.remote or "")
         hook, self.on_webhook = self.on_webhook, None
         if hook is not None:
             await hook(request.remote or "")
