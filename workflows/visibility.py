@@ -67,8 +67,8 @@ class WebUi:
     """What one run last showed auditors: only the search attributes that moved are upserted.
 
     From release 1.3 (`once_per_task`), once per workflow task, after its handlers and the main loop
-    have made their changes: a new incident's registration, categorization and prioritization were
-    three upserts in one task, where one says the same."""
+    have made their changes: a new incident's registration, categorization and prioritization, all in
+    its first task, make one upsert."""
 
     def __init__(self, release: str, once_per_task: bool = False) -> None:
         self.release = release  # of this run's code (workflows/releases.py)
