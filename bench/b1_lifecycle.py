@@ -45,6 +45,7 @@ SHAPE_EVENTS = {
     "workflow_tasks": "workflow_task_completed_event_attributes",
 }
 ACTIVITY_KINDS = ("records", "notifies", "pages", "setup")
+ROUND = ("bare", "pipeline", "pipeline", "bare")  # a drift of the machine weighs on both sides alike
 
 
 class PipelineDriver:
@@ -203,7 +204,7 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
         "bare": (bare_queue, drive_bare),
         "pipeline": (pipeline_queue, drive_pipeline),
     }
-    plan = [kind for _ in range(rounds) for kind in ("bare", "pipeline", "pipeline", "bare")]
+    plan = [kind for _ in range(rounds) for kind in ROUND]
     walls: Counter[str] = Counter()
     round_walls: list[Counter[str]] = [Counter() for _ in range(rounds)]
     cpu: dict[str, Counter[str]] = {"bare": Counter(), "pipeline": Counter()}
@@ -214,7 +215,7 @@ async def run(stack: Stack, pipeline_queue: str, bare_queue: str, n: int, concur
         wall = await run_batch(f"{kind} ({step}/{len(plan)})", client, queue, drive,
                                ids(kind[0], str(step), segment), concurrency)  # fmt: skip
         walls[kind] += wall
-        round_walls[(step - 1) // 4][kind] += wall
+        round_walls[(step - 1) // len(ROUND)][kind] += wall
         after = stack.cpu()
         spent = {part: after[part] - before.get(part, 0.0) for part in after}
         cpu[kind].update(spent)

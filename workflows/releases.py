@@ -55,10 +55,10 @@ class Patches:
         self.release, self._taken = SUPPORTED[0], frozenset[str]()
         releases = list(RELEASES)
         single = releases.index(ONE_MARKER_FROM)
-        for release in reversed(releases[single:]):  # newest first: the first marker found is the release
-            if workflow.patched(f"release-{release}"):
-                self.release = release
-                self._taken = frozenset[str]().union(*(RELEASES[r] for r in releases[: releases.index(release) + 1]))
+        for at in reversed(range(single, len(releases))):  # newest first: the first marker found is the release
+            if workflow.patched(f"release-{releases[at]}"):
+                self.release = releases[at]
+                self._taken = frozenset[str]().union(*(RELEASES[r] for r in releases[: at + 1]))
                 return
         for release in releases[:single]:  # asked as those incidents recorded them: oldest first, each
             if workflow.patched(f"release-{release}"):

@@ -14,7 +14,7 @@ class BoundedHold:
     def holds(self, asked: bool, now: float) -> bool:
         """Whether the calls wait now, given whether the caller's reason for a hold is in force."""
         if not asked or now < self._released_until:
-            self._held_since = None  # the next hold is counted from its own start
+            self.start_over()
             return False
         if self._held_since is None:
             self._held_since = now
@@ -22,6 +22,10 @@ class BoundedHold:
             self._released_until, self._held_since = now + self._release, None
             return False
         return True
+
+    def start_over(self) -> None:
+        """The next hold is counted from its own start (a release in force stays)."""
+        self._held_since = None
 
     def ends_by(self) -> float:
         """The latest end of the hold in force (call after `holds` answered True)."""

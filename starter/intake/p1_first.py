@@ -37,7 +37,7 @@ class P1First:
 
     def p1_call_started(self, call: Hashable, now: float) -> None:
         if not self._in_force(now):
-            self._hold.holds(False, now)  # a new hold begins
+            self._hold.start_over()  # a new hold begins
         self._in_flight.add(call)
 
     def call_ended(self, call: Hashable, now: float, failed: bool = False) -> None:
