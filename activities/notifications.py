@@ -20,7 +20,7 @@ from channels.message import DeliveryFailed
 from channels.webhook import send_webhook
 from domain.catalog import Notifications
 from stores import outbox
-from stores.catalog import fetch_notifications
+from stores.catalog import notifications_from
 from stores.oncall import fetch_person
 
 log = structlog.get_logger(__name__)
@@ -51,9 +51,11 @@ class NotificationActivities:
     async def deliver_notifications(self, request: DeliverNotifications) -> int:
         """Send every unsent message of the incident, oldest first. Returns how many were sent now."""
         async with self._pool.acquire() as conn:
-            unsent = await outbox.unsent(conn, request.incident_key)
+            unsent = await outbox.unsent(conn, request.incident_key, request.service)
+            if not unsent:
+                return 0
             targets = Targets(
-                await fetch_notifications(conn, request.service),
+                notifications_from(unsent[0]["notifications"]),
                 await _person_webhooks(conn, [row["audience"] for row in unsent]),
             )
             to_log = {row["id"] for row in unsent if not targets.webhook_for(row["audience"])}

@@ -105,8 +105,8 @@ class PagingActivities:
                 rows = await self._rows(conn, request)
                 if not rows:
                     return PageResult(people=[], channels=[], nobody=nobody or f"nobody to page for {request.target}")
+            # a delivery changes a row's status, never who or which channel: the rows answer as read
             undelivered = await self._deliver(conn, [r["id"] for r in rows if r["status"] == "pending"])
-            rows = await self._rows(conn, request)
         people = list(dict.fromkeys(r["person"] for r in rows))
         return PageResult(
             people=people, channels=[f"{r['person']}:{r['channel']}" for r in rows], undelivered=undelivered

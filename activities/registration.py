@@ -146,18 +146,17 @@ class RegistrationActivities:
                 reason = f"service {request.service!r} is not in the agreed catalog: no incident registered"
                 log.info("registration refused", workflow_id=request.workflow_id, service=request.service)
                 return Registration(number=None, agreement=None, previous_number=None, refused=reason)
-            async with conn.transaction():
-                number, previous = await incidents.register(
-                    conn,
-                    incident_key=request.incident_key,
-                    workflow_id=request.workflow_id,
-                    service=request.service,
-                    summary=request.summary,
-                    source=request.source,
-                    logged_at=request.logged_at,
-                    number=request.number,
-                    previous_workflow_id=request.previous_workflow_id,
-                )
+            number, previous = await incidents.register(
+                conn,
+                incident_key=request.incident_key,
+                workflow_id=request.workflow_id,
+                service=request.service,
+                summary=request.summary,
+                source=request.source,
+                logged_at=request.logged_at,
+                number=request.number,
+                previous_workflow_id=request.previous_workflow_id,
+            )
         return Registration(number=number, agreement=agreement, previous_number=previous)
 
     async def _reject(self, conn: asyncpg.Connection, request: RegisterIncident) -> None:

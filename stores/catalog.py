@@ -48,10 +48,10 @@ async def fetch_agreement(conn: asyncpg.Connection, service: str) -> "ServiceAgr
     return ServiceAgreement.model_validate(json.loads(raw))
 
 
-async def fetch_notifications(conn: asyncpg.Connection, service: str) -> "Notifications":
+def notifications_from(raw: str | None) -> "Notifications":
+    """A service's notification settings from the `notifications` column (none: the defaults)."""
     from domain.catalog import Notifications
 
-    raw = await conn.fetchval("SELECT notifications FROM services WHERE name = $1", service)
     return Notifications.model_validate_json(raw) if raw else Notifications()
 
 

@@ -24,8 +24,26 @@ async def reserve_number(db: asyncpg.Pool | asyncpg.Connection) -> str:
     return str(await db.fetchval(NEXT_NUMBER))
 
 
+# One statement, one commit: the row a retry already wrote, or a new one (numbered here when no number was
+# reserved; nextval runs only then), linked to the latest incident of the workflow id it follows.
+REGISTER = """
+WITH existing AS (
+    SELECT number, previous_number FROM incidents WHERE incident_key = $2
+), inserted AS (
+    INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state, logged_at,
+                           previous_number)
+    SELECT coalesce($1::text, 'INC-' || nextval('incident_number_seq')), $2, $3, $4, $5, $6, 'logged', $7,
+        (SELECT number FROM incidents WHERE workflow_id = $8 ORDER BY logged_at DESC LIMIT 1)
+    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ON CONFLICT (incident_key) DO NOTHING
+    RETURNING number, previous_number
+)
+SELECT number, previous_number FROM existing UNION ALL SELECT number, previous_number FROM inserted
+"""
+
+
 async def register(
-    conn: asyncpg.Connection,
+    db: asyncpg.Pool | asyncpg.Connection,
     *,
     incident_key: str,
     workflow_id: str,
@@ -37,31 +55,12 @@ async def register(
     previous_workflow_id: str | None,
 ) -> tuple[str, str | None]:
     """The incident's row, written once: (number, previous incident's number). A retry finds the row it
-    already wrote. Without a reserved `number` the next one is drawn here. Call inside a transaction."""
-    existing = await conn.fetchrow(
-        "SELECT number, previous_number FROM incidents WHERE incident_key = $1", incident_key
-    )
-    if existing is not None:
-        return existing["number"], existing["previous_number"]
-    # a new event after an incident closed makes a new incident linked to the old one
-    previous = await conn.fetchval(
-        "SELECT number FROM incidents WHERE workflow_id = $1 ORDER BY logged_at DESC LIMIT 1",
-        previous_workflow_id or workflow_id,
-    )
-    number = number or await reserve_number(conn)
-    await conn.execute(
-        "INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state,"
-        " logged_at, previous_number) VALUES ($1, $2, $3, $4, $5, $6, 'logged', $7, $8)",
-        number,
-        incident_key,
-        workflow_id,
-        service,
-        summary,
-        source,
-        logged_at,
-        previous,
-    )
-    return number, previous
+    already wrote. Without a reserved `number` the next one is drawn here."""
+    args = (number, incident_key, workflow_id, service, summary, source, logged_at, previous_workflow_id or workflow_id)
+    row = await db.fetchrow(REGISTER, *args)
+    if row is None:  # another attempt inserted it between our read and our write: its row stands
+        row = await db.fetchrow("SELECT number, previous_number FROM incidents WHERE incident_key = $1", incident_key)
+    return row["number"], row["previous_number"]
 
 
 async def open_of_service(conn: asyncpg.Connection, service: str) -> list[asyncpg.Record]:

@@ -18,12 +18,17 @@ SELECT number, audience, action, message FROM sent ORDER BY id
 """
 
 
-async def unsent(conn: asyncpg.Connection, incident_key: str) -> list[asyncpg.Record]:
-    """id and audience of the incident's messages not sent yet, oldest first."""
-    return await conn.fetch(
-        "SELECT id, audience FROM notification_outbox WHERE incident_key = $1 AND sent_at IS NULL ORDER BY id",
-        incident_key,
-    )
+# The service's notification settings come with the rows (evaluated once, not per row): one round trip.
+UNSENT = """
+SELECT id, audience, (SELECT notifications FROM services WHERE name = $2) AS notifications
+FROM notification_outbox WHERE incident_key = $1 AND sent_at IS NULL ORDER BY id
+"""
+
+
+async def unsent(conn: asyncpg.Connection, incident_key: str, service: str) -> list[asyncpg.Record]:
+    """id and audience of the incident's messages not sent yet, oldest first, each with `notifications`,
+    the service's settings (JSON text; None when it has none)."""
+    return await conn.fetch(UNSENT, incident_key, service)
 
 
 async def log_all(conn: asyncpg.Connection, outbox_ids: list[int]) -> list[asyncpg.Record]:
