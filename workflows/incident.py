@@ -58,7 +58,11 @@ class IncidentWorkflow:
                 inbox_seen=request.inbox_seen,
             ),
         )
-        self.web_ui = visibility.WebUi(self.patches.release, once_per_task=self.patches("web-ui-once-per-task"))
+        self.web_ui = visibility.WebUi(
+            self.patches.release,
+            once_per_task=self.patches("web-ui-once-per-task"),
+            only_what_moved=self.patches("web-ui-only-what-moved"),
+        )
         self.registration = Registration(self.state, request, self._incident_key, self._changed, self.patches)
         self.record = Record(self.state, self._incident_key, self._wake)
         self.pager = Pager(self.state, self._incident_key, self._changed, self.patches)

@@ -25,7 +25,7 @@ must be finished or cancelled with the code that began them.
 from temporalio import workflow
 
 # oldest first; a worker refuses to start beside any other release running
-SUPPORTED: tuple[str, ...] = ("1.0", "1.1", "1.2", "1.3")
+SUPPORTED: tuple[str, ...] = ("1.0", "1.1", "1.2", "1.3", "1.4")
 # release -> the patch ids it introduced; never edit a released entry (its incidents would take a
 # change their histories do not have)
 RELEASES: dict[str, frozenset[str]] = {
@@ -34,6 +34,8 @@ RELEASES: dict[str, frozenset[str]] = {
     "1.2": frozenset({"registration-in-the-workflow-task", "p1-pages-on-the-urgent-queue"}),
     # workflows/visibility.py
     "1.3": frozenset({"web-ui-once-per-task"}),
+    # workflows/visibility.py
+    "1.4": frozenset({"web-ui-only-what-moved"}),
 }
 CURRENT = SUPPORTED[-1]
 # Until 1.3 a new incident recorded the marker of every release up to its own; from 1.3 on, only its

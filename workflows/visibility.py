@@ -31,10 +31,14 @@ with workflow.unsafe.imports_passed_through():
 REJECTED = "rejected"  # IncidentState of a start that registration refused: visible as refused, never "logged"
 
 
-def search_attribute_values(incident: Incident, now: datetime, release: str) -> dict[str, object]:
+def search_attribute_values(
+    incident: Incident, now: datetime, release: str, deadline_as_restored: bool = False
+) -> dict[str, object]:
     """Name -> value; values that are unknown yet are left out rather than blanked. `release`: of
-    this run's code (workflows/releases.py)."""
-    due = deadlines(incident, now)
+    this run's code (workflows/releases.py). `deadline_as_restored` (from release 1.4): once restored,
+    RestoreDeadline is the deadline the restoration was measured against, not one that moves on
+    while the restored time is kept aside for a reopen."""
+    due = deadlines(incident, incident.restored_at if deadline_as_restored and incident.restored_at else now)
     values: dict[str, object] = {
         INCIDENT_NUMBER.name: incident.number,
         INCIDENT_STATE.name: str(incident.state),
@@ -68,12 +72,16 @@ class WebUi:
 
     From release 1.3 (`once_per_task`), once per workflow task, after its handlers and the main loop
     have made their changes: a new incident's registration, categorization and prioritization, all in
-    its first task, make one upsert."""
+    its first task, make one upsert. From release 1.4 (`only_what_moved`), what the starter set is
+    not upserted again, and a restored incident's deadline stays put (search_attribute_values)."""
 
-    def __init__(self, release: str, once_per_task: bool = False) -> None:
+    def __init__(self, release: str, once_per_task: bool = False, only_what_moved: bool = False) -> None:
         self.release = release  # of this run's code (workflows/releases.py)
         self.once_per_task = once_per_task
+        self.only_what_moved = only_what_moved
         self.upserted: dict[str, object] = {}
+        if only_what_moved:  # the execution has them already: set by the starter, or carried by a hand-over
+            self.upserted = {pair.key.name: pair.value for pair in workflow.info().typed_search_attributes}
         self._due: Incident | None = None  # to be shown before this task ends
 
     def show(self, incident: Incident, now: datetime) -> None:
@@ -92,7 +100,7 @@ class WebUi:
             self._show(incident, workflow.now())
 
     def _show(self, incident: Incident, now: datetime) -> None:
-        current = search_attribute_values(incident, now, self.release)
+        current = search_attribute_values(incident, now, self.release, deadline_as_restored=self.only_what_moved)
         pairs = changed_pairs(current, self.upserted)
         if pairs:
             workflow.upsert_search_attributes(pairs)

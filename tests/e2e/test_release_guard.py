@@ -144,7 +144,7 @@ async def _releases_are_counted(namespace: Namespace, cli: Cli) -> None:
     empty = await cli("releases")
     assert (empty.code, empty.out, empty.err) == (
         0,
-        "1.0  0 running\n1.1  0 running\n1.2  0 running\n1.3  0 running\n",
+        "1.0  0 running\n1.1  0 running\n1.2  0 running\n1.3  0 running\n1.4  0 running\n",
         "",
     )
 
@@ -161,18 +161,20 @@ async def _releases_are_counted(namespace: Namespace, cli: Cli) -> None:
         "1.1         0 running",
         "1.2         0 running",
         "1.3         0 running",
+        "1.4         0 running",
         f"0.9         1 running: {other}  (unsupported: finish or cancel them with the previous version)",
         f"before 1.0  1 running: {before}  (unsupported: finish or cancel them with the previous version)",
     ]
     as_json = await cli("-o", "json", "releases")
     assert as_json.code == 0, as_json.err
     document = as_json.json()
-    assert document["current"] == "1.3"
+    assert document["current"] == "1.4"
     assert document["releases"] == [
         {"release": "1.0", "running": 2},
         {"release": "1.1", "running": 0},
         {"release": "1.2", "running": 0},
         {"release": "1.3", "running": 0},
+        {"release": "1.4", "running": 0},
     ]
     assert document["unsupported"]["running"] == 2
     assert sorted(document["unsupported"]["incidents"], key=lambda i: i["release"]) == [

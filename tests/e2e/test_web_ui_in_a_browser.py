@@ -8,13 +8,17 @@ where it cannot, these tests are skipped and say why.
 """
 
 from typing import Any
+from urllib.parse import quote
 
 from temporalio.client import Client
 
+from runtime.settings import PROJECT_ROOT
 from tests.e2e.browser_support import browser, needs_chromium  # noqa: F401
 from tests.e2e.cli import Cli
+from workflows.releases import CURRENT
 
 pytestmark = needs_chromium
+README = PROJECT_ROOT / "README.md"
 
 
 async def page_text(page: Any) -> str:
@@ -66,3 +70,45 @@ async def test_the_incident_page_shows_its_title_current_details_and_readable_hi
     assert f"{number} P2 payroll" in text and "owner hr-systems / auditor-check" in text  # current details
     assert "last: ack by auditor-check" in text
     assert f"{number}: record ack -> in_progress" in story and f"register {number} incident" in story
+
+
+async def test_an_auditors_queries_find_incidents_by_what_the_starter_set_and_by_deadline(
+    cli: Cli, web_ui: str, browser: Any
+):
+    """The README's queries as an auditor runs them, in the list's URL: an incident is found by the
+    service, number and release its starter set (release 1.4 does not upsert them again), and the
+    "due to breach" query lists an incident whose restore clock runs, not one already restored."""
+    running = (await cli.ok_json("open", "--service", "checkout", "--summary", "cart totals wrong",
+                                 "--impact", "2", "--urgency", "2"))["number"]  # fmt: skip
+    restored = (await cli.ok_json("open", "--service", "checkout", "--summary", "cart totals wrong again",
+                                  "--impact", "2", "--urgency", "2"))["number"]  # fmt: skip
+    await cli.ok_json("ack", restored, "--as", "auditor-check")
+    await cli.ok_json("--as", "auditor-check", "workaround", restored, "rolled back")
+    await cli.ok_json("--as", "auditor-check", "note", restored, "watching")  # a later change
+    both = f'IncidentNumber IN ("{running}","{restored}")'
+    found_by_start = await listed(
+        browser, web_ui, f'{both} AND IncidentService="checkout" AND IncidentRelease="{CURRENT}"'
+    )
+    assert running in found_by_start and restored in found_by_start, found_by_start
+    due_within_the_hour = readme_query("due to breach within the hour").replace(
+        "2026-11-30T15:00:00Z", "2999-01-01T00:00:00Z"
+    )
+    due = await listed(browser, web_ui, f"{both} AND {due_within_the_hour}")
+    assert running in due and restored not in due, due
+
+
+def readme_query(question: str) -> str:
+    """The query the README's table of auditors' queries gives for `question`."""
+    row = next(line for line in README.read_text().splitlines() if line.startswith(f"| {question}"))
+    return row.split("`")[1]
+
+
+async def listed(browser: Any, web_ui: str, query: str) -> str:
+    """The workflow list's rows for `query`, as the Web UI shows them once its rows have rendered."""
+    page = await browser.new_page()
+    try:
+        await page.goto(f"{web_ui}/namespaces/default/workflows?query={quote(query)}")
+        await page.locator("tr", has_text="IncidentWorkflow").first.wait_for(timeout=20_000)
+        return " ".join((await page.locator("table").first.inner_text()).split())
+    finally:
+        await page.close()

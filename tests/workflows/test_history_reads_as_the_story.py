@@ -1,13 +1,21 @@
 """What auditors read in the Web UI: a history without repeated timers, and who handled the incident."""
 
 from collections import Counter
+from datetime import datetime, timedelta
 
 from temporalio.api.enums.v1 import EventType
 
 from domain.commands import Ack, Assign, Confirm, Diagnose, Escalate, Note, Resolve, Workaround
 from tests.workflows.incident_driver import eventually, open_on, send
 from workflows.releases import CURRENT
-from workflows.search_attributes import INCIDENT_RESPONDERS
+from workflows.search_attributes import (
+    INCIDENT_NUMBER,
+    INCIDENT_RELEASE,
+    INCIDENT_RESPONDERS,
+    INCIDENT_SERVICE,
+    RESTORE_DEADLINE,
+    SEARCH_ATTRIBUTES,
+)
 
 
 async def timer_summaries(handle) -> list[str]:  # type: ignore[no-untyped-def]
@@ -82,5 +90,37 @@ async def test_a_new_incident_records_one_release_marker_and_shows_each_tasks_ch
     [upsert] = [e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields for e in first
                 if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
                 and "IncidentState" in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields]  # fmt: skip
-    assert {"IncidentNumber", "IncidentCategory", "IncidentPriority", "IncidentState"} <= set(upsert)
+    assert {"IncidentCategory", "IncidentPriority", "IncidentState"} <= set(upsert)
     assert converter.from_payloads([upsert["IncidentState"]])[0] == "prioritized"
+
+
+async def test_the_web_ui_is_sent_only_what_moved_and_a_restored_incidents_deadline_stays_put(skipping):
+    """Release 1.4: what the starter set (service, source, number, release) is not upserted again, and
+    RestoreDeadline, once restored, is the deadline the restoration met; the execution still shows them all."""
+    view, handle = await open_on(skipping, "checkout", "5xx above 5%", impact=2, urgency=2)
+    for step in (Ack(actor="alice"), Workaround(actor="alice", text="rolled back")):
+        await send(handle, step)
+    await skipping.env.sleep(timedelta(minutes=30))  # restored for a while: the kept-aside time grows
+    for step in (Note(actor="alice", text="watching"), Resolve(actor="alice", resolution="fixed"),
+                 Confirm(actor="alice")):  # fmt: skip
+        await send(handle, step)
+    await handle.result()
+    history = await handle.fetch_history()
+    upserts = [e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+               for e in history.events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]  # fmt: skip
+    started = {name for name in SEARCH_ATTRIBUTES if name in history.events[0].workflow_execution_started_event_attributes.search_attributes.indexed_fields}  # fmt: skip
+    assert {"IncidentService", "IncidentSource", "IncidentRelease", "IncidentNumber"} <= started
+    assert not [
+        sorted(set(fields) & started - {"IncidentState"})
+        for fields in upserts
+        if set(fields) & started - {"IncidentState"}
+    ]
+    deadlines = [fields["RestoreDeadline"] for fields in upserts if "RestoreDeadline" in fields]
+    assert len(deadlines) == 1, f"RestoreDeadline upserted {len(deadlines)} times"
+    shown = (await handle.describe()).typed_search_attributes
+    assert shown.get(RESTORE_DEADLINE) == datetime.fromisoformat(view["sla"]["restore_due"])
+    assert (shown.get(INCIDENT_SERVICE), shown.get(INCIDENT_NUMBER), shown.get(INCIDENT_RELEASE)) == (
+        "checkout",
+        view["number"],
+        CURRENT,
+    )
