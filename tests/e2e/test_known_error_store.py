@@ -2,31 +2,13 @@
 at run time, every change is audited, a retired one stays retired. Each test runs in a transaction
 that is rolled back, so the session's shared database keeps the catalog's known errors as they are."""
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
-import pytest_asyncio
 
 from domain.catalog import KnownError
 from domain.releases import KnownErrorDraft
 from stores import known_errors as store
 from stores.known_errors import KnownErrorRefused
-
-
-class RolledBack(Exception):
-    pass
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def conn(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    async with pool.acquire() as connection:
-        try:
-            async with connection.transaction():
-                yield connection
-                raise RolledBack
-        except RolledBack:
-            pass
 
 
 def catalog_one(known_id: str, workaround: str = "w") -> KnownError:

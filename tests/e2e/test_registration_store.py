@@ -3,32 +3,15 @@ the retries, its number drawn once, and the link to the incident it follows. Eac
 in a transaction that is rolled back; the race needs two sessions, so it has a database of its own."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import pytest_asyncio
 
 from stores import catalog, incidents
 from tests.scratch_database import scratch_database
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-class RolledBack(Exception):
-    pass
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def conn(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    async with pool.acquire() as connection:
-        try:
-            async with connection.transaction():
-                yield connection
-                raise RolledBack
-        except RolledBack:
-            pass
 
 
 def attempt(key: str, workflow_id: str = "INC-reg-1", **changes: Any) -> dict[str, Any]:
