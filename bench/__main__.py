@@ -24,7 +24,7 @@ from bench.report import say
 from runtime.process_exit import exit_now
 
 SIZES = {
-    "b1_lifecycles": 960,
+    "b1_lifecycles": 480,
     "b2_deliveries": 5000,
     "b2_groups": 200,
     "b4_incidents": 2000,
@@ -37,7 +37,7 @@ SIZES = {
     "b13_deliveries": 2000,
     "b13_groups": 100,
 }
-B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B13_SENDERS, B3_ROUNDS, B4_RESTORE_S, B6_ROUNDS = 20, 8, 50, 32, 10, 60.0, 6
+B1_CONCURRENCY, B1_ROUNDS, B2_SENDERS, B13_SENDERS, B3_ROUNDS, B4_RESTORE_S, B6_ROUNDS = 20, 4, 50, 32, 10, 60.0, 6
 PIPELINE_QUEUE, BARE_QUEUE = "bench-incidents", "bench-bare"
 
 
