@@ -17,7 +17,9 @@ from pydantic import AwareDatetime, BaseModel
 
 from domain.incident import TimelineEntry
 
-NEXT_NUMBER = "SELECT 'INC-' || nextval('incident_number_seq')"
+# how a number is drawn, wherever it is: reserved by a starter, or drawn by registration itself
+DRAWN_NUMBER = "'INC-' || nextval('incident_number_seq')"
+NEXT_NUMBER = f"SELECT {DRAWN_NUMBER}"
 
 
 async def reserve_number(db: asyncpg.Pool | asyncpg.Connection) -> str:
@@ -26,13 +28,13 @@ async def reserve_number(db: asyncpg.Pool | asyncpg.Connection) -> str:
 
 # One statement, one commit: the row a retry already wrote, or a new one (numbered here when no number was
 # reserved; nextval runs only then), linked to the latest incident of the workflow id it follows.
-REGISTER = """
+REGISTER = f"""
 WITH existing AS (
     SELECT number, previous_number FROM incidents WHERE incident_key = $2
 ), inserted AS (
     INSERT INTO incidents (number, incident_key, workflow_id, service, summary, source, state, logged_at,
                            previous_number)
-    SELECT coalesce($1::text, 'INC-' || nextval('incident_number_seq')), $2, $3, $4, $5, $6, 'logged', $7,
+    SELECT coalesce($1::text, {DRAWN_NUMBER}), $2, $3, $4, $5, $6, 'logged', $7,
         (SELECT number FROM incidents WHERE workflow_id = $8 ORDER BY logged_at DESC LIMIT 1)
     WHERE NOT EXISTS (SELECT 1 FROM existing)
     ON CONFLICT (incident_key) DO NOTHING
