@@ -21,9 +21,9 @@ next call (`_forward_continuously`).
   only write rows, and take over when its session ends. The leader reads and deletes on the
   session that holds the lock, so a leader whose session was cut stops at its next statement.
 - A P1 goes first: its deliveries' call starts before any other and needs no free call slot, and
-  while it is in flight (and a moment after) no other incident's call starts, for a bounded time
-  (starter/intake/p1_first.py): the server's work for a storm's incidents must not stand between a
-  P1 and its page.
+  while it is in flight (and a moment after) no other incident's call starts, for a bounded time, and
+  then they start at a pace (starter/intake/p1_first.py): the server's work for a storm's incidents
+  must not stand between a P1 and its page.
 - While a storm's deliveries pour in, they are answered before they are forwarded: no call but a
   P1's starts while rows arrive as a burst, for a bounded time (starter/intake/intake_first.py).
 - The leader hears of new rows at once, whichever receiver wrote them: its session LISTENs to the
@@ -233,6 +233,8 @@ class InboxForwarder:
                 began[route] = now
                 if opens_p1:
                     p1_first.p1_call_started(call, now)
+                else:
+                    p1_first.storm_call_started(now)
             waiting = [began[r] + ROUTE_GAP_SECONDS for r in pending if r in began and r not in busy]
             held = (
                 [at for at in (p1_first.ends_at(now), intake_first.ends_at(now)) if at is not None] if pending else []

@@ -1,7 +1,7 @@
 """The inbox forwarder (real Postgres inbox and leadership; Temporal, the far edge, replaced by a feed
 that records its calls) sends a P1's deliveries first and without waiting for a call slot, however
 many slow calls of a storm hold them, starts no storm call while a P1's is in flight (for a bounded time:
-starter/intake/p1_first.py), and a P1's route statements do not queue behind the storm's for a
+starter/intake/p1_first.py) and then only at a pace, and a P1's route statements do not queue behind the storm's for a
 connection: a P1's page must not wait for the storm's updates (bench B7); and a storm that never pauses
 is forwarded while it pours in, nothing lost."""
 
@@ -23,6 +23,7 @@ from starter.intake.deliveries import Delivery
 from starter.intake.forwarder import InboxForwarder
 from starter.intake.inbox import Inbox
 from starter.intake.intake_first import HOLD_AT_MOST_SECONDS, RELEASE_SECONDS
+from starter.intake.p1_first import STORM_CALLS_PER_SECOND
 from starter.intake.payloads import AlertmanagerWebhook
 from stores.alert_routes import CONNECTIONS_AT_ONCE, AlertRoutes, Route
 from tests.e2e.receiver_support import TOKEN, fresh_group
@@ -151,6 +152,33 @@ async def test_a_p1_call_that_never_returns_holds_the_storm_only_for_a_while(poo
             assert ("end", "p1") not in feed.story  # the P1's call is still in flight
         finally:
             feed.release.set()
+
+
+class P1HangsTimedFeed(P1HangsFeed):
+    """P1HangsFeed, and when each storm call started."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.storm_starts: list[float] = []
+
+    async def send(self, route: str, deliveries: list[Delivery]) -> None:
+        if not any(d.opens is not None and d.opens.severity == "critical" for d in deliveries):
+            self.storm_starts.append(time.monotonic())
+        await super().send(route, deliveries)
+
+
+async def test_released_beside_a_p1_the_storms_calls_start_at_a_pace_and_all_go(pool: asyncpg.Pool):
+    """Released all at once, a storm's new incidents took the cores a P1's page needed (bench B7)."""
+    feed, storm = P1HangsTimedFeed(), 10
+    async with forwarding(pool, feed, ["critical"] + ["warning"] * storm):
+        try:
+            await until(lambda: len(feed.storm_starts) == storm, f"the storm was not forwarded: {feed.story}")
+            gaps = [b - a for a, b in zip(feed.storm_starts, feed.storm_starts[1:], strict=False)]
+            assert min(gaps) >= 0.9 / STORM_CALLS_PER_SECOND, f"storm calls started {gaps} s apart"
+            assert ("end", "p1") not in feed.story  # all of it beside the P1's call in flight
+        finally:
+            feed.release.set()
+    assert feed.story.count(("end", "storm")) == storm  # nothing lost
 
 
 async def test_a_storm_of_p1s_takes_the_storm_lanes_too_not_one_statement_at_a_time(pool: asyncpg.Pool):

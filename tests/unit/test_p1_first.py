@@ -1,6 +1,6 @@
 """The forwarder's P1-first hold (starter/intake/p1_first.py), on made-up monotonic times."""
 
-from starter.intake.p1_first import HOLD_AT_MOST_SECONDS, HOLD_SECONDS, RELEASE_SECONDS, P1First
+from starter.intake.p1_first import HOLD_AT_MOST_SECONDS, HOLD_SECONDS, RELEASE_SECONDS, STORM_CALLS_PER_SECOND, P1First
 
 
 def test_the_storm_goes_on_when_no_p1_is_being_opened():
@@ -69,3 +69,61 @@ def test_while_temporal_fails_calls_nothing_is_held():
     p1_first.call_ended("p1 again", 1.05)  # Temporal is back
     p1_first.p1_call_started("next p1", 2.0)
     assert p1_first.holds_the_storm(2.0)
+
+
+PACE = 1.0 / STORM_CALLS_PER_SECOND
+
+
+def test_without_a_p1_the_storms_calls_go_as_fast_as_they_come():
+    p1_first = P1First()
+    for _ in range(50):
+        p1_first.storm_call_started(3.0)
+        assert not p1_first.holds_the_storm(3.0)
+    assert p1_first.ends_at(3.0) is None
+
+
+def test_beside_a_p1_the_storms_calls_go_at_a_pace_in_the_holds_release_too():
+    p1_first = P1First()
+    p1_first.p1_call_started("slow p1", 0.0)  # in flight past the longest hold: the storm is released
+    assert p1_first.holds_the_storm(0.0)
+    now = HOLD_AT_MOST_SECONDS
+    assert not p1_first.holds_the_storm(now)
+    p1_first.storm_call_started(now)
+    assert p1_first.holds_the_storm(now + PACE - 0.001)
+    assert p1_first.ends_at(now + PACE / 2) == now + PACE
+    assert not p1_first.holds_the_storm(now + PACE)
+
+
+def test_a_flood_of_p1s_lets_the_storm_go_on_at_its_pace_in_every_release():
+    p1_first, step, started = P1First(), 0.001, []
+    for n in range(20_000):  # a P1 every 0.05 s for 20 s; a storm call whenever one may start
+        now = n * step
+        if n % 50 == 0:
+            p1_first.p1_call_started(n, now)
+        if n % 50 == 20:
+            p1_first.call_ended(n - 20, now)
+        if not p1_first.holds_the_storm(now):
+            p1_first.storm_call_started(now)
+            started.append(now)
+    gaps = [later - earlier for earlier, later in zip(started, started[1:], strict=False)]
+    assert min(gaps) >= PACE - step / 2  # never faster than the pace
+    releases = 20 / (HOLD_AT_MOST_SECONDS + RELEASE_SECONDS)
+    assert len(started) >= (releases - 1) * RELEASE_SECONDS * STORM_CALLS_PER_SECOND  # never stopped
+
+
+def test_once_the_p1s_are_done_the_storm_goes_at_full_speed_again():
+    p1_first = P1First()
+    p1_first.p1_call_started("p1", 0.0)
+    p1_first.call_ended("p1", 0.1)
+    after = 0.1 + HOLD_SECONDS
+    p1_first.storm_call_started(after)
+    assert not p1_first.holds_the_storm(after)
+
+
+def test_while_temporal_fails_calls_the_storm_is_not_paced():
+    p1_first = P1First()
+    p1_first.p1_call_started("p1", 0.0)
+    p1_first.call_ended("p1", 0.05, failed=True)
+    p1_first.p1_call_started("p1 again", 1.0)
+    p1_first.storm_call_started(1.0)
+    assert not p1_first.holds_the_storm(1.0)
