@@ -56,7 +56,7 @@ class P1First:
             self._hold_until = now if failed else now + HOLD_SECONDS
 
     def storm_call_started(self, now: float) -> None:
-        if not self._temporal_failing and self._in_force(now):
+        if self._p1_waits(now):
             self._next_storm_call = now + 1.0 / STORM_CALLS_PER_SECOND
 
     def holds_the_storm(self, now: float) -> bool:
@@ -64,7 +64,11 @@ class P1First:
         return self._held(now) or now < self._next_storm_call
 
     def _held(self, now: float) -> bool:
-        return self._hold.holds(not self._temporal_failing and self._in_force(now), now)
+        return self._hold.holds(self._p1_waits(now), now)
+
+    def _p1_waits(self, now: float) -> bool:
+        """A P1 is being opened and the storm would stand in its way (while Temporal fails, it would not)."""
+        return not self._temporal_failing and self._in_force(now)
 
     def _in_force(self, now: float) -> bool:
         return bool(self._in_flight) or now < self._hold_until
