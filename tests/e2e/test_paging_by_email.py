@@ -11,6 +11,7 @@ from datetime import datetime
 from email import message_from_bytes
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 import pytest_asyncio
@@ -133,3 +134,36 @@ async def test_an_expired_or_foreign_link_gets_403_and_acknowledges_nothing(pagi
     for token in (expired, foreign, "not-a-token"):
         async with receiver.http.post(f"{receiver.url}/v1/pages/{token}/ack") as answer:
             assert answer.status == 403, token
+
+
+async def test_p1s_posted_through_a_storm_are_paged_and_every_storm_alert_reaches_its_incident(
+    paging_stack: tuple[Receiver, str], smtp: tuple[Inbox, int]
+):
+    """As Alertmanager sends them: a new P1 group every 0.2 s for 3 s, past the longest hold the P1s put
+    on the other incidents, and a storm of other groups meanwhile. The storm waits, then goes at a pace
+    (starter/intake/p1_first.py): slowed, never stopped, nothing lost."""
+    receiver, _ = paging_stack
+    storm, deliveries_each = [fresh_group(severity="warning") for _ in range(12)], 3
+
+    async def p1s() -> list[aiohttp.ClientResponse]:
+        sent = []
+        for _ in range(15):
+            sent.append(await receiver.alertmanager(fresh_group(severity="critical")))
+            await asyncio.sleep(0.2)
+        return sent
+
+    paging = asyncio.create_task(p1s())
+    await asyncio.sleep(0.1)  # the first P1 is being opened
+    answers = await asyncio.gather(*(receiver.alertmanager(group) for group in storm for _ in range(deliveries_each)))
+    p1_answers = await paging
+    assert {a.status for a in [*answers, *p1_answers]} == {202}
+    for answer in p1_answers:
+        view = await receiver.view_when((await answer.json())["route"], lambda v: v["priority"] is not None)
+        assert view["priority"] == "P1"
+        await an_email(smtp[0], view["number"])
+    routes = {(await a.json())["route"] for a in answers}
+    assert len(routes) == len(storm)
+    occurrences = deliveries_each * len(storm[0]["alerts"])  # each delivery repeats each of its alerts once
+    for route in routes:
+        view = await receiver.view_when(route, lambda v: v["alerts"]["occurrences"] == occurrences, timeout=60)
+        assert view["priority"] != "P1" and view["alerts"]["occurrences"] == occurrences
